@@ -1,0 +1,136 @@
+# cabundle - GNU make, pkg-config, no generated configure step.
+#
+#   make            build server/cabundled and client/cabundle
+#   make test       install missing Debian packages, build, run unit and
+#                   integration tests (SANITIZE=1: under ASan + UBSan)
+#   make run        install missing packages, build, run the main job
+#   make deps       install (as root) or list the Debian packages needed
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+PYTHON	?= /usr/bin/python3
+PKG_CONFIG ?= pkg-config
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	   -Wformat=2 -Wvla -Wsign-compare -fstack-protector-strong
+CPPFLAGS += -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -MMD -MP
+LDFLAGS	+= -Wl,--as-needed
+ifeq ($(SANITIZE),1)
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	   -fno-omit-frame-pointer
+CPPFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+ifeq ($(WERROR),1)
+CFLAGS	+= -Werror
+endif
+
+# What each binary links.  The client stays small: libcrypto only.
+SERVER_PKGS = libmicrohttpd libcurl openssl sqlite3 jansson
+CLIENT_PKGS = libcrypto
+TEST_PKGS   = cmocka openssl
+
+# Debian 12 packages for building, testing and running.
+DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
+	   libcurl4-openssl-dev libsqlite3-dev libjansson-dev libcmocka-dev \
+	   python3 python3-pytest python3-requests minisign openssl sqlite3 \
+	   ca-certificates
+
+COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
+	      common/cert.c common/pem.c common/pemwrite.c \
+	      common/sig.c common/meta.c common/timefmt.c
+SERVER_SRCS = server/main.c server/inspect.c
+CLIENT_SRCS = client/main.c client/verify.c client/cmd_verify.c
+UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
+TOOL_SRCS   = tests/tools/sigtool.c
+
+COMMON_OBJS = $(COMMON_SRCS:.c=.o)
+SERVER_OBJS = $(SERVER_SRCS:.c=.o)
+CLIENT_OBJS = $(CLIENT_SRCS:.c=.o)
+UNIT_BINS   = $(UNIT_SRCS:.c=)
+TOOL_BINS   = $(TOOL_SRCS:.c=)
+ALL_OBJS    = $(COMMON_OBJS) $(SERVER_OBJS) $(CLIENT_OBJS) \
+	      $(UNIT_SRCS:.c=.o) $(TOOL_SRCS:.c=.o) tests/unit/testutil.o
+
+# Rebuild everything when the flags change (plain <-> SANITIZE=1).
+FLAGS_STAMP := .build-flags
+FLAGS_NOW   := $(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)
+ifneq ($(MAKECMDGOALS),deps)
+ifneq ($(MAKECMDGOALS),clean)
+$(shell echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || \
+	echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
+endif
+endif
+
+pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pkglibs   = $(shell $(PKG_CONFIG) --libs $(1))
+
+.PHONY: all deps test unit integration run install clean
+
+all: server/cabundled client/cabundle
+
+$(ALL_OBJS): $(FLAGS_STAMP)
+
+common/%.o: common/%.c
+	$(CC) $(CPPFLAGS) $(call pkgcflags,openssl) $(CFLAGS) -c -o $@ $<
+server/%.o: server/%.c
+	$(CC) $(CPPFLAGS) $(call pkgcflags,$(SERVER_PKGS)) $(CFLAGS) -c -o $@ $<
+client/%.o: client/%.c
+	$(CC) $(CPPFLAGS) $(call pkgcflags,$(CLIENT_PKGS)) $(CFLAGS) -c -o $@ $<
+tests/%.o: tests/%.c
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcflags,$(TEST_PKGS)) $(CFLAGS) \
+	    -c -o $@ $<
+
+server/cabundled: $(SERVER_OBJS) $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(SERVER_PKGS))
+client/cabundle: $(CLIENT_OBJS) $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(CLIENT_PKGS))
+tests/unit/test-%: tests/unit/test-%.o tests/unit/testutil.o $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
+tests/tools/%: tests/tools/%.o $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,openssl)
+
+deps:
+	@missing=; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		    grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y -q --no-install-recommends $$missing; \
+	else \
+		echo "missing Debian packages:$$missing"; \
+		echo "as root: apt-get install$$missing"; exit 1; \
+	fi
+
+test: deps
+	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
+	$(MAKE) unit integration
+
+unit: $(UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+integration: all $(TOOL_BINS)
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+# Until the mirror exists (issue 5): vet the newest real Mozilla bundle
+# and show what a client would verify.
+run: deps
+	$(MAKE) all
+	./server/cabundled inspect tests/fixtures/upstream/cacert-2026.07.22.pem
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 server/cabundled client/cabundle $(DESTDIR)$(BINDIR)
+
+clean:
+	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) server/cabundled client/cabundle \
+	    $(UNIT_BINS) $(TOOL_BINS) $(FLAGS_STAMP)
+
+-include $(ALL_OBJS:.o=.d)

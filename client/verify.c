@@ -1,0 +1,138 @@
+/*
+ * verify.c - the client's trust decision, SPEC section 8, top to bottom.
+ *
+ *	verify_sig:  steps 2-6 on the .minisig alone (format, ED only,
+ *		     trusted key, global signature, metadata, profile,
+ *		     freeze rules).
+ *	verify_body: steps 9-10 on the body (exact size, sha256, the ED
+ *		     signature, a PEM bundle of certificates only).
+ *
+ * No network, no files, no state: callers bring bytes and act on the
+ * verdict.  Rollback (step 7) needs the client's state and lives with
+ * it.  Every refusal says which rule failed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "bundle.h"
+#include "encode.h"
+#include "extern.h"
+
+/*
+ * Steps 2-6.  Returns 1 with r filled (r->key points into p->keys), or
+ * 0 with why set: not a strict four-line ED signature, key id of no
+ * trusted key, comment signature invalid, metadata not cabundle/1,
+ * another profile, expired, valid for longer than MAX_VALIDITY, or
+ * created in the future.
+ */
+int
+verify_sig(const char *text, size_t len, const struct policy *p,
+    struct release *r, char *why, size_t whylen)
+{
+	char		 id[17], mwhy[200], fwhy[200];
+	enum sig_err	 e;
+
+	memset(r, 0, sizeof(*r));
+	if ((e = sig_parse(text, len, &r->sig, fwhy, sizeof(fwhy))) !=
+	    SIG_OK) {
+		snprintf(why, whylen, "%s", fwhy);
+		return 0;
+	}
+	if ((r->key = sig_find_key(&r->sig, p->keys, p->nkeys)) == NULL) {
+		keyid_format(r->sig.keyid, id);
+		snprintf(why, whylen, "signed by key id %s, which is not "
+		    "trusted", id);
+		return 0;
+	}
+	if (sig_verify_comment(&r->sig, r->key) != SIG_OK) {
+		snprintf(why, whylen, "signature verification failed: the "
+		    "trusted comment is not signed by the trusted key");
+		return 0;
+	}
+	/* From here on T is authentic; its contents decide. */
+	if (!meta_parse(r->sig.comment, r->sig.commentlen, &r->meta, mwhy,
+	    sizeof(mwhy))) {
+		snprintf(why, whylen, "signed metadata refused: %s", mwhy);
+		return 0;
+	}
+	if (p->profile != NULL && strcmp(p->profile, r->meta.profile) != 0) {
+		snprintf(why, whylen, "signed for profile '%s', not '%s'",
+		    r->meta.profile, p->profile);
+		return 0;
+	}
+	if (!p->check_time)
+		return 1;
+	if ((uint64_t)p->now >= r->meta.expires) {
+		snprintf(why, whylen, "signature expired %lld seconds ago "
+		    "(expires:%llu): the mirror may be frozen or stale",
+		    (long long)((uint64_t)p->now - r->meta.expires),
+		    (unsigned long long)r->meta.expires);
+		return 0;
+	}
+	if (r->meta.expires - r->meta.created > MAX_VALIDITY) {
+		snprintf(why, whylen, "signature valid for %llu days, more "
+		    "than the %d allowed",
+		    (unsigned long long)(r->meta.expires - r->meta.created) /
+		    86400, MAX_VALIDITY / 86400);
+		return 0;
+	}
+	if (r->meta.created > (uint64_t)p->now + CLOCK_SKEW) {
+		snprintf(why, whylen, "signature created %llu seconds in the "
+		    "future: check this machine's clock",
+		    (unsigned long long)(r->meta.created - (uint64_t)p->now));
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Steps 9-10 for a release that passed verify_sig().  Returns 1 with
+ * r->ncerts set, or 0 with why set: wrong size, wrong sha256, the ED
+ * signature fails, or the body is not a strict PEM bundle of at least
+ * MIN_CERTS certificates.
+ */
+int
+verify_body(struct release *r, const unsigned char *body, size_t len,
+    char *why, size_t whylen)
+{
+	struct bundle_error	 be;
+	struct bundle		*b;
+	unsigned char		 h[32];
+	char			 want[65], got[65];
+
+	if (len != r->meta.size) {
+		snprintf(why, whylen, "body is %zu bytes, the signature says "
+		    "%llu", len, (unsigned long long)r->meta.size);
+		return 0;
+	}
+	if (!EVP_Digest(body, len, h, NULL, EVP_sha256(), NULL)) {
+		snprintf(why, whylen, "SHA-256 failed");
+		return 0;
+	}
+	if (memcmp(h, r->meta.sha256, 32) != 0) {
+		hex_encode(r->meta.sha256, 32, want);
+		hex_encode(h, 32, got);
+		snprintf(why, whylen, "body sha256 is %s, the signature says "
+		    "%s", got, want);
+		return 0;
+	}
+	if (sig_verify_data(&r->sig, r->key, body, len) != SIG_OK) {
+		snprintf(why, whylen, "signature verification failed for the "
+		    "body");
+		return 0;
+	}
+	if ((b = bundle_parse(body, len, &be)) == NULL) {
+		snprintf(why, whylen, "validly signed, but not a certificate "
+		    "bundle: %s", be.msg);
+		return 0;
+	}
+	r->ncerts = b->ncerts;
+	bundle_free(b);
+	if (r->ncerts < MIN_CERTS) {
+		snprintf(why, whylen, "only %zu certificates", r->ncerts);
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,116 @@
+/*
+ * encode.c - hex and base64 for fingerprints and minisign lines.
+ *
+ * The base64 decoder accepts one spelling only: the exact output of the
+ * encoder.  minisign's own decoder ignores the unused low bits of the
+ * last character, so several texts decode to one signature (SPEC 3.2);
+ * we refuse all but the canonical one.
+ */
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "encode.h"
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* Lower-case hex of len bytes into out, which must hold 2 * len + 1. */
+void
+hex_encode(const unsigned char *p, size_t len, char *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hexdigits[p[i] >> 4];
+		out[2 * i + 1] = hexdigits[p[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+/*
+ * Lower-case hex with ':' between bytes (mkcert.org's fingerprint
+ * style) into out, which must hold 3 * len bytes (len > 0).
+ */
+void
+hex_encode_colons(const unsigned char *p, size_t len, char *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		out[3 * i] = hexdigits[p[i] >> 4];
+		out[3 * i + 1] = hexdigits[p[i] & 0xf];
+		out[3 * i + 2] = i + 1 < len ? ':' : '\0';
+	}
+	if (len == 0)
+		out[0] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decode exactly 2 * outlen hex digits (either case) from s.  Returns 1,
+ * or 0 for any other length or a non-hex character.
+ */
+int
+hex_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (len != 2 * outlen)
+		return 0;
+	for (i = 0; i < outlen; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 ||
+		    (lo = hexval(s[2 * i + 1])) < 0)
+			return 0;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 1;
+}
+
+/* Standard base64 with padding, no newlines; out holds B64_LEN(len)+1. */
+void
+b64_encode(const unsigned char *p, size_t len, char *out)
+{
+	EVP_EncodeBlock((unsigned char *)out, p, (int)len);
+}
+
+/*
+ * Decode base64 text that must decode to exactly outlen bytes and be
+ * the canonical encoding of them (right length, alphabet, padding, zero
+ * unused bits).  Returns 1, or 0 without saying why: callers name the
+ * line they were reading.
+ */
+int
+b64_decode_exact(const char *s, size_t len, unsigned char *out,
+    size_t outlen)
+{
+	unsigned char	 tmp[512];
+	char		 again[B64_LEN(sizeof(tmp)) + 1];
+
+	if (outlen > sizeof(tmp) || len != B64_LEN(outlen))
+		return 0;
+	/*
+	 * EVP_DecodeBlock skips leading and trailing whitespace and
+	 * counts '=' padding as output bytes; the length check above and
+	 * the re-encoding below make both quirks harmless.
+	 */
+	if (EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)len) !=
+	    (int)(3 * (len / 4)))
+		return 0;
+	b64_encode(tmp, outlen, again);
+	if (memcmp(again, s, len) != 0)
+		return 0;
+	memcpy(out, tmp, outlen);
+	return 1;
+}

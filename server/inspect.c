@@ -1,0 +1,162 @@
+/*
+ * inspect.c - "cabundled inspect FILE [--json]": read a bundle with the
+ * strict reader and list its certificates, offline (rpki-client's
+ * filemode): the one code path for an operator's look at a file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "bundle.h"
+#include "encode.h"
+#include "exitcode.h"
+#include "extern.h"
+#include "log.h"
+#include "timefmt.h"
+
+static const char *
+ca_word(const struct cert *c)
+{
+	if (c->ca)
+		return "CA";
+	return c->version == 1 ? "v1" : "notCA";
+}
+
+static json_t *
+cert_json(const struct cert *c, time_t now)
+{
+	char	 fp[65], nb[TIMEFMT_LEN], na[TIMEFMT_LEN];
+
+	hex_encode(c->sha256, 32, fp);
+	timefmt_iso(c->not_before, nb);
+	timefmt_iso(c->not_after, na);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, "
+	    "s:b, s:i, s:s, s:i, s:s, s:I}",
+	    "sha256", fp, "label", c->label, "subject", c->subject,
+	    "issuer", c->issuer, "serial", c->serial, "not_before", nb,
+	    "not_after", na, "expired", c->not_after < (int64_t)now,
+	    "ca", c->ca, "self_signed", c->self_signed,
+	    "version", c->version, "key_type", c->key_type,
+	    "key_bits", c->key_bits, "key", c->key_desc,
+	    "line", (json_int_t)c->line);
+}
+
+static int
+print_json(json_t *o)
+{
+	int	 rc;
+
+	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 &&
+	    fputc('\n', stdout) != EOF;
+	json_decref(o);
+	return rc;
+}
+
+static int
+inspect_json(const char *fn, const struct buf *in, const struct bundle *b,
+    const struct bundle_error *e)
+{
+	json_t		*o, *list;
+	unsigned char	 h[32];
+	char		 hex[65];
+	size_t		 i;
+	time_t		 now = time(NULL);
+
+	EVP_Digest(in->data, in->len, h, NULL, EVP_sha256(), NULL);
+	hex_encode(h, 32, hex);
+	if (b == NULL) {
+		o = json_pack("{s:s, s:I, s:s, s:{s:s, s:I, s:I, s:s}}",
+		    "file", fn, "bytes", (json_int_t)in->len, "sha256", hex,
+		    "error", "code", bundle_errname(e->code),
+		    "block", (json_int_t)e->block, "line", (json_int_t)e->line,
+		    "message", e->msg);
+		return o != NULL && print_json(o);
+	}
+	if ((list = json_array()) == NULL)
+		return 0;
+	for (i = 0; i < b->ncerts; i++)
+		if (json_array_append_new(list, cert_json(&b->certs[i], now)))
+			goto fail;
+	o = json_pack("{s:s, s:I, s:s, s:I, s:o}", "file", fn,
+	    "bytes", (json_int_t)in->len, "sha256", hex,
+	    "count", (json_int_t)b->ncerts, "certificates", list);
+	return o != NULL && print_json(o);
+ fail:
+	json_decref(list);
+	return 0;
+}
+
+static void
+inspect_text(const char *fn, const struct bundle *b)
+{
+	const struct cert	*c;
+	char			 fp[65], na[TIMEFMT_LEN];
+	size_t			 i;
+	time_t			 now = time(NULL);
+
+	printf("%s: %zu certificates\n", fn, b->ncerts);
+	for (i = 0; i < b->ncerts; i++) {
+		c = &b->certs[i];
+		hex_encode(c->sha256, 32, fp);
+		timefmt_date(c->not_after, na);
+		printf("%s  %s%s  %-5s  %-9s  %s\n", fp, na,
+		    c->not_after < (int64_t)now ? "!" : " ", ca_word(c),
+		    c->key_desc, c->label);
+	}
+}
+
+/*
+ * Parse FILE and list it.  Exit 0 for a readable bundle, 1 with the
+ * block, line and reason for a refused one, 4 when FILE cannot be read.
+ */
+int
+cmd_inspect(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bundle_error	 e;
+	struct bundle		*b = NULL;
+	struct buf		 in;
+	int			 ch, json = 0, rc = EXIT_LOCAL;
+
+	(void)cfg;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (ch != 'j')
+			goto usage;
+		json = 1;
+	}
+	if (argc - optind != 1)
+		goto usage;
+	buf_init(&in, BUNDLE_MAX_BYTES);
+	if (!buf_readfile(&in, argv[optind])) {
+		rc = errno == EFBIG ? EXIT_REFUSED : EXIT_LOCAL;
+		goto out;
+	}
+	if ((b = bundle_parse(in.data, in.len, &e)) == NULL) {
+		warnx("%s: %s", argv[optind], e.msg);
+		rc = EXIT_REFUSED;
+	} else
+		rc = EXIT_DONE;
+	if (json) {
+		if (!inspect_json(argv[optind], &in, b, &e)) {
+			warnx("writing JSON failed");
+			rc = EXIT_LOCAL;
+		}
+	} else if (b != NULL)
+		inspect_text(argv[optind], b);
+ out:
+	bundle_free(b);
+	buf_free(&in);
+	return rc;
+ usage:
+	fprintf(stderr, "usage: cabundled inspect FILE [--json]\n");
+	return EXIT_USAGE;
+}
