@@ -81,14 +81,15 @@ server/%.o: server/%.c
 client/%.o: client/%.c
 	$(CC) $(CPPFLAGS) $(call pkgcflags,$(CLIENT_PKGS)) $(CFLAGS) -c -o $@ $<
 tests/%.o: tests/%.c
-	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcflags,$(TEST_PKGS)) $(CFLAGS) \
+	$(CC) $(CPPFLAGS) -I. -Itests/unit $(call pkgcflags,$(TEST_PKGS)) $(CFLAGS) \
 	    -c -o $@ $<
 
 server/cabundled: $(SERVER_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(SERVER_PKGS))
 client/cabundle: $(CLIENT_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(CLIENT_PKGS))
-tests/unit/test-%: tests/unit/test-%.o tests/unit/testutil.o $(COMMON_OBJS)
+tests/unit/test-%: tests/unit/test-%.o tests/unit/testutil.o client/verify.o \
+	    $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
 tests/tools/%: tests/tools/%.o $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,openssl)

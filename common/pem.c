@@ -483,7 +483,7 @@ bundle_parse(const unsigned char *data, size_t len, struct bundle_error *err)
 	struct reader	 r;
 	const char	*p = (const char *)data, *end = p + len, *nl;
 	const char	*z;
-	size_t		 llen;
+	size_t		 llen, i;
 	int		 ok = 0, text = 0;
 
 	memset(err, 0, sizeof(*err));
@@ -531,7 +531,9 @@ bundle_parse(const unsigned char *data, size_t len, struct bundle_error *err)
 			    "line ends are allowed)");
 			goto out;
 		}
-		if (llen > 0)
+		for (i = 0; i < llen && (p[i] == ' ' || p[i] == '\t'); i++)
+			continue;
+		if (i < llen)
 			text = 1;
 		if (!(r.inside ? inside_line(&r, p, llen) :
 		    outside_line(&r, p, llen)))

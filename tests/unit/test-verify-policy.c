@@ -1,0 +1,238 @@
+/*
+ * test-verify-policy.c - the client's trust decision (SPEC 8 steps 2-6
+ * and 9-10) on releases signed here, with an injected clock.  Each rule
+ * has a case one step past its boundary, and one on it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "client/extern.h"
+#include "testutil.h"
+
+#define DAY		86400
+#define CREATED		1767225600	/* 2026-01-01, long past */
+
+static struct seckey	*k1, *k2, *k3;
+static struct pubkey	 trusted[2];	/* K1 and its standby K2 */
+static struct buf	 pem;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	k1 = testkey_vector();
+	k2 = testkey_new();
+	k3 = testkey_new();
+	trusted[0] = k1->pub;
+	trusted[1] = k2->pub;
+	fixture_read("vectors/bundle.pem", &pem);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	seckey_free(k1);
+	seckey_free(k2);
+	seckey_free(k3);
+	buf_free(&pem);
+	return 0;
+}
+
+/*
+ * Sign body with key under metadata built from the arguments; format
+ * NULL means cabundle/1.  The .minisig text lands in out.
+ */
+static void
+make_sig(const struct seckey *key, const char *format, const char *profile,
+    uint64_t created, uint64_t expires, const void *body, size_t len,
+    struct buf *out)
+{
+	unsigned char	 h[32];
+	char		 hex[65], t[512];
+	size_t		 i;
+
+	EVP_Digest(body, len, h, NULL, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	snprintf(t, sizeof(t), "format:%s\tprofile:%s\tversion:7\t"
+	    "created:%llu\texpires:%llu\tsize:%zu\tsha256:%s",
+	    format ? format : "cabundle/1", profile,
+	    (unsigned long long)created, (unsigned long long)expires, len, hex);
+	buf_init(out, SIG_FILE_MAX);
+	assert_true(sig_sign(key, body, len, t, 0, out));
+}
+
+/* verify_sig with keys K1 and K2 trusted, profile "org", clock now. */
+static int
+check_sig(const struct buf *sig, int64_t now, struct release *r, char *why)
+{
+	struct policy	 p = { trusted, 2, "org", now, 1 };
+
+	return verify_sig((char *)sig->data, sig->len, &p, r, why, 512);
+}
+
+static void
+test_freeze(void **state)
+{
+	static const struct {
+		const char	*name;
+		uint64_t	 created, expires;
+		int64_t		 now;
+		int		 ok;
+		const char	*words;
+	} c[] = {
+		{ "fresh", CREATED, CREATED + 14 * DAY, CREATED + DAY, 1, NULL },
+		{ "last second", CREATED, CREATED + 14 * DAY,
+		    CREATED + 14 * DAY - 1, 1, NULL },
+		{ "expired", CREATED, CREATED + 14 * DAY, CREATED + 14 * DAY,
+		    0, "expired" },
+		{ "expired 6 days ago", CREATED, CREATED + 14 * DAY,
+		    CREATED + 20 * DAY, 0, "expired" },
+		{ "valid 31 days", CREATED, CREATED + 31 * DAY, CREATED + DAY,
+		    1, NULL },
+		{ "valid 400 days", CREATED, CREATED + 400 * DAY,
+		    CREATED + DAY, 0, "valid for 400 days" },
+		{ "created within skew", CREATED + 600, CREATED + 14 * DAY,
+		    CREATED, 1, NULL },
+		{ "created a day ahead", CREATED + DAY, CREATED + 14 * DAY,
+		    CREATED, 0, "in the future" },
+	};
+	struct release	 r;
+	struct buf	 sig;
+	char		 why[512];
+	size_t		 i;
+	int		 ok;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		make_sig(k1, NULL, "org", c[i].created, c[i].expires, pem.data,
+		    pem.len, &sig);
+		ok = check_sig(&sig, c[i].now, &r, why);
+		if (ok != c[i].ok)
+			fail_msg("%s: %s", c[i].name, ok ? "accepted" : why);
+		if (!ok && strstr(why, c[i].words) == NULL)
+			fail_msg("%s: reason '%s'", c[i].name, why);
+		buf_free(&sig);
+	}
+}
+
+static void
+test_keys_and_profile(void **state)
+{
+	struct release	 r;
+	struct buf	 sig;
+	char		 why[512];
+
+	(void)state;
+	/* The standby key K2 is trusted too. */
+	make_sig(k2, NULL, "org", CREATED, CREATED + DAY, pem.data, pem.len,
+	    &sig);
+	assert_true(check_sig(&sig, CREATED, &r, why));
+	assert_ptr_not_equal(r.key, NULL);
+	assert_memory_equal(r.key->keyid, k2->pub.keyid, KEYID_LEN);
+	buf_free(&sig);
+
+	make_sig(k3, NULL, "org", CREATED, CREATED + DAY, pem.data, pem.len,
+	    &sig);
+	assert_false(check_sig(&sig, CREATED, &r, why));
+	assert_non_null(strstr(why, "not trusted"));
+	buf_free(&sig);
+
+	make_sig(k1, NULL, "org-only", CREATED, CREATED + DAY, pem.data,
+	    pem.len, &sig);
+	assert_false(check_sig(&sig, CREATED, &r, why));
+	assert_non_null(strstr(why, "profile 'org-only', not 'org'"));
+	buf_free(&sig);
+
+	make_sig(k1, "cabundle-keys/1", "org", CREATED, CREATED + DAY,
+	    pem.data, pem.len, &sig);
+	assert_false(check_sig(&sig, CREATED, &r, why));
+	assert_non_null(strstr(why, "another kind of signed document"));
+	buf_free(&sig);
+}
+
+/* An auditor's check of an archived release ignores the clock only. */
+static void
+test_archive_mode(void **state)
+{
+	struct pubkey	 keys[1] = { k1->pub };
+	struct policy	 p = { keys, 1, NULL, CREATED + 99 * DAY, 0 };
+	struct release	 r;
+	struct buf	 sig;
+	char		 why[512];
+
+	(void)state;
+	make_sig(k1, NULL, "org", CREATED, CREATED + DAY, pem.data, pem.len,
+	    &sig);
+	assert_true(verify_sig((char *)sig.data, sig.len, &p, &r, why, 512));
+	p.check_time = 1;
+	assert_false(verify_sig((char *)sig.data, sig.len, &p, &r, why, 512));
+	buf_free(&sig);
+}
+
+static void
+test_body(void **state)
+{
+	static const char *notpem[] = {
+		"hello\n",
+		"# only a comment\n",
+		"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHC"
+		    "AkKCwwNDg8QERITFBUWFxgZGhscHR4f\n-----END PRIVATE KEY-----\n",
+		"-----BEGIN CERTIFICATE-----\nMIIBYDCCARKgAwIBAgIBATAFBgMrZXA\n",
+	};
+	struct release	 r;
+	struct buf	 sig, body;
+	char		 why[512];
+	size_t		 i;
+
+	(void)state;
+	make_sig(k1, NULL, "org", CREATED, CREATED + DAY, pem.data, pem.len,
+	    &sig);
+	/*
+	 * The clock is read once, by verify_sig: the body is judged
+	 * later without it, though the real time is long past expires.
+	 */
+	assert_true(check_sig(&sig, CREATED + DAY - 1, &r, why));
+	assert_true(verify_body(&r, pem.data, pem.len, why, sizeof(why)));
+	assert_int_equal(r.ncerts, 1);
+
+	buf_init(&body, 1u << 20);
+	assert_true(buf_append(&body, pem.data, pem.len));
+	body.data[200] ^= 0x01;
+	assert_false(verify_body(&r, body.data, body.len, why, sizeof(why)));
+	assert_non_null(strstr(why, "sha256"));
+	assert_true(buf_append(&body, "\n", 1));
+	assert_false(verify_body(&r, body.data, body.len, why, sizeof(why)));
+	assert_non_null(strstr(why, "bytes, the signature says"));
+	assert_false(verify_body(&r, pem.data, pem.len - 1, why, sizeof(why)));
+	buf_free(&body);
+	buf_free(&sig);
+
+	/* Validly signed, right size and hash, and still not a bundle. */
+	for (i = 0; i < sizeof(notpem) / sizeof(notpem[0]); i++) {
+		make_sig(k1, NULL, "org", CREATED, CREATED + DAY, notpem[i],
+		    strlen(notpem[i]), &sig);
+		assert_true(check_sig(&sig, CREATED, &r, why));
+		assert_false(verify_body(&r, (const unsigned char *)notpem[i],
+		    strlen(notpem[i]), why, sizeof(why)));
+		assert_non_null(strstr(why, "not a certificate bundle"));
+		buf_free(&sig);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_freeze),
+		cmocka_unit_test(test_keys_and_profile),
+		cmocka_unit_test(test_archive_mode),
+		cmocka_unit_test(test_body),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
