@@ -69,7 +69,7 @@ cmd_verify(int argc, char *argv[])
 	buf_init(&sig, SIG_FILE_MAX);
 	buf_init(&body, BODY_MAX);
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+k:p:q", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:p:q", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			if (!num_range(optarg, 1, INT64_MAX, &at)) {

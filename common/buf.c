@@ -132,6 +132,11 @@ buf_readfile(struct buf *b, const char *path)
 		warnx("%s: not a regular file", path);
 		goto out;
 	}
+	/* Allocate even for an empty file: callers get a valid pointer. */
+	if (!buf_append(b, "", 0)) {
+		warn("%s", path);
+		goto out;
+	}
 	for (;;) {
 		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
 			if (errno == EINTR)

@@ -494,6 +494,10 @@ bundle_parse(const unsigned char *data, size_t len, struct bundle_error *err)
 		fail(&r, BUNDLE_NOMEM, 0, "out of memory");
 		goto out;
 	}
+	if (len == 0) {
+		fail(&r, BUNDLE_EMPTY, 0, "empty input: no certificates");
+		goto out;
+	}
 	if (len > BUNDLE_MAX_BYTES) {
 		fail(&r, BUNDLE_TOO_LARGE, 0, "%zu bytes: larger than the "
 		    "%u byte limit", len, BUNDLE_MAX_BYTES);

@@ -125,7 +125,8 @@ pubkey_parse(const char *text, size_t len, struct pubkey *pk, char *why,
 	size_t		 llen;
 	int		 lf;
 
-	if (len > PUBKEY_FILE_MAX || memchr(text, '\0', len) != NULL) {
+	if (len == 0 || len > PUBKEY_FILE_MAX ||
+	    memchr(text, '\0', len) != NULL) {
 		snprintf(why, whylen, "not a minisign public key file");
 		return 0;
 	}
@@ -396,6 +397,10 @@ sig_parse(const char *text, size_t len, struct minisig *s, char *why,
 	int		 lf;
 
 	memset(s, 0, sizeof(*s));
+	if (len == 0) {
+		snprintf(why, whylen, "empty signature file");
+		return SIG_FORMAT;
+	}
 	if (len > SIG_FILE_MAX) {
 		snprintf(why, whylen, "signature file larger than %d bytes",
 		    SIG_FILE_MAX);

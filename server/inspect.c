@@ -128,7 +128,7 @@ cmd_inspect(const struct config *cfg, int argc, char *argv[])
 
 	(void)cfg;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'j')
 			goto usage;
 		json = 1;
