@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "bundle.h"
+#include "encode.h"
 #include "log.h"
 
 /*
@@ -29,32 +30,18 @@ static int
 append_safe(struct buf *b, const unsigned char *s, size_t len)
 {
 	size_t	 i, n;
-	unsigned char c;
 
 	for (i = 0; i < len; i += n) {
-		c = s[i];
-		n = 1;
-		if (c >= 0x20 && c < 0x7f) {
-			if (!buf_append(b, &c, 1))
+		n = utf8_seqlen(s + i, len - i);
+		/* Keep printable ASCII and UTF-8 past the C1 controls. */
+		if ((n == 1 && s[i] >= 0x20 && s[i] < 0x7f) ||
+		    (n > 1 && !(s[i] == 0xc2 && s[i + 1] < 0xa0))) {
+			if (!buf_append(b, s + i, n))
 				return 0;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xf4) {
-			size_t	 need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-			size_t	 k;
-
-			for (k = 1; k < need && i + k < len &&
-			    (s[i + k] & 0xc0) == 0x80; k++)
-				continue;
-			/* C1 controls U+0080..U+009F are escaped too. */
-			if (k == need && !(c == 0xc2 && s[i + 1] < 0xa0)) {
-				n = need;
-				if (!buf_append(b, s + i, n))
-					return 0;
-				continue;
-			}
-		}
-		if (!buf_printf(b, "\\x%02x", c))
+		n = 1;
+		if (!buf_printf(b, "\\x%02x", s[i]))
 			return 0;
 	}
 	return 1;
@@ -126,9 +113,10 @@ cert_mkcert_name(const X509_NAME *name, struct buf *b)
 static char *
 name_rfc2253(const X509_NAME *name)
 {
-	BIO	*bio;
-	char	*p, *s = NULL;
-	long	 n;
+	struct buf	 b;
+	BIO		*bio;
+	char		*p, *s = NULL;
+	long		 n;
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return NULL;
@@ -139,11 +127,14 @@ name_rfc2253(const X509_NAME *name)
 		s = strdup("(unprintable name)");
 		goto out;
 	}
+	/* Valid UTF-8 without controls, whatever the strings held. */
 	n = BIO_get_mem_data(bio, &p);
-	if ((s = malloc((size_t)n + 1)) != NULL) {
-		memcpy(s, p, (size_t)n);
-		s[n] = '\0';
-	}
+	buf_init(&b, BUNDLE_MAX_LABEL * 8);
+	if (buf_append(&b, "", 0) && append_safe(&b, (unsigned char *)p,
+	    (size_t)n))
+		s = (char *)b.data;
+	else
+		buf_free(&b);
  out:
 	BIO_free(bio);
 	return s;

@@ -6,6 +6,7 @@
  * last character, so several texts decode to one signature (SPEC 3.2);
  * we refuse all but the canonical one.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -113,4 +114,42 @@ b64_decode_exact(const char *s, size_t len, unsigned char *out,
 		return 0;
 	memcpy(out, tmp, outlen);
 	return 1;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (1 to 4; len > 0), or 0 when
+ * it is not one: overlong forms, surrogates and code points past U+10FFFF
+ * refused.  The reader and the writer share it, so whatever the writer
+ * keeps the reader accepts.
+ */
+size_t
+utf8_seqlen(const unsigned char *s, size_t len)
+{
+	size_t	 n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
 }

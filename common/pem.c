@@ -111,42 +111,6 @@ excerpt(const char *s, size_t len, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is not
- * one: overlong forms, surrogates and code points past U+10FFFF refused.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t len)
-{
-	size_t	 n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 static size_t
 utf8_put(uint32_t cp, char *out)
 {
@@ -235,7 +199,7 @@ comment(struct reader *r, const char *s, size_t len)
 			return fail(r, BUNDLE_BAD_UTF8, 0,
 			    "control character 0x%02x in a comment line",
 			    u[i]);
-		if ((n = utf8_seq(u + i, len - i)) == 0)
+		if ((n = utf8_seqlen(u + i, len - i)) == 0)
 			return fail(r, BUNDLE_BAD_UTF8, 0,
 			    "comment line is not valid UTF-8 (byte 0x%02x at "
 			    "column %zu)", u[i], i + 1);

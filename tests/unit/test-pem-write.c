@@ -117,16 +117,30 @@ test_upstream_exact(void **state)
 	}
 }
 
-/* A self-signed certificate whose CN tries to inject PEM lines. */
+static void
+patch(unsigned char *der, size_t len, const char *from, const char *to)
+{
+	size_t	 i, n = strlen(from);
+
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(der + i, from, n) == 0) {
+			memcpy(der + i, to, n);
+			return;
+		}
+	fail_msg("patch: %s not found", from);
+}
+
+/* A certificate whose names try to inject lines and bad UTF-8. */
 static void
 test_hostile_name(void **state)
 {
 	const char	*cn = "evil\n-----END CERTIFICATE-----\n# Label: x\x01";
+	const char	*o = "bad XXX utf-8 YY";
 	EVP_PKEY	*key = NULL;
 	EVP_PKEY_CTX	*kctx;
 	X509		*x;
 	X509_NAME	*name;
-	unsigned char	*der = NULL;
+	unsigned char	*der = NULL, *bad;
 	struct cert	 c;
 	struct bundle	 one, *back;
 	struct buf	 out;
@@ -145,17 +159,32 @@ test_hostile_name(void **state)
 	name = X509_get_subject_name(x);
 	assert_true(X509_NAME_add_entry_by_NID(name, NID_commonName,
 	    MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0));
+	assert_true(X509_NAME_add_entry_by_NID(name, NID_organizationName,
+	    MBSTRING_UTF8, (const unsigned char *)o, -1, -1, 0));
 	assert_true(X509_set_issuer_name(x, name));
 	assert_true(X509_set_pubkey(x, key));
 	assert_true(X509_sign(x, key, NULL) > 0);
 	assert_true((derlen = i2d_X509(x, &der)) > 0);
-
-	assert_true(cert_init(&c, der, (size_t)derlen, NULL, why,
+	/*
+	 * What a hostile file can carry but OpenSSL will not build: a
+	 * UTF8String holding a surrogate and an overlong form, patched
+	 * into a copy of the DER.  The reader refuses the certificate.
+	 */
+	assert_non_null(bad = OPENSSL_memdup(der, (size_t)derlen));
+	patch(bad, (size_t)derlen, "XXX", "\xed\xa0\x80");
+	patch(bad, (size_t)derlen, "YY", "\xc0\xaf");
+	assert_false(cert_init(&c, bad, (size_t)derlen, NULL, why,
 	    sizeof(why)));
+	assert_non_null(strstr(why, "DER:"));
+	OPENSSL_free(bad);
+
+	if (!cert_init(&c, der, (size_t)derlen, NULL, why, sizeof(why)))
+		fail_msg("cert_init: %s", why);
 	assert_true(c.self_signed);
 	/* The label falls back to the CN, with control bytes escaped. */
 	assert_null(strchr(c.label, '\n'));
 	assert_non_null(strstr(c.label, "evil\\x0a"));
+	assert_null(strchr(c.subject, '\n'));
 	one.certs = &c;
 	one.ncerts = 1;
 	buf_init(&out, 1u << 20);
@@ -164,6 +193,8 @@ test_hostile_name(void **state)
 	assert_int_equal(back->ncerts, 1);
 	assert_memory_equal(back->certs[0].sha256, c.sha256, 32);
 	assert_string_equal(back->certs[0].label, c.label);
+	assert_non_null(strstr((char *)out.data, "# Subject: CN=evil\\x0a-----"
+	    "END CERTIFICATE-----\\x0a# Label: x\\x01 O=bad XXX utf-8 YY\n"));
 	bundle_free(back);
 	buf_free(&out);
 	cert_clear(&c);
