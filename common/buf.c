@@ -118,7 +118,8 @@ buf_readfile(struct buf *b, const char *path)
 
 	int		 saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang us before the S_ISREG check. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		saved = errno;
 		warn("%s", path);
 		errno = saved;

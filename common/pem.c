@@ -183,8 +183,8 @@ label_decode(const char *s, size_t len)
 }
 
 /*
- * A comment line: must be UTF-8 without control characters (TAB
- * allowed).  "# Label:" and "# SHA256 Fingerprint:" are remembered for
+ * A comment line: must be UTF-8 without C0 or C1 control characters
+ * (TAB allowed), so a label can be shown on a terminal as it is.  "# Label:" and "# SHA256 Fingerprint:" are remembered for
  * the next certificate; any other comment is ignored.
  */
 static int
@@ -203,6 +203,11 @@ comment(struct reader *r, const char *s, size_t len)
 			return fail(r, BUNDLE_BAD_UTF8, 0,
 			    "comment line is not valid UTF-8 (byte 0x%02x at "
 			    "column %zu)", u[i], i + 1);
+		/* C1 controls (U+0080..U+009F): CSI and friends. */
+		if (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
+			return fail(r, BUNDLE_BAD_UTF8, 0,
+			    "control character U+%04X in a comment line",
+			    u[i + 1]);
 	}
 	if (len >= sizeof(LABEL_TAG) - 1 &&
 	    memcmp(s, LABEL_TAG, sizeof(LABEL_TAG) - 1) == 0) {

@@ -2,6 +2,8 @@
  * test-buf-cap.c - the capped buffer never holds more than its cap, and
  * a refused append leaves it as it was; files past the cap are refused.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@ static void
 test_readfile(void **state)
 {
 	char		 path[] = "/tmp/cabundle-test-buf.XXXXXX";
+	char		 fifo[] = "/tmp/cabundle-test-fifo.XXXXXX";
 	struct buf	 b;
 	int		 fd;
 
@@ -58,6 +61,13 @@ test_readfile(void **state)
 	assert_false(buf_readfile(&b, path));
 	assert_int_equal(errno, ENOENT);
 	assert_false(buf_readfile(&b, "/tmp"));
+	/* A FIFO without a writer is refused, not waited on. */
+	assert_true((fd = mkstemp(fifo)) != -1);
+	close(fd);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_false(buf_readfile(&b, fifo));
+	unlink(fifo);
 }
 
 int
