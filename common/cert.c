@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -65,6 +64,17 @@ append_entry(struct buf *b, const X509_NAME_ENTRY *e)
 	return rc;
 }
 
+/* Index of the last nid entry of name, or -1 (Go keeps the last CN). */
+static int
+name_last(const X509_NAME *name, int nid)
+{
+	int	 i = -1, j;
+
+	while ((j = X509_NAME_get_index_by_NID(name, nid, i)) >= 0)
+		i = j;
+	return i;
+}
+
 /*
  * Append a name the way mkcert.org writes it: "CN=... O=... OU=...",
  * each part only when present, the last CN, all O (and all OU) values
@@ -77,12 +87,9 @@ cert_mkcert_name(const X509_NAME *name, struct buf *b)
 				    NID_organizationalUnitName };
 	static const char	*tags[] = { "O=", "OU=" };
 	const X509_NAME_ENTRY	*e;
-	int			 i, j, k, first = 1, any, rc;
+	int			 i, k, first = 1, any, rc;
 
-	if ((i = X509_NAME_get_index_by_NID(name, NID_commonName, -1)) >= 0) {
-		while ((j = X509_NAME_get_index_by_NID(name, NID_commonName,
-		    i)) >= 0)
-			i = j;
+	if ((i = name_last(name, NID_commonName)) >= 0) {
 		e = X509_NAME_get_entry(name, i);
 		if (ASN1_STRING_length(X509_NAME_ENTRY_get_data(e)) > 0) {
 			if (!buf_append(b, "CN=", 3) || !append_entry(b, e))
@@ -156,23 +163,17 @@ static char *
 label_from_name(const X509_NAME *name, const char *subject)
 {
 	struct buf	 b;
-	int		 i, j;
-	char		*s;
+	int		 i;
 
 	buf_init(&b, BUNDLE_MAX_LABEL);
-	if ((i = X509_NAME_get_index_by_NID(name, NID_commonName, -1)) < 0)
+	if ((i = name_last(name, NID_commonName)) < 0)
 		i = X509_NAME_get_index_by_NID(name, NID_organizationName, -1);
-	else
-		while ((j = X509_NAME_get_index_by_NID(name, NID_commonName,
-		    i)) >= 0)
-			i = j;
 	if (i < 0 || !append_entry(&b, X509_NAME_get_entry(name, i)) ||
 	    b.len == 0) {
 		buf_free(&b);
 		return strdup(subject);
 	}
-	s = (char *)b.data;
-	return s;
+	return (char *)b.data;
 }
 
 static void
