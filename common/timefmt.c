@@ -6,7 +6,8 @@
 
 #include "timefmt.h"
 
-static void
+/* The attribute lets -Wformat check callers' literal formats. */
+static void __attribute__((format(strftime, 2, 0)))
 timefmt(int64_t t, const char *fmt, char *out)
 {
 	struct tm	 tm;
