@@ -6,15 +6,19 @@
 
 #include "timefmt.h"
 
-/* The attribute lets -Wformat check callers' literal formats. */
-static void __attribute__((format(strftime, 2, 0)))
-timefmt(int64_t t, const char *fmt, char *out)
+/* Literal formats only: -Wformat=2 checks every strftime call. */
+static void
+timefmt(int64_t t, int with_time, char *out)
 {
 	struct tm	 tm;
 	time_t		 tt = (time_t)t;
+	size_t		 n = 0;
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, TIMEFMT_LEN, fmt, &tm) == 0)
+	if (gmtime_r(&tt, &tm) != NULL)
+		n = with_time ?
+		    strftime(out, TIMEFMT_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) :
+		    strftime(out, TIMEFMT_LEN, "%Y-%m-%d", &tm);
+	if (n == 0)
 		snprintf(out, TIMEFMT_LEN, "@%lld", (long long)t);
 }
 
@@ -22,12 +26,12 @@ timefmt(int64_t t, const char *fmt, char *out)
 void
 timefmt_iso(int64_t t, char *out)
 {
-	timefmt(t, "%Y-%m-%dT%H:%M:%SZ", out);
+	timefmt(t, 1, out);
 }
 
 /* "2038-01-19" into out (TIMEFMT_LEN bytes). */
 void
 timefmt_date(int64_t t, char *out)
 {
-	timefmt(t, "%Y-%m-%d", out);
+	timefmt(t, 0, out);
 }
