@@ -11,9 +11,12 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -257,6 +260,65 @@ seckey_load(const char *path)
 		sk = NULL;
 	}
 	return sk;
+}
+
+/*
+ * Make a new Ed25519 key and write it to path as unencrypted PKCS#8 PEM,
+ * mode 0600, created exclusively: an existing file is never replaced.
+ * Returns 1 and the public half in pub, or 0 with a warning (and no
+ * file left behind).
+ */
+int
+seckey_generate(const char *path, struct pubkey *pub)
+{
+	EVP_PKEY_CTX	*ctx = NULL;
+	EVP_PKEY	*key = NULL;
+	FILE		*f = NULL;
+	unsigned char	 h[32];
+	size_t		 len = 32;
+	int		 fd, ok = 0, made = 0;
+
+	if ((ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL)) == NULL ||
+	    EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &key) != 1) {
+		cryptowarnx("Ed25519 key generation");
+		goto out;
+	}
+	if (EVP_PKEY_get_raw_public_key(key, pub->pk, &len) != 1 ||
+	    len != 32 || !EVP_Digest(pub->pk, 32, h, NULL, EVP_sha256(), NULL)) {
+		cryptowarnx("Ed25519 public key");
+		goto out;
+	}
+	memcpy(pub->keyid, h, KEYID_LEN);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		warn("%s", path);
+		goto out;
+	}
+	made = 1;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		warn("%s", path);
+		close(fd);
+		goto out;
+	}
+	if (!PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL)) {
+		cryptowarnx("%s: write", path);
+		goto out;
+	}
+	if (fflush(f) == EOF || fsync(fileno(f)) == -1) {
+		warn("%s", path);
+		goto out;
+	}
+	ok = 1;
+ out:
+	if (f != NULL && fclose(f) == EOF && ok) {
+		warn("%s", path);
+		ok = 0;
+	}
+	if (!ok && made)
+		unlink(path);
+	EVP_PKEY_free(key);
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
 }
 
 /* Free a secret key (OpenSSL wipes the key material); NULL is fine. */

@@ -57,6 +57,7 @@ void		 pubkey_string(const struct pubkey *, char *);
 int		 pubkey_write(const struct pubkey *, struct buf *);
 
 struct seckey	*seckey_load(const char *);
+int		 seckey_generate(const char *, struct pubkey *);
 void		 seckey_free(struct seckey *);
 
 int		 sig_sign(const struct seckey *, const unsigned char *,
