@@ -29,20 +29,24 @@ CFLAGS	+= -Werror
 endif
 
 # What each binary links.  The client stays small: libcrypto only.
-SERVER_PKGS = libmicrohttpd libcurl openssl sqlite3 jansson
+SERVER_PKGS = libmicrohttpd libcurl openssl sqlite3 jansson inih
 CLIENT_PKGS = libcrypto
 TEST_PKGS   = cmocka openssl
 
 # Debian 12 packages for building, testing and running.
 DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
-	   libcurl4-openssl-dev libsqlite3-dev libjansson-dev libcmocka-dev \
+	   libcurl4-openssl-dev libsqlite3-dev libjansson-dev libinih-dev \
+	   libcmocka-dev \
 	   python3 python3-pytest python3-requests minisign openssl sqlite3 \
 	   ca-certificates
 
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c
-SERVER_SRCS = server/main.c server/inspect.c
+SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
+	      server/migrations.c server/audit.c server/vet.c server/store.c \
+	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
+	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c
 CLIENT_SRCS = client/main.c client/verify.c client/cmd_verify.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
@@ -81,8 +85,14 @@ server/%.o: server/%.c
 client/%.o: client/%.c
 	$(CC) $(CPPFLAGS) $(call pkgcflags,$(CLIENT_PKGS)) $(CFLAGS) -c -o $@ $<
 tests/%.o: tests/%.c
-	$(CC) $(CPPFLAGS) -I. -Itests/unit $(call pkgcflags,$(TEST_PKGS)) $(CFLAGS) \
+	$(CC) $(CPPFLAGS) -I. -Itests/unit -Iserver \
+	    $(call pkgcflags,$(TEST_PKGS) jansson) $(CFLAGS) \
 	    -c -o $@ $<
+
+# The schema travels inside the binary: migrations.c is generated.
+SCHEMA_SQL = $(sort $(wildcard schema/[0-9][0-9][0-9]-*.sql))
+server/migrations.c: $(SCHEMA_SQL) schema/embed.sh
+	sh schema/embed.sh $(SCHEMA_SQL) > $@.tmp && mv $@.tmp $@
 
 server/cabundled: $(SERVER_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(SERVER_PKGS))
@@ -91,6 +101,10 @@ client/cabundle: $(CLIENT_OBJS) $(COMMON_OBJS)
 tests/unit/test-%: tests/unit/test-%.o tests/unit/testutil.o client/verify.o \
 	    $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
+# Server units: the pure vetting function, linked with what it needs.
+tests/unit/test-vet: tests/unit/test-vet.o tests/unit/testutil.o server/vet.o \
+	    $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS) jansson)
 tests/tools/%: tests/tools/%.o $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,openssl)
 
@@ -132,6 +146,7 @@ install: all
 
 clean:
 	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) server/cabundled client/cabundle \
+	    server/migrations.c \
 	    $(UNIT_BINS) $(TOOL_BINS) $(FLAGS_STAMP)
 
 -include $(ALL_OBJS:.o=.d)

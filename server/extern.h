@@ -1,15 +1,36 @@
 /*
- * extern.h - what the server's files share.
+ * extern.h - what the server's files share: the commands and the
+ * pieces serve and the commands both call.
  */
 #ifndef CABUNDLED_EXTERN_H
 #define CABUNDLED_EXTERN_H
 
-/* Global options, set once in main(). */
-struct config {
-	const char	*datadir;	/* -d */
-	const char	*config;	/* -c */
-};
+#include <stdint.h>
+#include <stdio.h>
 
+#include <sqlite3.h>
+
+#include "config.h"
+
+struct rootset;
+struct vet_report;
+
+int	cmd_init(const struct config *, int, char *[]);
+int	cmd_fetch(const struct config *, int, char *[]);
+int	cmd_import(const struct config *, int, char *[]);
 int	cmd_inspect(const struct config *, int, char *[]);
+int	cmd_snapshots(const struct config *, int, char *[]);
+int	cmd_report(const struct config *, int, char *[]);
+int	cmd_approve(const struct config *, int, char *[]);
+int	cmd_reject(const struct config *, int, char *[]);
+int	cmd_audit(const struct config *, int, char *[]);
+int	cmd_serve(const struct config *, int, char *[]);
+
+int	fetch_once(const struct config *, sqlite3 *, const char *);
+int	ingest_body(sqlite3 *, const struct config *, const char *,
+	    const char *, const unsigned char *, size_t,
+	    const struct rootset *);
+void	report_print_vet(FILE *, int64_t, const char *,
+	    const struct vet_report *, int);
 
 #endif

@@ -7,17 +7,22 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
 #include "bundle.h"
+#include "db.h"
 #include "encode.h"
 #include "exitcode.h"
 #include "extern.h"
 #include "log.h"
+#include "store.h"
 #include "timefmt.h"
+#include "vet.h"
 
 static const char *
 ca_word(const struct cert *c)
@@ -59,7 +64,7 @@ print_json(json_t *o)
 
 static int
 inspect_json(const char *fn, const struct buf *in, const struct bundle *b,
-    const struct bundle_error *e)
+    const struct bundle_error *e, json_t *vet)
 {
 	json_t		*o, *list;
 	unsigned char	 h[32];
@@ -70,24 +75,28 @@ inspect_json(const char *fn, const struct buf *in, const struct bundle *b,
 	EVP_Digest(in->data, in->len, h, NULL, EVP_sha256(), NULL);
 	hex_encode(h, 32, hex);
 	if (b == NULL) {
-		o = json_pack("{s:s, s:I, s:s, s:{s:s, s:I, s:I, s:s}}",
-		    "file", fn, "bytes", (json_int_t)in->len, "sha256", hex,
-		    "error", "code", bundle_errname(e->code),
+		o = json_pack("{s:s, s:I, s:s, s:{s:s, s:I, s:I, s:s}, "
+		    "s:o*}", "file", fn, "bytes", (json_int_t)in->len,
+		    "sha256", hex, "error", "code", bundle_errname(e->code),
 		    "block", (json_int_t)e->block, "line", (json_int_t)e->line,
-		    "message", e->msg);
+		    "message", e->msg, "vet", vet);
 		return o != NULL && print_json(o);
 	}
-	if ((list = json_array()) == NULL)
+	if ((list = json_array()) == NULL) {
+		json_decref(vet);
 		return 0;
+	}
 	for (i = 0; i < b->ncerts; i++)
 		if (json_array_append_new(list, cert_json(&b->certs[i], now)))
 			goto fail;
-	o = json_pack("{s:s, s:I, s:s, s:I, s:o}", "file", fn,
+	o = json_pack("{s:s, s:I, s:s, s:I, s:o, s:o*}", "file", fn,
 	    "bytes", (json_int_t)in->len, "sha256", hex,
-	    "count", (json_int_t)b->ncerts, "certificates", list);
+	    "count", (json_int_t)b->ncerts, "certificates", list,
+	    "vet", vet);
 	return o != NULL && print_json(o);
  fail:
 	json_decref(list);
+	json_decref(vet);
 	return 0;
 }
 
@@ -111,27 +120,74 @@ inspect_text(const char *fn, const struct bundle *b)
 }
 
 /*
+ * --vet: judge the file as an import would, against the data
+ * directory's accepted snapshot when there is a database (else as a
+ * first snapshot), storing nothing.  Returns the exit code.
+ */
+static int
+inspect_vet(const struct config *cfg, const char *fn, const struct buf *in,
+    const struct bundle *b, const struct bundle_error *e, json_t **json)
+{
+	struct vet_report	 r;
+	struct rootset		 prev;
+	sqlite3			*db = NULL;
+	unsigned char		 h[32];
+	char			*path;
+	int			 rc = EXIT_LOCAL;
+
+	memset(&prev, 0, sizeof(prev));
+	if ((path = config_path(cfg, DB_FILE)) == NULL)
+		return EXIT_LOCAL;
+	if (access(path, F_OK) == 0 && ((db = db_open_datadir(cfg)) == NULL ||
+	    !store_accepted_roots(db, &prev)))
+		goto out;
+	EVP_Digest(in->data, in->len, h, NULL, EVP_sha256(), NULL);
+	if (!vet_bundle(b, e, h, in->len, prev.id ? &prev : NULL, NULL,
+	    &cfg->vet, (int64_t)time(NULL), &r)) {
+		warnx("vetting: out of memory");
+		goto out;
+	}
+	if (json != NULL)
+		*json = vet_report_json(&r);
+	else
+		report_print_vet(stdout, 0, fn, &r, 1);
+	rc = r.verdict == VERDICT_ACCEPTED ? EXIT_DONE :
+	    r.verdict == VERDICT_QUARANTINED ? EXIT_QUARANTINED : EXIT_REFUSED;
+	vet_report_free(&r);
+ out:
+	rootset_free(&prev);
+	db_close(db);
+	free(path);
+	return rc;
+}
+
+/*
  * Parse FILE and list it.  Exit 0 for a readable bundle, 1 with the
  * block, line and reason for a refused one, 4 when FILE cannot be read.
+ * With --vet the verdict decides: 0 accepted, 5 quarantined, 1 rejected.
  */
 int
 cmd_inspect(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "vet", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bundle_error	 e;
 	struct bundle		*b = NULL;
 	struct buf		 in;
-	int			 ch, json = 0, rc = EXIT_LOCAL;
+	json_t			*vet = NULL;
+	int			 ch, json = 0, dovet = 0, rc = EXIT_LOCAL;
 
-	(void)cfg;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'j')
+		if (ch == 'j')
+			json = 1;
+		else if (ch == 'v')
+			dovet = 1;
+		else
 			goto usage;
-		json = 1;
 	}
 	if (argc - optind != 1)
 		goto usage;
@@ -146,17 +202,23 @@ cmd_inspect(const struct config *cfg, int argc, char *argv[])
 	} else
 		rc = EXIT_DONE;
 	if (json) {
-		if (!inspect_json(argv[optind], &in, b, &e)) {
+		if (dovet)
+			rc = inspect_vet(cfg, argv[optind], &in, b, &e, &vet);
+		if (!inspect_json(argv[optind], &in, b, &e, vet)) {
 			warnx("writing JSON failed");
 			rc = EXIT_LOCAL;
 		}
-	} else if (b != NULL)
-		inspect_text(argv[optind], b);
+	} else {
+		if (b != NULL)
+			inspect_text(argv[optind], b);
+		if (dovet)
+			rc = inspect_vet(cfg, argv[optind], &in, b, &e, NULL);
+	}
  out:
 	bundle_free(b);
 	buf_free(&in);
 	return rc;
  usage:
-	fprintf(stderr, "usage: cabundled inspect FILE [--json]\n");
+	fprintf(stderr, "usage: cabundled inspect [--json] [--vet] FILE\n");
 	return EXIT_USAGE;
 }

@@ -1,8 +1,8 @@
 /*
- * main.c - cabundled: global options, then one command.
+ * main.c - cabundled: global options, configuration, then one command.
  *
  * The command line is the administration interface (BRIEF.md); each
- * command lives in its own file and returns an exit code from
+ * command lives in a file by concern and returns an exit code from
  * exitcode.h.  Only this file exits.
  */
 #include <err.h>
@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "exitcode.h"
 #include "extern.h"
@@ -19,7 +21,16 @@ static const struct command {
 	int		(*run)(const struct config *, int, char *[]);
 	const char	*synopsis;
 } commands[] = {
-	{ "inspect", cmd_inspect, "inspect FILE [--json]" },
+	{ "init", cmd_init, "init [--actor NAME]" },
+	{ "serve", cmd_serve, "serve [--once]" },
+	{ "fetch", cmd_fetch, "fetch [--actor NAME]" },
+	{ "import", cmd_import, "import [--actor NAME] FILE" },
+	{ "inspect", cmd_inspect, "inspect [--json] [--vet] FILE" },
+	{ "snapshots", cmd_snapshots, "snapshots [--json]" },
+	{ "report", cmd_report, "report [--json] ID" },
+	{ "approve", cmd_approve, "approve --reason TEXT [--actor NAME] ID" },
+	{ "reject", cmd_reject, "reject --reason TEXT [--actor NAME] ID" },
+	{ "audit", cmd_audit, "audit [--json] [verify]" },
 };
 
 static void __attribute__((noreturn))
@@ -27,8 +38,8 @@ usage(void)
 {
 	size_t	 i;
 
-	fprintf(stderr, "usage: cabundled [-d datadir] [-c config] command "
-	    "[args]\ncommands:\n");
+	fprintf(stderr, "usage: cabundled [-d datadir] [-c config] "
+	    "[-o section.key=value] command [args]\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(stderr, "\tcabundled %s\n", commands[i].synopsis);
 	exit(EXIT_USAGE);
@@ -37,18 +48,28 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	struct config	 cfg = { .datadir = "/var/lib/cabundle" };
-	size_t		 i;
-	int		 ch;
+	struct config		 cfg;
+	const struct command	*cmd = NULL;
+	const char		*datadir = NULL;
+	size_t			 i;
+	int			 ch, rc;
 
+	memset(&cfg, 0, sizeof(cfg));
+	config_defaults(&cfg);
 	/* '+': stop at the command so its own options stay its own. */
-	while ((ch = getopt(argc, argv, "+c:d:h")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:d:o:h")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfg.config = optarg;
 			break;
 		case 'd':
-			cfg.datadir = optarg;
+			datadir = optarg;
+			break;
+		case 'o':
+			if (cfg.noverrides == CONFIG_MAX_OVERRIDES)
+				errx(EXIT_USAGE, "-o: more than %d",
+				    CONFIG_MAX_OVERRIDES);
+			cfg.overrides[cfg.noverrides++] = optarg;
 			break;
 		default:
 			usage();
@@ -60,7 +81,24 @@ main(int argc, char *argv[])
 		usage();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
-			return commands[i].run(&cfg, argc, argv);
-	warnx("%s: unknown command", argv[0]);
-	usage();
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		warnx("%s: unknown command", argv[0]);
+		usage();
+	}
+	if (!config_load(&cfg)) {
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (datadir != NULL) {
+		free(cfg.datadir);
+		if ((cfg.datadir = strdup(datadir)) == NULL)
+			err(EXIT_LOCAL, "strdup");
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		errx(EXIT_LOCAL, "curl_global_init failed");
+	rc = cmd->run(&cfg, argc, argv);
+	curl_global_cleanup();
+	config_free(&cfg);
+	return rc;
 }

@@ -3,6 +3,7 @@
 The binaries are the ones `make` built (override with CABUNDLED,
 CABUNDLE, SIGTOOL); fixtures are the project's copies in tests/fixtures.
 """
+import json
 import os
 import pathlib
 import subprocess
@@ -46,3 +47,50 @@ def run(*args, check=None, **kw):
 @pytest.fixture
 def fixtures():
     return FIXTURES
+
+
+class Mirror:
+    """A cabundled data directory, driven through its command line."""
+
+    def __init__(self, datadir, config=None):
+        self.datadir = pathlib.Path(datadir)
+        self.config = config
+        self.overrides = []
+
+    def __call__(self, *args, check=None, **kw):
+        cmd = [CABUNDLED, "-d", self.datadir]
+        if self.config is not None:
+            cmd += ["-c", self.config]
+        for o in self.overrides:
+            cmd += ["-o", o]
+        return run(*cmd, *args, check=check, **kw)
+
+    def json(self, *args):
+        return json.loads(self(*args, check=0).stdout)
+
+    def snapshots(self):
+        return self.json("snapshots", "--json")
+
+    def accepted(self):
+        """The accepted snapshot with the highest id, or None."""
+        acc = [s for s in self.snapshots() if s["status"] == "accepted"]
+        return acc[-1] if acc else None
+
+    def report(self, sid):
+        return self.json("report", "--json", str(sid))
+
+    @property
+    def db(self):
+        return self.datadir / "cabundle.db"
+
+
+def checks(report, level):
+    """The set of check names at one level in a vetting report."""
+    return {r["check"] for r in report["rows"] if r["level"] == level}
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    m = Mirror(tmp_path / "data")
+    m("init", "--actor", "tester", check=0)
+    return m

@@ -1,0 +1,352 @@
+/*
+ * cmd_fetch.c - "fetch" (one shot, for cron) and "import FILE" (across
+ * an air gap): get a body, vet it, store the snapshot in one
+ * transaction.  A bad answer never changes what is accepted.
+ *
+ * Exit: 0 accepted or unchanged, 1 rejected, 3 upstream unreachable,
+ * 4 local error, 5 quarantined (BRIEF.md).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "bundle.h"
+#include "db.h"
+#include "encode.h"
+#include "exitcode.h"
+#include "extern.h"
+#include "fetch.h"
+#include "log.h"
+#include "store.h"
+#include "vet.h"
+
+static int
+verdict_exit(const char *status)
+{
+	if (strcmp(status, "accepted") == 0)
+		return EXIT_DONE;
+	if (strcmp(status, "quarantined") == 0)
+		return EXIT_QUARANTINED;
+	return EXIT_REFUSED;
+}
+
+/*
+ * The newest snapshot of this body that still stands: accepted (the
+ * current one or a later one) or quarantined since.  si->id 0: none,
+ * vet it afresh.
+ */
+static int
+find_standing(sqlite3 *db, const char *hex, struct snapinfo *si)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+	int		 rc;
+
+	si->id = 0;
+	if ((st = db_prepare(db, "SELECT id FROM snapshot WHERE "
+	    "body_sha256 = ?1 AND status IN ('accepted', 'quarantined') AND "
+	    "id >= coalesce((SELECT max(id) FROM snapshot WHERE status = "
+	    "'accepted'), 0) ORDER BY id DESC LIMIT 1")) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		return 0;
+	}
+	return id == 0 || store_snapshot_get(db, id, si);
+}
+
+static int
+unchanged(const struct snapinfo *si, const char *how)
+{
+	if (strcmp(si->status, "accepted") == 0)
+		printf("unchanged%s: snapshot %" PRId64 " stays accepted\n",
+		    how, si->id);
+	else
+		printf("unchanged%s: snapshot %" PRId64 " is still "
+		    "quarantined; decide with: cabundled approve|reject %"
+		    PRId64 "\n", how, si->id, si->id);
+	return verdict_exit(si->status);
+}
+
+/*
+ * Vet body from source and store it as a snapshot, all in one
+ * transaction.  Prints the verdict and the findings that matter; the
+ * full report is "cabundled report ID".  Returns the exit code.
+ */
+int
+ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
+    const char *source, const unsigned char *body, size_t len,
+    const struct rootset *cross)
+{
+	struct bundle		*b;
+	struct bundle_error	 perr;
+	struct vet_report	 r;
+	struct rootset		 prev;
+	struct snapinfo		 si;
+	unsigned char		 digest[32];
+	char			 hex[65];
+	int64_t			 id;
+	int			 rc = EXIT_LOCAL, have_report = 0;
+
+	memset(&prev, 0, sizeof(prev));
+	if (!EVP_Digest(body, len, digest, NULL, EVP_sha256(), NULL)) {
+		cryptowarnx("SHA-256");
+		return EXIT_LOCAL;
+	}
+	hex_encode(digest, 32, hex);
+	b = bundle_parse(body, len, &perr);
+	if (b == NULL && perr.code == BUNDLE_NOMEM) {
+		warnx("%s: out of memory", source);
+		return EXIT_LOCAL;
+	}
+	if (!db_begin(db))
+		goto out;
+	if (!find_standing(db, hex, &si))
+		goto out;
+	if (si.id != 0) {
+		if (!store_source_set(db, source, NULL, NULL, NULL,
+		    si.status) || !db_commit(db))
+			goto out;
+		rc = unchanged(&si, "");
+		goto out;
+	}
+	if (!store_accepted_roots(db, &prev))
+		goto out;
+	if (!vet_bundle(b, &perr, digest, len, prev.id ? &prev : NULL, cross,
+	    &cfg->vet, (int64_t)time(NULL), &r)) {
+		warnx("vetting: out of memory");
+		goto out;
+	}
+	have_report = 1;
+	if (!store_snapshot(db, source, body, len, b, &r, actor, &id) ||
+	    !db_commit(db))
+		goto out;
+	report_print_vet(stdout, id, source, &r, 0);
+	rc = verdict_exit(vet_verdictname(r.verdict));
+ out:
+	db_rollback(db);
+	if (have_report)
+		vet_report_free(&r);
+	rootset_free(&prev);
+	bundle_free(b);
+	return rc;
+}
+
+/*
+ * The cross-check source's roots, when one is configured: a URL fetched
+ * like the upstream, or a local file (absolute path or file:PATH).
+ * Returns 1 with cross->error set when it could not be had (vetting
+ * then quarantines), 0 on a local error.
+ */
+static int
+crosscheck_load(const struct config *cfg, struct rootset *cross,
+    struct buf *why)
+{
+	struct fetch_result	 fr;
+	struct bundle		*b = NULL;
+	struct bundle_error	 perr;
+	const char		*url = cfg->crosscheck_url;
+	enum fetch_status	 fs;
+	int			 ok = 1;
+
+	cross->source = url;
+	fetch_result_init(&fr, cfg->fetch.max_bytes);
+	if (url[0] == '/' || strncmp(url, "file:", 5) == 0) {
+		if (!buf_readfile(&fr.body, url[0] == '/' ? url : url + 5))
+			buf_printf(why, "cannot read %s", url);
+	} else if ((fs = fetch_url(&cfg->fetch, url, NULL, NULL, &fr)) !=
+	    FETCH_OK)
+		buf_printf(why, "%s", fr.error);
+	if (why->len == 0 && (b = bundle_parse(fr.body.data, fr.body.len,
+	    &perr)) == NULL)
+		buf_printf(why, "not a bundle: %s (line %zu)", perr.msg,
+		    perr.line);
+	if (b != NULL && !rootset_from_bundle(b, cross))
+		ok = 0;
+	if (why->len != 0)
+		cross->error = (const char *)why->data;
+	cross->source = url;
+	bundle_free(b);
+	fetch_result_free(&fr);
+	return ok;
+}
+
+static int
+parse_actor(const struct config *cfg, int argc, char *argv[],
+    const char **actor, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "actor", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	 ch;
+
+	*actor = cfg->actor;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'a') {
+			fprintf(stderr, "usage: cabundled %s\n", usage);
+			return 0;
+		}
+		*actor = optarg;
+	}
+	return 1;
+}
+
+static int
+with_crosscheck(const struct config *cfg, sqlite3 *db, const char *actor,
+    const char *source, const struct buf *body)
+{
+	struct rootset	 cross;
+	struct buf	 why;
+	int		 rc = EXIT_LOCAL;
+
+	memset(&cross, 0, sizeof(cross));
+	buf_init(&why, 1024);
+	if (cfg->crosscheck_url != NULL &&
+	    !crosscheck_load(cfg, &cross, &why))
+		goto out;
+	rc = ingest_body(db, cfg, actor, source, body->data, body->len,
+	    cfg->crosscheck_url != NULL ? &cross : NULL);
+ out:
+	rootset_free(&cross);
+	buf_free(&why);
+	return rc;
+}
+
+/*
+ * One fetch of the configured upstream, conditional on the validators
+ * of the last answer.  Called by "fetch" and by serve's schedule.
+ */
+int
+fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
+{
+	struct fetch_result	 fr;
+	struct source_state	 ss;
+	struct snapinfo		 si;
+	enum fetch_status	 fs;
+	unsigned char		 digest[32];
+	char			 hex[65];
+	const char		*url = cfg->url;
+	int			 rc = EXIT_LOCAL;
+
+	fetch_result_init(&fr, cfg->fetch.max_bytes);
+	if (!store_source_get(db, url, &ss))
+		goto out;
+	fs = fetch_url(&cfg->fetch, url, ss.etag[0] ? ss.etag : NULL,
+	    ss.last_modified[0] ? ss.last_modified : NULL, &fr);
+	switch (fs) {
+	case FETCH_OK:
+		break;
+	case FETCH_NOT_MODIFIED:
+		if (!find_standing(db, ss.sha256, &si))
+			goto out;
+		if (si.id != 0) {
+			store_source_set(db, url, NULL, NULL, NULL,
+			    "not modified");
+			rc = unchanged(&si, " (HTTP 304)");
+			goto out;
+		}
+		/* Nothing stands for those validators: ask afresh. */
+		fetch_result_free(&fr);
+		fetch_result_init(&fr, cfg->fetch.max_bytes);
+		if ((fs = fetch_url(&cfg->fetch, url, NULL, NULL, &fr)) ==
+		    FETCH_OK)
+			break;
+		/* FALLTHROUGH */
+	default:
+		warnx("%s", fr.error);
+		store_source_set(db, url, NULL, NULL, NULL, fr.error);
+		if (fs == FETCH_TOO_LARGE)
+			printf("rejected: %s: nothing stored, nothing "
+			    "changed\n", fr.error);
+		rc = fs == FETCH_TOO_LARGE ? EXIT_REFUSED :
+		    fs == FETCH_REFUSED ? EXIT_USAGE : EXIT_UNREACHABLE;
+		goto out;
+	}
+	if (!EVP_Digest(fr.body.data, fr.body.len, digest, NULL,
+	    EVP_sha256(), NULL)) {
+		cryptowarnx("SHA-256");
+		goto out;
+	}
+	hex_encode(digest, 32, hex);
+	rc = with_crosscheck(cfg, db, actor, url, &fr.body);
+	if (rc != EXIT_LOCAL)
+		store_source_set(db, url, fr.etag[0] ? fr.etag : NULL,
+		    fr.last_modified[0] ? fr.last_modified : NULL, hex,
+		    rc == EXIT_DONE ? "accepted" : rc == EXIT_QUARANTINED ?
+		    "quarantined" : "rejected");
+ out:
+	fetch_result_free(&fr);
+	return rc;
+}
+
+/* cabundled fetch [--actor NAME] */
+int
+cmd_fetch(const struct config *cfg, int argc, char *argv[])
+{
+	sqlite3		*db;
+	const char	*actor;
+	int		 rc;
+
+	if (!parse_actor(cfg, argc, argv, &actor, "fetch [--actor NAME]") ||
+	    optind != argc)
+		return EXIT_USAGE;
+	if ((db = db_open_datadir(cfg)) == NULL)
+		return EXIT_LOCAL;
+	rc = fetch_once(cfg, db, actor);
+	db_close(db);
+	return rc;
+}
+
+/* cabundled import [--actor NAME] FILE */
+int
+cmd_import(const struct config *cfg, int argc, char *argv[])
+{
+	struct buf	 body, source;
+	sqlite3		*db = NULL;
+	const char	*actor;
+	char		 real[PATH_MAX];
+	int		 rc = EXIT_LOCAL;
+
+	if (!parse_actor(cfg, argc, argv, &actor,
+	    "import [--actor NAME] FILE") || optind != argc - 1) {
+		if (optind == argc)
+			fprintf(stderr, "usage: cabundled import [--actor "
+			    "NAME] FILE\n");
+		return EXIT_USAGE;
+	}
+	buf_init(&body, cfg->fetch.max_bytes);
+	buf_init(&source, PATH_MAX + 8);
+	if ((db = db_open_datadir(cfg)) == NULL)
+		goto out;
+	if (!buf_readfile(&body, argv[optind])) {
+		/* Too large is a refused input; unreadable, a local error. */
+		if (errno == EFBIG)
+			rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (realpath(argv[optind], real) == NULL)
+		snprintf(real, sizeof(real), "%s", argv[optind]);
+	if (!buf_printf(&source, "file:%s", real))
+		goto out;
+	rc = with_crosscheck(cfg, db, actor, (char *)source.data, &body);
+ out:
+	db_close(db);
+	buf_free(&body);
+	buf_free(&source);
+	return rc;
+}

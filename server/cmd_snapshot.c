@@ -1,0 +1,357 @@
+/*
+ * cmd_snapshot.c - the quarantine desk: "snapshots", "report ID",
+ * "approve ID" and "reject ID".  Only a quarantined snapshot can be
+ * decided, each decision needs --reason and lands in the audit log.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "exitcode.h"
+#include "extern.h"
+#include "num.h"
+#include "store.h"
+#include "timefmt.h"
+#include "vet.h"
+
+#define REASON_MAX	1024
+
+static int
+print_json(json_t *o)
+{
+	int	 ok;
+
+	ok = o != NULL && json_dumpf(o, stdout, JSON_INDENT(2) |
+	    JSON_ENSURE_ASCII) == 0 && fputc('\n', stdout) != EOF;
+	json_decref(o);
+	if (!ok)
+		warnx("cannot write JSON");
+	return ok ? EXIT_DONE : EXIT_LOCAL;
+}
+
+/* The report JSON in words; info rows only when all is set. */
+static void
+report_print(FILE *f, int64_t id, const char *source, json_t *r, int all)
+{
+	json_t		*row, *base;
+	size_t		 i, ninfo = 0;
+	const char	*label, *fp;
+
+	if (id != 0)
+		fprintf(f, "snapshot %" PRId64 ": ", id);
+	else
+		fprintf(f, "%s: ", source);
+	fprintf(f, "%s (%" JSON_INTEGER_FORMAT
+	    " certificates, %" JSON_INTEGER_FORMAT " added, %"
+	    JSON_INTEGER_FORMAT " removed",
+	    json_string_value(json_object_get(r, "verdict")),
+	    json_integer_value(json_object_get(r, "certificates")),
+	    json_integer_value(json_object_get(r, "added")),
+	    json_integer_value(json_object_get(r, "removed")));
+	base = json_object_get(r, "baseline");
+	if (json_is_integer(base))
+		fprintf(f, " against snapshot %" JSON_INTEGER_FORMAT,
+		    json_integer_value(base));
+	fprintf(f, ")\n  body sha256 %s, %" JSON_INTEGER_FORMAT
+	    " bytes, from %s\n",
+	    json_string_value(json_object_get(r, "sha256")),
+	    json_integer_value(json_object_get(r, "size")), source);
+	json_array_foreach(json_object_get(r, "rows"), i, row) {
+		if (!all && strcmp(json_string_value(json_object_get(row,
+		    "level")), "info") == 0) {
+			ninfo++;
+			continue;
+		}
+		label = json_string_value(json_object_get(row, "label"));
+		fp = json_string_value(json_object_get(row, "sha256"));
+		fprintf(f, "  %-10s %-13s ", json_string_value(
+		    json_object_get(row, "level")), json_string_value(
+		    json_object_get(row, "check")));
+		if (label != NULL)
+			fprintf(f, "\"%s\" ", label);
+		if (fp != NULL)
+			fprintf(f, "%s: ", fp);
+		fprintf(f, "%s\n", json_string_value(json_object_get(row,
+		    "rule")));
+	}
+	if (ninfo)
+		fprintf(f, "  (%zu info rows: added and removed roots; "
+		    "cabundled report %" PRId64 " lists them)\n", ninfo, id);
+}
+
+/* Print a fresh report as fetch and import do. */
+void
+report_print_vet(FILE *f, int64_t id, const char *source,
+    const struct vet_report *r, int all)
+{
+	json_t	*j;
+
+	if ((j = vet_report_json(r)) == NULL) {
+		warnx("out of memory");
+		return;
+	}
+	report_print(f, id, source, j, all);
+	json_decref(j);
+}
+
+static int
+want_json(int argc, char *argv[], int *json, int nargs, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	 ch;
+
+	*json = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			goto usage;
+		*json = 1;
+	}
+	if (argc - optind == nargs)
+		return 1;
+ usage:
+	fprintf(stderr, "usage: cabundled %s\n", usage);
+	return 0;
+}
+
+static int
+parse_id(const char *s, int64_t *id)
+{
+	long long	 n;
+
+	if (!num_range(s, 1, INT64_MAX, &n)) {
+		warnx("%s: not a snapshot id", s);
+		return 0;
+	}
+	*id = n;
+	return 1;
+}
+
+/* cabundled snapshots [--json] */
+int
+cmd_snapshots(const struct config *cfg, int argc, char *argv[])
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st = NULL;
+	json_t		*a = NULL, *o;
+	char		 when[TIMEFMT_LEN];
+	int		 json, step, rc = EXIT_LOCAL;
+
+	if (!want_json(argc, argv, &json, 0, "snapshots [--json]"))
+		return EXIT_USAGE;
+	if ((db = db_open_datadir(cfg)) == NULL)
+		return EXIT_LOCAL;
+	if ((st = db_prepare(db, "SELECT id, created, source, body_sha256, "
+	    "ncerts, verdict, status, coalesce(decided_by, ''), "
+	    "coalesce(reason, ''), json_extract(report, '$.added'), "
+	    "json_extract(report, '$.removed') FROM snapshot ORDER BY id"))
+	    == NULL)
+		goto out;
+	if (json && (a = json_array()) == NULL)
+		goto out;
+	if (!json)
+		printf("%-5s %-20s %-11s %-11s %5s %5s %5s  %s\n", "ID",
+		    "CREATED", "VERDICT", "STATUS", "CERTS", "ADDED", "REMOV",
+		    "SOURCE");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		timefmt_iso(sqlite3_column_int64(st, 1), when);
+		if (!json) {
+			printf("%-5lld %-20s %-11s %-11s %5lld %5lld %5lld  "
+			    "%s\n", sqlite3_column_int64(st, 0), when,
+			    sqlite3_column_text(st, 5),
+			    sqlite3_column_text(st, 6),
+			    sqlite3_column_int64(st, 4),
+			    sqlite3_column_int64(st, 9),
+			    sqlite3_column_int64(st, 10),
+			    sqlite3_column_text(st, 2));
+			continue;
+		}
+		o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I, "
+		    "s:I, s:s?, s:s?}",
+		    "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "created", when,
+		    "source", (const char *)sqlite3_column_text(st, 2),
+		    "sha256", (const char *)sqlite3_column_text(st, 3),
+		    "certificates", (json_int_t)sqlite3_column_int64(st, 4),
+		    "verdict", (const char *)sqlite3_column_text(st, 5),
+		    "status", (const char *)sqlite3_column_text(st, 6),
+		    "added", (json_int_t)sqlite3_column_int64(st, 9),
+		    "removed", (json_int_t)sqlite3_column_int64(st, 10),
+		    "decided_by", sqlite3_column_bytes(st, 7) ?
+		    (const char *)sqlite3_column_text(st, 7) : NULL,
+		    "reason", sqlite3_column_bytes(st, 8) ?
+		    (const char *)sqlite3_column_text(st, 8) : NULL);
+		if (json_array_append_new(a, o) == -1)
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		goto out;
+	}
+	rc = json ? print_json(json_incref(a)) : EXIT_DONE;
+ out:
+	json_decref(a);
+	sqlite3_finalize(st);
+	db_close(db);
+	return rc;
+}
+
+/* cabundled report [--json] ID: the whole vetting report. */
+int
+cmd_report(const struct config *cfg, int argc, char *argv[])
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st = NULL;
+	json_t		*r = NULL;
+	json_error_t	 jerr;
+	int64_t		 id;
+	int		 json, rc = EXIT_LOCAL;
+
+	if (!want_json(argc, argv, &json, 1, "report [--json] ID"))
+		return EXIT_USAGE;
+	if (!parse_id(argv[optind], &id))
+		return EXIT_USAGE;
+	if ((db = db_open_datadir(cfg)) == NULL)
+		return EXIT_LOCAL;
+	if ((st = db_prepare(db, "SELECT report, source, status, "
+	    "coalesce(decided_by, ''), coalesce(reason, '') FROM snapshot "
+	    "WHERE id = ?")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		warnx("snapshot %" PRId64 ": no such snapshot", id);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((r = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+	    &jerr)) == NULL) {
+		warnx("snapshot %" PRId64 ": stored report: %s", id,
+		    jerr.text);
+		goto out;
+	}
+	if (json) {
+		json_object_set_new(r, "id", json_integer(id));
+		json_object_set_new(r, "source", json_string((const char *)
+		    sqlite3_column_text(st, 1)));
+		json_object_set_new(r, "status", json_string((const char *)
+		    sqlite3_column_text(st, 2)));
+		rc = print_json(json_incref(r));
+		goto out;
+	}
+	report_print(stdout, id, (const char *)sqlite3_column_text(st, 1),
+	    r, 1);
+	printf("  status: %s", sqlite3_column_text(st, 2));
+	if (sqlite3_column_bytes(st, 3))
+		printf(" (by %s: %s)", sqlite3_column_text(st, 3),
+		    sqlite3_column_text(st, 4));
+	printf("\n");
+	rc = EXIT_DONE;
+ out:
+	json_decref(r);
+	sqlite3_finalize(st);
+	db_close(db);
+	return rc;
+}
+
+/* approve and reject: one path, two outcomes. */
+static int
+decide(const struct config *cfg, int argc, char *argv[], const char *status)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "actor", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snapinfo	 si;
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	const char	*reason = NULL, *actor = cfg->actor;
+	int64_t		 id, later = 0;
+	int		 ch, rc = EXIT_LOCAL;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'r')
+			reason = optarg;
+		else if (ch == 'a')
+			actor = optarg;
+		else
+			goto usage;
+	}
+	if (argc - optind != 1 || reason == NULL || *reason == '\0')
+		goto usage;
+	if (strlen(reason) > REASON_MAX) {
+		warnx("--reason: longer than %d bytes", REASON_MAX);
+		return EXIT_USAGE;
+	}
+	if (!parse_id(argv[optind], &id))
+		return EXIT_USAGE;
+	if ((db = db_open_datadir(cfg)) == NULL)
+		return EXIT_LOCAL;
+	if (!db_begin(db) || !store_snapshot_get(db, id, &si))
+		goto out;
+	if (si.id == 0) {
+		warnx("snapshot %" PRId64 ": no such snapshot", id);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (strcmp(si.status, "quarantined") != 0) {
+		warnx("snapshot %" PRId64 " is %s, not quarantined: only a "
+		    "quarantined snapshot can be approved or rejected", id,
+		    si.status);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if ((st = db_prepare(db, "SELECT coalesce(max(id), 0) FROM snapshot "
+	    "WHERE status = 'accepted'")) == NULL ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	later = sqlite3_column_int64(st, 0);
+	if (strcmp(status, "accepted") == 0 && later > id) {
+		warnx("snapshot %" PRId64 " is older than accepted snapshot %"
+		    PRId64 ": approving it would roll the mirror back; fetch "
+		    "again instead", id, later);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (!store_decide(db, id, status, actor, reason) || !db_commit(db))
+		goto out;
+	if (strcmp(status, "accepted") == 0)
+		printf("snapshot %" PRId64 " approved by %s: it is now the "
+		    "accepted upstream bundle\n", id, actor);
+	else
+		printf("snapshot %" PRId64 " rejected by %s\n", id, actor);
+	rc = EXIT_DONE;
+ out:
+	sqlite3_finalize(st);
+	db_rollback(db);
+	db_close(db);
+	return rc;
+ usage:
+	fprintf(stderr, "usage: cabundled %s --reason TEXT [--actor NAME] "
+	    "ID\n", strcmp(status, "accepted") == 0 ? "approve" : "reject");
+	return EXIT_USAGE;
+}
+
+/* cabundled approve --reason TEXT [--actor NAME] ID */
+int
+cmd_approve(const struct config *cfg, int argc, char *argv[])
+{
+	return decide(cfg, argc, argv, "accepted");
+}
+
+/* cabundled reject --reason TEXT [--actor NAME] ID */
+int
+cmd_reject(const struct config *cfg, int argc, char *argv[])
+{
+	return decide(cfg, argc, argv, "rejected");
+}

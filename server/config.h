@@ -1,0 +1,73 @@
+/*
+ * config.h - cabundled's settings: built-in defaults, then the INI file
+ * (-c, else /etc/cabundle/cabundled.conf when it exists), then -d and
+ * -o section.key=value from the command line.  Every key is described
+ * in cabundled.conf.example and README.md.
+ */
+#ifndef CABUNDLED_CONFIG_H
+#define CABUNDLED_CONFIG_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "fetch.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/cabundle/cabundled.conf"
+#define CONFIG_MAX_BYTES	(256u << 10)
+#define CONFIG_MAX_LINE		198	/* inih reads 200-byte lines */
+#define CONFIG_MAX_PINS		64	/* per list: digests, anchors */
+#define CONFIG_MAX_OVERRIDES	32
+
+/* How bad a finding is; the worst one decides the verdict. */
+enum level {
+	LEVEL_INFO = 0,
+	LEVEL_WARNING,
+	LEVEL_QUARANTINE,
+	LEVEL_ERROR
+};
+
+/* A list of SHA-256 values (bundle digests or root fingerprints). */
+struct hashlist {
+	unsigned char	 v[CONFIG_MAX_PINS][32];
+	const char	*label[CONFIG_MAX_PINS];	/* built-in ones only */
+	size_t		 n;
+};
+
+/* What vetting enforces (README "Vetting"). */
+struct vet_policy {
+	int		 require_pinned_digest;
+	struct hashlist	 digests;	/* known-good bundle bodies */
+	struct hashlist	 anchors;	/* roots that must be present */
+	long		 max_removed;	/* roots, or percent if ..._pct */
+	int		 max_removed_pct;
+	long		 max_added;
+	int		 drop_expired;	/* expired = drop */
+	enum level	 expired;
+	enum level	 not_yet_valid;
+	enum level	 weak_key;
+	int		 min_rsa_bits;
+	int		 min_ec_bits;
+};
+
+struct config {
+	const char	*config;	/* -c, or the default if it exists */
+	const char	*overrides[CONFIG_MAX_OVERRIDES];	/* -o */
+	size_t		 noverrides;
+
+	char		*datadir;	/* [server] datadir, -d */
+	char		*actor;		/* [server] actor: audit log name */
+	char		*url;		/* [upstream] url */
+	char		*crosscheck_url; /* [upstream] crosscheck_url */
+	char		*cafile;	/* [upstream] ca_file */
+	char		*pinned_pubkey;	/* [upstream] pinned_pubkey, joined */
+	long		 fetch_interval; /* [upstream] seconds, 0: never */
+	struct fetch_opts fetch;	/* points into the strings above */
+	struct vet_policy vet;		/* [vet] */
+};
+
+void	config_defaults(struct config *);
+int	config_load(struct config *);
+void	config_free(struct config *);
+char	*config_path(const struct config *, const char *);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * db.c - open the SQLite store in WAL mode with a busy timeout (so the
+ * CLI and a running server share it) and bring its schema up to date
+ * with the embedded migrations, each in its own transaction together
+ * with PRAGMA user_version.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+
+/* The number of migrations this binary carries. */
+int
+db_schema_version(void)
+{
+	int	 n;
+
+	for (n = 0; db_migrations[n] != NULL; n++)
+		;
+	return n;
+}
+
+/* Run SQL without results; warn with SQLite's message on failure. */
+int
+db_exec(sqlite3 *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		warnx("%s: %s", sqlite3_db_filename(db, "main"),
+		    msg != NULL ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return 0;
+	}
+	return 1;
+}
+
+/* A prepared statement the caller finalizes, or NULL with a warning. */
+sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		warnx("%s: %s", sqlite3_db_filename(db, "main"),
+		    sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/*
+ * BEGIN IMMEDIATE: take the write lock now, waiting up to the busy
+ * timeout, so a transaction never fails halfway for a lock.
+ */
+int
+db_begin(sqlite3 *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(sqlite3 *db)
+{
+	return db_exec(db, "COMMIT");
+}
+
+/* Roll back if a transaction is open; safe when none is, or no db. */
+void
+db_rollback(sqlite3 *db)
+{
+	if (db != NULL && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt	*st;
+	int		 ok = 0;
+
+	if ((st = db_prepare(db, "PRAGMA user_version")) == NULL)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		ok = 1;
+	} else
+		warnx("%s: %s", sqlite3_db_filename(db, "main"),
+		    sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static int
+migrate(sqlite3 *db)
+{
+	char	 sql[64];
+	int	 have, want = db_schema_version();
+
+	if (!db_begin(db))
+		return 0;
+	if (!user_version(db, &have))
+		goto fail;
+	if (have > want) {
+		warnx("%s: schema version %d is newer than this cabundled "
+		    "knows (%d)", sqlite3_db_filename(db, "main"), have, want);
+		goto fail;
+	}
+	for (; have < want; have++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    have + 1);
+		if (!db_exec(db, db_migrations[have]) || !db_exec(db, sql))
+			goto fail;
+	}
+	return db_commit(db);
+ fail:
+	db_rollback(db);
+	return 0;
+}
+
+/*
+ * Open (create when asked) the database at path, set WAL mode, a busy
+ * timeout, foreign keys and full sync, and apply missing migrations.
+ * Returns the handle (db_close it) or NULL after a warning; a database
+ * from a newer cabundled is refused, not downgraded.
+ */
+sqlite3 *
+db_open(const char *path, int create)
+{
+	sqlite3		*db = NULL;
+	int		 flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		warnx("%s: %s", path, db != NULL ? sqlite3_errmsg(db) :
+		    "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_busy_timeout(db, DB_BUSY_MS) != SQLITE_OK ||
+	    !db_exec(db, "PRAGMA journal_mode = WAL") ||
+	    !db_exec(db, "PRAGMA synchronous = FULL") ||
+	    !db_exec(db, "PRAGMA foreign_keys = ON") ||
+	    !migrate(db))
+		goto fail;
+	return db;
+ fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+void
+db_close(sqlite3 *db)
+{
+	if (db != NULL)
+		sqlite3_close(db);
+}
+
+/*
+ * Refuse a signing key readable or writable by group or others.
+ * Returns 1 when the key is private (or absent: commands that need it
+ * fail when they load it), 0 after saying why.
+ */
+int
+key_check_mode(const char *path)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		return errno == ENOENT;
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		warnx("%s: signing key is accessible by group or others "
+		    "(mode %04o); refusing to run until: chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Open the data directory's database for a command: the signing key's
+ * mode is checked first and the database must exist (cabundled init
+ * makes it).  Returns the handle or NULL after a warning (exit 4).
+ */
+sqlite3 *
+db_open_datadir(const struct config *cfg)
+{
+	sqlite3		*db = NULL;
+	char		*key = NULL, *path = NULL;
+
+	if ((key = config_path(cfg, KEY_FILE)) == NULL ||
+	    (path = config_path(cfg, DB_FILE)) == NULL)
+		goto out;
+	if (!key_check_mode(key))
+		goto out;
+	if (access(path, F_OK) == -1) {
+		warn("%s: no database; run: cabundled -d %s init", path,
+		    cfg->datadir);
+		goto out;
+	}
+	db = db_open(path, 0);
+ out:
+	free(key);
+	free(path);
+	return db;
+}

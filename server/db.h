@@ -1,0 +1,30 @@
+/*
+ * db.h - the SQLite store: open, migrate, transactions, and the data
+ * directory's rules (database and signing key side by side).
+ */
+#ifndef CABUNDLED_DB_H
+#define CABUNDLED_DB_H
+
+#include <sqlite3.h>
+
+#define DB_FILE		"cabundle.db"
+#define KEY_FILE	"signing.key"
+#define PUBKEY_FILE	"signing.pub"
+#define DB_BUSY_MS	10000	/* CLI and server share the file */
+
+extern const char *const db_migrations[];	/* migrations.c */
+
+struct config;
+
+sqlite3		*db_open(const char *, int);
+sqlite3		*db_open_datadir(const struct config *);
+void		 db_close(sqlite3 *);
+int		 db_exec(sqlite3 *, const char *);
+sqlite3_stmt	*db_prepare(sqlite3 *, const char *);
+int		 db_begin(sqlite3 *);
+int		 db_commit(sqlite3 *);
+void		 db_rollback(sqlite3 *);
+int		 db_schema_version(void);
+int		 key_check_mode(const char *);
+
+#endif
