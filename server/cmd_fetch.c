@@ -91,7 +91,7 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
     const char *source, const unsigned char *body, size_t len,
     const struct rootset *cross)
 {
-	struct bundle		*b;
+	struct bundle		*b = NULL;
 	struct bundle_error	 perr;
 	struct vet_report	 r;
 	struct rootset		 prev;
@@ -107,13 +107,9 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 		return EXIT_LOCAL;
 	}
 	hex_encode(digest, 32, hex);
-	b = bundle_parse(body, len, &perr);
-	if (b == NULL && perr.code == BUNDLE_NOMEM) {
-		warnx("%s: out of memory", source);
-		return EXIT_LOCAL;
-	}
 	if (!db_begin(db))
 		goto out;
+	/* An unchanged body costs a digest, not a parse. */
 	if (!find_standing(db, hex, &si))
 		goto out;
 	if (si.id != 0) {
@@ -121,6 +117,11 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 		    si.status) || !db_commit(db))
 			goto out;
 		rc = unchanged(&si, "");
+		goto out;
+	}
+	b = bundle_parse(body, len, &perr);
+	if (b == NULL && perr.code == BUNDLE_NOMEM) {
+		warnx("%s: out of memory", source);
 		goto out;
 	}
 	if (!store_accepted_roots(db, &prev))

@@ -421,3 +421,16 @@ def test_auditor_recomputes_the_chain_without_our_code(good):
         "SET details = '{}' WHERE id = 3", check=0)
     p = run("/usr/bin/python3", "-c", recipe, check=1)
     assert b"row 3 does not match" in p.stderr
+
+
+def test_concurrent_writers_wait_instead_of_failing(mirror):
+    """WAL and the busy timeout: parallel imports (a cron fetch while an
+    operator imports) all land, none with "database is locked"."""
+    procs = [subprocess.Popen([CABUNDLED, "-d", mirror.datadir, "import",
+                               upstream(v)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for v in RELEASES]
+    for p in procs:
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 5, err
+    assert len(mirror.snapshots()) == len(RELEASES)
+    mirror("audit", "verify", check=0)
