@@ -58,9 +58,10 @@ audit_list(sqlite3 *db, int json)
 		warnx("%s", sqlite3_errmsg(db));
 		goto out;
 	}
-	if (json && (json_dumpf(a, stdout, JSON_INDENT(2) |
-	    JSON_ENSURE_ASCII) == -1 || fputc('\n', stdout) == EOF))
+	if (json && !json_print(json_incref(a))) {
+		warnx("cannot write JSON");
 		goto out;
+	}
 	rc = EXIT_DONE;
  out:
 	json_decref(a);

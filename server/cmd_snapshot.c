@@ -25,14 +25,10 @@
 static int
 print_json(json_t *o)
 {
-	int	 ok;
-
-	ok = o != NULL && json_dumpf(o, stdout, JSON_INDENT(2) |
-	    JSON_ENSURE_ASCII) == 0 && fputc('\n', stdout) != EOF;
-	json_decref(o);
-	if (!ok)
-		warnx("cannot write JSON");
-	return ok ? EXIT_DONE : EXIT_LOCAL;
+	if (json_print(o))
+		return EXIT_DONE;
+	warnx("cannot write JSON");
+	return EXIT_LOCAL;
 }
 
 /* The report JSON in words; info rows only when all is set. */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "config.h"
@@ -26,6 +27,7 @@ int	cmd_reject(const struct config *, int, char *[]);
 int	cmd_audit(const struct config *, int, char *[]);
 int	cmd_serve(const struct config *, int, char *[]);
 
+int	json_print(json_t *);
 int	fetch_once(const struct config *, sqlite3 *, const char *);
 int	ingest_body(sqlite3 *, const struct config *, const char *,
 	    const char *, const unsigned char *, size_t,

@@ -51,13 +51,18 @@ cert_json(const struct cert *c, time_t now)
 	    "line", (json_int_t)c->line);
 }
 
-static int
-print_json(json_t *o)
+/*
+ * Print o as indented, ASCII-only JSON on stdout, for every --json of
+ * the server.  Takes the reference.  Returns 1, or 0 when o is NULL
+ * (out of memory) or stdout failed.
+ */
+int
+json_print(json_t *o)
 {
 	int	 rc;
 
-	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 &&
-	    fputc('\n', stdout) != EOF;
+	rc = o != NULL && json_dumpf(o, stdout, JSON_INDENT(2) |
+	    JSON_ENSURE_ASCII) == 0 && fputc('\n', stdout) != EOF;
 	json_decref(o);
 	return rc;
 }
@@ -80,7 +85,7 @@ inspect_json(const char *fn, const struct buf *in, const struct bundle *b,
 		    "sha256", hex, "error", "code", bundle_errname(e->code),
 		    "block", (json_int_t)e->block, "line", (json_int_t)e->line,
 		    "message", e->msg, "vet", vet);
-		return o != NULL && print_json(o);
+		return json_print(o);
 	}
 	if ((list = json_array()) == NULL) {
 		json_decref(vet);
@@ -93,7 +98,7 @@ inspect_json(const char *fn, const struct buf *in, const struct bundle *b,
 	    "bytes", (json_int_t)in->len, "sha256", hex,
 	    "count", (json_int_t)b->ncerts, "certificates", list,
 	    "vet", vet);
-	return o != NULL && print_json(o);
+	return json_print(o);
  fail:
 	json_decref(list);
 	json_decref(vet);
