@@ -153,3 +153,45 @@ utf8_seqlen(const unsigned char *s, size_t len)
 		return 0;
 	return n;
 }
+
+/*
+ * 1 when s (len bytes) is UTF-8 without C0 or C1 control characters or
+ * DEL: text fit for a bundle label, a reason or an audit row.  TAB
+ * counts as a control.
+ */
+int
+text_valid(const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, n;
+
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_seqlen(u + i, len - i)) == 0)
+			return 0;
+		if ((n == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
+		    (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A SHA-256 fingerprint as people paste it: 64 hex digits in either
+ * case, optionally with a colon between bytes (openssl x509
+ * -fingerprint).  Returns 1 with the 32 bytes in out, or 0.
+ */
+int
+fp_decode(const char *s, unsigned char *out)
+{
+	char	 hex[65];
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ':')
+			continue;
+		if (n == 64)
+			return 0;
+		hex[n++] = *s;
+	}
+	return n == 64 && hex_decode(hex, 64, out, 32);
+}
