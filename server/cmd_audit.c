@@ -82,7 +82,7 @@ cmd_audit(const struct config *cfg, int argc, char *argv[])
 	int64_t		 bad;
 	int		 ch, json = 0, verify = 0, rc;
 
-	optind = 1;
+	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'j')
 			goto usage;

@@ -196,7 +196,7 @@ parse_actor(const struct config *cfg, int argc, char *argv[],
 	int	 ch;
 
 	*actor = cfg->actor;
-	optind = 1;
+	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'a') {
 			fprintf(stderr, "usage: cabundled %s\n", usage);
@@ -295,6 +295,24 @@ fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
 	return rc;
 }
 
+/*
+ * After a fetch or an import: publish what changed, and renew what is
+ * due even when nothing did, so a cron job running "fetch" alone keeps
+ * signatures fresh.  The ingest's exit code stands unless it was a
+ * success and publishing failed.
+ */
+static int
+then_publish(sqlite3 *db, const struct config *cfg, const char *actor,
+    int rc)
+{
+	int	 prc;
+
+	if (rc == EXIT_LOCAL || rc == EXIT_USAGE)
+		return rc;
+	prc = publish_all(db, cfg, actor, NULL, 0);
+	return rc == EXIT_DONE ? prc : rc;
+}
+
 /* cabundled fetch [--actor NAME] */
 int
 cmd_fetch(const struct config *cfg, int argc, char *argv[])
@@ -308,7 +326,7 @@ cmd_fetch(const struct config *cfg, int argc, char *argv[])
 		return EXIT_USAGE;
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
-	rc = fetch_once(cfg, db, actor);
+	rc = then_publish(db, cfg, actor, fetch_once(cfg, db, actor));
 	db_close(db);
 	return rc;
 }
@@ -344,7 +362,8 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 		snprintf(real, sizeof(real), "%s", argv[optind]);
 	if (!buf_printf(&source, "file:%s", real))
 		goto out;
-	rc = with_crosscheck(cfg, db, actor, (char *)source.data, &body);
+	rc = then_publish(db, cfg, actor, with_crosscheck(cfg, db, actor,
+	    (char *)source.data, &body));
  out:
 	db_close(db);
 	buf_free(&body);

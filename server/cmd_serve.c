@@ -1,8 +1,9 @@
 /*
  * cmd_serve.c - "cabundled serve": the long-running mirror.  For now it
- * runs the upstream schedule: a fetch at start and every
- * fetch_interval seconds, each logged with its outcome.  HTTP serving
- * joins it in the serving issue.
+ * runs the schedules: a fetch at start and every fetch_interval
+ * seconds, and a publish after each fetch and every PUBLISH_EVERY
+ * seconds (renewing signatures in time, picking up CLI changes), each
+ * logged with its outcome.  HTTP serving joins it in the serving issue.
  */
 #include <err.h>
 #include <signal.h>
@@ -16,7 +17,22 @@
 #include "extern.h"
 #include "timefmt.h"
 
+#define PUBLISH_EVERY	60
+
 static volatile sig_atomic_t quit;
+
+static void
+logline(const char *what, const char *arg, int rc)
+{
+	char	 when[TIMEFMT_LEN];
+
+	timefmt_iso((int64_t)time(NULL), when);
+	if (rc < 0)
+		printf("%s %s %s\n", when, what, arg);
+	else
+		printf("%s %s done: exit %d\n", when, what, rc);
+	fflush(stdout);
+}
 
 static void
 on_signal(int sig)
@@ -31,9 +47,8 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 {
 	struct sigaction sa;
 	sqlite3		*db;
-	char		 when[TIMEFMT_LEN];
-	time_t		 next;
-	int		 once = 0, rc = EXIT_DONE;
+	time_t		 next_fetch = 0, next_publish = 0, now;
+	int		 once = 0, rc = EXIT_DONE, prc;
 
 	if (argc == 2 && strcmp(argv[1], "--once") == 0)
 		once = 1;
@@ -48,18 +63,27 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
 	while (!quit) {
-		timefmt_iso((int64_t)time(NULL), when);
-		printf("%s fetch %s\n", when, cfg->url);
-		fflush(stdout);
-		rc = fetch_once(cfg, db, cfg->actor);
-		timefmt_iso((int64_t)time(NULL), when);
-		printf("%s fetch done: exit %d\n", when, rc);
-		fflush(stdout);
-		if (once || cfg->fetch_interval == 0)
+		now = time(NULL);
+		if (now >= next_fetch && (once || next_fetch == 0 ||
+		    cfg->fetch_interval != 0)) {
+			logline("fetch", cfg->url, -1);
+			rc = fetch_once(cfg, db, cfg->actor);
+			logline("fetch", NULL, rc);
+			next_fetch = now + cfg->fetch_interval;
+			next_publish = 0;
+		}
+		if (now >= next_publish) {
+			prc = publish_all(db, cfg, cfg->actor, NULL, 0);
+			fflush(stdout);
+			if (prc != EXIT_DONE)
+				logline("publish", NULL, prc);
+			if (rc == EXIT_DONE)
+				rc = prc;
+			next_publish = now + PUBLISH_EVERY;
+		}
+		if (once)
 			break;
-		next = time(NULL) + cfg->fetch_interval;
-		while (!quit && time(NULL) < next)
-			sleep(1);
+		sleep(1);
 	}
 	db_close(db);
 	return once ? rc : EXIT_DONE;

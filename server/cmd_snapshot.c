@@ -106,7 +106,7 @@ want_json(int argc, char *argv[], int *json, int nargs, const char *usage)
 	int	 ch;
 
 	*json = 0;
-	optind = 1;
+	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'j')
 			goto usage;
@@ -274,7 +274,7 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 	int64_t		 id, later = 0;
 	int		 ch, rc = EXIT_LOCAL;
 
-	optind = 1;
+	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'r')
 			reason = optarg;
@@ -321,12 +321,14 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 	}
 	if (!store_decide(db, id, status, actor, reason) || !db_commit(db))
 		goto out;
-	if (strcmp(status, "accepted") == 0)
+	if (strcmp(status, "accepted") == 0) {
 		printf("snapshot %" PRId64 " approved by %s: it is now the "
 		    "accepted upstream bundle\n", id, actor);
-	else
+		rc = publish_all(db, cfg, actor, NULL, 0);
+	} else {
 		printf("snapshot %" PRId64 " rejected by %s\n", id, actor);
-	rc = EXIT_DONE;
+		rc = EXIT_DONE;
+	}
  out:
 	sqlite3_finalize(st);
 	db_rollback(db);

@@ -77,6 +77,9 @@ static const struct key {
 	{ "vet", "weak_key", T_LEVEL, 0, 0 },
 	{ "vet", "min_rsa_bits", T_LONG, 1024, 16384 },
 	{ "vet", "min_ec_bits", T_LONG, 160, 521 },
+	{ "release", "sign_validity", T_LONG, 3600, 31 * 86400 },
+	{ "release", "resign_after", T_LONG, 60, 31 * 86400 },
+	{ "release", "org_expiry_warning", T_LONG, 0, 3650 * 86400 },
 };
 
 /* What the parse callback needs besides the config. */
@@ -240,6 +243,12 @@ set_long(struct config *cfg, const char *name, long long n)
 		vp->min_rsa_bits = (int)n;
 	else if (strcmp(name, "min_ec_bits") == 0)
 		vp->min_ec_bits = (int)n;
+	else if (strcmp(name, "sign_validity") == 0)
+		cfg->sign_validity = (long)n;
+	else if (strcmp(name, "resign_after") == 0)
+		cfg->resign_after = (long)n;
+	else if (strcmp(name, "org_expiry_warning") == 0)
+		cfg->org_expiry_warning = (long)n;
 	else
 		return 0;
 	return 1;
@@ -384,6 +393,9 @@ config_defaults(struct config *cfg)
 	cfg->fetch.retry_delay_ms = 5000;
 	cfg->fetch.user_agent = "cabundled/1";
 	cfg->fetch_interval = 86400;
+	cfg->sign_validity = 14 * 86400;
+	cfg->resign_after = 7 * 86400;
+	cfg->org_expiry_warning = 90 * 86400;
 	cfg->vet.max_removed = 10;
 	cfg->vet.max_removed_pct = 1;
 	cfg->vet.max_added = 0;
@@ -493,6 +505,13 @@ config_load(struct config *cfg)
 	for (i = 0; i < cfg->noverrides; i++)
 		if (!load_override(&p, cfg->overrides[i]))
 			return 0;
+	if (cfg->resign_after >= cfg->sign_validity) {
+		warnx("%s: [release] resign_after (%ld s) must be less than "
+		    "sign_validity (%ld s), or clients see expired "
+		    "signatures", path != NULL ? path : "-o",
+		    cfg->resign_after, cfg->sign_validity);
+		return 0;
+	}
 	if (cfg->datadir == NULL && (cfg->datadir =
 	    strdup("/var/lib/cabundle")) == NULL)
 		return 0;

@@ -61,6 +61,9 @@ struct config {
 	char		*cafile;	/* [upstream] ca_file */
 	char		*pinned_pubkey;	/* [upstream] pinned_pubkey, joined */
 	long		 fetch_interval; /* [upstream] seconds, 0: never */
+	long		 sign_validity;	/* [release] seconds a signature holds */
+	long		 resign_after;	/* [release] renew when this old */
+	long		 org_expiry_warning; /* [release] org add warns */
 	struct fetch_opts fetch;	/* points into the strings above */
 	struct vet_policy vet;		/* [vet] */
 };

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "keys.h"
 
 /* The number of migrations this binary carries. */
 int
@@ -54,6 +55,24 @@ db_prepare(sqlite3 *db, const char *sql)
 		return NULL;
 	}
 	return st;
+}
+
+/*
+ * Step a statement that returns no rows, then reset it for the next
+ * bindings.  Returns 1, or 0 after a warning with SQLite's message.
+ */
+int
+db_step_done(sqlite3 *db, sqlite3_stmt *st)
+{
+	int	 rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		return 0;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 1;
 }
 
 /*
@@ -186,7 +205,7 @@ key_check_mode(const char *path)
 }
 
 /*
- * Open the data directory's database for a command: the signing key's
+ * Open the data directory's database for a command: every secret key's
  * mode is checked first and the database must exist (cabundled init
  * makes it).  Returns the handle or NULL after a warning (exit 4).
  */
@@ -194,12 +213,10 @@ sqlite3 *
 db_open_datadir(const struct config *cfg)
 {
 	sqlite3		*db = NULL;
-	char		*key = NULL, *path = NULL;
+	char		*path = NULL;
 
-	if ((key = config_path(cfg, KEY_FILE)) == NULL ||
+	if (!keys_check_modes(cfg) ||
 	    (path = config_path(cfg, DB_FILE)) == NULL)
-		goto out;
-	if (!key_check_mode(key))
 		goto out;
 	if (access(path, F_OK) == -1) {
 		warn("%s: no database; run: cabundled -d %s init", path,
@@ -208,7 +225,6 @@ db_open_datadir(const struct config *cfg)
 	}
 	db = db_open(path, 0);
  out:
-	free(key);
 	free(path);
 	return db;
 }

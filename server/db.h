@@ -8,8 +8,6 @@
 #include <sqlite3.h>
 
 #define DB_FILE		"cabundle.db"
-#define KEY_FILE	"signing.key"
-#define PUBKEY_FILE	"signing.pub"
 #define DB_BUSY_MS	10000	/* CLI and server share the file */
 
 extern const char *const db_migrations[];	/* migrations.c */
@@ -21,6 +19,7 @@ sqlite3		*db_open_datadir(const struct config *);
 void		 db_close(sqlite3 *);
 int		 db_exec(sqlite3 *, const char *);
 sqlite3_stmt	*db_prepare(sqlite3 *, const char *);
+int		 db_step_done(sqlite3 *, sqlite3_stmt *);
 int		 db_begin(sqlite3 *);
 int		 db_commit(sqlite3 *);
 void		 db_rollback(sqlite3 *);

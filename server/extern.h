@@ -26,6 +26,17 @@ int	cmd_approve(const struct config *, int, char *[]);
 int	cmd_reject(const struct config *, int, char *[]);
 int	cmd_audit(const struct config *, int, char *[]);
 int	cmd_serve(const struct config *, int, char *[]);
+int	cmd_key(const struct config *, int, char *[]);
+int	cmd_org(const struct config *, int, char *[]);
+int	cmd_exclude(const struct config *, int, char *[]);
+int	cmd_profile(const struct config *, int, char *[]);
+int	cmd_publish(const struct config *, int, char *[]);
+int	cmd_history(const struct config *, int, char *[]);
+int	cmd_diff(const struct config *, int, char *[]);
+int	cmd_rebuild(const struct config *, int, char *[]);
+
+int	publish_all(sqlite3 *, const struct config *, const char *,
+	    const char *, int);
 
 int	json_print(json_t *);
 int	fetch_once(const struct config *, sqlite3 *, const char *);

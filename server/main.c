@@ -30,6 +30,14 @@ static const struct command {
 	{ "report", cmd_report, "report [--json] ID" },
 	{ "approve", cmd_approve, "approve --reason TEXT [--actor NAME] ID" },
 	{ "reject", cmd_reject, "reject --reason TEXT [--actor NAME] ID" },
+	{ "org", cmd_org, "org add|remove|list ..." },
+	{ "exclude", cmd_exclude, "exclude add|remove|list ..." },
+	{ "profile", cmd_profile, "profile add|list ..." },
+	{ "publish", cmd_publish, "publish [--resign] [--profile NAME]" },
+	{ "history", cmd_history, "history [--json] PROFILE" },
+	{ "diff", cmd_diff, "diff [--json] PROFILE A B" },
+	{ "rebuild", cmd_rebuild, "rebuild --check" },
+	{ "key", cmd_key, "key generate [--standby] | show [--json] | rotate" },
 	{ "audit", cmd_audit, "audit [--json] [verify]" },
 };
 

@@ -173,18 +173,73 @@ store_snapshot_get(sqlite3 *db, int64_t id, struct snapinfo *si)
 	return ok;
 }
 
-static int
-step_done(sqlite3 *db, sqlite3_stmt *st)
-{
-	int	 rc = sqlite3_step(st);
+#define CERT_INSERT "INSERT OR IGNORE INTO certificate (sha256, der, " \
+	"subject, issuer, serial, not_before, not_after, version, is_ca, " \
+	"self_signed, key_type, key_bits, key_desc, first_seen) VALUES " \
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-	if (rc != SQLITE_DONE) {
-		warnx("%s", sqlite3_errmsg(db));
+static int
+cert_insert(sqlite3 *db, sqlite3_stmt *st, const struct cert *c,
+    const char *hex, int64_t now)
+{
+	sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, c->der, (int)c->derlen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, c->not_before);
+	sqlite3_bind_int64(st, 7, c->not_after);
+	sqlite3_bind_int(st, 8, c->version);
+	sqlite3_bind_int(st, 9, c->ca);
+	sqlite3_bind_int(st, 10, c->self_signed);
+	sqlite3_bind_text(st, 11, c->key_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, c->key_bits);
+	sqlite3_bind_text(st, 13, c->key_desc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, now);
+	return db_step_done(db, st);
+}
+
+/*
+ * Record one certificate (once per fingerprint) in the caller's
+ * transaction.  Returns 1, or 0 after a warning.
+ */
+int
+store_cert(sqlite3 *db, const struct cert *c, int64_t now)
+{
+	sqlite3_stmt	*st;
+	char		 hex[65];
+	int		 ok;
+
+	if ((st = db_prepare(db, CERT_INSERT)) == NULL)
 		return 0;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return 1;
+	hex_encode(c->sha256, 32, hex);
+	ok = cert_insert(db, st, c, hex, now);
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
+ * Record a body (an upstream answer or a release) once per digest hex,
+ * in the caller's transaction.  Returns 1, or 0 after a warning.
+ */
+int
+store_body(sqlite3 *db, const char *hex, const unsigned char *data,
+    size_t len)
+{
+	sqlite3_stmt	*st;
+	int		 ok;
+
+	if ((st = db_prepare(db, "INSERT OR IGNORE INTO body (sha256, size, "
+	    "data) VALUES (?, ?, ?)")) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+	/* An empty body is a zero-length blob, not NULL. */
+	sqlite3_bind_blob(st, 3, len ? data : (const void *)"", (int)len,
+	    SQLITE_STATIC);
+	ok = db_step_done(db, st);
+	sqlite3_finalize(st);
+	return ok;
 }
 
 static int
@@ -197,11 +252,7 @@ store_certs(sqlite3 *db, int64_t id, const struct bundle *b,
 	size_t		 i;
 	int		 ok = 0;
 
-	if ((cst = db_prepare(db, "INSERT OR IGNORE INTO certificate "
-	    "(sha256, der, subject, issuer, serial, not_before, not_after, "
-	    "version, is_ca, self_signed, key_type, key_bits, key_desc, "
-	    "first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-	    == NULL)
+	if ((cst = db_prepare(db, CERT_INSERT)) == NULL)
 		goto out;
 	if ((sst = db_prepare(db, "INSERT INTO snapshot_cert (snapshot, "
 	    "position, cert, label, dropped) VALUES (?, ?, ?, ?, ?)")) == NULL)
@@ -209,29 +260,14 @@ store_certs(sqlite3 *db, int64_t id, const struct bundle *b,
 	for (i = 0; i < b->ncerts; i++) {
 		c = &b->certs[i];
 		hex_encode(c->sha256, 32, hex);
-		sqlite3_bind_text(cst, 1, hex, 64, SQLITE_STATIC);
-		sqlite3_bind_blob(cst, 2, c->der, (int)c->derlen,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(cst, 3, c->subject, -1, SQLITE_STATIC);
-		sqlite3_bind_text(cst, 4, c->issuer, -1, SQLITE_STATIC);
-		sqlite3_bind_text(cst, 5, c->serial, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(cst, 6, c->not_before);
-		sqlite3_bind_int64(cst, 7, c->not_after);
-		sqlite3_bind_int(cst, 8, c->version);
-		sqlite3_bind_int(cst, 9, c->ca);
-		sqlite3_bind_int(cst, 10, c->self_signed);
-		sqlite3_bind_text(cst, 11, c->key_type, -1, SQLITE_STATIC);
-		sqlite3_bind_int(cst, 12, c->key_bits);
-		sqlite3_bind_text(cst, 13, c->key_desc, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(cst, 14, now);
-		if (!step_done(db, cst))
+		if (!cert_insert(db, cst, c, hex, now))
 			goto out;
 		sqlite3_bind_int64(sst, 1, id);
 		sqlite3_bind_int64(sst, 2, (sqlite3_int64)i + 1);
 		sqlite3_bind_text(sst, 3, hex, 64, SQLITE_STATIC);
 		sqlite3_bind_text(sst, 4, c->label, -1, SQLITE_STATIC);
 		sqlite3_bind_int(sst, 5, r->dropped != NULL && r->dropped[i]);
-		if (!step_done(db, sst))
+		if (!db_step_done(db, sst))
 			goto out;
 	}
 	ok = 1;
@@ -266,17 +302,8 @@ store_snapshot(sqlite3 *db, const char *source, const unsigned char *body,
 		warnx("out of memory");
 		goto out;
 	}
-	if ((st = db_prepare(db, "INSERT OR IGNORE INTO body (sha256, size, "
-	    "data) VALUES (?, ?, ?)")) == NULL)
+	if (!store_body(db, hex, body, len))
 		goto out;
-	sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
-	/* An empty body is a zero-length blob, not NULL. */
-	sqlite3_bind_blob(st, 3, len ? body : (const void *)"", (int)len,
-	    SQLITE_STATIC);
-	if (!step_done(db, st))
-		goto out;
-	sqlite3_finalize(st);
 	if ((st = db_prepare(db, "INSERT INTO snapshot (created, source, "
 	    "body_sha256, ncerts, verdict, status, baseline, report) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
@@ -292,7 +319,7 @@ store_snapshot(sqlite3 *db, const char *source, const unsigned char *body,
 	else
 		sqlite3_bind_null(st, 7);
 	sqlite3_bind_text(st, 8, rtext, -1, SQLITE_STATIC);
-	if (!step_done(db, st))
+	if (!db_step_done(db, st))
 		goto out;
 	*id = sqlite3_last_insert_rowid(db);
 	if (b != NULL && r->verdict != VERDICT_REJECTED &&
@@ -339,7 +366,7 @@ store_decide(sqlite3 *db, int64_t id, const char *status, const char *actor,
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
 	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, id);
-	ok = step_done(db, st) && sqlite3_changes(db) == 1;
+	ok = db_step_done(db, st) && sqlite3_changes(db) == 1;
 	sqlite3_finalize(st);
 	if (!ok)
 		return 0;
@@ -397,7 +424,7 @@ store_source_set(sqlite3 *db, const char *url, const char *etag,
 	sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
 	sqlite3_bind_text(st, 6, result, -1, SQLITE_STATIC);
-	ok = step_done(db, st);
+	ok = db_step_done(db, st);
 	sqlite3_finalize(st);
 	return ok;
 }

@@ -35,6 +35,8 @@ void	rootset_free(struct rootset *);
 int	rootset_from_bundle(const struct bundle *, struct rootset *);
 int	store_latest(sqlite3 *, struct snapinfo *);
 int	store_snapshot_get(sqlite3 *, int64_t, struct snapinfo *);
+int	store_cert(sqlite3 *, const struct cert *, int64_t);
+int	store_body(sqlite3 *, const char *, const unsigned char *, size_t);
 int	store_snapshot(sqlite3 *, const char *, const unsigned char *,
 	    size_t, const struct bundle *, const struct vet_report *,
 	    const char *, int64_t *);

@@ -83,6 +83,18 @@ class Mirror:
     def db(self):
         return self.datadir / "cabundle.db"
 
+    def key(self, role="active"):
+        """The key of that role, as "key show --json" lists it."""
+        return [k for k in self.json("key", "show", "--json")
+                if k["role"] == role][0]
+
+    def keyfile(self, role="active"):
+        """The secret key file of the active (or standby) key."""
+        return self.datadir / "keys" / (self.key(role)["key_id"] + ".key")
+
+    def pubfile(self, role="active"):
+        return pathlib.Path(self.key(role)["public_key_file"])
+
 
 def checks(report, level):
     """The set of check names at one level in a vetting report."""

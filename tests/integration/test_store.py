@@ -32,11 +32,14 @@ def approve(m, sid):
 
 
 def test_init_makes_private_key_and_database(mirror):
-    key = mirror.datadir / "signing.key"
+    key = mirror.keyfile()
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(mirror.datadir.stat().st_mode) == 0o700
-    pub = (mirror.datadir / "signing.pub").read_text().splitlines()
-    assert pub[0].startswith("untrusted comment: minisign public key ")
+    pub = mirror.pubfile().read_text().splitlines()
+    keyid = mirror.key()["key_id"]
+    assert pub[0] == "untrusted comment: minisign public key " + keyid
+    assert pub[1] == mirror.key()["public_key"]
     assert pub[1].startswith("RW") and len(pub[1]) == 56
     # openssl agrees it is an Ed25519 private key.
     p = run("openssl", "pkey", "-in", key, "-noout", "-text", check=0)
@@ -47,7 +50,7 @@ def test_init_makes_private_key_and_database(mirror):
     assert b"(kept)" in p.stdout and key.read_bytes() == before
     with sqlite3.connect(mirror.db) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     actions = [r["action"] for r in mirror.json("audit", "--json")]
     assert actions == ["init", "key-generate"]
 
@@ -56,10 +59,10 @@ def test_init_makes_private_key_and_database(mirror):
                                  ["import", str(upstream("2026.07.22"))],
                                  ["fetch"], ["init"]])
 def test_every_command_refuses_a_readable_key(mirror, cmd):
-    key = mirror.datadir / "signing.key"
+    key = mirror.keyfile()
     key.chmod(0o640)
     p = mirror(*cmd, check=4)
-    assert b"signing.key" in p.stderr
+    assert key.name.encode() in p.stderr
     assert b"group or others" in p.stderr
     key.chmod(0o600)
     assert mirror.snapshots() == []  # nothing was stored meanwhile
@@ -343,10 +346,11 @@ def test_audit_chain_records_everything_and_finds_an_edit(good):
     audit = good.json("audit", "--json")
     assert [a["action"] for a in audit] == [
         "init", "key-generate", "snapshot", "verdict", "approve",
-        "snapshot", "verdict", "reject"]
+        "release", "release", "snapshot", "verdict", "reject"]
     assert audit[4]["actor"] == "alice"
+    assert [a["object"] for a in audit[5:7]] == ["mozilla/1", "org/1"]
     p = good("audit", "verify", check=0)
-    assert b"8 rows, chain intact" in p.stdout
+    assert b"10 rows, chain intact" in p.stdout
     # The triggers refuse edits ...
     p = run("sqlite3", good.db, "UPDATE audit SET actor = 'mallory' "
             "WHERE id = 5")

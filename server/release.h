@@ -1,0 +1,43 @@
+/*
+ * release.h - profiles composed into deterministic bundles, signed as
+ * versioned releases (SPEC.md section 7).
+ */
+#ifndef CABUNDLED_RELEASE_H
+#define CABUNDLED_RELEASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "meta.h"
+
+/* One certificate of a composition, in bundle order. */
+struct entry {
+	char		 fp[65];	/* SHA-256 hex of the DER */
+	char		*label;
+	int64_t		 org_ca;	/* org_ca id, 0 for upstream */
+};
+
+/* What a profile's bundle holds. */
+struct comp {
+	struct entry	*v;
+	size_t		 n;
+	int64_t		 snapshot;	/* upstream snapshot, 0: none */
+};
+
+/* A profile row. */
+struct profile {
+	char		 name[META_PROFILE_MAX + 1];
+	int		 upstream;	/* the accepted upstream roots */
+	int		 exclusions;	/* minus the excluded ones */
+	char		 org[8];	/* none, all, tags */
+};
+
+void	comp_free(struct comp *);
+int	comp_build(sqlite3 *, int64_t, struct comp *);
+int	comp_render(sqlite3 *, const struct comp *, struct buf *);
+int	profile_get(sqlite3 *, const char *, struct profile *);
+
+#endif
