@@ -640,7 +640,8 @@ publish_all(sqlite3 *db, const struct config *cfg, const char *actor,
 	}
 	if (!db_commit(db))
 		goto out;
-	fwrite(msg.data, 1, msg.len, stdout);
+	if (msg.len > 0)
+		fwrite(msg.data, 1, msg.len, stdout);
 	rc = EXIT_DONE;
  out:
 	if (rc != EXIT_DONE)
