@@ -179,9 +179,9 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 		goto out;
 	if ((st = db_prepare(db, "SELECT r.version, r.created, r.expires, "
 	    "r.keyid, r.reason, r.build, b.ncerts, b.added, b.removed, "
-	    "b.snapshot, b.body_sha256, y.size FROM release r JOIN build b "
-	    "ON b.id = r.build JOIN body y ON y.sha256 = b.body_sha256 WHERE "
-	    "r.profile = ? ORDER BY r.version")) == NULL)
+	    "b.snapshot, b.body_sha256, y.size FROM release r LEFT JOIN build "
+	    "b ON b.id = r.build LEFT JOIN body y ON y.sha256 = b.body_sha256 "
+	    "WHERE r.profile = ? ORDER BY r.version")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
 	if (!o.json)
@@ -212,7 +212,7 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 			continue;
 		}
 		row = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s, "
-		    "s:I, s:s, s:s, s:I}",
+		    "s:I, s:s, s:s?, s:o}",
 		    "version", (json_int_t)sqlite3_column_int64(st, 0),
 		    "created", (json_int_t)sqlite3_column_int64(st, 1),
 		    "expires", (json_int_t)sqlite3_column_int64(st, 2),
@@ -224,7 +224,8 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 		    "build", (json_int_t)build,
 		    "reason", sqlite3_column_text(st, 4),
 		    "sha256", sqlite3_column_text(st, 10),
-		    "size", (json_int_t)sqlite3_column_int64(st, 11));
+		    "size", sqlite3_column_type(st, 11) == SQLITE_NULL ?
+		    json_null() : json_integer(sqlite3_column_int64(st, 11)));
 		if (row == NULL || json_array_append_new(arr, row) == -1)
 			goto out;
 	}
@@ -513,8 +514,8 @@ rebuild_check(sqlite3 *db)
 	if (!keyring_load(db, &kr))
 		goto out;
 	if ((bs = db_prepare(db, "SELECT b.id, b.profile, b.body_sha256, "
-	    "y.data FROM build b JOIN body y ON y.sha256 = b.body_sha256 "
-	    "ORDER BY b.id")) == NULL ||
+	    "y.data, y.sha256 IS NULL FROM build b LEFT JOIN body y ON "
+	    "y.sha256 = b.body_sha256 ORDER BY b.id")) == NULL ||
 	    (rs = db_prepare(db, "SELECT profile, version, created, expires, "
 	    "keyid, signature FROM release WHERE build = ? ORDER BY "
 	    "version")) == NULL)
@@ -543,8 +544,12 @@ rebuild_check(sqlite3 *db)
 			    want);
 			good = 0;
 		}
-		if (nstored != body.len || memcmp(stored, body.data,
-		    body.len) != 0) {
+		if (sqlite3_column_int(bs, 4)) {
+			warnx("%s build %" PRId64 ": stored body %s is missing",
+			    profile, build, want);
+			good = 0;
+		} else if (nstored != body.len || (body.len > 0 &&
+		    memcmp(stored, body.data, body.len) != 0)) {
 			for (off = 0; off < nstored && off < body.len &&
 			    ((const unsigned char *)stored)[off] ==
 			    body.data[off]; off++)
@@ -568,6 +573,22 @@ rebuild_check(sqlite3 *db)
 		warnx("%s", sqlite3_errmsg(db));
 		goto out;
 	}
+	/* A release whose build is gone was never visited above. */
+	sqlite3_finalize(rs);
+	if ((rs = db_prepare(db, "SELECT r.profile, r.version, r.build FROM "
+	    "release r LEFT JOIN build b ON b.id = r.build WHERE b.id IS "
+	    "NULL ORDER BY r.profile, r.version")) == NULL)
+		goto out;
+	while ((step = sqlite3_step(rs)) == SQLITE_ROW) {
+		warnx("%s version %" PRId64 ": build %" PRId64 " is missing",
+		    sqlite3_column_text(rs, 0),
+		    (int64_t)sqlite3_column_int64(rs, 1),
+		    (int64_t)sqlite3_column_int64(rs, 2));
+		nrel++;
+		bad++;
+	}
+	if (step != SQLITE_DONE)
+		goto out;
 	if (bad) {
 		printf("rebuild: %zu of %zu releases do not match the "
 		    "database\n", bad, nrel);
