@@ -10,12 +10,15 @@
 #include <err.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
@@ -135,6 +138,22 @@ org_getopt(const struct config *cfg, int argc, char *argv[],
 	    text_ok("--reason", o->reason, ORG_TEXT_MAX);
 }
 
+/* A DER private key (PKCS#8 or traditional), which PEM checks miss. */
+static int
+der_private_key(const struct buf *b)
+{
+	const unsigned char	*p = b->data;
+	EVP_PKEY		*k;
+
+	if (b->len > LONG_MAX || (k = d2i_AutoPrivateKey(NULL, &p,
+	    (long)b->len)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	EVP_PKEY_free(k);
+	return 1;
+}
+
 /*
  * Read the certificates of an org CA file: PEM (one or more blocks) or
  * one DER certificate.  Refuses a private key, an empty file and
@@ -152,7 +171,8 @@ org_read(const char *path)
 	buf_init(&b, ORG_FILE_MAX);
 	if (!buf_readfile(&b, path))
 		goto out;
-	if (b.len > 0 && memmem(b.data, b.len, "PRIVATE KEY-----", 16)) {
+	if (b.len > 0 && (memmem(b.data, b.len, "PRIVATE KEY-----", 16) ||
+	    der_private_key(&b))) {
 		warnx("%s: holds a private key; refused. Give the mirror "
 		    "the CA certificate only, and keep the key where it is",
 		    path);
