@@ -1,6 +1,7 @@
 """cabundled fetch against a fake mkcert.org over real HTTPS (a test CA
 made with openssl): good answers, hostile answers, and a network that
 misbehaves.  Whatever goes wrong, the accepted snapshot stays."""
+import hashlib
 import time
 
 import pytest
@@ -253,3 +254,18 @@ def test_serve_once_runs_one_scheduled_fetch(mirror, up):
     p = mirror("serve", "--once", check=5)
     assert b"fetch " + up.url.encode() in p.stdout
     assert len(mirror.snapshots()) == 1
+
+
+def test_serve_publishes_what_a_scheduled_fetch_accepted(mirror, up):
+    body = upstream("2026.07.22").read_bytes()
+    up.body = body
+    mirror.overrides.append("vet.pinned_digest=" +
+                            hashlib.sha256(body).hexdigest())
+    p = mirror("serve", "--once", check=0)
+    assert b"mozilla: version 1 (new bundle" in p.stdout
+    assert [h["version"] for h in mirror.json("history", "--json",
+                                              "mozilla")] == [1]
+    # Nothing changed upstream (a 304 or the same body): nothing new.
+    p = mirror("serve", "--once", check=0)
+    assert b"version 2" not in p.stdout
+    assert len(mirror.json("history", "--json", "org")) == 1
