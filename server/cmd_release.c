@@ -151,66 +151,34 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
-/* cabundled history [--json] PROFILE */
-int
-cmd_history(const struct config *cfg, int argc, char *argv[])
+/*
+ * A profile's releases, oldest first, as a JSON array of objects
+ * (version, created, expires, certificates, added, removed, snapshot,
+ * key_id, build, reason, sha256, size).  A re-signing shows +0/-0.
+ * Returns a new reference, or NULL after a warning.
+ */
+json_t *
+history_json(sqlite3 *db, const char *profile)
 {
-	struct opts	 o;
-	sqlite3		*db;
-	sqlite3_stmt	*st = NULL;
-	json_t		*arr = NULL, *row;
-	char		 created[TIMEFMT_LEN], expires[TIMEFMT_LEN];
+	sqlite3_stmt	*st;
+	json_t		*arr, *row;
 	int64_t		 prevbuild = 0, build, added, removed;
-	int		 step, n, rc = EXIT_LOCAL;
+	int		 step;
 
-	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 1 ||
-	    o.check || o.only || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.resign) {
-		fprintf(stderr, "usage: cabundled history [--json] PROFILE\n");
-		return EXIT_USAGE;
-	}
-	if ((db = db_open_datadir(cfg)) == NULL)
-		return EXIT_LOCAL;
-	if ((n = profile_exists(db, argv[optind])) != 1) {
-		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
-		goto out;
-	}
 	if ((arr = json_array()) == NULL)
-		goto out;
+		return NULL;
 	if ((st = db_prepare(db, "SELECT r.version, r.created, r.expires, "
 	    "r.keyid, r.reason, r.build, b.ncerts, b.added, b.removed, "
 	    "b.snapshot, b.body_sha256, y.size FROM release r LEFT JOIN build "
 	    "b ON b.id = r.build LEFT JOIN body y ON y.sha256 = b.body_sha256 "
 	    "WHERE r.profile = ? ORDER BY r.version")) == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
-	if (!o.json)
-		printf("%-8s %-20s %6s %9s %8s  %-16s %-20s %s\n", "version",
-		    "created", "certs", "+/-", "snapshot", "key", "expires",
-		    "reason");
+		goto fail;
+	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		build = sqlite3_column_int64(st, 5);
-		/* A re-signing changes nothing in the bundle. */
 		added = build == prevbuild ? 0 : sqlite3_column_int64(st, 7);
 		removed = build == prevbuild ? 0 : sqlite3_column_int64(st, 8);
 		prevbuild = build;
-		if (!o.json) {
-			char	 pm[48];
-
-			timefmt_iso(sqlite3_column_int64(st, 1), created);
-			timefmt_iso(sqlite3_column_int64(st, 2), expires);
-			snprintf(pm, sizeof(pm), "+%" PRId64 "/-%" PRId64,
-			    added, removed);
-			printf("%-8" PRId64 " %-20s %6" PRId64 " %9s %8s  "
-			    "%-16s %-20s %s\n",
-			    (int64_t)sqlite3_column_int64(st, 0), created,
-			    (int64_t)sqlite3_column_int64(st, 6), pm,
-			    sqlite3_column_type(st, 9) == SQLITE_NULL ? "-" :
-			    (const char *)sqlite3_column_text(st, 9),
-			    sqlite3_column_text(st, 3), expires,
-			    sqlite3_column_text(st, 4));
-			continue;
-		}
 		row = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s, "
 		    "s:I, s:s, s:s?, s:o}",
 		    "version", (json_int_t)sqlite3_column_int64(st, 0),
@@ -227,48 +195,103 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 		    "size", sqlite3_column_type(st, 11) == SQLITE_NULL ?
 		    json_null() : json_integer(sqlite3_column_int64(st, 11)));
 		if (row == NULL || json_array_append_new(arr, row) == -1)
-			goto out;
+			goto fail;
 	}
 	if (step != SQLITE_DONE) {
 		warnx("%s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return arr;
+ fail:
+	sqlite3_finalize(st);
+	json_decref(arr);
+	return NULL;
+}
+
+static json_int_t
+jint(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* cabundled history [--json] PROFILE */
+int
+cmd_history(const struct config *cfg, int argc, char *argv[])
+{
+	struct opts	 o;
+	sqlite3		*db;
+	json_t		*arr = NULL, *row, *snap;
+	char		 created[TIMEFMT_LEN], expires[TIMEFMT_LEN], pm[48];
+	char		 sn[24];
+	size_t		 i;
+	int		 n, rc = EXIT_LOCAL;
+
+	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 1 ||
+	    o.check || o.only || o.description || o.ntags || o.no_upstream ||
+	    o.all_org || o.keep_excluded || o.resign) {
+		fprintf(stderr, "usage: cabundled history [--json] PROFILE\n");
+		return EXIT_USAGE;
+	}
+	if ((db = db_open_datadir(cfg)) == NULL)
+		return EXIT_LOCAL;
+	if ((n = profile_exists(db, argv[optind])) != 1) {
+		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
 		goto out;
 	}
-	rc = EXIT_DONE;
+	if ((arr = history_json(db, argv[optind])) == NULL)
+		goto out;
 	if (o.json) {
 		rc = json_print(arr) ? EXIT_DONE : EXIT_LOCAL;
 		arr = NULL;
+		goto out;
 	}
+	printf("%-8s %-20s %6s %9s %8s  %-16s %-20s %s\n", "version",
+	    "created", "certs", "+/-", "snapshot", "key", "expires",
+	    "reason");
+	json_array_foreach(arr, i, row) {
+		timefmt_iso(jint(row, "created"), created);
+		timefmt_iso(jint(row, "expires"), expires);
+		snprintf(pm, sizeof(pm), "+%" JSON_INTEGER_FORMAT "/-%"
+		    JSON_INTEGER_FORMAT, jint(row, "added"),
+		    jint(row, "removed"));
+		snap = json_object_get(row, "snapshot");
+		if (json_is_integer(snap))
+			snprintf(sn, sizeof(sn), "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(snap));
+		else
+			snprintf(sn, sizeof(sn), "-");
+		printf("%-8" JSON_INTEGER_FORMAT " %-20s %6" JSON_INTEGER_FORMAT
+		    " %9s %8s  %-16s %-20s %s\n", jint(row, "version"),
+		    created, jint(row, "certificates"), pm, sn,
+		    json_string_value(json_object_get(row, "key_id")), expires,
+		    json_string_value(json_object_get(row, "reason")));
+	}
+	rc = EXIT_DONE;
  out:
 	json_decref(arr);
-	sqlite3_finalize(st);
 	db_close(db);
 	return rc;
 }
 
 static int
-version_build(sqlite3 *db, const char *profile, const char *arg,
-    int64_t *version, int64_t *build)
+version_build(sqlite3 *db, const char *profile, int64_t version,
+    int64_t *build)
 {
 	sqlite3_stmt	*st;
-	uint64_t	 v;
 	int		 rc;
 
-	if (!num_u63(arg, strlen(arg), &v)) {
-		warnx("%s: not a version number", arg);
-		return EXIT_USAGE;
-	}
-	*version = (int64_t)v;
 	if ((st = db_prepare(db, "SELECT build FROM release WHERE profile = ? "
 	    "AND version = ?")) == NULL)
 		return EXIT_LOCAL;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, *version);
+	sqlite3_bind_int64(st, 2, version);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*build = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE) {
-		warnx("%s: no version %" PRId64, profile, *version);
+		warnx("%s: no version %" PRId64, profile, version);
 		return EXIT_REFUSED;
 	}
 	return rc == SQLITE_ROW ? EXIT_DONE : EXIT_LOCAL;
@@ -285,14 +308,12 @@ has_fp(const struct comp *c, const char *fp)
 	return 0;
 }
 
-/* The certificates of a that b lacks, as JSON rows; printed unless json. */
+/* The certificates of a that b lacks, as JSON rows. */
 static json_t *
-diff_side(sqlite3 *db, const struct comp *a, const struct comp *b,
-    char sign, int json)
+diff_side(sqlite3 *db, const struct comp *a, const struct comp *b)
 {
 	sqlite3_stmt	*st;
 	json_t		*arr, *row;
-	char		 na[TIMEFMT_LEN];
 	int64_t		 t;
 	size_t		 i;
 
@@ -308,12 +329,6 @@ diff_side(sqlite3 *db, const struct comp *a, const struct comp *b,
 		t = sqlite3_step(st) == SQLITE_ROW ?
 		    sqlite3_column_int64(st, 0) : 0;
 		sqlite3_reset(st);
-		if (!json) {
-			timefmt_date(t, na);
-			printf("%c %s  \"%s\"  expires %s%s\n", sign,
-			    a->v[i].fp, a->v[i].label, na,
-			    a->v[i].org_ca ? "  (organization CA)" : "");
-		}
 		row = json_pack("{s:s, s:s, s:I, s:b}", "sha256", a->v[i].fp,
 		    "label", a->v[i].label, "not_after", (json_int_t)t,
 		    "organization", a->v[i].org_ca != 0);
@@ -328,20 +343,71 @@ diff_side(sqlite3 *db, const struct comp *a, const struct comp *b,
 	return NULL;
 }
 
+/*
+ * Certificates added and removed from version va to vb of a profile:
+ * {profile, from, to, added: [...], removed: [...]}, each row sha256,
+ * label, not_after, organization.  Returns a new reference with *rc
+ * EXIT_DONE, or NULL with *rc EXIT_REFUSED (no such version) or
+ * EXIT_LOCAL, after a warning.
+ */
+json_t *
+diff_json(sqlite3 *db, const char *profile, int64_t va, int64_t vb, int *rc)
+{
+	struct comp	 ca, cb;
+	json_t		*added = NULL, *removed = NULL, *o = NULL;
+	int64_t		 ba, bb;
+
+	memset(&ca, 0, sizeof(ca));
+	memset(&cb, 0, sizeof(cb));
+	if ((*rc = version_build(db, profile, va, &ba)) != EXIT_DONE ||
+	    (*rc = version_build(db, profile, vb, &bb)) != EXIT_DONE)
+		return NULL;
+	*rc = EXIT_LOCAL;
+	if (!comp_build(db, ba, &ca) || !comp_build(db, bb, &cb))
+		goto out;
+	if ((added = diff_side(db, &cb, &ca)) == NULL ||
+	    (removed = diff_side(db, &ca, &cb)) == NULL)
+		goto out;
+	if ((o = json_pack("{s:s, s:I, s:I, s:O, s:O}", "profile", profile,
+	    "from", (json_int_t)va, "to", (json_int_t)vb, "added", added,
+	    "removed", removed)) != NULL)
+		*rc = EXIT_DONE;
+ out:
+	json_decref(added);
+	json_decref(removed);
+	comp_free(&ca);
+	comp_free(&cb);
+	return o;
+}
+
+static void
+diff_print(const json_t *arr, char sign)
+{
+	json_t	*row;
+	char	 na[TIMEFMT_LEN];
+	size_t	 i;
+
+	json_array_foreach(arr, i, row) {
+		timefmt_date(jint(row, "not_after"), na);
+		printf("%c %s  \"%s\"  expires %s%s\n", sign,
+		    json_string_value(json_object_get(row, "sha256")),
+		    json_string_value(json_object_get(row, "label")), na,
+		    json_is_true(json_object_get(row, "organization")) ?
+		    "  (organization CA)" : "");
+	}
+}
+
 /* cabundled diff [--json] PROFILE A B */
 int
 cmd_diff(const struct config *cfg, int argc, char *argv[])
 {
 	struct opts	 o;
-	struct comp	 ca, cb;
 	sqlite3		*db;
-	json_t		*added = NULL, *removed = NULL;
+	json_t		*d = NULL;
 	const char	*profile;
-	int64_t		 va, vb, ba, bb;
+	uint64_t	 va, vb;
 	int		 n, rc = EXIT_LOCAL;
 
-	memset(&ca, 0, sizeof(ca));
-	memset(&cb, 0, sizeof(cb));
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 3 ||
 	    o.check || o.only || o.description || o.ntags || o.no_upstream ||
 	    o.all_org || o.keep_excluded || o.resign) {
@@ -349,39 +415,34 @@ cmd_diff(const struct config *cfg, int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	profile = argv[optind];
+	if (!num_u63(argv[optind + 1], strlen(argv[optind + 1]), &va) ||
+	    !num_u63(argv[optind + 2], strlen(argv[optind + 2]), &vb)) {
+		warnx("versions are numbers from 1");
+		return EXIT_USAGE;
+	}
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if ((n = profile_exists(db, profile)) != 1) {
 		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
 		goto out;
 	}
-	if ((rc = version_build(db, profile, argv[optind + 1], &va, &ba)) !=
-	    EXIT_DONE || (rc = version_build(db, profile, argv[optind + 2],
-	    &vb, &bb)) != EXIT_DONE)
-		goto out;
-	rc = EXIT_LOCAL;
-	if (!comp_build(db, ba, &ca) || !comp_build(db, bb, &cb))
-		goto out;
-	if (!o.json)
-		printf("%s %" PRId64 " -> %" PRId64 ":\n", profile, va, vb);
-	if ((added = diff_side(db, &cb, &ca, '+', o.json)) == NULL ||
-	    (removed = diff_side(db, &ca, &cb, '-', o.json)) == NULL)
+	if ((d = diff_json(db, profile, (int64_t)va, (int64_t)vb, &rc)) ==
+	    NULL)
 		goto out;
 	if (o.json) {
-		rc = json_print(json_pack("{s:s, s:I, s:I, s:O, s:O}",
-		    "profile", profile, "from", (json_int_t)va,
-		    "to", (json_int_t)vb, "added", added, "removed", removed)) ?
-		    EXIT_DONE : EXIT_LOCAL;
-	} else {
-		printf("%zu added, %zu removed\n", json_array_size(added),
-		    json_array_size(removed));
-		rc = EXIT_DONE;
+		rc = json_print(d) ? EXIT_DONE : EXIT_LOCAL;
+		d = NULL;
+		goto out;
 	}
+	printf("%s %" PRIu64 " -> %" PRIu64 ":\n", profile, va, vb);
+	diff_print(json_object_get(d, "added"), '+');
+	diff_print(json_object_get(d, "removed"), '-');
+	printf("%zu added, %zu removed\n",
+	    json_array_size(json_object_get(d, "added")),
+	    json_array_size(json_object_get(d, "removed")));
+	rc = EXIT_DONE;
  out:
-	json_decref(added);
-	json_decref(removed);
-	comp_free(&ca);
-	comp_free(&cb);
+	json_decref(d);
 	db_close(db);
 	return rc;
 }
@@ -687,17 +748,21 @@ profile_add(sqlite3 *db, const struct config *cfg, const char *name,
 	return rc;
 }
 
-static int
-profile_list(sqlite3 *db, int json)
+/*
+ * Every profile with its rule and latest release, as a JSON array
+ * (name, description, upstream, exclusions, org, builtin, tags,
+ * version, expires, certificates, sha256).  Returns a new reference,
+ * or NULL after a warning.
+ */
+json_t *
+profiles_json(sqlite3 *db)
 {
 	sqlite3_stmt	*st;
 	json_t		*arr, *row;
-	char		 when[TIMEFMT_LEN];
-	const char	*tags;
-	int		 step, rc = EXIT_LOCAL;
+	int		 step;
 
 	if ((arr = json_array()) == NULL)
-		return EXIT_LOCAL;
+		return NULL;
 	if ((st = db_prepare(db, "SELECT p.name, p.description, p.upstream, "
 	    "p.exclusions, p.org, p.builtin, (SELECT group_concat(tag, ' ') "
 	    "FROM (SELECT tag FROM profile_tag WHERE profile = p.name ORDER "
@@ -706,33 +771,8 @@ profile_list(sqlite3 *db, int json)
 	    "r.version = (SELECT max(version) FROM release WHERE profile = "
 	    "p.name) LEFT JOIN build b ON b.id = r.build ORDER BY p.name"))
 	    == NULL)
-		goto out;
+		goto fail;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		tags = (const char *)sqlite3_column_text(st, 6);
-		if (!json) {
-			printf("%-16s", sqlite3_column_text(st, 0));
-			if (sqlite3_column_type(st, 7) == SQLITE_NULL)
-				printf(" (no release yet)");
-			else {
-				timefmt_iso(sqlite3_column_int64(st, 8), when);
-				printf(" version %" PRId64 ", %" PRId64
-				    " certificates, expires %s",
-				    (int64_t)sqlite3_column_int64(st, 7),
-				    (int64_t)sqlite3_column_int64(st, 9), when);
-			}
-			printf("\n    %s%s%s%s%s\n",
-			    sqlite3_column_int(st, 2) ? "upstream" :
-			    "no upstream",
-			    sqlite3_column_int(st, 3) ? " minus exclusions" :
-			    "",
-			    strcmp((const char *)sqlite3_column_text(st, 4),
-			    "all") == 0 ? ", all organization CAs" :
-			    strcmp((const char *)sqlite3_column_text(st, 4),
-			    "tags") == 0 ? ", organization CAs tagged: " : "",
-			    tags != NULL ? tags : "",
-			    sqlite3_column_int(st, 5) ? " (built in)" : "");
-			continue;
-		}
 		row = json_pack("{s:s, s:s, s:b, s:b, s:s, s:b, s:s?, s:o, "
 		    "s:o, s:o, s:s?}",
 		    "name", sqlite3_column_text(st, 0),
@@ -741,7 +781,7 @@ profile_list(sqlite3 *db, int json)
 		    "exclusions", sqlite3_column_int(st, 3),
 		    "org", sqlite3_column_text(st, 4),
 		    "builtin", sqlite3_column_int(st, 5),
-		    "tags", tags,
+		    "tags", sqlite3_column_text(st, 6),
 		    "version", sqlite3_column_type(st, 7) == SQLITE_NULL ?
 		    json_null() : json_integer(sqlite3_column_int64(st, 7)),
 		    "expires", sqlite3_column_type(st, 8) == SQLITE_NULL ?
@@ -750,21 +790,58 @@ profile_list(sqlite3 *db, int json)
 		    json_null() : json_integer(sqlite3_column_int64(st, 9)),
 		    "sha256", sqlite3_column_text(st, 10));
 		if (row == NULL || json_array_append_new(arr, row) == -1)
-			goto out;
+			goto fail;
 	}
 	if (step != SQLITE_DONE) {
 		warnx("%s", sqlite3_errmsg(db));
-		goto out;
+		goto fail;
 	}
-	rc = EXIT_DONE;
-	if (json) {
-		rc = json_print(arr) ? EXIT_DONE : EXIT_LOCAL;
-		arr = NULL;
-	}
- out:
-	json_decref(arr);
 	sqlite3_finalize(st);
-	return rc;
+	return arr;
+ fail:
+	sqlite3_finalize(st);
+	json_decref(arr);
+	return NULL;
+}
+
+static int
+profile_list(sqlite3 *db, int json)
+{
+	json_t		*arr, *row, *tags;
+	const char	*org;
+	char		 when[TIMEFMT_LEN];
+	size_t		 i;
+
+	if ((arr = profiles_json(db)) == NULL)
+		return EXIT_LOCAL;
+	if (json)
+		return json_print(arr) ? EXIT_DONE : EXIT_LOCAL;
+	json_array_foreach(arr, i, row) {
+		printf("%-16s", json_string_value(json_object_get(row, "name")));
+		if (json_is_null(json_object_get(row, "version")))
+			printf(" (no release yet)");
+		else {
+			timefmt_iso(jint(row, "expires"), when);
+			printf(" version %" JSON_INTEGER_FORMAT ", %"
+			    JSON_INTEGER_FORMAT " certificates, expires %s",
+			    jint(row, "version"), jint(row, "certificates"),
+			    when);
+		}
+		org = json_string_value(json_object_get(row, "org"));
+		tags = json_object_get(row, "tags");
+		printf("\n    %s%s%s%s%s\n",
+		    json_is_true(json_object_get(row, "upstream")) ?
+		    "upstream" : "no upstream",
+		    json_is_true(json_object_get(row, "exclusions")) ?
+		    " minus exclusions" : "",
+		    strcmp(org, "all") == 0 ? ", all organization CAs" :
+		    strcmp(org, "tags") == 0 ? ", organization CAs tagged: " :
+		    "", json_is_string(tags) ? json_string_value(tags) : "",
+		    json_is_true(json_object_get(row, "builtin")) ?
+		    " (built in)" : "");
+	}
+	json_decref(arr);
+	return EXIT_DONE;
 }
 
 /*

@@ -39,6 +39,9 @@ int	publish_all(sqlite3 *, const struct config *, const char *,
 	    const char *, int);
 
 int	json_print(json_t *);
+json_t	*history_json(sqlite3 *, const char *);
+json_t	*diff_json(sqlite3 *, const char *, int64_t, int64_t, int *);
+json_t	*profiles_json(sqlite3 *);
 int	fetch_once(const struct config *, sqlite3 *, const char *);
 int	ingest_body(sqlite3 *, const struct config *, const char *,
 	    const char *, const unsigned char *, size_t,
