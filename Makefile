@@ -48,7 +48,7 @@ SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/keys.c server/release.c server/org.c \
-	      server/cmd_release.c
+	      server/cmd_release.c server/site.c server/http.c
 CLIENT_SRCS = client/main.c client/verify.c client/cmd_verify.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
@@ -136,11 +136,11 @@ unit: $(UNIT_BINS)
 integration: all $(TOOL_BINS)
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
-# Until the mirror exists (issue 5): vet the newest real Mozilla bundle
-# and show what a client would verify.
+# A working mirror in ./data: fetch (or, offline, import the system's
+# bundle), then serve on 127.0.0.1:8080 (contrib/quickstart.sh).
 run: deps
 	$(MAKE) all
-	./server/cabundled inspect tests/fixtures/upstream/cacert-2026.07.22.pem
+	PYTHON=$(PYTHON) sh contrib/quickstart.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

@@ -146,7 +146,8 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 	if (o.only != NULL && (n = profile_exists(db, o.only)) != 1)
 		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
 	else
-		rc = publish_all(db, cfg, o.actor, o.only, o.resign);
+		rc = publish_all(db, cfg, o.actor, o.only,
+		    o.resign ? PUBLISH_FORCE : 0);
 	db_close(db);
 	return rc;
 }

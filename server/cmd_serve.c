@@ -1,9 +1,12 @@
 /*
- * cmd_serve.c - "cabundled serve": the long-running mirror.  For now it
- * runs the schedules: a fetch at start and every fetch_interval
- * seconds, and a publish after each fetch and every PUBLISH_EVERY
- * seconds (renewing signatures in time, picking up CLI changes), each
- * logged with its outcome.  HTTP serving joins it in the serving issue.
+ * cmd_serve.c - "cabundled serve": the long-running mirror.  The HTTP
+ * server (http.c) answers from an in-memory site; this thread runs the
+ * schedules: a fetch at start and every fetch_interval seconds, a
+ * publish after each fetch and every PUBLISH_EVERY seconds (renewing
+ * signatures in time), and once a second a look at the audit log's
+ * newest id, which every change by anyone (this process or the CLI)
+ * moves: then the site is reloaded and served without a restart.
+ * "--once" runs one round of the schedules without HTTP.
  */
 #include <err.h>
 #include <signal.h>
@@ -15,6 +18,8 @@
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
+#include "http.h"
+#include "site.h"
 #include "timefmt.h"
 
 #define PUBLISH_EVERY	60
@@ -41,13 +46,34 @@ on_signal(int sig)
 	quit = 1;
 }
 
+/* Reload the site when the data changed; 1 when serving something. */
+static int
+refresh(sqlite3 *db, struct http *h, int64_t *generation)
+{
+	struct site	*s;
+	int64_t		 g;
+
+	if ((g = site_generation(db)) < 0 || g == *generation)
+		return g >= 0;
+	if ((s = site_load(db)) == NULL) {
+		warnx("reload failed; still serving generation %lld",
+		    (long long)*generation);
+		return 0;
+	}
+	*generation = s->generation;
+	http_set_site(h, s);
+	return 1;
+}
+
 /* cabundled serve [--once] */
 int
 cmd_serve(const struct config *cfg, int argc, char *argv[])
 {
 	struct sigaction sa;
+	struct http	*h = NULL;
 	sqlite3		*db;
 	time_t		 next_fetch = 0, next_publish = 0, now;
+	int64_t		 generation = -1;
 	int		 once = 0, rc = EXIT_DONE, prc;
 
 	if (argc == 2 && strcmp(argv[1], "--once") == 0)
@@ -60,8 +86,19 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
+	if (!once) {
+		if ((h = http_start(cfg)) == NULL) {
+			db_close(db);
+			return EXIT_LOCAL;
+		}
+		printf("serving http://%s:%d/\n", cfg->http.listen,
+		    cfg->http.port);
+		fflush(stdout);
+		refresh(db, h, &generation);
+	}
 	while (!quit) {
 		now = time(NULL);
 		if (now >= next_fetch && (once || next_fetch == 0 ||
@@ -73,7 +110,8 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 			next_publish = 0;
 		}
 		if (now >= next_publish) {
-			prc = publish_all(db, cfg, cfg->actor, NULL, 0);
+			prc = publish_all(db, cfg, cfg->actor, NULL,
+			    PUBLISH_QUIET);
 			fflush(stdout);
 			if (prc != EXIT_DONE)
 				logline("publish", NULL, prc);
@@ -83,8 +121,10 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 		}
 		if (once)
 			break;
+		refresh(db, h, &generation);
 		sleep(1);
 	}
+	http_stop(h);
 	db_close(db);
 	return once ? rc : EXIT_DONE;
 }

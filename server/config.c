@@ -80,6 +80,14 @@ static const struct key {
 	{ "release", "sign_validity", T_LONG, 3600, 31 * 86400 },
 	{ "release", "resign_after", T_LONG, 60, 31 * 86400 },
 	{ "release", "org_expiry_warning", T_LONG, 0, 3650 * 86400 },
+	{ "http", "listen", T_STR, 0, 0 },
+	{ "http", "port", T_LONG, 1, 65535 },
+	{ "http", "threads", T_LONG, 0, 256 },
+	{ "http", "connection_limit", T_LONG, 1, 65536 },
+	{ "http", "per_ip_limit", T_LONG, 0, 65536 },
+	{ "http", "connection_timeout", T_LONG, 1, 3600 },
+	{ "http", "latest_max_age", T_LONG, 0, 86400 },
+	{ "http", "access_log", T_BOOL, 0, 0 },
 };
 
 /* What the parse callback needs besides the config. */
@@ -249,6 +257,18 @@ set_long(struct config *cfg, const char *name, long long n)
 		cfg->resign_after = (long)n;
 	else if (strcmp(name, "org_expiry_warning") == 0)
 		cfg->org_expiry_warning = (long)n;
+	else if (strcmp(name, "port") == 0)
+		cfg->http.port = (int)n;
+	else if (strcmp(name, "threads") == 0)
+		cfg->http.threads = (int)n;
+	else if (strcmp(name, "connection_limit") == 0)
+		cfg->http.connection_limit = (int)n;
+	else if (strcmp(name, "per_ip_limit") == 0)
+		cfg->http.per_ip_limit = (int)n;
+	else if (strcmp(name, "connection_timeout") == 0)
+		cfg->http.timeout = (int)n;
+	else if (strcmp(name, "latest_max_age") == 0)
+		cfg->http.latest_max_age = (long)n;
 	else
 		return 0;
 	return 1;
@@ -285,6 +305,8 @@ config_set(struct parse *p, const char *section, const char *name,
 			return set_string(&cfg->url, value);
 		if (strcmp(name, "crosscheck_url") == 0)
 			return set_string(&cfg->crosscheck_url, value);
+		if (strcmp(name, "listen") == 0)
+			return set_string(&cfg->http.listen, value);
 		return set_string(&cfg->cafile, value);
 	case T_LONG:
 		if (!num_range(value, k->min, k->max, &n)) {
@@ -301,6 +323,8 @@ config_set(struct parse *p, const char *section, const char *name,
 		}
 		if (strcmp(name, "allow_insecure_http") == 0)
 			cfg->fetch.allow_insecure_http = b;
+		else if (strcmp(name, "access_log") == 0)
+			cfg->http.access_log = b;
 		else
 			cfg->vet.require_pinned_digest = b;
 		return 1;
@@ -396,6 +420,12 @@ config_defaults(struct config *cfg)
 	cfg->sign_validity = 14 * 86400;
 	cfg->resign_after = 7 * 86400;
 	cfg->org_expiry_warning = 90 * 86400;
+	cfg->http.port = 8080;
+	cfg->http.connection_limit = 1024;
+	cfg->http.per_ip_limit = 0;
+	cfg->http.timeout = 15;
+	cfg->http.latest_max_age = 60;
+	cfg->http.access_log = 1;
 	cfg->vet.max_removed = 10;
 	cfg->vet.max_removed_pct = 1;
 	cfg->vet.max_added = 0;
@@ -515,6 +545,9 @@ config_load(struct config *cfg)
 	if (cfg->datadir == NULL && (cfg->datadir =
 	    strdup("/var/lib/cabundle")) == NULL)
 		return 0;
+	if (cfg->http.listen == NULL && (cfg->http.listen =
+	    strdup("127.0.0.1")) == NULL)
+		return 0;
 	if (cfg->url == NULL && (cfg->url =
 	    strdup("https://mkcert.org/generate/")) == NULL)
 		return 0;
@@ -556,4 +589,5 @@ config_free(struct config *cfg)
 	free(cfg->crosscheck_url);
 	free(cfg->cafile);
 	free(cfg->pinned_pubkey);
+	free(cfg->http.listen);
 }

@@ -49,6 +49,18 @@ struct vet_policy {
 	int		 min_ec_bits;
 };
 
+/* The HTTP server ([http]). */
+struct http_opts {
+	char		*listen;	/* IPv4 or IPv6 address */
+	int		 port;
+	int		 threads;	/* 0: one per core */
+	int		 connection_limit;
+	int		 per_ip_limit;	/* 0: none */
+	int		 timeout;	/* seconds a connection may idle */
+	long		 latest_max_age; /* Cache-Control of latest paths */
+	int		 access_log;
+};
+
 struct config {
 	const char	*config;	/* -c, or the default if it exists */
 	const char	*overrides[CONFIG_MAX_OVERRIDES];	/* -o */
@@ -66,6 +78,7 @@ struct config {
 	long		 org_expiry_warning; /* [release] org add warns */
 	struct fetch_opts fetch;	/* points into the strings above */
 	struct vet_policy vet;		/* [vet] */
+	struct http_opts http;		/* [http] */
 };
 
 void	config_defaults(struct config *);

@@ -35,6 +35,8 @@ int	cmd_history(const struct config *, int, char *[]);
 int	cmd_diff(const struct config *, int, char *[]);
 int	cmd_rebuild(const struct config *, int, char *[]);
 
+#define PUBLISH_FORCE	0x1	/* re-sign every profile now */
+#define PUBLISH_QUIET	0x2	/* no line for an empty profile */
 int	publish_all(sqlite3 *, const struct config *, const char *,
 	    const char *, int);
 

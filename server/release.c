@@ -507,7 +507,7 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 static int
 publish_profile(sqlite3 *db, const struct config *cfg, const char *actor,
     const struct seckey *sk, const char *keyid, const struct profile *p,
-    int64_t now, int force, struct buf *msg, int *made)
+    int64_t now, int flags, struct buf *msg, int *made)
 {
 	struct comp	 c, prev;
 	struct relinfo	 last;
@@ -528,11 +528,11 @@ publish_profile(sqlite3 *db, const struct config *cfg, const char *actor,
 	if (last.version && !comp_build(db, last.build, &prev))
 		goto out;
 	if (c.n == 0) {
-		if (last.version)
+		if (!(flags & PUBLISH_QUIET) && last.version)
 			buf_printf(msg, "%s: no certificates left; version %"
 			    PRId64 " is no longer renewed\n", p->name,
 			    last.version);
-		else
+		else if (!(flags & PUBLISH_QUIET))
 			buf_printf(msg, "%s: no certificates yet; nothing to "
 			    "publish\n", p->name);
 		ok = 1;
@@ -541,7 +541,8 @@ publish_profile(sqlite3 *db, const struct config *cfg, const char *actor,
 	if (last.version && comp_equal(&c, &prev)) {
 		if (strcmp(last.keyid, keyid) != 0)
 			reason = "key";
-		else if (force || now >= last.created + cfg->resign_after)
+		else if ((flags & PUBLISH_FORCE) ||
+		    now >= last.created + cfg->resign_after)
 			reason = "resign";
 		else {
 			ok = 1;
@@ -601,13 +602,14 @@ publish_profile(sqlite3 *db, const struct config *cfg, const char *actor,
 
 /*
  * Publish every profile (or only the one named) whose inputs changed,
- * whose signature is due for renewal (or force) or that was signed by a
- * key no longer active; all in one transaction.  Prints one line per release.
+ * whose signature is due for renewal (or PUBLISH_FORCE) or that was
+ * signed by a key no longer active; all in one transaction.  Prints one
+ * line per release, and per empty profile unless PUBLISH_QUIET.  Prints one line per release.
  * Returns an exit code: 0 done, 4 local error (nothing published).
  */
 int
 publish_all(sqlite3 *db, const struct config *cfg, const char *actor,
-    const char *only, int force)
+    const char *only, int flags)
 {
 	sqlite3_stmt	*st = NULL;
 	struct seckey	*sk = NULL;
@@ -630,7 +632,7 @@ publish_all(sqlite3 *db, const struct config *cfg, const char *actor,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!profile_get(db, (const char *)sqlite3_column_text(st, 0),
 		    &p) || !publish_profile(db, cfg, actor, sk, keyid, &p,
-		    now, force, &msg, &made))
+		    now, flags, &msg, &made))
 			goto out;
 		n += made;
 	}

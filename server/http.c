@@ -1,0 +1,663 @@
+/*
+ * http.c - the read-only HTTP mirror on libmicrohttpd (BRIEF.md "HTTP
+ * contract (v1)").
+ *
+ * An internal polling thread with epoll and a thread pool; release
+ * files come from the in-memory site (site.c) without a copy, each
+ * response holding a reference to the site it came from, so a reload
+ * never frees bytes still being sent.  GET and HEAD only: there is no
+ * write endpoint.  Paths are matched against a strict grammar; anything
+ * else is 404 before it touches a file or the database.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <err.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "db.h"
+#include "exitcode.h"
+#include "extern.h"
+#include "http.h"
+#include "meta.h"
+#include "num.h"
+#include "site.h"
+
+#define CONN_MEMORY_LIMIT	(32 * 1024)	/* request line + headers */
+#define URL_MAX			512
+#define CT_PEM		"application/x-pem-file"
+#define CT_JSON		"application/json"
+#define CT_TEXT		"text/plain; charset=utf-8"
+#define CT_HTML		"text/html; charset=utf-8"
+#define CT_METRICS	"text/plain; version=0.0.4"
+#define CC_IMMUTABLE	"public, max-age=31536000, immutable"
+#define CC_NONE		"no-store"
+
+enum route {
+	R_NONE = 0,	/* 404 */
+	R_INDEX,
+	R_HEALTHZ,
+	R_METRICS,
+	R_PUBKEY,
+	R_PROFILES,
+	R_LATEST_PEM,
+	R_LATEST_SIG,
+	R_VERSION_PEM,
+	R_VERSION_SIG,
+	R_HISTORY,
+	R_DIFF,
+	R__MAX
+};
+
+static const char *const route_names[R__MAX] = {
+	"none", "index", "healthz", "metrics", "pubkey", "profiles",
+	"latest_pem", "latest_sig", "version_pem", "version_sig", "history",
+	"diff",
+};
+
+static const unsigned statuses[] = { 200, 304, 400, 404, 405, 500, 503 };
+#define NSTATUS	(sizeof(statuses) / sizeof(statuses[0]))
+
+struct target {
+	enum route	 route;
+	char		 profile[META_PROFILE_MAX + 1];
+	int64_t		 a, b;		/* versions */
+};
+
+/* Per request: what the access log and the metrics need. */
+struct req {
+	int		 seen;
+	enum route	 route;
+	unsigned	 status;
+	size_t		 bytes;
+	struct timespec	 t0;
+	char		 method[8];
+	char		 url[URL_MAX / 4];
+};
+
+struct http {
+	struct MHD_Daemon *d;
+	pthread_mutex_t	 lock;
+	struct site	*site;		/* under lock */
+	char		*dbpath;
+	const struct http_opts *opts;
+	uint64_t	 count[R__MAX][NSTATUS];	/* atomic */
+	uint64_t	 bytes;				/* atomic */
+};
+
+static struct site *
+current(struct http *h)
+{
+	struct site	*s;
+
+	pthread_mutex_lock(&h->lock);
+	if ((s = h->site) != NULL)
+		site_ref(s);
+	pthread_mutex_unlock(&h->lock);
+	return s;
+}
+
+/*
+ * Serve a new site from now on; the old one goes when its last response
+ * is sent.  Takes the caller's reference.
+ */
+void
+http_set_site(struct http *h, struct site *s)
+{
+	struct site	*old;
+
+	pthread_mutex_lock(&h->lock);
+	old = h->site;
+	h->site = s;
+	pthread_mutex_unlock(&h->lock);
+	site_unref(old);
+}
+
+static int
+version_arg(const char *s, size_t len, int64_t *v)
+{
+	uint64_t	 u;
+
+	if (!num_u63(s, len, &u))
+		return 0;
+	*v = (int64_t)u;
+	return 1;
+}
+
+/*
+ * Match a path against the contract.  Anything not exactly one of its
+ * forms is R_NONE: no normalization, so "/v1/../x", "//v1" or an
+ * encoded slash never reach anything.
+ */
+static void
+route(const char *url, struct target *t)
+{
+	const char	*p, *slash, *rest;
+	size_t		 n;
+
+	memset(t, 0, sizeof(*t));
+	if (strcmp(url, "/") == 0)
+		t->route = R_INDEX;
+	else if (strcmp(url, "/healthz") == 0)
+		t->route = R_HEALTHZ;
+	else if (strcmp(url, "/metrics") == 0)
+		t->route = R_METRICS;
+	else if (strcmp(url, "/v1/pubkey") == 0)
+		t->route = R_PUBKEY;
+	else if (strcmp(url, "/v1/profiles") == 0)
+		t->route = R_PROFILES;
+	if (t->route != R_NONE || strncmp(url, "/v1/", 4) != 0)
+		return;
+	p = url + 4;
+	if ((slash = strchr(p, '/')) == NULL ||
+	    (n = (size_t)(slash - p)) > META_PROFILE_MAX ||
+	    !profile_valid(p, n))
+		return;
+	memcpy(t->profile, p, n);
+	t->profile[n] = '\0';
+	rest = slash + 1;
+	if (strcmp(rest, "cacert.pem") == 0)
+		t->route = R_LATEST_PEM;
+	else if (strcmp(rest, "cacert.pem.minisig") == 0)
+		t->route = R_LATEST_SIG;
+	else if (strcmp(rest, "history") == 0)
+		t->route = R_HISTORY;
+	else if (strncmp(rest, "diff/", 5) == 0) {
+		p = rest + 5;
+		if ((slash = strchr(p, '/')) != NULL &&
+		    version_arg(p, (size_t)(slash - p), &t->a) &&
+		    version_arg(slash + 1, strlen(slash + 1), &t->b))
+			t->route = R_DIFF;
+	} else if ((slash = strchr(rest, '/')) != NULL &&
+	    version_arg(rest, (size_t)(slash - rest), &t->a)) {
+		if (strcmp(slash + 1, "cacert.pem") == 0)
+			t->route = R_VERSION_PEM;
+		else if (strcmp(slash + 1, "cacert.pem.minisig") == 0)
+			t->route = R_VERSION_SIG;
+	}
+}
+
+static void
+free_site_cb(void *cls)
+{
+	site_unref(cls);
+}
+
+/* If-None-Match holds this strong validator (or "*"). */
+static int
+etag_matches(struct MHD_Connection *c, const char *etag)
+{
+	const char	*inm, *p;
+	size_t		 n = strlen(etag);
+
+	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm == NULL)
+		return 0;
+	for (p = inm; *p != '\0'; p++) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, etag, n) == 0 &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return 1;
+		while (*p != '\0' && *p != ',')
+			p++;
+		if (*p == '\0')
+			break;
+	}
+	return 0;
+}
+
+static enum MHD_Result
+queue(struct MHD_Connection *c, struct req *rq, unsigned status,
+    struct MHD_Response *r, size_t len)
+{
+	enum MHD_Result	 ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	rq->status = status;
+	rq->bytes = len;
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *c, struct req *rq, unsigned status,
+    const char *ctype, const char *text)
+{
+	struct MHD_Response	*r;
+	size_t			 len = strlen(text);
+
+	r = MHD_create_response_from_buffer(len, (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, CC_NONE);
+	return queue(c, rq, status, r, len);
+}
+
+/* A document of site s (whose reference this takes). */
+static enum MHD_Result
+send_doc(struct MHD_Connection *c, struct req *rq, struct site *s,
+    const struct doc *d, const char *ctype, const char *cache)
+{
+	struct MHD_Response	*r;
+	size_t			 len = d->len;
+
+	if (etag_matches(c, d->etag)) {
+		r = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+		site_unref(s);
+		len = 0;
+	} else
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+		    d->len, d->data, free_site_cb, s);
+	if (r == NULL) {
+		if (len)
+			site_unref(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, d->etag);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+	if (len == 0 && d->len != 0)
+		return queue(c, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	return queue(c, rq, MHD_HTTP_OK, r, len);
+}
+
+/* A JSON value made for this request; takes the reference. */
+static enum MHD_Result
+send_json(struct MHD_Connection *c, struct req *rq, json_t *o)
+{
+	struct MHD_Response	*r;
+	char			*s;
+	size_t			 len;
+
+	s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) :
+	    NULL;
+	json_decref(o);
+	if (s == NULL)
+		return send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    CT_TEXT, "internal error\n");
+	len = strlen(s);
+	r = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CT_JSON);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    CC_IMMUTABLE);
+	return queue(c, rq, MHD_HTTP_OK, r, len);
+}
+
+/* /v1/{profile}/diff/{a}/{b}: from the database, on its own handle. */
+static enum MHD_Result
+serve_diff(struct http *h, struct MHD_Connection *c, struct req *rq,
+    const struct target *t)
+{
+	sqlite3		*db;
+	json_t		*o;
+	int		 rc;
+
+	if (sqlite3_open_v2(h->dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
+		    "database unavailable\n");
+	}
+	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	o = diff_json(db, t->profile, t->a, t->b, &rc);
+	sqlite3_close(db);
+	if (o == NULL)
+		return rc == EXIT_REFUSED ? send_text(c, rq,
+		    MHD_HTTP_NOT_FOUND, CT_TEXT, "no such version\n") :
+		    send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, CT_TEXT,
+		    "internal error\n");
+	return send_json(c, rq, o);
+}
+
+static enum MHD_Result
+serve_metrics(struct http *h, struct MHD_Connection *c, struct req *rq,
+    const struct site *s)
+{
+	struct MHD_Response	*r;
+	FILE			*f;
+	char			*text = NULL;
+	size_t			 len = 0, i, j;
+	int64_t			 now = (int64_t)time(NULL);
+	uint64_t		 n;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return MHD_NO;
+	fprintf(f, "# HELP cabundle_http_requests_total Requests by route "
+	    "and status.\n# TYPE cabundle_http_requests_total counter\n");
+	for (i = 0; i < R__MAX; i++)
+		for (j = 0; j < NSTATUS; j++)
+			if ((n = __atomic_load_n(&h->count[i][j],
+			    __ATOMIC_RELAXED)) != 0)
+				fprintf(f, "cabundle_http_requests_total{route="
+				    "\"%s\",status=\"%u\"} %" PRIu64 "\n",
+				    route_names[i], statuses[j], n);
+	fprintf(f, "# HELP cabundle_http_sent_bytes_total Body bytes sent.\n"
+	    "# TYPE cabundle_http_sent_bytes_total counter\n"
+	    "cabundle_http_sent_bytes_total %" PRIu64 "\n",
+	    __atomic_load_n(&h->bytes, __ATOMIC_RELAXED));
+	fprintf(f, "# HELP cabundle_release_version Latest version per "
+	    "profile.\n# TYPE cabundle_release_version gauge\n");
+	for (i = 0; i < s->nprof; i++)
+		fprintf(f, "cabundle_release_version{profile=\"%s\"} %" PRId64
+		    "\n", s->prof[i].name,
+		    s->prof[i].rel[s->prof[i].nrel - 1].version);
+	fprintf(f, "# HELP cabundle_signature_expiry_seconds Seconds until "
+	    "the latest signature expires.\n"
+	    "# TYPE cabundle_signature_expiry_seconds gauge\n");
+	for (i = 0; i < s->nprof; i++)
+		fprintf(f, "cabundle_signature_expiry_seconds{profile=\"%s\"} "
+		    "%" PRId64 "\n", s->prof[i].name,
+		    s->prof[i].rel[s->prof[i].nrel - 1].expires - now);
+	fprintf(f, "# HELP cabundle_certificate_expiry_days Days until the "
+	    "soonest certificate expiry in the latest release.\n"
+	    "# TYPE cabundle_certificate_expiry_days gauge\n");
+	for (i = 0; i < s->nprof; i++)
+		fprintf(f, "cabundle_certificate_expiry_days{profile=\"%s\"} "
+		    "%" PRId64 "\n", s->prof[i].name,
+		    (s->prof[i].cert_expiry - now) / 86400);
+	fprintf(f, "# HELP cabundle_quarantined_snapshots Snapshots waiting "
+	    "for approve or reject.\n"
+	    "# TYPE cabundle_quarantined_snapshots gauge\n"
+	    "cabundle_quarantined_snapshots %" PRId64 "\n", s->quarantined);
+	if (s->last_fetch_ok)
+		fprintf(f, "# HELP cabundle_last_fetch_age_seconds Seconds "
+		    "since the last successful fetch.\n"
+		    "# TYPE cabundle_last_fetch_age_seconds gauge\n"
+		    "cabundle_last_fetch_age_seconds %" PRId64 "\n",
+		    now - s->last_fetch_ok);
+	if (fclose(f) != 0 || text == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	if ((r = MHD_create_response_from_buffer(len, text,
+	    MHD_RESPMEM_MUST_FREE)) == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CT_METRICS);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, CC_NONE);
+	return queue(c, rq, MHD_HTTP_OK, r, len);
+}
+
+static enum MHD_Result
+dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
+    const struct target *t)
+{
+	const struct site_profile *p = NULL;
+	const struct site_release *r = NULL;
+	struct site	*s;
+	char		 latest[64];
+
+	if (t->route == R_HEALTHZ)
+		return send_text(c, rq, MHD_HTTP_OK, CT_TEXT, "ok\n");
+	if ((s = current(h)) == NULL)
+		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
+		    "not ready\n");
+	snprintf(latest, sizeof(latest), "public, max-age=%ld",
+	    h->opts->latest_max_age);
+	if (t->profile[0] != '\0' && (p = site_profile(s, t->profile)) ==
+	    NULL && t->route != R_DIFF)
+		goto notfound;
+	switch (t->route) {
+	case R_INDEX:
+		return send_doc(c, rq, s, &s->index, CT_HTML, latest);
+	case R_PUBKEY:
+		return send_doc(c, rq, s, &s->pubkey, CT_TEXT, latest);
+	case R_PROFILES:
+		return send_doc(c, rq, s, &s->profiles, CT_JSON, latest);
+	case R_HISTORY:
+		return send_doc(c, rq, s, &p->history, CT_JSON, latest);
+	case R_LATEST_PEM:
+		return send_doc(c, rq, s, p->rel[p->nrel - 1].body, CT_PEM,
+		    latest);
+	case R_LATEST_SIG:
+		return send_doc(c, rq, s, &p->rel[p->nrel - 1].sig, CT_TEXT,
+		    latest);
+	case R_VERSION_PEM:
+	case R_VERSION_SIG:
+		if ((r = site_release(p, t->a)) == NULL)
+			goto notfound;
+		if (t->route == R_VERSION_PEM)
+			return send_doc(c, rq, s, r->body, CT_PEM,
+			    CC_IMMUTABLE);
+		return send_doc(c, rq, s, &r->sig, CT_TEXT, CC_IMMUTABLE);
+	case R_METRICS: {
+		enum MHD_Result ret = serve_metrics(h, c, rq, s);
+
+		site_unref(s);
+		return ret;
+	}
+	case R_DIFF:
+		site_unref(s);
+		if (p == NULL)
+			return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+			    "not found\n");
+		return serve_diff(h, c, rq, t);
+	default:
+		break;
+	}
+ notfound:
+	site_unref(s);
+	return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT, "not found\n");
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *uplen, void **con_cls)
+{
+	struct http		*h = cls;
+	struct req		*rq = *con_cls;
+	struct target		 t;
+	struct MHD_Response	*r;
+
+	(void)version;
+	(void)upload;
+	if (rq == NULL) {
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+		snprintf(rq->method, sizeof(rq->method), "%s", method);
+		snprintf(rq->url, sizeof(rq->url), "%s", url);
+		*con_cls = rq;
+		/* MHD 0.9.75: queueing on the first call closes keep-alive. */
+		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+			return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		*uplen = 0;	/* whatever was sent is not read */
+		if (rq->seen++)
+			return MHD_YES;
+		r = MHD_create_response_from_buffer(19,
+		    (void *)"method not allowed\n", MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    CT_TEXT);
+		return queue(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r, 19);
+	}
+	if (*uplen != 0) {
+		*uplen = 0;
+		return MHD_YES;
+	}
+	if (strlen(url) >= URL_MAX)
+		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+		    "not found\n");
+	route(url, &t);
+	rq->route = t.route;
+	if (t.route == R_NONE)
+		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+		    "not found\n");
+	return dispatch(h, c, rq, &t);
+}
+
+static void
+log_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e ||
+		    *s == '"')
+			*s = '?';
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http		*h = cls;
+	struct req		*rq = *con_cls;
+	const union MHD_ConnectionInfo *ci;
+	struct timespec		 t1;
+	char			 addr[INET6_ADDRSTRLEN] = "-";
+	size_t			 i;
+
+	if (rq == NULL)
+		return;
+	*con_cls = NULL;
+	for (i = 0; i < NSTATUS; i++)
+		if (statuses[i] == rq->status)
+			__atomic_add_fetch(&h->count[rq->route][i], 1,
+			    __ATOMIC_RELAXED);
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		__atomic_add_fetch(&h->bytes, rq->bytes, __ATOMIC_RELAXED);
+	if (h->opts->access_log) {
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			if (ci->client_addr->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)
+				    (const void *)ci->client_addr)->sin_addr,
+				    addr, sizeof(addr));
+			else if (ci->client_addr->sa_family == AF_INET6)
+				inet_ntop(AF_INET6,
+				    &((const struct sockaddr_in6 *)(const void *)
+				    ci->client_addr)->sin6_addr, addr,
+				    sizeof(addr));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_clean(rq->method);
+		log_clean(rq->url);
+		printf("%s \"%s %s\" %u %zu %.3fms%s\n", addr, rq->method,
+		    rq->url, rq->status, rq->bytes,
+		    (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6,
+		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
+		    " (aborted)");
+		fflush(stdout);
+	}
+	free(rq);
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("cabundled: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+/*
+ * Start listening as configured.  Returns the server (http_stop it),
+ * or NULL after a warning naming the address.
+ */
+struct http *
+http_start(const struct config *cfg)
+{
+	struct http		*h;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	struct sockaddr		*sa;
+	long			 cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned		 threads;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	pthread_mutex_init(&h->lock, NULL);
+	h->opts = &cfg->http;
+	if ((h->dbpath = config_path(cfg, DB_FILE)) == NULL)
+		goto fail;
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, cfg->http.listen, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)cfg->http.port);
+		sa = (struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, cfg->http.listen, &sin6.sin6_addr) ==
+	    1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)cfg->http.port);
+		sa = (struct sockaddr *)&sin6;
+	} else {
+		warnx("[http] listen %s: not an IPv4 or IPv6 address",
+		    cfg->http.listen);
+		goto fail;
+	}
+	threads = cfg->http.threads > 0 ? (unsigned)cfg->http.threads :
+	    cores > 0 ? (unsigned)cores : 1;
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	    (sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	    (uint16_t)cfg->http.port, NULL, NULL, handler, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)cfg->http.connection_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cfg->http.per_ip_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http.timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		warnx("[http] cannot listen on %s port %d", cfg->http.listen,
+		    cfg->http.port);
+		goto fail;
+	}
+	return h;
+ fail:
+	free(h->dbpath);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	return NULL;
+}
+
+/* Stop listening, finish, and free everything. */
+void
+http_stop(struct http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->d);
+	site_unref(h->site);
+	pthread_mutex_destroy(&h->lock);
+	free(h->dbpath);
+	free(h);
+}

@@ -1,0 +1,440 @@
+/*
+ * site.c - load what the HTTP server sends for releases into memory.
+ *
+ * One read transaction gives a consistent picture: every release's
+ * signature, the bodies they sign (each once), the active public key
+ * and the JSON documents that list them.  A site is never changed once
+ * loaded; reference counting lets a response in flight keep the site it
+ * came from while a newer one takes its place.
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "db.h"
+#include "encode.h"
+#include "extern.h"
+#include "log.h"
+#include "sig.h"
+#include "site.h"
+
+/* The generation of the data: every change writes an audit row. */
+int64_t
+site_generation(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int64_t		 g = -1;
+
+	if ((st = db_prepare(db, "SELECT coalesce(max(id), 0) FROM audit")) ==
+	    NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		g = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return g;
+}
+
+static int
+doc_set(struct doc *d, const void *data, size_t len)
+{
+	unsigned char	 h[32];
+
+	if ((d->data = malloc(len + 1)) == NULL) {
+		warnx("out of memory");
+		return 0;
+	}
+	memcpy(d->data, data, len);
+	d->data[len] = '\0';
+	d->len = len;
+	if (!EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL)) {
+		cryptowarnx("SHA-256");
+		return 0;
+	}
+	d->etag[0] = '"';
+	hex_encode(h, 32, d->etag + 1);
+	memcpy(d->etag + 65, "\"", 2);
+	return 1;
+}
+
+/* A JSON document, compact, steals the reference. */
+static int
+doc_json(struct doc *d, json_t *o)
+{
+	char	*s;
+	int	 ok;
+
+	if (o == NULL)
+		return 0;
+	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (s == NULL) {
+		warnx("out of memory");
+		return 0;
+	}
+	ok = doc_set(d, s, strlen(s));
+	free(s);
+	return ok;
+}
+
+static int
+bodycmp(const void *a, const void *b)
+{
+	return strcmp(((const struct doc *)a)->etag,
+	    ((const struct doc *)b)->etag);
+}
+
+static int
+load_bodies(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	struct doc	*nb;
+	int		 step;
+
+	if ((st = db_prepare(db, "SELECT y.data FROM body y WHERE y.sha256 "
+	    "IN (SELECT b.body_sha256 FROM build b JOIN release r ON "
+	    "r.build = b.id)")) == NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((nb = reallocarray(s->bodies, s->nbodies + 1,
+		    sizeof(*nb))) == NULL)
+			goto fail;
+		s->bodies = nb;
+		memset(&s->bodies[s->nbodies], 0, sizeof(*nb));
+		s->nbodies++;
+		if (!doc_set(&s->bodies[s->nbodies - 1],
+		    sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0)))
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return 0;
+	qsort(s->bodies, s->nbodies, sizeof(*s->bodies), bodycmp);
+	return 1;
+ fail:
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static const struct doc *
+find_body(const struct site *s, const char *hex)
+{
+	struct doc	 key;
+
+	memset(&key, 0, sizeof(key));
+	key.etag[0] = '"';
+	memcpy(key.etag + 1, hex, 64);
+	memcpy(key.etag + 65, "\"", 2);
+	return bsearch(&key, s->bodies, s->nbodies, sizeof(*s->bodies),
+	    bodycmp);
+}
+
+static struct site_profile *
+add_profile(struct site *s, const char *name)
+{
+	struct site_profile	*np;
+
+	if ((np = reallocarray(s->prof, s->nprof + 1, sizeof(*np))) == NULL)
+		return NULL;
+	s->prof = np;
+	np = &s->prof[s->nprof++];
+	memset(np, 0, sizeof(*np));
+	snprintf(np->name, sizeof(np->name), "%s", name);
+	return np;
+}
+
+static int
+load_releases(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt		*st;
+	struct site_profile	*p = NULL;
+	struct site_release	*nr, *r;
+	const char		*name, *hex;
+	int			 step;
+
+	if ((st = db_prepare(db, "SELECT r.profile, r.version, r.created, "
+	    "r.expires, r.signature, b.body_sha256 FROM release r JOIN build "
+	    "b ON b.id = r.build ORDER BY r.profile, r.version")) == NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		hex = (const char *)sqlite3_column_text(st, 5);
+		if (p == NULL || strcmp(p->name, name) != 0)
+			if ((p = add_profile(s, name)) == NULL)
+				goto fail;
+		if ((nr = reallocarray(p->rel, p->nrel + 1, sizeof(*nr))) ==
+		    NULL)
+			goto fail;
+		p->rel = nr;
+		r = &p->rel[p->nrel++];
+		memset(r, 0, sizeof(*r));
+		r->version = sqlite3_column_int64(st, 1);
+		r->created = sqlite3_column_int64(st, 2);
+		r->expires = sqlite3_column_int64(st, 3);
+		if (!doc_set(&r->sig, sqlite3_column_text(st, 4),
+		    (size_t)sqlite3_column_bytes(st, 4)))
+			goto fail;
+		if (hex == NULL || strlen(hex) != 64 ||
+		    (r->body = find_body(s, hex)) == NULL) {
+			warnx("%s version %lld: body missing", name,
+			    (long long)r->version);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE;
+ fail:
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* History JSON and the soonest certificate expiry of each profile. */
+static int
+load_profile_docs(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	if ((st = db_prepare(db, "SELECT min(k.not_after) FROM build_cert c "
+	    "JOIN certificate k ON k.sha256 = c.cert WHERE c.build = (SELECT "
+	    "build FROM release WHERE profile = ? ORDER BY version DESC "
+	    "LIMIT 1)")) == NULL)
+		return 0;
+	for (i = 0; i < s->nprof; i++) {
+		if (!doc_json(&s->prof[i].history, history_json(db,
+		    s->prof[i].name)))
+			goto fail;
+		sqlite3_bind_text(st, 1, s->prof[i].name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			s->prof[i].cert_expiry = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return 1;
+ fail:
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+load_pubkey(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	struct pubkey	 pk;
+	struct buf	 b;
+	const char	*str;
+	int		 ok = 0;
+
+	buf_init(&b, PUBKEY_FILE_MAX);
+	if ((st = db_prepare(db, "SELECT public_key FROM signing_key WHERE "
+	    "role = 'active'")) == NULL)
+		return 0;
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    (str = (const char *)sqlite3_column_text(st, 0)) == NULL ||
+	    !pubkey_from_string(str, strlen(str), &pk) ||
+	    !pubkey_write(&pk, &b)) {
+		warnx("no active signing key");
+		goto out;
+	}
+	ok = doc_set(&s->pubkey, b.data, b.len);
+ out:
+	sqlite3_finalize(st);
+	buf_free(&b);
+	return ok;
+}
+
+static int
+load_state(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	int		 ok = 0;
+
+	if ((st = db_prepare(db, "SELECT (SELECT coalesce(max(checked), 0) "
+	    "FROM source WHERE result IN ('accepted', 'quarantined', "
+	    "'rejected', 'not modified')), (SELECT count(*) FROM snapshot "
+	    "WHERE status = 'quarantined')")) == NULL)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->last_fetch_ok = sqlite3_column_int64(st, 0);
+		s->quarantined = sqlite3_column_int64(st, 1);
+		ok = 1;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Append s to b with HTML's five special characters escaped. */
+static int
+html_text(struct buf *b, const char *s)
+{
+	int	 ok = 1;
+
+	for (; ok && *s != '\0'; s++)
+		switch (*s) {
+		case '<':
+			ok = buf_append(b, "&lt;", 4);
+			break;
+		case '>':
+			ok = buf_append(b, "&gt;", 4);
+			break;
+		case '&':
+			ok = buf_append(b, "&amp;", 5);
+			break;
+		case '"':
+			ok = buf_append(b, "&quot;", 6);
+			break;
+		case '\'':
+			ok = buf_append(b, "&#39;", 5);
+			break;
+		default:
+			ok = buf_append(b, s, 1);
+		}
+	return ok;
+}
+
+/* The front page: each profile's latest release and its files. */
+static int
+load_index(struct site *s)
+{
+	struct buf	 b;
+	const struct site_release *r;
+	size_t		 i;
+	int		 ok;
+
+	buf_init(&b, 1u << 20);
+	ok = buf_printf(&b, "<!doctype html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\"><title>cabundle mirror</title>"
+	    "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60em;"
+	    "margin:2em auto;padding:0 1em;color:#222}table{border-collapse:"
+	    "collapse}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;"
+	    "text-align:left}code{font-size:90%%}</style></head><body>\n"
+	    "<h1>cabundle mirror</h1>\n<p>Signed CA bundles. Verify with "
+	    "<a href=\"/v1/pubkey\">the public key</a>.</p>\n<table><tr>"
+	    "<th>profile</th><th>version</th><th>bundle</th>"
+	    "<th>signature</th></tr>\n");
+	for (i = 0; ok && i < s->nprof; i++) {
+		r = &s->prof[i].rel[s->prof[i].nrel - 1];
+		ok = buf_append(&b, "<tr><td>", 8) &&
+		    html_text(&b, s->prof[i].name) &&
+		    buf_printf(&b, "</td><td>%lld</td><td><a href=\"/v1/",
+		    (long long)r->version) &&
+		    html_text(&b, s->prof[i].name) &&
+		    buf_printf(&b, "/%lld/cacert.pem\">cacert.pem</a></td>"
+		    "<td><a href=\"/v1/", (long long)r->version) &&
+		    html_text(&b, s->prof[i].name) &&
+		    buf_printf(&b, "/%lld/cacert.pem.minisig\">.minisig</a>"
+		    "</td></tr>\n", (long long)r->version);
+	}
+	ok = ok && buf_printf(&b, "</table>\n</body></html>\n") &&
+	    doc_set(&s->index, b.data, b.len);
+	buf_free(&b);
+	return ok;
+}
+
+static void
+site_free(struct site *s)
+{
+	size_t	 i, j;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nprof; i++) {
+		for (j = 0; j < s->prof[i].nrel; j++)
+			free(s->prof[i].rel[j].sig.data);
+		free(s->prof[i].rel);
+		free(s->prof[i].history.data);
+	}
+	free(s->prof);
+	for (i = 0; i < s->nbodies; i++)
+		free(s->bodies[i].data);
+	free(s->bodies);
+	free(s->pubkey.data);
+	free(s->profiles.data);
+	free(s->index.data);
+	free(s);
+}
+
+/*
+ * Load a site from the database in one read transaction.  Returns it
+ * with one reference (site_unref it), or NULL after a warning.
+ */
+struct site *
+site_load(sqlite3 *db)
+{
+	struct site	*s;
+	int		 ok = 0;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		warnx("out of memory");
+		return NULL;
+	}
+	s->refs = 1;
+	s->loaded = (int64_t)time(NULL);
+	if (!db_exec(db, "BEGIN"))
+		goto out;
+	if ((s->generation = site_generation(db)) < 0 ||
+	    !load_bodies(db, s) || !load_releases(db, s) ||
+	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
+	    !load_state(db, s) || !doc_json(&s->profiles, profiles_json(db)) ||
+	    !load_index(s))
+		goto out;
+	ok = 1;
+ out:
+	db_rollback(db);
+	if (!ok) {
+		site_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Take a reference for a response in flight. */
+void
+site_ref(struct site *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Drop a reference; the last one frees the site.  NULL is fine. */
+void
+site_unref(struct site *s)
+{
+	if (s != NULL && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) ==
+	    0)
+		site_free(s);
+}
+
+/* The profile of that name, or NULL when it has no release. */
+const struct site_profile *
+site_profile(const struct site *s, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nprof; i++)
+		if (strcmp(s->prof[i].name, name) == 0)
+			return &s->prof[i];
+	return NULL;
+}
+
+/* One release of a profile by version, or NULL. */
+const struct site_release *
+site_release(const struct site_profile *p, int64_t version)
+{
+	size_t	 lo = 0, hi = p->nrel, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (p->rel[mid].version == version)
+			return &p->rel[mid];
+		if (p->rel[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

@@ -1,0 +1,299 @@
+"""cabundled serve over real HTTP: every route of the v1 contract, the
+cache validators, the limits, and a release made by the CLI appearing
+without a restart.  Served files are checked with stock minisign and
+sha256."""
+import concurrent.futures
+import hashlib
+import http.client
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import CABUNDLED, SANITIZER_WORDS, run
+from test_store import good  # noqa: F401  (fixture: 2026.07.22 accepted)
+
+TC = ("format", "profile", "version", "created", "expires", "size",
+      "sha256")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """cabundled serve on a free port of 127.0.0.1, stopped with SIGTERM."""
+
+    def __init__(self, mirror, *overrides):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cmd = [CABUNDLED, "-d", mirror.datadir,
+               "-o", f"http.port={self.port}",
+               "-o", "upstream.fetch_interval=0",
+               "-o", "upstream.retries=0",
+               "-o", "upstream.url=https://127.0.0.1:1/generate/"]
+        for o in overrides:
+            cmd += ["-o", o]
+        cmd.append("serve")
+        # Files, not pipes: an access log nobody drains would block the
+        # server once the pipe is full.
+        self.out = open(mirror.datadir.parent / f"serve-{self.port}.out",
+                        "w+b")
+        self.err = open(mirror.datadir.parent / f"serve-{self.port}.err",
+                        "w+b")
+        self.proc = subprocess.Popen([str(c) for c in cmd],
+                                     stdout=self.out, stderr=self.err)
+        deadline = time.time() + 20
+        while True:
+            try:
+                if requests.get(self.base + "/v1/profiles",
+                                timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert self.proc.poll() is None, self.read(self.err)
+            assert time.time() < deadline, "serve did not come up"
+            time.sleep(0.1)
+
+    def get(self, path, **kw):
+        return requests.get(self.base + path, timeout=10, **kw)
+
+    def raw(self, method, path, headers=None, body=None):
+        """A request with the path sent exactly as given."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.putrequest(method, path, skip_host=False,
+                     skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            c.putheader(k, v)
+        if body is not None:
+            c.putheader("Content-Length", str(len(body)))
+        c.endheaders(body)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), data
+
+    @staticmethod
+    def read(f):
+        f.flush()
+        f.seek(0)
+        return f.read()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        out, err = self.read(self.out), self.read(self.err)
+        self.out.close()
+        self.err.close()
+        for w in SANITIZER_WORDS:
+            assert w not in err, err.decode(errors="replace")
+        assert self.proc.returncode == 0, err.decode(errors="replace")
+        return out.decode(errors="replace")
+
+
+@pytest.fixture
+def served(good):
+    s = Server(good)
+    s.mirror = good
+    yield s
+    s.stop()
+
+
+def trusted(sig):
+    line = [x for x in sig.splitlines() if x.startswith("trusted comment: ")]
+    fields = line[0][len("trusted comment: "):].split("\t")
+    assert [f.split(":", 1)[0] for f in fields] == list(TC)
+    return {k: v for k, v in (f.split(":", 1) for f in fields)}
+
+
+def minisign_ok(tmp_path, body, sig, pub):
+    (tmp_path / "b.pem").write_bytes(body)
+    (tmp_path / "b.pem.minisig").write_bytes(sig)
+    (tmp_path / "k.pub").write_bytes(pub)
+    return run("minisign", "-H", "-Vm", tmp_path / "b.pem", "-x",
+               tmp_path / "b.pem.minisig", "-p", tmp_path / "k.pub")
+
+
+def test_latest_and_versioned_files_verify_with_minisign(served, tmp_path):
+    pub = served.get("/v1/pubkey")
+    assert pub.status_code == 200
+    assert pub.content.decode().splitlines()[1] == \
+        served.mirror.key()["public_key"]
+    for profile in ("mozilla", "org"):
+        sig = served.get(f"/v1/{profile}/cacert.pem.minisig")
+        body = served.get(f"/v1/{profile}/cacert.pem")
+        assert sig.status_code == body.status_code == 200
+        assert body.headers["Content-Type"] == "application/x-pem-file"
+        assert body.headers["Cache-Control"] == "public, max-age=60"
+        t = trusted(sig.text)
+        assert t["profile"] == profile
+        assert int(t["size"]) == len(body.content)
+        assert t["sha256"] == hashlib.sha256(body.content).hexdigest()
+        assert body.headers["ETag"] == '"%s"' % t["sha256"]
+        assert minisign_ok(tmp_path, body.content, sig.content,
+                           pub.content).returncode == 0
+        # The same release under its version: immutable.
+        v = t["version"]
+        vb = served.get(f"/v1/{profile}/{v}/cacert.pem")
+        vs = served.get(f"/v1/{profile}/{v}/cacert.pem.minisig")
+        assert vb.content == body.content and vs.content == sig.content
+        assert vb.headers["Cache-Control"] == \
+        "public, max-age=31536000, immutable"
+    # A changed byte is caught by the same check.
+    body = bytearray(served.get("/v1/org/cacert.pem").content)
+    body[100] ^= 1
+    assert minisign_ok(tmp_path, bytes(body),
+                       served.get("/v1/org/cacert.pem.minisig").content,
+                       pub.content).returncode != 0
+
+
+def test_json_documents_match_the_command_line(served):
+    m = served.mirror
+    r = served.get("/v1/profiles")
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.json() == m.json("profile", "list", "--json")
+    r = served.get("/v1/org/history")
+    assert r.json() == m.json("history", "--json", "org")
+    m("publish", "--resign", "--profile", "org", check=0)
+    deadline = time.time() + 10
+    while len(served.get("/v1/org/history").json()) < 2:
+        assert time.time() < deadline
+        time.sleep(0.2)
+    r = served.get("/v1/org/diff/1/2")
+    assert r.status_code == 200
+    assert r.json() == m.json("diff", "--json", "org", "1", "2")
+    assert served.get("/v1/org/diff/1/99").status_code == 404
+
+
+def test_a_cli_release_is_served_without_restart(served):
+    before = trusted(served.get("/v1/mozilla/cacert.pem.minisig").text)
+    served.mirror("publish", "--resign", check=0)
+    deadline = time.time() + 10
+    while True:
+        now = trusted(served.get("/v1/mozilla/cacert.pem.minisig").text)
+        if now["version"] != before["version"]:
+            break
+        assert time.time() < deadline, "new release not served"
+        time.sleep(0.2)
+    assert int(now["version"]) == int(before["version"]) + 1
+    assert now["sha256"] == before["sha256"]  # a re-signing
+    # The old version stays where it was.
+    old = served.get(f"/v1/mozilla/{before['version']}/cacert.pem.minisig")
+    assert trusted(old.text)["version"] == before["version"]
+
+
+def test_etag_gives_304_and_head_has_no_body(served):
+    r = served.get("/v1/org/cacert.pem")
+    etag = r.headers["ETag"]
+    again = served.get("/v1/org/cacert.pem",
+                       headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["ETag"] == etag
+    other = served.get("/v1/org/cacert.pem",
+                       headers={"If-None-Match": '"00"'})
+    assert other.status_code == 200
+    h = requests.head(served.base + "/v1/org/cacert.pem", timeout=10)
+    assert h.status_code == 200 and h.content == b""
+    assert int(h.headers["Content-Length"]) == len(r.content)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_no_write_method(served, method):
+    status, headers, _ = served.raw(method, "/v1/org/cacert.pem",
+                                    body=b"x" * 100)
+    assert status == 405
+    assert headers["Allow"] == "GET, HEAD"
+    assert served.get("/v1/org/cacert.pem").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/../v1/pubkey", "/v1/%2e%2e/v1/pubkey", "//v1/pubkey",
+    "/v1/org/../mozilla/cacert.pem", "/v1/org/cacert.pem/",
+    "/v1/Org/cacert.pem", "/v1/org/0/cacert.pem", "/v1/org/01/cacert.pem",
+    "/v1/org/99999/cacert.pem", "/v1/org/diff/1", "/etc/passwd",
+    "/v1/nosuch/cacert.pem", "/v1/org/%3Cscript%3E/cacert.pem",
+    "/" + "a" * 4000])
+def test_anything_else_is_404(served, path):
+    status, _, body = served.raw("GET", path)
+    assert status == 404, (path, status)
+    assert b"BEGIN CERTIFICATE" not in body
+
+
+def test_query_strings_are_ignored_not_reflected(served):
+    status, _, body = served.raw("GET", "/v1/nosuch?x=%3Cscript%3E")
+    assert status == 404 and b"script" not in body
+    status, _, body = served.raw("GET", "/?x=<script>alert(1)</script>")
+    assert status == 200 and b"<script>" not in body
+
+
+def test_oversized_headers_are_refused_and_the_server_goes_on(served):
+    status, _, _ = served.raw("GET", "/healthz",
+                              headers={"X-Big": "a" * 40000})
+    assert status in (413, 414, 431)
+    assert served.get("/healthz").text == "ok\n"
+
+
+def test_metrics_and_healthz(served):
+    served.get("/v1/org/cacert.pem")
+    served.get("/nothing")
+    r = served.get("/metrics")
+    assert r.headers["Content-Type"] == "text/plain; version=0.0.4"
+    text = r.text
+    assert 'cabundle_http_requests_total{route="latest_pem",status="200"}' \
+        in text
+    assert 'cabundle_http_requests_total{route="none",status="404"}' in text
+    assert 'cabundle_release_version{profile="org"} 1' in text
+    exp = [ln for ln in text.splitlines()
+           if ln.startswith('cabundle_signature_expiry_seconds{profile="org"}')]
+    assert 13 * 86400 < int(exp[0].split()[1]) <= 14 * 86400
+    assert "cabundle_quarantined_snapshots 0" in text
+    assert served.get("/healthz").headers["Content-Type"] == \
+        "text/plain; charset=utf-8"
+
+
+def test_index_page_links_every_profile(served):
+    r = served.get("/")
+    assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    for p in ("mozilla", "org"):
+        assert f'href="/v1/{p}/1/cacert.pem"' in r.text
+
+
+def test_two_hundred_concurrent_connections(served):
+    want = served.get("/v1/org/cacert.pem").content
+
+    def client(_):
+        with requests.Session() as s:
+            end = time.time() + 3
+            n = 0
+            while time.time() < end:
+                r = s.get(served.base + "/v1/org/cacert.pem", timeout=30)
+                assert r.status_code == 200 and r.content == want
+                n += 1
+            return n
+
+    with concurrent.futures.ThreadPoolExecutor(200) as ex:
+        done = list(ex.map(client, range(200)))
+    assert all(n >= 1 for n in done)
+    assert served.get("/healthz").status_code == 200
+
+
+def test_access_log_names_each_request(good):
+    s = Server(good)
+    s.get("/v1/org/cacert.pem")
+    s.raw("POST", "/v1/org/cacert.pem", body=b"")
+    out = s.stop()
+    assert '"GET /v1/org/cacert.pem" 200' in out
+    assert '"POST /v1/org/cacert.pem" 405' in out
+
+
+def test_serve_refuses_a_taken_port(good):
+    s = Server(good)
+    p = run(CABUNDLED, "-d", good.datadir, "-o", f"http.port={s.port}",
+            "-o", "upstream.fetch_interval=0", "serve", check=4)
+    assert b"cannot listen" in p.stderr
+    s.stop()
