@@ -132,45 +132,30 @@ parse_id(const char *s, int64_t *id)
 	return 1;
 }
 
-/* cabundled snapshots [--json] */
-int
-cmd_snapshots(const struct config *cfg, int argc, char *argv[])
+/*
+ * Every snapshot, oldest first, as a JSON array (id, created, source,
+ * sha256, certificates, verdict, status, added, removed, decided_by,
+ * reason; with reports, the vetting report too).  Returns a new
+ * reference, or NULL after a warning.
+ */
+json_t *
+snapshots_json(sqlite3 *db, int reports)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*st = NULL;
-	json_t		*a = NULL, *o;
+	sqlite3_stmt	*st;
+	json_t		*a, *o;
 	char		 when[TIMEFMT_LEN];
-	int		 json, step, rc = EXIT_LOCAL;
+	int		 step;
 
-	if (!want_json(argc, argv, &json, 0, "snapshots [--json]"))
-		return EXIT_USAGE;
-	if ((db = db_open_datadir(cfg)) == NULL)
-		return EXIT_LOCAL;
+	if ((a = json_array()) == NULL)
+		return NULL;
 	if ((st = db_prepare(db, "SELECT id, created, source, body_sha256, "
 	    "ncerts, verdict, status, coalesce(decided_by, ''), "
 	    "coalesce(reason, ''), json_extract(report, '$.added'), "
-	    "json_extract(report, '$.removed') FROM snapshot ORDER BY id"))
-	    == NULL)
-		goto out;
-	if (json && (a = json_array()) == NULL)
-		goto out;
-	if (!json)
-		printf("%-5s %-20s %-11s %-11s %5s %5s %5s  %s\n", "ID",
-		    "CREATED", "VERDICT", "STATUS", "CERTS", "ADDED", "REMOV",
-		    "SOURCE");
+	    "json_extract(report, '$.removed'), report FROM snapshot ORDER "
+	    "BY id")) == NULL)
+		goto fail;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		timefmt_iso(sqlite3_column_int64(st, 1), when);
-		if (!json) {
-			printf("%-5lld %-20s %-11s %-11s %5lld %5lld %5lld  "
-			    "%s\n", sqlite3_column_int64(st, 0), when,
-			    sqlite3_column_text(st, 5),
-			    sqlite3_column_text(st, 6),
-			    sqlite3_column_int64(st, 4),
-			    sqlite3_column_int64(st, 9),
-			    sqlite3_column_int64(st, 10),
-			    sqlite3_column_text(st, 2));
-			continue;
-		}
 		o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I, "
 		    "s:I, s:s?, s:s?}",
 		    "id", (json_int_t)sqlite3_column_int64(st, 0),
@@ -186,17 +171,60 @@ cmd_snapshots(const struct config *cfg, int argc, char *argv[])
 		    (const char *)sqlite3_column_text(st, 7) : NULL,
 		    "reason", sqlite3_column_bytes(st, 8) ?
 		    (const char *)sqlite3_column_text(st, 8) : NULL);
-		if (json_array_append_new(a, o) == -1)
-			goto out;
+		if (o == NULL || (reports && json_object_set_new(o, "report",
+		    json_loads((const char *)sqlite3_column_text(st, 11), 0,
+		    NULL)) == -1) || json_array_append_new(a, o) == -1)
+			goto fail;
 	}
 	if (step != SQLITE_DONE) {
 		warnx("%s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return a;
+ fail:
+	sqlite3_finalize(st);
+	json_decref(a);
+	return NULL;
+}
+
+/* cabundled snapshots [--json] */
+int
+cmd_snapshots(const struct config *cfg, int argc, char *argv[])
+{
+	sqlite3		*db;
+	json_t		*a = NULL, *o;
+	size_t		 i;
+	int		 json, rc = EXIT_LOCAL;
+
+	if (!want_json(argc, argv, &json, 0, "snapshots [--json]"))
+		return EXIT_USAGE;
+	if ((db = db_open_datadir(cfg)) == NULL)
+		return EXIT_LOCAL;
+	if ((a = snapshots_json(db, 0)) == NULL)
+		goto out;
+	if (json) {
+		rc = print_json(a);
+		a = NULL;
 		goto out;
 	}
-	rc = json ? print_json(json_incref(a)) : EXIT_DONE;
+	printf("%-5s %-20s %-11s %-11s %5s %5s %5s  %s\n", "ID", "CREATED",
+	    "VERDICT", "STATUS", "CERTS", "ADDED", "REMOV", "SOURCE");
+	json_array_foreach(a, i, o)
+		printf("%-5" JSON_INTEGER_FORMAT " %-20s %-11s %-11s %5"
+		    JSON_INTEGER_FORMAT " %5" JSON_INTEGER_FORMAT " %5"
+		    JSON_INTEGER_FORMAT "  %s\n",
+		    json_integer_value(json_object_get(o, "id")),
+		    json_string_value(json_object_get(o, "created")),
+		    json_string_value(json_object_get(o, "verdict")),
+		    json_string_value(json_object_get(o, "status")),
+		    json_integer_value(json_object_get(o, "certificates")),
+		    json_integer_value(json_object_get(o, "added")),
+		    json_integer_value(json_object_get(o, "removed")),
+		    json_string_value(json_object_get(o, "source")));
+	rc = EXIT_DONE;
  out:
 	json_decref(a);
-	sqlite3_finalize(st);
 	db_close(db);
 	return rc;
 }

@@ -44,6 +44,8 @@ int	json_print(json_t *);
 json_t	*history_json(sqlite3 *, const char *);
 json_t	*diff_json(sqlite3 *, const char *, int64_t, int64_t, int *);
 json_t	*profiles_json(sqlite3 *);
+json_t	*snapshots_json(sqlite3 *, int);
+json_t	*audit_json(sqlite3 *, int64_t, int64_t);
 int	fetch_once(const struct config *, sqlite3 *, const char *);
 int	ingest_body(sqlite3 *, const struct config *, const char *,
 	    const char *, const unsigned char *, size_t,

@@ -27,15 +27,20 @@
 #include <microhttpd.h>
 
 #include "db.h"
+#include "buf.h"
 #include "exitcode.h"
 #include "extern.h"
+#include "html.h"
 #include "http.h"
 #include "meta.h"
 #include "num.h"
 #include "site.h"
+#include "store.h"
 
 #define CONN_MEMORY_LIMIT	(32 * 1024)	/* request line + headers */
 #define URL_MAX			512
+#define AUDIT_PAGE		100	/* /v1/audit rows by default */
+#define AUDIT_PAGE_MAX		1000
 #define CT_PEM		"application/x-pem-file"
 #define CT_JSON		"application/json"
 #define CT_TEXT		"text/plain; charset=utf-8"
@@ -57,13 +62,21 @@ enum route {
 	R_VERSION_SIG,
 	R_HISTORY,
 	R_DIFF,
+	R_UPSTREAM,
+	R_AUDIT,
+	R_PAGE_PROFILE,
+	R_PAGE_RELEASE,
+	R_PAGE_QUARANTINE,
+	R_PAGE_AUDIT,
+	R_PAGE_CERT,
 	R__MAX
 };
 
 static const char *const route_names[R__MAX] = {
 	"none", "index", "healthz", "metrics", "pubkey", "profiles",
 	"latest_pem", "latest_sig", "version_pem", "version_sig", "history",
-	"diff",
+	"diff", "upstream", "audit", "page_profile", "page_release",
+	"page_quarantine", "page_audit", "page_cert",
 };
 
 static const unsigned statuses[] = { 200, 304, 400, 404, 405, 500, 503 };
@@ -73,6 +86,7 @@ struct target {
 	enum route	 route;
 	char		 profile[META_PROFILE_MAX + 1];
 	int64_t		 a, b;		/* versions */
+	char		 fp[65];	/* /cert/{sha256} */
 };
 
 /* Per request: what the access log and the metrics need. */
@@ -157,6 +171,32 @@ route(const char *url, struct target *t)
 		t->route = R_PUBKEY;
 	else if (strcmp(url, "/v1/profiles") == 0)
 		t->route = R_PROFILES;
+	else if (strcmp(url, "/v1/upstream") == 0)
+		t->route = R_UPSTREAM;
+	else if (strcmp(url, "/v1/audit") == 0)
+		t->route = R_AUDIT;
+	else if (strcmp(url, "/quarantine") == 0)
+		t->route = R_PAGE_QUARANTINE;
+	else if (strcmp(url, "/audit") == 0)
+		t->route = R_PAGE_AUDIT;
+	else if (strncmp(url, "/cert/", 6) == 0 && strlen(url + 6) == 64 &&
+	    strspn(url + 6, "0123456789abcdef") == 64) {
+		memcpy(t->fp, url + 6, 65);
+		t->route = R_PAGE_CERT;
+	} else if (strncmp(url, "/p/", 3) == 0) {
+		p = url + 3;
+		n = (slash = strchr(p, '/')) != NULL ? (size_t)(slash - p) :
+		    strlen(p);
+		if (n > META_PROFILE_MAX || !profile_valid(p, n))
+			return;
+		memcpy(t->profile, p, n);
+		t->profile[n] = '\0';
+		if (slash == NULL)
+			t->route = R_PAGE_PROFILE;
+		else if (version_arg(slash + 1, strlen(slash + 1), &t->a))
+			t->route = R_PAGE_RELEASE;
+		return;
+	}
 	if (t->route != R_NONE || strncmp(url, "/v1/", 4) != 0)
 		return;
 	p = url + 4;
@@ -281,41 +321,102 @@ send_doc(struct MHD_Connection *c, struct req *rq, struct site *s,
 	return queue(c, rq, MHD_HTTP_OK, r, len);
 }
 
-/* A JSON value made for this request; takes the reference. */
+/*
+ * Bytes made for this request (s, len; NULL: failed), sent with their
+ * ETag (304 when the client has it).
+ */
 static enum MHD_Result
-send_json(struct MHD_Connection *c, struct req *rq, json_t *o)
+send_made(struct MHD_Connection *c, struct req *rq, const void *s,
+    size_t len, const char *ctype, const char *cache)
 {
 	struct MHD_Response	*r;
-	char			*s;
-	size_t			 len;
+	struct doc		 d;
+
+	memset(&d, 0, sizeof(d));
+	if (s == NULL || !doc_set(&d, s, len)) {
+		free(d.data);
+		return send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    CT_TEXT, "internal error\n");
+	}
+	if (etag_matches(c, d.etag)) {
+		free(d.data);
+		d.data = NULL;
+		d.len = 0;
+		r = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+	} else
+		r = MHD_create_response_from_buffer(d.len, d.data,
+		    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(d.data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, d.etag);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+	if (d.data == NULL)
+		return queue(c, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	return queue(c, rq, MHD_HTTP_OK, r, d.len);
+}
+
+/* A JSON value made for this request; takes the reference. */
+static enum MHD_Result
+send_json(struct MHD_Connection *c, struct req *rq, json_t *o,
+    const char *cache)
+{
+	enum MHD_Result	 ret;
+	char		*s;
 
 	s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) :
 	    NULL;
 	json_decref(o);
-	if (s == NULL)
-		return send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    CT_TEXT, "internal error\n");
-	len = strlen(s);
-	r = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(s);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CT_JSON);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    CC_IMMUTABLE);
-	return queue(c, rq, MHD_HTTP_OK, r, len);
+	ret = send_made(c, rq, s, s != NULL ? strlen(s) : 0, CT_JSON, cache);
+	free(s);
+	return ret;
 }
 
-/* /v1/{profile}/diff/{a}/{b}: from the database, on its own handle. */
+/* A query argument that must be a number in 0..max; def when absent. */
+static int
+query_num(struct MHD_Connection *c, const char *name, int64_t def,
+    int64_t max, int64_t *v)
+{
+	const char	*s;
+	uint64_t	 u;
+
+	*v = def;
+	s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	if (s == NULL)
+		return 1;
+	if (strcmp(s, "0") == 0) {
+		*v = 0;
+		return 1;
+	}
+	if (!num_u63(s, strlen(s), &u) || u > (uint64_t)max)
+		return 0;
+	*v = (int64_t)u;
+	return 1;
+}
+
+/*
+ * The JSON documents made per request, each from its own read-only
+ * database handle: a diff, the upstream snapshots with their reports,
+ * a page of the audit log ({rows, next}; ?after=ID&limit=N).
+ */
 static enum MHD_Result
-serve_diff(struct http *h, struct MHD_Connection *c, struct req *rq,
+serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
     const struct target *t)
 {
 	sqlite3		*db;
-	json_t		*o;
-	int		 rc;
+	json_t		*o = NULL, *rows;
+	char		 cache[64];
+	int64_t		 after, limit;
+	int		 rc = EXIT_LOCAL;
 
+	if (t->route == R_AUDIT && (!query_num(c, "after", 0, INT64_MAX,
+	    &after) || !query_num(c, "limit", AUDIT_PAGE, AUDIT_PAGE_MAX,
+	    &limit) || limit == 0))
+		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
+		    "after: an audit id; limit: 1 to 1000\n");
 	if (sqlite3_open_v2(h->dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK) {
 		sqlite3_close(db);
@@ -323,14 +424,132 @@ serve_diff(struct http *h, struct MHD_Connection *c, struct req *rq,
 		    "database unavailable\n");
 	}
 	sqlite3_busy_timeout(db, DB_BUSY_MS);
-	o = diff_json(db, t->profile, t->a, t->b, &rc);
+	snprintf(cache, sizeof(cache), "public, max-age=%ld",
+	    h->opts->latest_max_age);
+	switch (t->route) {
+	case R_DIFF:
+		o = diff_json(db, t->profile, t->a, t->b, &rc);
+		break;
+	case R_UPSTREAM:
+		o = snapshots_json(db, 1);
+		break;
+	default:
+		/* next: the last id of a full page, to pass as after. */
+		if ((rows = audit_json(db, after, limit)) != NULL)
+			o = json_pack("{s:o, s:o}", "rows", rows, "next",
+			    (int64_t)json_array_size(rows) == limit ?
+			    json_incref(json_object_get(json_array_get(rows,
+			    json_array_size(rows) - 1), "id")) : json_null());
+		break;
+	}
 	sqlite3_close(db);
 	if (o == NULL)
 		return rc == EXIT_REFUSED ? send_text(c, rq,
 		    MHD_HTTP_NOT_FOUND, CT_TEXT, "no such version\n") :
 		    send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, CT_TEXT,
 		    "internal error\n");
-	return send_json(c, rq, o);
+	return send_json(c, rq, o, t->route == R_DIFF ? CC_IMMUTABLE : cache);
+}
+
+/* The release with version v in a history array, and its index. */
+static const json_t *
+history_find(const json_t *hist, int64_t v, size_t *at)
+{
+	const json_t	*r;
+	size_t		 i;
+
+	json_array_foreach(hist, i, r)
+		if (json_integer_value(json_object_get(r, "version")) == v) {
+			*at = i;
+			return r;
+		}
+	return NULL;
+}
+
+static int
+page_release(sqlite3 *db, struct buf *b, const struct target *t,
+    int *found)
+{
+	json_t		*hist, *diff = NULL;
+	const json_t	*rel;
+	size_t		 at;
+	int		 ok = 0, rc;
+
+	if ((hist = history_json(db, t->profile)) == NULL)
+		return 0;
+	if ((rel = history_find(hist, t->a, &at)) == NULL) {
+		*found = 0;
+		ok = 1;
+		goto out;
+	}
+	if (at > 0 && (diff = diff_json(db, t->profile, json_integer_value(
+	    json_object_get(json_array_get(hist, at - 1), "version")), t->a,
+	    &rc)) == NULL)
+		goto out;
+	ok = html_release(b, t->profile, rel, diff);
+ out:
+	json_decref(diff);
+	json_decref(hist);
+	return ok;
+}
+
+/* The pages for people, from a read-only database handle. */
+static enum MHD_Result
+serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
+    const struct target *t)
+{
+	sqlite3			*db;
+	struct buf		 b;
+	json_t			*o = NULL;
+	enum MHD_Result		 ret;
+	int64_t			 after;
+	int			 ok = 0, found = 1;
+
+	if (t->route == R_PAGE_AUDIT && !query_num(c, "after", 0, INT64_MAX,
+	    &after))
+		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
+		    "after: an audit id\n");
+	if (sqlite3_open_v2(h->dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
+		    "database unavailable\n");
+	}
+	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	buf_init(&b, 16u << 20);
+	switch (t->route) {
+	case R_PAGE_PROFILE:
+		ok = (o = history_json(db, t->profile)) != NULL &&
+		    html_history(&b, t->profile, o);
+		break;
+	case R_PAGE_RELEASE:
+		ok = page_release(db, &b, t, &found);
+		break;
+	case R_PAGE_QUARANTINE:
+		ok = (o = snapshots_json(db, 1)) != NULL &&
+		    html_quarantine(&b, o);
+		break;
+	case R_PAGE_AUDIT:
+		ok = (o = audit_json(db, after, AUDIT_PAGE)) != NULL &&
+		    html_audit(&b, o, json_array_size(o) == AUDIT_PAGE ?
+		    json_object_get(json_array_get(o, AUDIT_PAGE - 1), "id") :
+		    NULL);
+		break;
+	default:
+		ok = (o = certificate_json(db, t->fp, &found)) != NULL ?
+		    html_cert(&b, o) : !found;
+		break;
+	}
+	json_decref(o);
+	sqlite3_close(db);
+	if (ok && !found) {
+		buf_free(&b);
+		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+		    "not found\n");
+	}
+	ret = send_made(c, rq, ok ? b.data : NULL, b.len, CT_HTML, CC_NONE);
+	buf_free(&b);
+	return ret;
 }
 
 static enum MHD_Result
@@ -456,7 +675,23 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 		if (p == NULL)
 			return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
 			    "not found\n");
-		return serve_diff(h, c, rq, t);
+		return serve_db(h, c, rq, t);
+	case R_UPSTREAM:
+	case R_AUDIT:
+		site_unref(s);
+		return serve_db(h, c, rq, t);
+	case R_PAGE_PROFILE:
+	case R_PAGE_RELEASE:
+		site_unref(s);
+		if (p == NULL)
+			return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+			    "not found\n");
+		return serve_page(h, c, rq, t);
+	case R_PAGE_QUARANTINE:
+	case R_PAGE_AUDIT:
+	case R_PAGE_CERT:
+		site_unref(s);
+		return serve_page(h, c, rq, t);
 	default:
 		break;
 	}

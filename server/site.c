@@ -19,6 +19,7 @@
 #include "db.h"
 #include "encode.h"
 #include "extern.h"
+#include "html.h"
 #include "log.h"
 #include "sig.h"
 #include "site.h"
@@ -39,7 +40,11 @@ site_generation(sqlite3 *db)
 	return g;
 }
 
-static int
+/*
+ * Fill d with a NUL-terminated copy of data and its strong ETag (the
+ * SHA-256 in quotes).  Returns 1, or 0 after a warning; free d->data.
+ */
+int
 doc_set(struct doc *d, const void *data, size_t len)
 {
 	unsigned char	 h[32];
@@ -268,70 +273,19 @@ load_state(sqlite3 *db, struct site *s)
 	return ok;
 }
 
-/* Append s to b with HTML's five special characters escaped. */
-static int
-html_text(struct buf *b, const char *s)
-{
-	int	 ok = 1;
-
-	for (; ok && *s != '\0'; s++)
-		switch (*s) {
-		case '<':
-			ok = buf_append(b, "&lt;", 4);
-			break;
-		case '>':
-			ok = buf_append(b, "&gt;", 4);
-			break;
-		case '&':
-			ok = buf_append(b, "&amp;", 5);
-			break;
-		case '"':
-			ok = buf_append(b, "&quot;", 6);
-			break;
-		case '\'':
-			ok = buf_append(b, "&#39;", 5);
-			break;
-		default:
-			ok = buf_append(b, s, 1);
-		}
-	return ok;
-}
-
-/* The front page: each profile's latest release and its files. */
+/* The front page, from the profiles document. */
 static int
 load_index(struct site *s)
 {
 	struct buf	 b;
-	const struct site_release *r;
-	size_t		 i;
+	json_t		*p;
 	int		 ok;
 
 	buf_init(&b, 1u << 20);
-	ok = buf_printf(&b, "<!doctype html>\n<html lang=\"en\"><head>"
-	    "<meta charset=\"utf-8\"><title>cabundle mirror</title>"
-	    "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60em;"
-	    "margin:2em auto;padding:0 1em;color:#222}table{border-collapse:"
-	    "collapse}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;"
-	    "text-align:left}code{font-size:90%%}</style></head><body>\n"
-	    "<h1>cabundle mirror</h1>\n<p>Signed CA bundles. Verify with "
-	    "<a href=\"/v1/pubkey\">the public key</a>.</p>\n<table><tr>"
-	    "<th>profile</th><th>version</th><th>bundle</th>"
-	    "<th>signature</th></tr>\n");
-	for (i = 0; ok && i < s->nprof; i++) {
-		r = &s->prof[i].rel[s->prof[i].nrel - 1];
-		ok = buf_append(&b, "<tr><td>", 8) &&
-		    html_text(&b, s->prof[i].name) &&
-		    buf_printf(&b, "</td><td>%lld</td><td><a href=\"/v1/",
-		    (long long)r->version) &&
-		    html_text(&b, s->prof[i].name) &&
-		    buf_printf(&b, "/%lld/cacert.pem\">cacert.pem</a></td>"
-		    "<td><a href=\"/v1/", (long long)r->version) &&
-		    html_text(&b, s->prof[i].name) &&
-		    buf_printf(&b, "/%lld/cacert.pem.minisig\">.minisig</a>"
-		    "</td></tr>\n", (long long)r->version);
-	}
-	ok = ok && buf_printf(&b, "</table>\n</body></html>\n") &&
-	    doc_set(&s->index, b.data, b.len);
+	if ((p = json_loads(s->profiles.data, 0, NULL)) == NULL)
+		return 0;
+	ok = html_index(&b, p) && doc_set(&s->index, b.data, b.len);
+	json_decref(p);
 	buf_free(&b);
 	return ok;
 }

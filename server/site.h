@@ -52,6 +52,7 @@ struct site {
 	size_t		 nprof;
 };
 
+int		 doc_set(struct doc *, const void *, size_t);
 int64_t		 site_generation(sqlite3 *);
 struct site	*site_load(sqlite3 *);
 void		 site_ref(struct site *);

@@ -260,7 +260,9 @@ def test_index_page_links_every_profile(served):
     r = served.get("/")
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
     for p in ("mozilla", "org"):
-        assert f'href="/v1/{p}/1/cacert.pem"' in r.text
+        assert f'href="/p/{p}"' in r.text
+        assert f'href="/v1/{p}/cacert.pem"' in r.text
+    assert "no release yet" in r.text  # org-only, without org CAs
 
 
 def test_two_hundred_concurrent_connections(served):
@@ -297,3 +299,87 @@ def test_serve_refuses_a_taken_port(good):
             "-o", "upstream.fetch_interval=0", "serve", check=4)
     assert b"cannot listen" in p.stderr
     s.stop()
+
+
+def test_upstream_and_audit_documents(served):
+    m = served.mirror
+    up = served.get("/v1/upstream")
+    assert up.status_code == 200
+    snaps = up.json()
+    assert [s["id"] for s in snaps] == [s["id"] for s in m.snapshots()]
+    assert snaps[0]["status"] == "accepted"
+    assert snaps[0]["report"]["verdict"] == snaps[0]["verdict"]
+    assert any(r["check"] == "added" for r in snaps[0]["report"]["rows"])
+    # The audit log, a page at a time, is the command line's log.
+    everything = m.json("audit", "--json")
+    got, after = [], 0
+    while True:
+        page = served.get(f"/v1/audit?after={after}&limit=2").json()
+        got += page["rows"]
+        if page["next"] is None:
+            break
+        after = page["next"]
+    assert got == everything
+    etag = served.get("/v1/audit").headers["ETag"]
+    assert served.get("/v1/audit", headers={"If-None-Match": etag}
+                      ).status_code == 304
+    for bad in ("limit=0", "limit=1001", "after=-1", "after=x",
+                "limit=01"):
+        assert served.get("/v1/audit?" + bad).status_code == 400, bad
+
+
+EVIL = "<script>alert('x')</script> \"Q\" & co"
+
+
+@pytest.fixture
+def evil_ca(tmp_path):
+    pem = tmp_path / "evil.pem"
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+        "ec_paramgen_curve:P-256", "-nodes", "-keyout", tmp_path / "e.key",
+        "-out", pem, "-days", "3650", "-subj", "/CN=Evil Test Root",
+        "-addext", "basicConstraints=critical,CA:TRUE", check=0)
+    fp = run("openssl", "x509", "-in", pem, "-noout", "-fingerprint",
+             "-sha256", check=0).stdout.decode().split("=")[1].strip()
+    return pem, fp.replace(":", "").lower()
+
+
+def test_pages_show_a_hostile_label_as_text(good, evil_ca):
+    pem, fp = evil_ca
+    good("org", "add", "--name", EVIL, "--note", EVIL, pem, check=0)
+    s = Server(good)
+    try:
+        pages = ["/", "/p/org", "/p/org/2", "/p/org/1", "/audit",
+                 f"/cert/{fp}", "/quarantine"]
+        for path in pages:
+            r = s.get(path)
+            assert r.status_code == 200, path
+            assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert "<script" not in r.text, path
+            assert "alert(" not in r.text or "&lt;script&gt;" in r.text
+        release = s.get("/p/org/2").text
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; " \
+            "&quot;Q&quot; &amp; co" in release
+        assert f'href="/cert/{fp}"' in release
+        cert = s.get(f"/cert/{fp}").text
+        assert "CN=Evil Test Root" in cert
+        assert ">org</a></td><td>2 to 2</td>" in cert
+        history = s.get("/p/org").text
+        assert 'href="/v1/org/2/cacert.pem"' in history
+        assert 'href="/p/org/1"' in history
+        assert s.get("/cert/" + "0" * 64).status_code == 404
+        assert s.get("/p/org/3").status_code == 404
+    finally:
+        s.stop()
+
+
+def test_quarantine_page_shows_the_report(good):
+    from test_store import HOSTILE
+    good("import", HOSTILE / "evil-root-added.pem", check=5)
+    s = Server(good)
+    try:
+        page = s.get("/quarantine").text
+        assert "Snapshot 2" in page
+        assert "cabundled approve|reject --reason TEXT 2" in page
+        assert "churn" in page
+    finally:
+        s.stop()

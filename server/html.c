@@ -1,0 +1,376 @@
+/*
+ * html.c - the pages for people: server-rendered from the same JSON
+ * documents the API serves, every value escaped, one small inline
+ * style sheet, no script and no external asset.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "html.h"
+#include "timefmt.h"
+
+#define STYLE \
+	"body{font:15px/1.5 system-ui,sans-serif;max-width:72em;" \
+	"margin:1.5em auto;padding:0 1em;color:#1d232a;background:#fcfcfd}" \
+	"a{color:#0b5cad;text-decoration:none}a:hover{text-decoration:" \
+	"underline}nav{border-bottom:1px solid #dde1e6;padding-bottom:.5em;" \
+	"margin-bottom:1em}nav a{margin-right:1.2em}h1{font-size:1.5em;" \
+	"margin:.3em 0 .6em}table{border-collapse:collapse;width:100%}" \
+	"td,th{padding:.35em .7em;border-bottom:1px solid #e6e9ed;" \
+	"text-align:left;vertical-align:top}th{background:#f2f4f7;" \
+	"font-weight:600}code,.fp{font:13px ui-monospace,monospace;" \
+	"word-break:break-all}.add{color:#0a7a32}.rm{color:#b42318}" \
+	".warn{color:#9a6700}.muted{color:#66707a}"
+
+/* Append s with HTML's special characters escaped; 1, or 0 at the cap. */
+int
+html_text(struct buf *b, const char *s)
+{
+	int	 ok = 1;
+
+	if (s == NULL)
+		return 1;
+	for (; ok && *s != '\0'; s++)
+		switch (*s) {
+		case '<':
+			ok = buf_append(b, "&lt;", 4);
+			break;
+		case '>':
+			ok = buf_append(b, "&gt;", 4);
+			break;
+		case '&':
+			ok = buf_append(b, "&amp;", 5);
+			break;
+		case '"':
+			ok = buf_append(b, "&quot;", 6);
+			break;
+		case '\'':
+			ok = buf_append(b, "&#39;", 5);
+			break;
+		default:
+			ok = buf_append(b, s, 1);
+		}
+	return ok;
+}
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static json_int_t
+num(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* <td> with escaped text. */
+static int
+td(struct buf *b, const char *s)
+{
+	return buf_append(b, "<td>", 4) && html_text(b, s) &&
+	    buf_append(b, "</td>", 5);
+}
+
+static int
+td_time(struct buf *b, int64_t t)
+{
+	char	 when[TIMEFMT_LEN];
+
+	timefmt_iso(t, when);
+	return td(b, when);
+}
+
+static int
+td_fp(struct buf *b, const char *fp)
+{
+	return buf_append(b, "<td class=\"fp\"><a href=\"/cert/", 30) &&
+	    html_text(b, fp) && buf_append(b, "\">", 2) && html_text(b, fp) &&
+	    buf_append(b, "</a></td>", 9);
+}
+
+/* The page head, navigation and title. */
+int
+html_begin(struct buf *b, const char *title)
+{
+	return buf_printf(b, "<!doctype html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\""
+	    "width=device-width\"><title>") && html_text(b, title) &&
+	    buf_printf(b, " - cabundle</title><style>%s</style></head>"
+	    "<body>\n<nav><a href=\"/\">profiles</a><a href=\"/quarantine\">"
+	    "quarantine</a><a href=\"/audit\">audit log</a><a href=\""
+	    "/v1/pubkey\">public key</a></nav>\n<h1>", STYLE) &&
+	    html_text(b, title) && buf_append(b, "</h1>\n", 6);
+}
+
+int
+html_end(struct buf *b)
+{
+	return buf_printf(b, "</body></html>\n");
+}
+
+/* "/": every profile with its latest release (profiles JSON). */
+int
+html_index(struct buf *b, const json_t *profiles)
+{
+	const json_t	*p;
+	const char	*name;
+	size_t		 i;
+	int		 ok;
+
+	ok = html_begin(b, "CA bundles") && buf_printf(b, "<p>Signed, "
+	    "versioned CA bundles. Verify a download with <code>minisign -H "
+	    "-Vm cacert.pem -p pubkey</code> using <a href=\"/v1/pubkey\">"
+	    "the public key</a>.</p>\n<table><tr><th>profile</th><th>"
+	    "holds</th><th>version</th><th>certificates</th><th>expires</th>"
+	    "<th>files</th></tr>\n");
+	json_array_foreach(profiles, i, p) {
+		name = str(p, "name");
+		ok = ok && buf_append(b, "<tr><td><a href=\"/p/", 20) &&
+		    html_text(b, name) && buf_append(b, "\">", 2) &&
+		    html_text(b, name) && buf_append(b, "</a></td>", 9) &&
+		    td(b, str(p, "description"));
+		if (json_is_null(json_object_get(p, "version"))) {
+			ok = ok && buf_printf(b, "<td colspan=\"4\" class=\""
+			    "muted\">no release yet</td></tr>\n");
+			continue;
+		}
+		ok = ok && buf_printf(b, "<td>%" JSON_INTEGER_FORMAT "</td>"
+		    "<td>%" JSON_INTEGER_FORMAT "</td>", num(p, "version"),
+		    num(p, "certificates")) &&
+		    td_time(b, num(p, "expires")) &&
+		    buf_append(b, "<td><a href=\"/v1/", 17) &&
+		    html_text(b, name) &&
+		    buf_append(b, "/cacert.pem\">cacert.pem</a> <a href=\""
+		    "/v1/", 41) && html_text(b, name) &&
+		    buf_append(b, "/cacert.pem.minisig\">.minisig</a></td>"
+		    "</tr>\n", 44);
+	}
+	return ok && buf_printf(b, "</table>\n") && html_end(b);
+}
+
+static int
+version_link(struct buf *b, const char *profile, json_int_t v)
+{
+	return buf_append(b, "<td><a href=\"/p/", 16) &&
+	    html_text(b, profile) && buf_printf(b, "/%" JSON_INTEGER_FORMAT
+	    "\">%" JSON_INTEGER_FORMAT "</a></td>", v, v);
+}
+
+/* /p/{profile}: the release history table, newest first. */
+int
+html_history(struct buf *b, const char *profile, const json_t *hist)
+{
+	const json_t	*r;
+	size_t		 i;
+	int		 ok;
+
+	ok = html_begin(b, profile) && buf_printf(b, "<table><tr><th>version"
+	    "</th><th>created</th><th>certificates</th><th>change</th>"
+	    "<th>reason</th><th>expires</th><th>key</th><th>files</th>"
+	    "</tr>\n");
+	for (i = json_array_size(hist); ok && i-- > 0;) {
+		r = json_array_get(hist, i);
+		ok = buf_append(b, "<tr>", 4) &&
+		    version_link(b, profile, num(r, "version")) &&
+		    td_time(b, num(r, "created")) &&
+		    buf_printf(b, "<td>%" JSON_INTEGER_FORMAT "</td><td>"
+		    "<span class=\"add\">+%" JSON_INTEGER_FORMAT "</span> "
+		    "<span class=\"rm\">&minus;%" JSON_INTEGER_FORMAT
+		    "</span></td>", num(r, "certificates"), num(r, "added"),
+		    num(r, "removed")) && td(b, str(r, "reason")) &&
+		    td_time(b, num(r, "expires")) &&
+		    buf_append(b, "<td><code>", 10) &&
+		    html_text(b, str(r, "key_id")) &&
+		    buf_append(b, "</code></td><td><a href=\"/v1/", 29) &&
+		    html_text(b, profile) && buf_printf(b, "/%"
+		    JSON_INTEGER_FORMAT "/cacert.pem\">body</a> <a href=\"/v1/",
+		    num(r, "version")) && html_text(b, profile) &&
+		    buf_printf(b, "/%" JSON_INTEGER_FORMAT "/cacert.pem.minisig"
+		    "\">signature</a></td></tr>\n", num(r, "version"));
+	}
+	return ok && buf_printf(b, "</table>\n") && html_end(b);
+}
+
+static int
+cert_rows(struct buf *b, const json_t *rows, const char *cls, char sign)
+{
+	const json_t	*r;
+	char		 na[TIMEFMT_LEN];
+	size_t		 i;
+	int		 ok = 1;
+
+	json_array_foreach(rows, i, r) {
+		timefmt_date(num(r, "not_after"), na);
+		ok = ok && buf_printf(b, "<tr class=\"%s\"><td>%c</td>", cls,
+		    sign) && td(b, str(r, "label")) &&
+		    td_fp(b, str(r, "sha256")) && td(b, na) &&
+		    td(b, json_is_true(json_object_get(r, "organization")) ?
+		    "organization" : "upstream") &&
+		    buf_append(b, "</tr>\n", 6);
+	}
+	return ok;
+}
+
+/* /p/{profile}/{version}: one release and its diff to the previous. */
+int
+html_release(struct buf *b, const char *profile, const json_t *rel,
+    const json_t *diff)
+{
+	char	 title[128];
+	int	 ok;
+
+	snprintf(title, sizeof(title), "%s version %" JSON_INTEGER_FORMAT,
+	    profile, num(rel, "version"));
+	ok = html_begin(b, title) && buf_printf(b, "<table>") &&
+	    buf_printf(b, "<tr><th>created</th>") &&
+	    td_time(b, num(rel, "created")) &&
+	    buf_printf(b, "</tr><tr><th>expires</th>") &&
+	    td_time(b, num(rel, "expires")) &&
+	    buf_printf(b, "</tr><tr><th>certificates</th><td>%"
+	    JSON_INTEGER_FORMAT "</td></tr><tr><th>sha256</th><td class=\"fp\">",
+	    num(rel, "certificates")) && html_text(b, str(rel, "sha256")) &&
+	    buf_printf(b, "</td></tr><tr><th>signed by</th><td><code>") &&
+	    html_text(b, str(rel, "key_id")) &&
+	    buf_printf(b, "</code> (%s)</td></tr></table>\n",
+	    strcmp(str(rel, "reason"), "inputs") == 0 ? "new bundle" :
+	    "re-signed, same bundle");
+	if (!ok)
+		return 0;
+	if (diff == NULL)
+		return buf_printf(b, "<p class=\"muted\">The first release of "
+		    "this profile.</p>\n") && html_end(b);
+	return buf_printf(b, "<h2>Changes since version %" JSON_INTEGER_FORMAT
+	    "</h2>\n", num(diff, "from")) &&
+	    (json_array_size(json_object_get(diff, "added")) +
+	    json_array_size(json_object_get(diff, "removed")) == 0 ?
+	    buf_printf(b, "<p class=\"muted\">None: the same certificates."
+	    "</p>\n") : (buf_printf(b, "<table><tr><th></th><th>label</th>"
+	    "<th>sha256</th><th>expires</th><th>from</th></tr>\n") &&
+	    cert_rows(b, json_object_get(diff, "added"), "add", '+') &&
+	    cert_rows(b, json_object_get(diff, "removed"), "rm", '-') &&
+	    buf_printf(b, "</table>\n"))) && html_end(b);
+}
+
+/* /quarantine: snapshots waiting for a human, with their reports. */
+int
+html_quarantine(struct buf *b, const json_t *snaps)
+{
+	const json_t	*s, *row;
+	size_t		 i, j, n = 0;
+	int		 ok;
+
+	ok = html_begin(b, "Quarantine");
+	json_array_foreach(snaps, i, s) {
+		if (strcmp(str(s, "status"), "quarantined") != 0)
+			continue;
+		n++;
+		ok = ok && buf_printf(b, "<h2>Snapshot %" JSON_INTEGER_FORMAT
+		    "</h2>\n<p>", num(s, "id")) &&
+		    html_text(b, str(s, "created")) &&
+		    buf_append(b, " from <code>", 12) &&
+		    html_text(b, str(s, "source")) &&
+		    buf_printf(b, "</code>: %" JSON_INTEGER_FORMAT
+		    " certificates, +%" JSON_INTEGER_FORMAT " &minus;%"
+		    JSON_INTEGER_FORMAT ". Decide with <code>cabundled approve"
+		    "|reject --reason TEXT %" JSON_INTEGER_FORMAT "</code>.</p>"
+		    "\n<table><tr><th>level</th><th>check</th><th>certificate"
+		    "</th><th>rule</th></tr>\n", num(s, "certificates"),
+		    num(s, "added"), num(s, "removed"), num(s, "id"));
+		json_array_foreach(json_object_get(json_object_get(s,
+		    "report"), "rows"), j, row) {
+			if (strcmp(str(row, "level"), "info") == 0)
+				continue;
+			ok = ok && buf_append(b, "<tr class=\"warn\">", 17) &&
+			    td(b, str(row, "level")) &&
+			    td(b, str(row, "check")) &&
+			    td(b, str(row, "label")) &&
+			    td(b, str(row, "rule")) &&
+			    buf_append(b, "</tr>\n", 6);
+		}
+		ok = ok && buf_printf(b, "</table>\n");
+	}
+	if (n == 0)
+		ok = ok && buf_printf(b, "<p class=\"muted\">Nothing waits for "
+		    "a decision.</p>\n");
+	return ok && html_end(b);
+}
+
+/* /audit: a page of the log (rows), with a link to the next one. */
+int
+html_audit(struct buf *b, const json_t *rows, const json_t *next)
+{
+	const json_t	*r;
+	char		*details;
+	size_t		 i;
+	int		 ok;
+
+	ok = html_begin(b, "Audit log") && buf_printf(b, "<p>Append-only and "
+	    "hash-chained; check it with <code>cabundled audit verify"
+	    "</code>.</p>\n<table><tr><th>id</th><th>time</th><th>actor</th>"
+	    "<th>action</th><th>object</th><th>details</th></tr>\n");
+	json_array_foreach(rows, i, r) {
+		details = json_dumps(json_object_get(r, "details"),
+		    JSON_COMPACT | JSON_ENSURE_ASCII);
+		ok = ok && buf_printf(b, "<tr><td>%" JSON_INTEGER_FORMAT
+		    "</td>", num(r, "id")) && td(b, str(r, "time")) &&
+		    td(b, str(r, "actor")) && td(b, str(r, "action")) &&
+		    td(b, str(r, "object")) && buf_append(b, "<td><code>", 10) &&
+		    html_text(b, details) && buf_append(b, "</code></td></tr>\n",
+		    18);
+		free(details);
+	}
+	ok = ok && buf_printf(b, "</table>\n");
+	if (json_is_integer(next))
+		ok = ok && buf_printf(b, "<p><a href=\"/audit?after=%"
+		    JSON_INTEGER_FORMAT "\">older entries &rarr;</a></p>\n",
+		    json_integer_value(next));
+	return ok && html_end(b);
+}
+
+/* /cert/{sha256}: one certificate and the releases that held it. */
+int
+html_cert(struct buf *b, const json_t *c)
+{
+	const json_t	*r;
+	size_t		 i;
+	int		 ok;
+
+	ok = html_begin(b, str(c, "label")) && buf_printf(b, "<table>") &&
+	    buf_printf(b, "<tr><th>sha256</th><td class=\"fp\">") &&
+	    html_text(b, str(c, "sha256")) &&
+	    buf_printf(b, "</td></tr><tr><th>subject</th>") &&
+	    td(b, str(c, "subject")) &&
+	    buf_printf(b, "</tr><tr><th>issuer</th>") &&
+	    td(b, str(c, "issuer")) &&
+	    buf_printf(b, "</tr><tr><th>serial</th>") &&
+	    td(b, str(c, "serial")) &&
+	    buf_printf(b, "</tr><tr><th>valid from</th>") &&
+	    td_time(b, num(c, "not_before")) &&
+	    buf_printf(b, "</tr><tr><th>valid until</th>") &&
+	    td_time(b, num(c, "not_after")) &&
+	    buf_printf(b, "</tr><tr><th>key</th>") && td(b, str(c, "key")) &&
+	    buf_printf(b, "</tr></table>\n<h2>Releases that held it</h2>\n"
+	    "<table><tr><th>profile</th><th>versions</th><th>releases</th>"
+	    "</tr>\n");
+	json_array_foreach(json_object_get(c, "releases"), i, r)
+		ok = ok && buf_append(b, "<tr><td><a href=\"/p/", 20) &&
+		    html_text(b, str(r, "profile")) && buf_append(b, "\">", 2) &&
+		    html_text(b, str(r, "profile")) &&
+		    buf_printf(b, "</a></td><td>%" JSON_INTEGER_FORMAT " to %"
+		    JSON_INTEGER_FORMAT "</td><td>%" JSON_INTEGER_FORMAT
+		    "</td></tr>\n", num(r, "first"), num(r, "last"),
+		    num(r, "count"));
+	if (json_array_size(json_object_get(c, "releases")) == 0)
+		ok = ok && buf_printf(b, "<tr><td colspan=\"3\" class=\"muted"
+		    "\">none</td></tr>\n");
+	return ok && buf_printf(b, "</table>\n") && html_end(b);
+}

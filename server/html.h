@@ -1,0 +1,22 @@
+/*
+ * html.h - the pages for people, rendered from the API's JSON.
+ */
+#ifndef CABUNDLED_HTML_H
+#define CABUNDLED_HTML_H
+
+#include <jansson.h>
+
+#include "buf.h"
+
+int	html_text(struct buf *, const char *);
+int	html_begin(struct buf *, const char *);
+int	html_end(struct buf *);
+int	html_index(struct buf *, const json_t *);
+int	html_history(struct buf *, const char *, const json_t *);
+int	html_release(struct buf *, const char *, const json_t *,
+	    const json_t *);
+int	html_quarantine(struct buf *, const json_t *);
+int	html_audit(struct buf *, const json_t *, const json_t *);
+int	html_cert(struct buf *, const json_t *);
+
+#endif
