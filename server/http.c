@@ -397,6 +397,21 @@ query_num(struct MHD_Connection *c, const char *name, int64_t def,
 	return 1;
 }
 
+/* A read-only handle of our own for one request, or NULL. */
+static sqlite3 *
+open_ro(const struct http *h)
+{
+	sqlite3	*db;
+
+	if (sqlite3_open_v2(h->dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	return db;
+}
+
 /*
  * The JSON documents made per request, each from its own read-only
  * database handle: a diff, the upstream snapshots with their reports,
@@ -417,13 +432,9 @@ serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
 	    &limit) || limit == 0))
 		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
 		    "after: an audit id; limit: 1 to 1000\n");
-	if (sqlite3_open_v2(h->dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		sqlite3_close(db);
+	if ((db = open_ro(h)) == NULL)
 		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
 		    "database unavailable\n");
-	}
-	sqlite3_busy_timeout(db, DB_BUSY_MS);
 	snprintf(cache, sizeof(cache), "public, max-age=%ld",
 	    h->opts->latest_max_age);
 	switch (t->route) {
@@ -509,13 +520,9 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 	    &after))
 		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
 		    "after: an audit id\n");
-	if (sqlite3_open_v2(h->dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		sqlite3_close(db);
+	if ((db = open_ro(h)) == NULL)
 		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
 		    "database unavailable\n");
-	}
-	sqlite3_busy_timeout(db, DB_BUSY_MS);
 	buf_init(&b, 16u << 20);
 	switch (t->route) {
 	case R_PAGE_PROFILE:
