@@ -106,9 +106,12 @@ struct http {
 	struct site	*site;		/* under lock */
 	char		*dbpath;
 	const struct http_opts *opts;
+	char		 latest[64];	/* Cache-Control of latest paths */
 	uint64_t	 count[R__MAX][NSTATUS];	/* atomic */
 	uint64_t	 bytes;				/* atomic */
 };
+
+static void	retire_site(struct site *);
 
 static struct site *
 current(struct http *h)
@@ -131,6 +134,7 @@ http_set_site(struct http *h, struct site *s)
 {
 	struct site	*old;
 
+	s->retire = retire_site;
 	pthread_mutex_lock(&h->lock);
 	old = h->site;
 	h->site = s;
@@ -228,10 +232,30 @@ route(const char *url, struct target *t)
 	}
 }
 
+/* A prepared response with a body was sent for the last time. */
 static void
-free_site_cb(void *cls)
+release_site_cb(void *cls)
 {
-	site_unref(cls);
+	site_unhold(cls);
+}
+
+static void
+retire_doc(struct doc *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < DOC_PREP; i++)
+		if (d->prep[i] != NULL) {
+			MHD_destroy_response(d->prep[i]);
+			d->prep[i] = NULL;
+		}
+}
+
+/* No request can reach the site's prepared responses any more. */
+static void
+retire_site(struct site *s)
+{
+	site_foreach_doc(s, retire_doc);
 }
 
 /* If-None-Match holds this strong validator (or "*"). */
@@ -292,33 +316,69 @@ send_text(struct MHD_Connection *c, struct req *rq, unsigned status,
 	return queue(c, rq, status, r, len);
 }
 
-/* A document of site s (whose reference this takes). */
-static enum MHD_Result
-send_doc(struct MHD_Connection *c, struct req *rq, struct site *s,
-    const struct doc *d, const char *ctype, const char *cache)
+/*
+ * The response for a document, prepared on first use and kept in the
+ * document: a 200 pointing at its bytes (holding the site's bytes
+ * until MHD is done with it) or a bodiless 304.  Concurrent first uses
+ * race with a compare-and-swap; the loser destroys its copy.
+ */
+static struct MHD_Response *
+prepared(struct site *s, struct doc *d, int slot, const char *ctype,
+    const char *cache)
 {
-	struct MHD_Response	*r;
-	size_t			 len = d->len;
+	struct MHD_Response	*r, *have = NULL;
+	int			 nm = slot & 1;
 
-	if (etag_matches(c, d->etag)) {
+	if ((r = __atomic_load_n(&d->prep[slot], __ATOMIC_ACQUIRE)) != NULL)
+		return r;
+	if (nm)
 		r = MHD_create_response_from_buffer(0, NULL,
 		    MHD_RESPMEM_PERSISTENT);
-		site_unref(s);
-		len = 0;
-	} else
-		r = MHD_create_response_from_buffer_with_free_callback_cls(
-		    d->len, d->data, free_site_cb, s);
-	if (r == NULL) {
-		if (len)
-			site_unref(s);
-		return MHD_NO;
+	else {
+		site_hold(s);
+		if ((r = MHD_create_response_from_buffer_with_free_callback_cls(
+		    d->len, d->data, release_site_cb, s)) == NULL)
+			site_unhold(s);
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, d->etag);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
-	if (len == 0 && d->len != 0)
-		return queue(c, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	return queue(c, rq, MHD_HTTP_OK, r, len);
+	if (r == NULL)
+		return NULL;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, d->etag) !=
+	    MHD_YES || MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_CACHE_CONTROL, cache) != MHD_YES || (!nm &&
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) !=
+	    MHD_YES)) {
+		MHD_destroy_response(r);
+		return NULL;
+	}
+	if (!__atomic_compare_exchange_n((struct MHD_Response **)
+	    &d->prep[slot], &have, r, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		MHD_destroy_response(r);
+		return have;
+	}
+	return r;
+}
+
+/*
+ * A document of site s, from its prepared response (latest or
+ * immutable caching); takes the caller's reference to s.
+ */
+static enum MHD_Result
+send_doc(struct http *h, struct MHD_Connection *c, struct req *rq,
+    struct site *s, struct doc *d, const char *ctype, int immutable)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret = MHD_NO;
+	int			 nm = etag_matches(c, d->etag);
+
+	r = prepared(s, d, immutable * 2 + nm, ctype, immutable ?
+	    CC_IMMUTABLE : h->latest);
+	if (r != NULL) {
+		rq->status = nm ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK;
+		rq->bytes = nm ? 0 : d->len;
+		ret = MHD_queue_response(c, rq->status, r);
+	}
+	site_unref(s);
+	return ret;
 }
 
 /*
@@ -633,44 +693,40 @@ static enum MHD_Result
 dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
     const struct target *t)
 {
-	const struct site_profile *p = NULL;
-	const struct site_release *r = NULL;
+	struct site_profile *p = NULL;
+	struct site_release *r = NULL;
 	struct site	*s;
-	char		 latest[64];
 
 	if (t->route == R_HEALTHZ)
 		return send_text(c, rq, MHD_HTTP_OK, CT_TEXT, "ok\n");
 	if ((s = current(h)) == NULL)
 		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
 		    "not ready\n");
-	snprintf(latest, sizeof(latest), "public, max-age=%ld",
-	    h->opts->latest_max_age);
 	if (t->profile[0] != '\0' && (p = site_profile(s, t->profile)) ==
 	    NULL && t->route != R_DIFF)
 		goto notfound;
 	switch (t->route) {
 	case R_INDEX:
-		return send_doc(c, rq, s, &s->index, CT_HTML, latest);
+		return send_doc(h, c, rq, s, &s->index, CT_HTML, 0);
 	case R_PUBKEY:
-		return send_doc(c, rq, s, &s->pubkey, CT_TEXT, latest);
+		return send_doc(h, c, rq, s, &s->pubkey, CT_TEXT, 0);
 	case R_PROFILES:
-		return send_doc(c, rq, s, &s->profiles, CT_JSON, latest);
+		return send_doc(h, c, rq, s, &s->profiles, CT_JSON, 0);
 	case R_HISTORY:
-		return send_doc(c, rq, s, &p->history, CT_JSON, latest);
+		return send_doc(h, c, rq, s, &p->history, CT_JSON, 0);
 	case R_LATEST_PEM:
-		return send_doc(c, rq, s, p->rel[p->nrel - 1].body, CT_PEM,
-		    latest);
+		return send_doc(h, c, rq, s, p->rel[p->nrel - 1].body, CT_PEM,
+		    0);
 	case R_LATEST_SIG:
-		return send_doc(c, rq, s, &p->rel[p->nrel - 1].sig, CT_TEXT,
-		    latest);
+		return send_doc(h, c, rq, s, &p->rel[p->nrel - 1].sig, CT_TEXT,
+		    0);
 	case R_VERSION_PEM:
 	case R_VERSION_SIG:
 		if ((r = site_release(p, t->a)) == NULL)
 			goto notfound;
 		if (t->route == R_VERSION_PEM)
-			return send_doc(c, rq, s, r->body, CT_PEM,
-			    CC_IMMUTABLE);
-		return send_doc(c, rq, s, &r->sig, CT_TEXT, CC_IMMUTABLE);
+			return send_doc(h, c, rq, s, r->body, CT_PEM, 1);
+		return send_doc(h, c, rq, s, &r->sig, CT_TEXT, 1);
 	case R_METRICS: {
 		enum MHD_Result ret = serve_metrics(h, c, rq, s);
 
@@ -843,6 +899,8 @@ http_start(const struct config *cfg)
 		return NULL;
 	pthread_mutex_init(&h->lock, NULL);
 	h->opts = &cfg->http;
+	snprintf(h->latest, sizeof(h->latest), "public, max-age=%ld",
+	    cfg->http.latest_max_age);
 	if ((h->dbpath = config_path(cfg, DB_FILE)) == NULL)
 		goto fail;
 	memset(&sin, 0, sizeof(sin));

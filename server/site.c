@@ -126,7 +126,7 @@ load_bodies(sqlite3 *db, struct site *s)
 	return 0;
 }
 
-static const struct doc *
+static struct doc *
 find_body(const struct site *s, const char *hex)
 {
 	struct doc	 key;
@@ -328,6 +328,7 @@ site_load(sqlite3 *db)
 		return NULL;
 	}
 	s->refs = 1;
+	s->holds = 1;
 	s->loaded = (int64_t)time(NULL);
 	if (!db_exec(db, "BEGIN"))
 		goto out;
@@ -347,25 +348,67 @@ site_load(sqlite3 *db)
 	return s;
 }
 
-/* Take a reference for a response in flight. */
+/* Take a user reference (a request being handled). */
 void
 site_ref(struct site *s)
 {
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
 }
 
-/* Drop a reference; the last one frees the site.  NULL is fine. */
+/*
+ * Drop a user reference.  The last one retires the site (no request
+ * can reach its prepared responses any more) and drops the site's own
+ * hold.  NULL is fine.
+ */
 void
 site_unref(struct site *s)
 {
-	if (s != NULL && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) ==
+	if (s == NULL || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) !=
 	    0)
+		return;
+	if (s->retire != NULL)
+		s->retire(s);
+	site_unhold(s);
+}
+
+/* Keep the bytes for a prepared response. */
+void
+site_hold(struct site *s)
+{
+	__atomic_add_fetch(&s->holds, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Let go of the bytes; the last hold frees the site. */
+void
+site_unhold(struct site *s)
+{
+	if (__atomic_sub_fetch(&s->holds, 1, __ATOMIC_ACQ_REL) == 0)
 		site_free(s);
 }
 
+/* Call fn on every document of the site. Returns the number visited. */
+int
+site_foreach_doc(struct site *s, void (*fn)(struct doc *))
+{
+	size_t	 i, j;
+	int	 n = 0;
+
+	for (i = 0; i < s->nbodies; i++, n++)
+		fn(&s->bodies[i]);
+	for (i = 0; i < s->nprof; i++, n++) {
+		fn(&s->prof[i].history);
+		for (j = 0; j < s->prof[i].nrel; j++, n++)
+			fn(&s->prof[i].rel[j].sig);
+	}
+	fn(&s->pubkey);
+	fn(&s->profiles);
+	fn(&s->index);
+	return n + 3;
+}
+
 /* The profile of that name, or NULL when it has no release. */
-const struct site_profile *
-site_profile(const struct site *s, const char *name)
+struct site_profile *
+site_profile(struct site *s, const char *name)
 {
 	size_t	 i;
 
@@ -376,8 +419,8 @@ site_profile(const struct site *s, const char *name)
 }
 
 /* One release of a profile by version, or NULL. */
-const struct site_release *
-site_release(const struct site_profile *p, int64_t version)
+struct site_release *
+site_release(struct site_profile *p, int64_t version)
 {
 	size_t	 lo = 0, hi = p->nrel, mid;
 

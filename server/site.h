@@ -14,11 +14,17 @@
 
 #define ETAG_LEN	67	/* '"' hex64 '"' NUL */
 
-/* A document with its strong validator. */
+#define DOC_PREP	4	/* 200 and 304, latest and immutable */
+
+/*
+ * A document with its strong validator.  prep: responses the HTTP
+ * server prepared for it on first use, destroyed by site->retire.
+ */
 struct doc {
 	char		*data;
 	size_t		 len;
 	char		 etag[ETAG_LEN];
+	void		*prep[DOC_PREP];
 };
 
 struct site_release {
@@ -26,7 +32,7 @@ struct site_release {
 	int64_t		 created;
 	int64_t		 expires;
 	struct doc	 sig;		/* the .minisig file */
-	const struct doc *body;		/* shared between re-signings */
+	struct doc	*body;		/* shared between re-signings */
 };
 
 struct site_profile {
@@ -37,8 +43,17 @@ struct site_profile {
 	int64_t		 cert_expiry;	/* soonest notAfter in latest */
 };
 
+/*
+ * refs counts users (the server's current pointer, requests being
+ * handled); when the last goes, retire (if set) drops the prepared
+ * responses.  holds counts what keeps the bytes: the site itself while
+ * it has users, and each prepared response with a body until MHD has
+ * sent it for the last time.
+ */
 struct site {
 	int		 refs;		/* atomic */
+	int		 holds;		/* atomic */
+	void		(*retire)(struct site *);
 	int64_t		 generation;	/* max(audit.id) when loaded */
 	int64_t		 loaded;
 	int64_t		 last_fetch_ok;	/* 0: never */
@@ -57,8 +72,10 @@ int64_t		 site_generation(sqlite3 *);
 struct site	*site_load(sqlite3 *);
 void		 site_ref(struct site *);
 void		 site_unref(struct site *);
-const struct site_profile *site_profile(const struct site *, const char *);
-const struct site_release *site_release(const struct site_profile *,
-		    int64_t);
+void		 site_hold(struct site *);
+void		 site_unhold(struct site *);
+int		 site_foreach_doc(struct site *, void (*)(struct doc *));
+struct site_profile *site_profile(struct site *, const char *);
+struct site_release *site_release(struct site_profile *, int64_t);
 
 #endif
