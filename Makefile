@@ -49,7 +49,7 @@ SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/keys.c server/release.c server/org.c \
 	      server/cmd_release.c server/site.c server/http.c \
-	      server/html.c
+	      server/html.c server/tls.c
 CLIENT_SRCS = client/main.c client/verify.c client/cmd_verify.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c

@@ -74,7 +74,7 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	sqlite3		*db;
 	time_t		 next_fetch = 0, next_publish = 0, now;
 	int64_t		 generation = -1;
-	int		 once = 0, rc = EXIT_DONE, prc;
+	int		 once = 0, rc = EXIT_DONE, prc, v6;
 
 	if (argc == 2 && strcmp(argv[1], "--once") == 0)
 		once = 1;
@@ -94,7 +94,10 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 			db_close(db);
 			return EXIT_LOCAL;
 		}
-		printf("serving http://%s:%d/\n", cfg->http.listen,
+		v6 = strchr(cfg->http.listen, ':') != NULL;
+		printf("serving %s://%s%s%s:%d/\n",
+		    cfg->http.tls_cert != NULL ? "https" : "http",
+		    v6 ? "[" : "", cfg->http.listen, v6 ? "]" : "",
 		    cfg->http.port);
 		fflush(stdout);
 		refresh(db, h, &generation);

@@ -88,6 +88,8 @@ static const struct key {
 	{ "http", "connection_timeout", T_LONG, 1, 3600 },
 	{ "http", "latest_max_age", T_LONG, 0, 86400 },
 	{ "http", "access_log", T_BOOL, 0, 0 },
+	{ "http", "tls_cert", T_STR, 0, 0 },
+	{ "http", "tls_key", T_STR, 0, 0 },
 };
 
 /* What the parse callback needs besides the config. */
@@ -307,6 +309,10 @@ config_set(struct parse *p, const char *section, const char *name,
 			return set_string(&cfg->crosscheck_url, value);
 		if (strcmp(name, "listen") == 0)
 			return set_string(&cfg->http.listen, value);
+		if (strcmp(name, "tls_cert") == 0)
+			return set_string(&cfg->http.tls_cert, value);
+		if (strcmp(name, "tls_key") == 0)
+			return set_string(&cfg->http.tls_key, value);
 		return set_string(&cfg->cafile, value);
 	case T_LONG:
 		if (!num_range(value, k->min, k->max, &n)) {
@@ -542,6 +548,11 @@ config_load(struct config *cfg)
 		    cfg->resign_after, cfg->sign_validity);
 		return 0;
 	}
+	if ((cfg->http.tls_cert == NULL) != (cfg->http.tls_key == NULL)) {
+		warnx("%s: [http] tls_cert and tls_key go together: set both "
+		    "for https, or neither", path != NULL ? path : "-o");
+		return 0;
+	}
 	if (cfg->datadir == NULL && (cfg->datadir =
 	    strdup("/var/lib/cabundle")) == NULL)
 		return 0;
@@ -590,4 +601,6 @@ config_free(struct config *cfg)
 	free(cfg->cafile);
 	free(cfg->pinned_pubkey);
 	free(cfg->http.listen);
+	free(cfg->http.tls_cert);
+	free(cfg->http.tls_key);
 }

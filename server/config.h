@@ -59,6 +59,8 @@ struct http_opts {
 	int		 timeout;	/* seconds a connection may idle */
 	long		 latest_max_age; /* Cache-Control of latest paths */
 	int		 access_log;
+	char		*tls_cert;	/* PEM chain; with tls_key: https */
+	char		*tls_key;
 };
 
 struct config {

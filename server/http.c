@@ -36,6 +36,7 @@
 #include "num.h"
 #include "site.h"
 #include "store.h"
+#include "tls.h"
 
 #define CONN_MEMORY_LIMIT	(32 * 1024)	/* request line + headers */
 #define URL_MAX			512
@@ -109,6 +110,7 @@ struct http {
 	char		 latest[64];	/* Cache-Control of latest paths */
 	uint64_t	 count[R__MAX][NSTATUS];	/* atomic */
 	uint64_t	 bytes;				/* atomic */
+	struct buf	 tls_cert, tls_key;	/* PEM; empty without TLS */
 };
 
 static void	retire_site(struct site *);
@@ -893,10 +895,13 @@ http_start(const struct config *cfg)
 	struct sockaddr_in6	 sin6;
 	struct sockaddr		*sa;
 	long			 cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned		 threads;
+	unsigned		 threads, flags = 0;
+	struct MHD_OptionItem	 tls[3];
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
+	memset(tls, 0, sizeof(tls));
+	tls[0].option = MHD_OPTION_END;
 	pthread_mutex_init(&h->lock, NULL);
 	h->opts = &cfg->http;
 	snprintf(h->latest, sizeof(h->latest), "public, max-age=%ld",
@@ -919,10 +924,26 @@ http_start(const struct config *cfg)
 		    cfg->http.listen);
 		goto fail;
 	}
+	if (cfg->http.tls_cert != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			warnx("[http] tls_cert: this libmicrohttpd was built "
+			    "without TLS");
+			goto fail;
+		}
+		if (!tls_load(cfg->http.tls_cert, cfg->http.tls_key,
+		    &h->tls_cert, &h->tls_key))
+			goto fail;
+		flags |= MHD_USE_TLS;
+		tls[0].option = MHD_OPTION_HTTPS_MEM_CERT;
+		tls[0].ptr_value = h->tls_cert.data;
+		tls[1].option = MHD_OPTION_HTTPS_MEM_KEY;
+		tls[1].ptr_value = h->tls_key.data;
+		tls[2].option = MHD_OPTION_END;
+	}
 	threads = cfg->http.threads > 0 ? (unsigned)cfg->http.threads :
 	    cores > 0 ? (unsigned)cores : 1;
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | flags |
 	    (sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    (uint16_t)cfg->http.port, NULL, NULL, handler, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -935,6 +956,7 @@ http_start(const struct config *cfg)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http.timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		warnx("[http] cannot listen on %s port %d", cfg->http.listen,
@@ -943,6 +965,7 @@ http_start(const struct config *cfg)
 	}
 	return h;
  fail:
+	tls_free(&h->tls_cert, &h->tls_key);
 	free(h->dbpath);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -957,6 +980,7 @@ http_stop(struct http *h)
 		return;
 	MHD_stop_daemon(h->d);
 	site_unref(h->site);
+	tls_free(&h->tls_cert, &h->tls_key);
 	pthread_mutex_destroy(&h->lock);
 	free(h->dbpath);
 	free(h);

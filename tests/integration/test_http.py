@@ -29,9 +29,11 @@ def free_port():
 class Server:
     """cabundled serve on a free port of 127.0.0.1, stopped with SIGTERM."""
 
-    def __init__(self, mirror, *overrides):
+    def __init__(self, mirror, *overrides, ca=None):
+        """ca: serve https (overrides name the files), trusting ca."""
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
+        self.verify = str(ca) if ca else True
         cmd = [CABUNDLED, "-d", mirror.datadir,
                "-o", f"http.port={self.port}",
                "-o", "upstream.fetch_interval=0",
@@ -51,8 +53,8 @@ class Server:
         deadline = time.time() + 20
         while True:
             try:
-                if requests.get(self.base + "/v1/profiles",
-                                timeout=2).status_code == 200:
+                if requests.get(self.base + "/v1/profiles", timeout=2,
+                                verify=self.verify).status_code == 200:
                     break
             except requests.ConnectionError:
                 pass
@@ -61,7 +63,8 @@ class Server:
             time.sleep(0.1)
 
     def get(self, path, **kw):
-        return requests.get(self.base + path, timeout=10, **kw)
+        return requests.get(self.base + path, timeout=10,
+                            verify=self.verify, **kw)
 
     def raw(self, method, path, headers=None, body=None):
         """A request with the path sent exactly as given."""
