@@ -428,7 +428,7 @@ config_defaults(struct config *cfg)
 	cfg->org_expiry_warning = 90 * 86400;
 	cfg->http.port = 8080;
 	cfg->http.connection_limit = 1024;
-	cfg->http.per_ip_limit = 0;
+	cfg->http.per_ip_limit = 256;
 	cfg->http.timeout = 15;
 	cfg->http.latest_max_age = 60;
 	cfg->http.access_log = 1;

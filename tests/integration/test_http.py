@@ -273,7 +273,7 @@ def test_two_hundred_concurrent_connections(served):
 
     def client(_):
         with requests.Session() as s:
-            end = time.time() + 3
+            end = time.time() + 10
             n = 0
             while time.time() < end:
                 r = s.get(served.base + "/v1/org/cacert.pem", timeout=30)
@@ -415,3 +415,67 @@ def test_reloads_while_clients_download(served):
         assert all(f.result() > 0 for f in futs)
     hist = served.get("/v1/org/history").json()
     assert hist[-1]["version"] == 5
+
+
+def dripping(source, port, n):
+    """n connections from source that each send one byte of a request
+    now and then and never finish it (slowloris)."""
+    socks = []
+    for _ in range(n):
+        c = socket.socket()
+        c.settimeout(5)
+        c.bind((source, 0))
+        c.connect(("127.0.0.1", port))
+        socks.append(c)
+    return socks
+
+
+def closed_by_server(c, within):
+    """True when the server closes c (EOF or reset) within seconds."""
+    c.settimeout(within)
+    try:
+        return c.recv(4096) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_slow_and_idle_clients_do_not_starve_the_others(good):
+    want = None
+    s = Server(good, "http.per_ip_limit=16", "http.connection_timeout=2")
+    try:
+        want = s.get("/v1/org/cacert.pem").content
+        # One host drips header bytes on 60 connections: only 16 are
+        # kept, the rest are closed at once.
+        slow = dripping("127.0.0.2", s.port, 60)
+        line = b"GET /v1/org/cacert.pem HTTP/1.1\r\nX-a: "
+        open_ = []
+        for c in slow:
+            try:
+                c.sendall(line[:1])
+                open_.append(c)
+            except OSError:
+                pass
+        refused = [c for c in slow if closed_by_server(c, 0.2)]
+        assert len(refused) >= 60 - 16, len(refused)
+        # Another host opens connections and sends nothing.
+        idle = dripping("127.0.0.3", s.port, 16)
+        # Meanwhile everyone else is served, again and again.
+        for i in range(1, 12):
+            r = s.get("/v1/org/cacert.pem")
+            assert r.status_code == 200 and r.content == want
+            for c in slow:
+                if c not in refused:
+                    try:
+                        c.sendall(line[i:i + 1])
+                    except OSError:
+                        pass
+            time.sleep(0.25)
+        # The idle connections are closed after connection_timeout.
+        assert all(closed_by_server(c, 5) for c in idle)
+        for c in slow + idle:
+            c.close()
+        assert s.get("/healthz").status_code == 200
+    finally:
+        s.stop()
