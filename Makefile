@@ -5,6 +5,7 @@
 #                   integration tests (SANITIZE=1: under ASan + UBSan)
 #   make run        install missing packages, build, run the main job
 #   make deps       install (as root) or list the Debian packages needed
+#   make test-deps  the same, with what only the tests need (chromium)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX	?= /usr/local
@@ -39,6 +40,8 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 	   libcmocka-dev \
 	   python3 python3-pytest python3-requests minisign openssl sqlite3 \
 	   ca-certificates
+# Only "make test" needs these: the pages are checked in a real browser.
+DEB_TEST_PKGS = chromium
 
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/pem.c common/pemwrite.c \
@@ -65,17 +68,15 @@ ALL_OBJS    = $(COMMON_OBJS) $(SERVER_OBJS) $(CLIENT_OBJS) \
 # Rebuild everything when the flags change (plain <-> SANITIZE=1).
 FLAGS_STAMP := .build-flags
 FLAGS_NOW   := $(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)
-ifneq ($(MAKECMDGOALS),deps)
-ifneq ($(MAKECMDGOALS),clean)
+ifeq ($(filter deps test-deps clean,$(MAKECMDGOALS)),)
 $(shell echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || \
 	echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
-endif
 endif
 
 pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkglibs   = $(shell $(PKG_CONFIG) --libs $(1))
 
-.PHONY: all deps test unit integration run install clean
+.PHONY: all deps test-deps test unit integration run install clean
 
 all: server/cabundled client/cabundle
 
@@ -112,22 +113,12 @@ tests/tools/%: tests/tools/%.o $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,openssl)
 
 deps:
-	@missing=; \
-	for p in $(DEB_PKGS); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-		    grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	[ -z "$$missing" ] && exit 0; \
-	if [ "$$(id -u)" = 0 ]; then \
-		echo "installing:$$missing"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-		    apt-get install -y -q --no-install-recommends $$missing; \
-	else \
-		echo "missing Debian packages:$$missing"; \
-		echo "as root: apt-get install$$missing"; exit 1; \
-	fi
+	@sh contrib/deps.sh $(DEB_PKGS)
 
-test: deps
+test-deps:
+	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_TEST_PKGS)
+
+test: test-deps
 	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
 	$(MAKE) unit integration
 

@@ -25,7 +25,7 @@
 	"text-align:left;vertical-align:top}th{background:#f2f4f7;" \
 	"font-weight:600}code,.fp{font:13px ui-monospace,monospace;" \
 	"word-break:break-all}.add{color:#0a7a32}.rm{color:#b42318}" \
-	".warn{color:#9a6700}.muted{color:#66707a}"
+	".warn{color:#9a6700}.muted{color:#66707a}.d{white-space:nowrap}"
 
 /* Append s with HTML's special characters escaped; 1, or 0 at the cap. */
 int
@@ -80,13 +80,21 @@ td(struct buf *b, const char *s)
 	    buf_append(b, "</td>", 5);
 }
 
+/* <td> with a date or time, kept on one line. */
+static int
+td_date(struct buf *b, const char *s)
+{
+	return buf_append(b, "<td class=\"d\">", 14) && html_text(b, s) &&
+	    buf_append(b, "</td>", 5);
+}
+
 static int
 td_time(struct buf *b, int64_t t)
 {
 	char	 when[TIMEFMT_LEN];
 
 	timefmt_iso(t, when);
-	return td(b, when);
+	return td_date(b, when);
 }
 
 static int
@@ -212,7 +220,7 @@ cert_rows(struct buf *b, const json_t *rows, const char *cls, char sign)
 		timefmt_date(num(r, "not_after"), na);
 		ok = ok && buf_printf(b, "<tr class=\"%s\"><td>%c</td>", cls,
 		    sign) && td(b, str(r, "label")) &&
-		    td_fp(b, str(r, "sha256")) && td(b, na) &&
+		    td_fp(b, str(r, "sha256")) && td_date(b, na) &&
 		    td(b, json_is_true(json_object_get(r, "organization")) ?
 		    "organization" : "upstream") &&
 		    buf_append(b, "</tr>\n", 6);
