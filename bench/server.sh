@@ -5,8 +5,11 @@
 # from a file (open_file_cache, sendfile, access_log off).  Each case
 # runs A B A B with wrk, bounded in time, and prints every pair's
 # requests/s ratio (cabundled / nginx) and their median.  Cases: a full
-# GET and a 304 (If-None-Match), at 64 connections and at 1.  Then a
-# longer run watches cabundled's resident memory.
+# GET and a 304 (If-None-Match), at 64 connections and at 1.  A third
+# peer, bench/bare-mhd.c (libmicrohttpd with nothing around it), runs
+# in each round too: cabundled / bare is what our code costs, bare /
+# nginx what libmicrohttpd itself does.  Then a longer run watches
+# cabundled's resident memory.
 #
 #   sh bench/server.sh            (after make; needs nginx and wrk)
 #   SECONDS_PER_RUN=10 MEMORY_SECONDS=60 PAIRS=3 sh bench/server.sh
@@ -19,7 +22,8 @@ MEMRUN=${MEMORY_SECONDS:-60}
 PAIRS=${PAIRS:-2}
 PA=${PORT_CABUNDLED:-18471}
 PB=${PORT_NGINX:-18472}
-for t in nginx wrk "$CABUNDLED"; do
+PC=${PORT_BARE:-18473}
+for t in nginx wrk cc "$CABUNDLED"; do
 	command -v "$t" >/dev/null || { echo "bench: needs $t" >&2; exit 2; }
 done
 
@@ -28,6 +32,7 @@ chmod 755 "$W"
 cleanup() {
 	[ -f "$W/cabundled.pid" ] && kill "$(cat "$W/cabundled.pid")" 2>/dev/null
 	[ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null
+	[ -f "$W/bare.pid" ] && kill "$(cat "$W/bare.pid")" 2>/dev/null
 	sleep 0.5
 	rm -rf "$W"
 }
@@ -78,8 +83,18 @@ until curl -sf -o /dev/null "http://127.0.0.1:$PB/v1/org/cacert.pem"; do
 done
 URL_A=http://127.0.0.1:$PA/v1/org/cacert.pem
 URL_B=http://127.0.0.1:$PB/v1/org/cacert.pem
+URL_C=http://127.0.0.1:$PC/v1/org/cacert.pem
 ETAG_A=$(curl -sI "$URL_A" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
 ETAG_B=$(curl -sI "$URL_B" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+ETAG_C=$ETAG_A
+
+# libmicrohttpd alone, serving the same bytes.
+cc -O2 -o "$W/bare-mhd" "$ROOT/bench/bare-mhd.c" \
+    $(pkg-config --cflags --libs libmicrohttpd)
+"$W/bare-mhd" "$W/www/v1/org/cacert.pem" "$PC" "$ETAG_C" \
+    >"$W/bare.log" 2>&1 &
+echo $! >"$W/bare.pid"
+until curl -sf -o /dev/null "$URL_C"; do sleep 0.2; done
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$W/cabundled.pid")/status"; }
 
@@ -105,27 +120,34 @@ for case in "full 64" "304 64" "full 1" "304 1"; do
 	set -- $case
 	kind=$1 conns=$2
 	: >"$W/ratios"
+	: >"$W/ratios_bare"
 	i=0
 	while [ $i -lt "$PAIRS" ]; do
 		if [ "$kind" = 304 ]; then
 			a=$(bench "$URL_A" "$conns" "$ETAG_A")
 			b=$(bench "$URL_B" "$conns" "$ETAG_B")
+			c=$(bench "$URL_C" "$conns" "$ETAG_C")
 		else
 			a=$(bench "$URL_A" "$conns")
 			b=$(bench "$URL_B" "$conns")
+			c=$(bench "$URL_C" "$conns")
 		fi
 		set -- $a
 		ra=$1 ea=$2
 		set -- $b
 		rb=$1 eb=$2
+		set -- $c
+		rc=$1 ec=$2
 		ratio=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.2f", a / b }')
+		rbare=$(awk -v a="$ra" -v c="$rc" 'BEGIN { printf "%.2f", a / c }')
 		echo "$ratio" >>"$W/ratios"
-		printf '%-4s %3s conns  cabundled %10s req/s  nginx %10s req/s  ratio %s%s\n' \
-		    "$kind" "$conns" "$ra" "$rb" "$ratio" \
-		    "$( [ "$ea$eb" = 00 ] || echo "  ERRORS: $ea/$eb")"
+		echo "$rbare" >>"$W/ratios_bare"
+		printf '%-4s %3s conns  cabundled %9s  nginx %9s  bare %9s req/s  ratio %s (bare %s)%s\n' \
+		    "$kind" "$conns" "$ra" "$rb" "$rc" "$ratio" "$rbare" \
+		    "$( [ "$ea$eb$ec" = 000 ] || echo "  ERRORS: $ea/$eb/$ec")"
 		i=$((i + 1))
 	done
-	echo "  median ratio ($kind, $conns conns): $(median <"$W/ratios")"
+	echo "  median ratio ($kind, $conns conns): $(median <"$W/ratios") to nginx, $(median <"$W/ratios_bare") to bare libmicrohttpd"
 done
 rss1=$(rss)
 RUN=$MEMRUN
