@@ -29,9 +29,11 @@ ifeq ($(WERROR),1)
 CFLAGS	+= -Werror
 endif
 
-# What each binary links.  The client stays small: libcrypto only.
+# What each binary links.  The client: libcurl to fetch, OpenSSL to
+# verify (and libssl for doctor's handshakes), jansson for --json and
+# its state file, inih for /etc/cabundle.conf.
 SERVER_PKGS = libmicrohttpd libcurl openssl sqlite3 jansson inih
-CLIENT_PKGS = libcrypto
+CLIENT_PKGS = libcurl openssl jansson inih
 TEST_PKGS   = cmocka openssl
 
 # Debian 12 packages for building, testing and running.
@@ -53,7 +55,10 @@ SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
 	      server/keys.c server/release.c server/org.c \
 	      server/cmd_release.c server/site.c server/http.c \
 	      server/html.c server/tls.c
-CLIENT_SRCS = client/main.c client/verify.c client/cmd_verify.c
+CLIENT_SRCS = client/main.c client/verify.c client/cmd_verify.c \
+	      client/get.c client/state.c client/file.c client/target.c \
+	      client/opts.c client/cmd_install.c client/cmd_status.c \
+	      client/doctor.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 

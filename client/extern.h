@@ -4,8 +4,14 @@
 #ifndef CABUNDLE_EXTERN_H
 #define CABUNDLE_EXTERN_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
+
+#include "buf.h"
 
 #include "meta.h"
 #include "sig.h"
@@ -41,6 +47,54 @@ int	verify_sig(const char *, size_t, const struct policy *,
 int	verify_body(struct release *, const unsigned char *, size_t,
 	    char *, size_t);
 
+/* How downloads behave (get.c). */
+struct getopts {
+	long		 timeout;	/* seconds for one transfer */
+	long		 low_speed_time; /* abort below 256 B/s this long */
+	const char	*cafile;	/* TLS trust for https mirrors */
+};
+
+int	get_url(const struct getopts *, const char *, struct buf *, size_t,
+	    char *, size_t);
+
+/* One place a bundle goes. */
+struct target {
+	const char	*kind;		/* certifi, pip, file */
+	char		*path;
+	char		*python;	/* certifi, pip: the interpreter */
+	/* During an install: */
+	int		 exists;
+	struct stat	 st;
+	struct buf	 old;		/* the bytes it held */
+	char		*backup;	/* the original's copy, if any */
+	int		 backup_made;	/* by this run */
+	int		 replaced;	/* 1 by this run, -1 held it */
+};
+
+int	target_certifi(const char *, int, int, struct target *);
+int	target_file(const char *, struct target *);
+void	target_free(struct target *);
+
+int	file_replace(const char *, const void *, size_t, mode_t,
+	    const struct stat *);
+int	file_read(const char *, size_t, struct buf *, struct stat *);
+int	file_mkparent(const char *);
+int	file_syncdir(const char *);
+
+json_t	*state_load(const char *);
+int	 state_save(const json_t *, const char *);
+int	 state_floor(const json_t *, const char *, const struct pubkey *,
+	    size_t, uint64_t *, char *);
+int	 state_set_floor(json_t *, const char *, const char *, uint64_t,
+	    const char *);
+json_t	*state_target(const json_t *, const char *);
+int	 state_put_target(json_t *, json_t *);
+int	 state_drop_target(json_t *, const char *);
+
 int	cmd_verify(int, char *[]);
+int	cmd_install(int, char *[]);
+int	cmd_status(int, char *[]);
+int	cmd_restore(int, char *[]);
+int	cmd_doctor(int, char *[]);
 
 #endif

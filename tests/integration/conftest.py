@@ -106,3 +106,27 @@ def mirror(tmp_path):
     m = Mirror(tmp_path / "data")
     m("init", "--actor", "tester", check=0)
     return m
+
+
+def make_site_pki(d, ca_subject, days=30):
+    """With the openssl binary, in directory d: a CA (ca.pem, ca.key)
+    and a server certificate for 127.0.0.1 it issued (site.pem,
+    site.key).  Returns d."""
+    def openssl(*args):
+        return run("openssl", *args, check=0)
+
+    d.mkdir(parents=True, exist_ok=True)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", d / "ca.key",
+            "-out", d / "ca.pem", "-days", str(days), "-subj", ca_subject,
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", d / "site.key", "-out", d / "site.csr",
+            "-subj", "/CN=127.0.0.1")
+    (d / "ext").write_text("subjectAltName=IP:127.0.0.1\n"
+                           "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", d / "site.csr", "-CA", d / "ca.pem",
+            "-CAkey", d / "ca.key", "-CAcreateserial", "-days", "30",
+            "-extfile", d / "ext", "-out", d / "site.pem")
+    return d

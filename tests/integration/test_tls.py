@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from conftest import CABUNDLED, run
+from conftest import CABUNDLED, make_site_pki, run
 from test_http import Server, free_port, minisign_ok, trusted
 from test_store import good  # noqa: F401  (fixture: 2026.07.22 accepted)
 
@@ -20,21 +20,7 @@ def openssl(*args):
 @pytest.fixture
 def site_pki(tmp_path):
     """A CA and a certificate for 127.0.0.1 it issued, made by openssl."""
-    d = tmp_path / "pki"
-    d.mkdir()
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:P-256", "-nodes", "-keyout", d / "ca.key",
-            "-out", d / "ca.pem", "-days", "30", "-subj", "/CN=Site Test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-keyout", d / "site.key", "-out", d / "site.csr",
-            "-subj", "/CN=127.0.0.1")
-    (d / "ext").write_text("subjectAltName=IP:127.0.0.1\n"
-                           "extendedKeyUsage=serverAuth\n")
-    openssl("x509", "-req", "-in", d / "site.csr", "-CA", d / "ca.pem",
-            "-CAkey", d / "ca.key", "-CAcreateserial", "-days", "30",
-            "-extfile", d / "ext", "-out", d / "site.pem")
+    d = make_site_pki(tmp_path / "pki", "/CN=Site Test CA")
     # Another key, for the mismatched pair.
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt",
             "ec_paramgen_curve:P-256", "-out", d / "other.key")

@@ -1,0 +1,590 @@
+/*
+ * cmd_install.c - "cabundle install": SPEC 8 steps 1-12, in order,
+ * before any target is touched; then every target replaced as one
+ * transaction (one fails, the others are put back), then the state.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "buf.h"
+#include "encode.h"
+#include "exitcode.h"
+#include "extern.h"
+#include "opts.h"
+#include "timefmt.h"
+
+#define TARGET_OLD_MAX	(8u << 20)	/* a file we replace and may restore */
+
+struct run {
+	struct copts	 o;
+	struct pubkey	 keys[MAX_KEYS];
+	struct target	 t[2 * MAX_TARGETS + MAX_TARGETS];
+	size_t		 nt;
+	json_t		*out;		/* --json */
+	char		 why[1024];
+};
+
+static void __attribute__((noreturn))
+install_usage(void)
+{
+	fprintf(stderr, "usage: cabundle install --from URL --key KEY "
+	    "[--key KEY]... --profile NAME\n"
+	    "\t[--python PATH]... [--pip] [--output FILE]... [--force]\n"
+	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
+	    "[--timeout SEC] [--json] [--quiet]\n");
+	exit(EXIT_USAGE);
+}
+
+/* Profile names go into URLs: the server's grammar, nothing else. */
+static int
+profile_ok(const char *p)
+{
+	size_t	 i, n = strlen(p);
+
+	if (n == 0 || n > META_PROFILE_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' &&
+		    p[i] <= '9') || p[i] == '-' || p[i] == '_' ||
+		    p[i] == '.' || p[i] == '+'))
+			return 0;
+	return p[0] != '.';
+}
+
+/* KEY: an "RW..." string or a minisign .pub file. */
+static int
+key_load(const char *s, struct pubkey *k)
+{
+	if (strlen(s) == PUBKEY_STR_LEN && strncmp(s, "RW", 2) == 0)
+		return pubkey_from_string(s, strlen(s), k);
+	return pubkey_load(s, k);
+}
+
+static int
+add_target(struct run *r, struct target *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nt; i++)
+		if (strcmp(r->t[i].path, t->path) == 0) {
+			target_free(t);	/* the same file twice */
+			return 1;
+		}
+	r->t[r->nt++] = *t;
+	return 1;
+}
+
+static int
+targets_resolve(struct run *r)
+{
+	struct target	 t;
+	const char	*py[MAX_TARGETS];
+	size_t		 npy, i;
+	int		 rc;
+
+	npy = r->o.npy;
+	for (i = 0; i < npy; i++)
+		py[i] = r->o.pythons[i];
+	if (npy == 0) {
+		py[0] = "python3";
+		npy = 1;
+	}
+	for (i = 0; i < r->o.nout; i++) {
+		if ((rc = target_file(r->o.outputs[i], &t)) != EXIT_DONE)
+			return rc;
+		add_target(r, &t);
+	}
+	/* certifi: the interpreters named, or python3 if nothing else. */
+	if (r->o.npy > 0 || (r->o.nout == 0 && !r->o.pip))
+		for (i = 0; i < npy; i++) {
+			if ((rc = target_certifi(py[i], 0, r->o.force, &t)) !=
+			    EXIT_DONE)
+				return rc;
+			add_target(r, &t);
+		}
+	if (r->o.pip)
+		for (i = 0; i < npy; i++) {
+			if ((rc = target_certifi(py[i], 1, r->o.force, &t)) !=
+			    EXIT_DONE)
+				return rc;
+			add_target(r, &t);
+		}
+	return EXIT_DONE;
+}
+
+/* Read what each target holds now: the bytes a failure puts back. */
+static int
+targets_read(struct run *r, const char *sha_hex, size_t *need)
+{
+	unsigned char	 md[32];
+	char		 hex[65];
+	struct target	*t;
+	size_t		 i;
+
+	*need = 0;
+	for (i = 0; i < r->nt; i++) {
+		t = &r->t[i];
+		if (lstat(t->path, &t->st) == -1) {
+			if (errno != ENOENT) {
+				warn("%s", t->path);
+				return 0;
+			}
+			t->exists = 0;
+			(*need)++;
+			continue;
+		}
+		if (!S_ISREG(t->st.st_mode)) {
+			warnx("%s: not a regular file; not replaced",
+			    t->path);
+			return 0;
+		}
+		if (!file_read(t->path, TARGET_OLD_MAX, &t->old, &t->st))
+			return 0;
+		t->exists = 1;
+		SHA256(t->old.data, t->old.len, md);
+		hex_encode(md, 32, hex);
+		if (strcmp(hex, sha_hex) != 0)
+			(*need)++;
+		else
+			t->replaced = -1;	/* holds it already */
+	}
+	return 1;
+}
+
+/* Put back every target this run replaced; remove backups it made. */
+static void
+targets_rollback(struct run *r)
+{
+	struct target	*t;
+	size_t		 i;
+
+	for (i = 0; i < r->nt; i++) {
+		t = &r->t[i];
+		if (t->replaced == 1) {
+			if (t->exists)
+				file_replace(t->path, t->old.data, t->old.len,
+				    0644, &t->st);
+			else if (unlink(t->path) == -1)
+				warn("%s: cannot remove", t->path);
+			t->replaced = 0;
+		}
+		if (t->backup_made && unlink(t->backup) == -1)
+			warn("%s: cannot remove", t->backup);
+	}
+}
+
+static int
+targets_replace(struct run *r, const json_t *st, const unsigned char *body,
+    size_t len)
+{
+	struct target	*t;
+	struct stat	 bst;
+	char		 backup[PATH_MAX];
+	size_t		 i;
+
+	for (i = 0; i < r->nt; i++) {
+		t = &r->t[i];
+		if (t->replaced == -1)
+			continue;
+		/* The original, once: never overwritten later. */
+		if (t->exists && state_target(st, t->path) == NULL) {
+			if (snprintf(backup, sizeof(backup), "%s-backup",
+			    t->path) >= (int)sizeof(backup)) {
+				warnx("%s: path too long", t->path);
+				return 0;
+			}
+			if (lstat(backup, &bst) == -1 && errno == ENOENT) {
+				if (!file_replace(backup, t->old.data,
+				    t->old.len, 0644, &t->st))
+					return 0;
+				t->backup_made = 1;
+			}
+			if ((t->backup = strdup(backup)) == NULL)
+				return 0;
+		}
+		if (!file_replace(t->path, body, len, 0644,
+		    t->exists ? &t->st : NULL))
+			return 0;
+		t->replaced = 1;
+	}
+	return 1;
+}
+
+/*
+ * The state's record of t holding rel.  backup: the original's copy;
+ * "" when there was no file before (restore removes it); null when
+ * there is no copy.  A record from an earlier install keeps its value.
+ */
+static json_t *
+target_record(const struct target *t, const struct release *rel,
+    const char *source, const json_t *old)
+{
+	char	 hex[65], id[17];
+	json_t	*j, *b;
+
+	hex_encode(rel->meta.sha256, 32, hex);
+	keyid_format(rel->key->keyid, id);
+	if (old != NULL)
+		b = json_incref(json_object_get(old, "backup"));
+	else if (t->backup != NULL)
+		b = json_string(t->backup);
+	else
+		b = t->exists ? json_null() : json_string("");
+	if (b == NULL)
+		b = json_null();
+	j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s, "
+	    "s:o}", "path", t->path, "kind", t->kind, "profile",
+	    rel->meta.profile, "version", (json_int_t)rel->meta.version,
+	    "sha256", hex, "key_id", id, "created",
+	    (json_int_t)rel->meta.created, "expires",
+	    (json_int_t)rel->meta.expires, "installed",
+	    (json_int_t)time(NULL), "source", source, "backup", b);
+	return j;
+}
+
+/* Step 12: say so when what is installed has expired meanwhile. */
+static void
+report_stale(const json_t *st, const char *profile, int64_t now)
+{
+	const json_t	*t;
+	char		 when[TIMEFMT_LEN];
+	size_t		 i;
+
+	json_array_foreach(json_object_get(st, "targets"), i, t) {
+		if (strcmp(json_string_value(json_object_get(t, "profile")),
+		    profile) != 0 || json_integer_value(json_object_get(t,
+		    "expires")) > now)
+			continue;
+		timefmt_iso(json_integer_value(json_object_get(t, "expires")),
+		    when);
+		warnx("%s: stale: %s version %" JSON_INTEGER_FORMAT
+		    " expired at %s and no newer release could be installed",
+		    json_string_value(json_object_get(t, "path")), profile,
+		    json_integer_value(json_object_get(t, "version")), when);
+	}
+}
+
+static int
+parse_args(struct run *r, int argc, char *argv[])
+{
+	static const struct option lopts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "python", required_argument, NULL, 'y' },
+		{ "pip", no_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "state", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*config = NULL, *name;
+	int		 ch, i;
+
+	for (i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+	if (!opts_load(&r->o, config))
+		return EXIT_USAGE;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		name = NULL;
+		switch (ch) {
+		case 'f': name = "from"; break;
+		case 'k': name = "key"; break;
+		case 'p': name = "profile"; break;
+		case 'y': name = "python"; break;
+		case 'o': name = "output"; break;
+		case 's': name = "state"; break;
+		case 'C': name = "cacert"; break;
+		case 't': name = "timeout"; break;
+		case 'c': break;
+		case 'P': r->o.pip = 1; break;
+		case 'F': r->o.force = 1; break;
+		case 'j': r->o.json = 1; break;
+		case 'q': r->o.quiet = 1; break;
+		default: install_usage();
+		}
+		if (name != NULL && !opts_cli(&r->o, name, optarg))
+			return EXIT_USAGE;
+	}
+	if (optind != argc || r->o.from == NULL || r->o.profile == NULL ||
+	    r->o.nkeys == 0)
+		install_usage();
+	if (!profile_ok(r->o.profile)) {
+		warnx("--profile %s: not a profile name", r->o.profile);
+		return EXIT_USAGE;
+	}
+	if (strncmp(r->o.from, "https://", 8) != 0 &&
+	    strncmp(r->o.from, "http://", 7) != 0 &&
+	    strncmp(r->o.from, "file:///", 8) != 0) {
+		warnx("--from %s: want https://, http:// or file:///",
+		    r->o.from);
+		return EXIT_USAGE;
+	}
+	while (strlen(r->o.from) > 8 && r->o.from[strlen(r->o.from) - 1] ==
+	    '/')
+		r->o.from[strlen(r->o.from) - 1] = '\0';
+	for (i = 0; i < (int)r->o.nkeys; i++)
+		if (!key_load(r->o.keys[i], &r->keys[i])) {
+			warnx("--key %s: not a minisign public key (a .pub "
+			    "file or its RW... line)", r->o.keys[i]);
+			return EXIT_USAGE;
+		}
+	r->o.get.cafile = r->o.cafile;
+	return opts_state(&r->o) ? EXIT_DONE : EXIT_USAGE;
+}
+
+static int
+lock_state(const char *state)
+{
+	char	 path[PATH_MAX];
+	int	 fd;
+
+	if (snprintf(path, sizeof(path), "%s.lock", state) >=
+	    (int)sizeof(path) || !file_mkparent(state))
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
+		warn("%s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) == -1) {
+		warn("%s: lock", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+say(struct run *r, const char *result, int rc)
+{
+	if (r->o.json) {
+		json_object_set_new(r->out, "result", json_string(result));
+		json_object_set_new(r->out, "exit", json_integer(rc));
+		if (r->why[0] != '\0')
+			json_object_set_new(r->out, "error",
+			    json_string(r->why));
+		json_dumpf(r->out, stdout, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER);
+		putchar('\n');
+	}
+}
+
+/*
+ * cabundle install.  Exit 0: installed, or already current (nothing
+ * rewritten); 1: refused (verification or policy), every target and
+ * the state as they were; 2: usage; 3: source unreachable; 4: a local
+ * error, every target put back as it was.
+ */
+int
+cmd_install(int argc, char *argv[])
+{
+	struct run	*r;
+	struct policy	 pol;
+	struct release	 rel;
+	struct buf	 sig, body;
+	json_t		*st = NULL, *old, *tj;
+	char		 url[PATH_MAX], hex[65], floor_sha[65], id[17];
+	char		 when[TIMEFMT_LEN];
+	uint64_t	 floor;
+	size_t		 i, need;
+	int64_t		 now = (int64_t)time(NULL);
+	int		 rc, lockfd = -1, have_floor, dirty;
+	const char	*result = "error";
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return EXIT_LOCAL;
+	buf_init(&sig, SIG_FILE_MAX);
+	buf_init(&body, BODY_MAX);
+	r->out = json_object();
+	signal(SIGXFSZ, SIG_IGN);	/* a file size limit is EFBIG */
+	if ((rc = parse_args(r, argc, argv)) != EXIT_DONE)
+		goto out;
+	if ((rc = targets_resolve(r)) != EXIT_DONE)
+		goto out;
+	rc = EXIT_LOCAL;
+	if ((lockfd = lock_state(r->o.state)) == -1 ||
+	    (st = state_load(r->o.state)) == NULL)
+		goto out;
+
+	/* Steps 1-6: the signature, fetched and judged. */
+	snprintf(url, sizeof(url), "%s/v1/%s/cacert.pem.minisig", r->o.from,
+	    r->o.profile);
+	if ((rc = get_url(&r->o.get, url, &sig, SIG_FILE_MAX, r->why,
+	    sizeof(r->why))) != EXIT_DONE) {
+		if (rc == EXIT_REFUSED)
+			snprintf(r->why + strlen(r->why), sizeof(r->why) -
+			    strlen(r->why), " (missing or bad signature: "
+			    "there is no unsigned install)");
+		warnx("%s: %s", rc == EXIT_REFUSED ? "refused" :
+		    "unreachable", r->why);
+		result = rc == EXIT_REFUSED ? "refused" : "unreachable";
+		report_stale(st, r->o.profile, now);
+		goto out;
+	}
+	memset(&pol, 0, sizeof(pol));
+	pol.keys = r->keys;
+	pol.nkeys = r->o.nkeys;
+	pol.profile = r->o.profile;
+	pol.now = now;
+	pol.check_time = 1;
+	if (!verify_sig((const char *)sig.data, sig.len, &pol, &rel, r->why,
+	    sizeof(r->why))) {
+		rc = EXIT_REFUSED;
+		result = "refused";
+		warnx("refused: %s: %s", url, r->why);
+		report_stale(st, r->o.profile, now);
+		goto out;
+	}
+	hex_encode(rel.meta.sha256, 32, hex);
+	keyid_format(rel.key->keyid, id);
+	json_object_set_new(r->out, "profile", json_string(r->o.profile));
+	json_object_set_new(r->out, "version",
+	    json_integer((json_int_t)rel.meta.version));
+	json_object_set_new(r->out, "sha256", json_string(hex));
+	json_object_set_new(r->out, "key_id", json_string(id));
+	json_object_set_new(r->out, "expires",
+	    json_integer((json_int_t)rel.meta.expires));
+
+	/* Step 7: never backwards, never two bodies for one version. */
+	have_floor = state_floor(st, r->o.profile, r->keys, r->o.nkeys,
+	    &floor, floor_sha);
+	if (have_floor && rel.meta.version < floor) {
+		snprintf(r->why, sizeof(r->why), "rollback: %s offers %s "
+		    "version %llu, older than version %llu installed before",
+		    r->o.from, r->o.profile,
+		    (unsigned long long)rel.meta.version,
+		    (unsigned long long)floor);
+		goto refused;
+	}
+	if (have_floor && rel.meta.version == floor &&
+	    strcmp(hex, floor_sha) != 0) {
+		snprintf(r->why, sizeof(r->why), "equivocation: two different "
+		    "bundles signed as %s version %llu (sha256 %s installed, "
+		    "%s offered)", r->o.profile,
+		    (unsigned long long)rel.meta.version, floor_sha, hex);
+		goto refused;
+	}
+
+	/* Which targets do not hold it yet. */
+	if (!targets_read(r, hex, &need))
+		goto out;
+	if (need > 0) {
+		/* Steps 8-10: the body, by its verified version. */
+		if (rel.meta.size > BODY_MAX) {
+			snprintf(r->why, sizeof(r->why), "signed size %llu is "
+			    "above the %u-byte limit; not downloaded",
+			    (unsigned long long)rel.meta.size, BODY_MAX);
+			goto refused;
+		}
+		snprintf(url, sizeof(url), "%s/v1/%s/%llu/cacert.pem",
+		    r->o.from, r->o.profile,
+		    (unsigned long long)rel.meta.version);
+		if ((rc = get_url(&r->o.get, url, &body,
+		    (size_t)rel.meta.size, r->why, sizeof(r->why))) !=
+		    EXIT_DONE) {
+			warnx("%s: %s", rc == EXIT_REFUSED ? "refused" :
+			    "unreachable", r->why);
+			result = rc == EXIT_REFUSED ? "refused" :
+			    "unreachable";
+			goto out;
+		}
+		if (!verify_body(&rel, body.data, body.len, r->why,
+		    sizeof(r->why))) {
+			warnx("%s: refused", url);
+			goto refused;
+		}
+	}
+
+	/* Step 11: every target, then the state; or nothing at all. */
+	rc = EXIT_LOCAL;
+	if (need > 0 && !targets_replace(r, st, body.data, body.len)) {
+		targets_rollback(r);
+		snprintf(r->why, sizeof(r->why), "install failed; every "
+		    "target is as it was");
+		warnx("%s", r->why);
+		goto out;
+	}
+	/* Up to date and already recorded: the state is not rewritten. */
+	dirty = !(have_floor && rel.meta.version == floor);
+	for (i = 0; i < r->nt; i++) {
+		old = state_target(st, r->t[i].path);
+		if (old != NULL && r->t[i].replaced == -1 &&
+		    strcmp(json_string_value(json_object_get(old, "sha256")),
+		    hex) == 0 && (uint64_t)json_integer_value(
+		    json_object_get(old, "version")) == rel.meta.version &&
+		    strcmp(json_string_value(json_object_get(old, "key_id")),
+		    id) == 0)
+			continue;
+		dirty = 1;
+		tj = target_record(&r->t[i], &rel, r->o.from, old);
+		if (tj == NULL || !state_put_target(st, tj))
+			goto fail;
+	}
+	if (dirty && (!state_set_floor(st, r->o.profile, id,
+	    rel.meta.version, hex) || !state_save(st, r->o.state)))
+		goto fail;
+	timefmt_iso(rel.meta.expires, when);
+	tj = json_array();
+	for (i = 0; i < r->nt; i++) {
+		json_array_append_new(tj, json_pack("{s:s, s:s, s:s}",
+		    "path", r->t[i].path, "kind", r->t[i].kind, "action",
+		    r->t[i].replaced == 1 ? "replaced" : "current"));
+		if (!r->o.quiet && !r->o.json)
+			printf("%s: %s %s version %llu (sha256 %.16s..., "
+			    "expires %s)\n", r->t[i].path,
+			    r->t[i].replaced == 1 ? "installed" :
+			    "already holds", r->o.profile,
+			    (unsigned long long)rel.meta.version, hex, when);
+	}
+	json_object_set_new(r->out, "targets", tj);
+	result = need > 0 ? "installed" : "current";
+	rc = EXIT_DONE;
+	goto out;
+ fail:
+	targets_rollback(r);
+	snprintf(r->why, sizeof(r->why), "%.900s: cannot record the "
+	    "install; every target is as it was", r->o.state);
+	warnx("%s", r->why);
+	rc = EXIT_LOCAL;
+	goto out;
+ refused:
+	warnx("refused: %s", r->why);
+	result = "refused";
+	rc = EXIT_REFUSED;
+ out:
+	say(r, result, rc);
+	if (lockfd != -1)
+		close(lockfd);
+	json_decref(st);
+	json_decref(r->out);
+	for (i = 0; i < r->nt; i++)
+		target_free(&r->t[i]);
+	buf_free(&sig);
+	buf_free(&body);
+	opts_free(&r->o);
+	free(r);
+	return rc;
+}

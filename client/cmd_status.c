@@ -1,0 +1,246 @@
+/*
+ * cmd_status.c - "cabundle status" (what each target holds, and whether
+ * it still does) and "cabundle restore" (the originals back).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "buf.h"
+#include "encode.h"
+#include "exitcode.h"
+#include "extern.h"
+#include "opts.h"
+#include "timefmt.h"
+
+#define TARGET_READ_MAX	(8u << 20)
+
+static int
+state_args(struct copts *o, int argc, char *argv[], const char *usage)
+{
+	static const struct option lopts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*config = NULL;
+	int		 ch, i;
+
+	for (i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+	if (!opts_load(o, config))
+		return 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			if (!opts_cli(o, "state", optarg))
+				return 0;
+			break;
+		case 'c':
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: cabundle %s\n", usage);
+			return 0;
+		}
+	}
+	return opts_state(o);
+}
+
+/* 1 when the file at path holds the bundle with this sha256. */
+static int
+holds(const char *path, const char *sha)
+{
+	struct buf	 b;
+	unsigned char	 md[32];
+	char		 hex[65];
+	int		 ok = 0;
+
+	buf_init(&b, TARGET_READ_MAX);
+	if (access(path, F_OK) == 0 && buf_readfile(&b, path)) {
+		SHA256(b.data, b.len, md);
+		hex_encode(md, 32, hex);
+		ok = strcmp(hex, sha) == 0;
+	}
+	buf_free(&b);
+	return ok;
+}
+
+/*
+ * cabundle status [--state FILE] [--json]: per target, the installed
+ * profile, version, expiry and sha256, and whether the file still holds
+ * it.  Exit 0 when every target holds a fresh bundle (or there are
+ * none); 1 when one was replaced behind our back or has expired; 4 when
+ * the state cannot be read.
+ */
+int
+cmd_status(int argc, char *argv[])
+{
+	struct copts	 o;
+	json_t		*st = NULL, *out = NULL, *t;
+	const char	*path, *sha;
+	char		 when[TIMEFMT_LEN];
+	int64_t		 now = (int64_t)time(NULL), exp;
+	size_t		 i;
+	int		 rc = EXIT_LOCAL, h, stale, bad = 0;
+
+	memset(&o, 0, sizeof(o));
+	if (!state_args(&o, argc, argv, "status [--state FILE] [--json]")) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((st = state_load(o.state)) == NULL || (out = json_array()) ==
+	    NULL)
+		goto out;
+	json_array_foreach(json_object_get(st, "targets"), i, t) {
+		path = json_string_value(json_object_get(t, "path"));
+		sha = json_string_value(json_object_get(t, "sha256"));
+		exp = json_integer_value(json_object_get(t, "expires"));
+		h = holds(path, sha);
+		stale = exp <= now;
+		bad |= !h || stale;
+		timefmt_iso(exp, when);
+		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, "
+		    "s:O, s:O, s:O, s:b, s:b}", "path", json_object_get(t,
+		    "path"), "kind", json_object_get(t, "kind"), "profile",
+		    json_object_get(t, "profile"), "version",
+		    json_object_get(t, "version"), "expires",
+		    json_object_get(t, "expires"), "sha256",
+		    json_object_get(t, "sha256"), "source", json_object_get(t,
+		    "source") != NULL ? json_object_get(t, "source") :
+		    json_null(), "holds", h, "stale", stale));
+		if (o.json)
+			continue;
+		printf("%s: %s version %" JSON_INTEGER_FORMAT ", sha256 %s, "
+		    "expires %s%s\n", path, json_string_value(
+		    json_object_get(t, "profile")), json_integer_value(
+		    json_object_get(t, "version")), sha, when,
+		    stale ? " (STALE: expired; install a newer release)" :
+		    "");
+		if (!h)
+			printf("%s: CHANGED: the file no longer holds it "
+			    "(\"pip install -U certifi\" replaces cacert.pem); "
+			    "run cabundle install --from %s --profile %s "
+			    "again\n", path, json_is_string(json_object_get(t,
+			    "source")) ? json_string_value(json_object_get(t,
+			    "source")) : "URL", json_string_value(
+			    json_object_get(t, "profile")));
+	}
+	if (o.json) {
+		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else if (json_array_size(out) == 0)
+		printf("nothing installed (state %s)\n", o.state);
+	rc = bad ? EXIT_REFUSED : EXIT_DONE;
+ out:
+	json_decref(out);
+	json_decref(st);
+	opts_free(&o);
+	return rc;
+}
+
+/*
+ * Put back the original of one target (its "-backup" copy, or nothing
+ * when there was no file before).  Returns 1, or 0 after a warning.
+ */
+static int
+restore_one(const json_t *t)
+{
+	const char	*path = json_string_value(json_object_get(t, "path"));
+	const json_t	*b = json_object_get(t, "backup");
+	struct buf	 orig;
+	struct stat	 st, cur;
+	int		 ok = 0;
+
+	if (json_is_string(b) && *json_string_value(b) == '\0') {
+		if (unlink(path) == -1 && errno != ENOENT) {
+			warn("%s", path);
+			return 0;
+		}
+		printf("%s: removed (there was no file before)\n", path);
+		return file_syncdir(path);
+	}
+	if (!json_is_string(b)) {
+		warnx("%s: no original was kept; nothing to restore", path);
+		return 0;
+	}
+	if (!file_read(json_string_value(b), TARGET_READ_MAX, &orig, &st))
+		return 0;
+	/* The original's bytes, with the mode and owner the file has now. */
+	if (stat(path, &cur) == -1)
+		cur = st;
+	if (!file_replace(path, orig.data, orig.len, 0644, &cur))
+		goto out;
+	if (unlink(json_string_value(b)) == -1)
+		warn("%s", json_string_value(b));
+	printf("%s: restored from %s\n", path, json_string_value(b));
+	ok = 1;
+ out:
+	buf_free(&orig);
+	return ok;
+}
+
+/*
+ * cabundle restore [--state FILE] [FILE...]: the originals back in
+ * every target (or the ones named), which the state then forgets; the
+ * rollback floors stay.  Exit 0, 1 when a named file is no target, 4
+ * when a restore fails (the others still happen).
+ */
+int
+cmd_restore(int argc, char *argv[])
+{
+	struct copts	 o;
+	json_t		*st = NULL, *t, *a;
+	size_t		 i;
+	int		 rc = EXIT_LOCAL, j, named, failed = 0;
+
+	memset(&o, 0, sizeof(o));
+	if (!state_args(&o, argc, argv, "restore [--state FILE] [FILE...]")) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((st = state_load(o.state)) == NULL)
+		goto out;
+	for (j = optind; j < argc; j++)
+		if (state_target(st, argv[j]) == NULL) {
+			warnx("%s: not a target in %s", argv[j], o.state);
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+	a = json_object_get(st, "targets");
+	for (i = 0; i < json_array_size(a); ) {
+		t = json_array_get(a, i);
+		named = optind == argc;
+		for (j = optind; j < argc; j++)
+			if (strcmp(argv[j], json_string_value(
+			    json_object_get(t, "path"))) == 0)
+				named = 1;
+		if (!named || !restore_one(t)) {
+			failed |= named;
+			i++;
+			continue;
+		}
+		json_array_remove(a, i);
+	}
+	if (!state_save(st, o.state))
+		failed = 1;
+	rc = failed ? EXIT_LOCAL : EXIT_DONE;
+ out:
+	json_decref(st);
+	opts_free(&o);
+	return rc;
+}

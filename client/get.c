@@ -1,0 +1,143 @@
+/*
+ * get.c - the client's downloads (SPEC 8 steps 1 and 8) with libcurl.
+ *
+ * http, https and file only (file:// is an export carried across an
+ * air gap); redirects only between http and https.  The cap is
+ * enforced in the write callback, because libcurl 7.88 applies
+ * CURLOPT_MAXFILESIZE_LARGE only to an announced length; no
+ * Accept-Encoding, so no decompressed bytes escape the cap; a total
+ * timeout and a low-speed abort bound a drip feed.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "exitcode.h"
+#include "extern.h"
+
+struct getctx {
+	struct buf	*b;
+	size_t		 cap;
+	int		 over;
+};
+
+static size_t
+get_write(char *p, size_t sz, size_t n, void *arg)
+{
+	struct getctx	*g = arg;
+	size_t		 len = sz * n;
+
+	if (len > g->cap - g->b->len) {
+		g->over = 1;
+		return 0;	/* CURLE_WRITE_ERROR: stop now */
+	}
+	if (!buf_append(g->b, p, len))
+		return 0;
+	return len;
+}
+
+/*
+ * Download url into b (appending; b's own cap also applies), refusing
+ * more than cap bytes.  Returns EXIT_DONE; EXIT_REFUSED with why set
+ * when the source answered but not with what was asked (an HTTP status
+ * other than 200, more than cap bytes, a transfer cut short, a missing
+ * file); EXIT_UNREACHABLE when it did not answer in time (DNS,
+ * connect, TLS, timeout, low speed); EXIT_LOCAL if libcurl fails us.
+ */
+int
+get_url(const struct getopts *o, const char *url, struct buf *b,
+    size_t cap, char *why, size_t whylen)
+{
+	CURL		*c;
+	CURLcode	 cc;
+	struct getctx	 g;
+	char		 err[CURL_ERROR_SIZE] = "";
+	long		 status = 0;
+	int		 rc = EXIT_LOCAL;
+
+	memset(&g, 0, sizeof(g));
+	g.b = b;
+	g.cap = cap;
+	if ((c = curl_easy_init()) == NULL) {
+		snprintf(why, whylen, "%s: cannot start libcurl", url);
+		return EXIT_LOCAL;
+	}
+	if ((cc = curl_easy_setopt(c, CURLOPT_URL, url)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+	    "http,https,file")) != CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+	    "http,https")) != CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L)) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_USERAGENT, "cabundle/1")) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)cap)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L)) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout)) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 256L)) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+	    o->low_speed_time)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, get_write)) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_WRITEDATA, &g)) != CURLE_OK ||
+	    (o->cafile != NULL &&
+	    ((cc = curl_easy_setopt(c, CURLOPT_CAINFO, o->cafile)) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(c, CURLOPT_CAPATH, NULL)) != CURLE_OK))) {
+		snprintf(why, whylen, "%s: libcurl: %s", url,
+		    curl_easy_strerror(cc));
+		goto out;
+	}
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (g.over || cc == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(why, whylen, "%s: more than %zu bytes: refused while "
+		    "receiving", url, cap);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	switch (cc) {
+	case CURLE_OK:
+		break;
+	case CURLE_PARTIAL_FILE:
+		snprintf(why, whylen, "%s: truncated: the transfer ended "
+		    "before the announced length", url);
+		rc = EXIT_REFUSED;
+		goto out;
+	case CURLE_FILE_COULDNT_READ_FILE:
+		snprintf(why, whylen, "%s: no such file", url);
+		rc = EXIT_REFUSED;
+		goto out;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		snprintf(why, whylen, "%s: %s (only http, https and file; "
+		    "redirects only to http or https)", url,
+		    err[0] ? err : curl_easy_strerror(cc));
+		rc = EXIT_REFUSED;
+		goto out;
+	default:
+		snprintf(why, whylen, "%s: %s", url,
+		    err[0] ? err : curl_easy_strerror(cc));
+		rc = EXIT_UNREACHABLE;
+		goto out;
+	}
+	/* file:// has no status; http(s) must say 200. */
+	if (strncmp(url, "file:", 5) != 0 && status != 200) {
+		snprintf(why, whylen, "%s: HTTP status %ld", url, status);
+		rc = status >= 500 ? EXIT_UNREACHABLE : EXIT_REFUSED;
+		goto out;
+	}
+	rc = EXIT_DONE;
+ out:
+	curl_easy_cleanup(c);
+	return rc;
+}

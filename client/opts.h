@@ -1,0 +1,31 @@
+/*
+ * opts.h - the client's settings (opts.c).
+ */
+#ifndef CABUNDLE_OPTS_H
+#define CABUNDLE_OPTS_H
+
+#define CLIENT_CONFIG	"/etc/cabundle.conf"
+#define MAX_TARGETS	16
+
+struct copts {
+	char		*from;
+	char		*profile;
+	char		*state;
+	char		*cafile;
+	char		*keys[MAX_KEYS];
+	size_t		 nkeys;
+	char		*pythons[MAX_TARGETS];
+	size_t		 npy;
+	char		*outputs[MAX_TARGETS];
+	size_t		 nout;
+	int		 pip, force, json, quiet;
+	int		 cli_keys, cli_py, cli_out;
+	struct getopts	 get;
+};
+
+int	opts_load(struct copts *, const char *);
+int	opts_cli(struct copts *, const char *, const char *);
+int	opts_state(struct copts *);
+void	opts_free(struct copts *);
+
+#endif

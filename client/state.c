@@ -1,0 +1,236 @@
+/*
+ * state.c - what the client remembers between runs (SPEC 8 steps 7 and
+ * 11): per profile and signing key the highest version installed (the
+ * rollback floor), and per target what it holds and where its original
+ * went.  One JSON document (jansson), replaced atomically:
+ *
+ *	{ "format": "cabundle-client/1",
+ *	  "floors": [ { "profile", "key_id", "version", "sha256" } ],
+ *	  "targets": [ { "path", "kind", "profile", "version", "sha256",
+ *			 "key_id", "created", "expires", "installed",
+ *			 "backup", "source" } ] }
+ *
+ * The file is written only by us, but it is read like any input: a
+ * cap, and every field's type checked before use.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "extern.h"
+
+#define STATE_MAX	(1u << 20)
+#define STATE_FORMAT	"cabundle-client/1"
+
+static int
+floor_ok(const json_t *f)
+{
+	return json_is_string(json_object_get(f, "profile")) &&
+	    json_is_string(json_object_get(f, "key_id")) &&
+	    json_is_integer(json_object_get(f, "version")) &&
+	    json_integer_value(json_object_get(f, "version")) >= 0 &&
+	    json_is_string(json_object_get(f, "sha256"));
+}
+
+static int
+target_ok(const json_t *t)
+{
+	const json_t	*b = json_object_get(t, "backup");
+
+	return json_is_string(json_object_get(t, "path")) &&
+	    json_is_string(json_object_get(t, "kind")) &&
+	    json_is_string(json_object_get(t, "profile")) &&
+	    json_is_integer(json_object_get(t, "version")) &&
+	    json_is_string(json_object_get(t, "sha256")) &&
+	    json_is_string(json_object_get(t, "key_id")) &&
+	    json_is_integer(json_object_get(t, "expires")) &&
+	    (b == NULL || json_is_null(b) || json_is_string(b));
+}
+
+/*
+ * Read the state at path; a missing file is an empty state.  Returns
+ * the document (json_decref it), or NULL after a warning naming the
+ * file: unreadable, over 1 MiB, not JSON, or not our format.
+ */
+json_t *
+state_load(const char *path)
+{
+	struct buf	 b;
+	json_t		*st = NULL, *a, *x;
+	json_error_t	 je;
+	size_t		 i;
+
+	buf_init(&b, STATE_MAX);
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return json_pack("{s:s, s:[], s:[]}", "format", STATE_FORMAT,
+		    "floors", "targets");
+	if (!buf_readfile(&b, path))
+		goto out;
+	if ((st = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES,
+	    &je)) == NULL) {
+		warnx("%s: state file is not JSON: %s (line %d)", path,
+		    je.text, je.line);
+		goto out;
+	}
+	if (!json_is_string(json_object_get(st, "format")) ||
+	    strcmp(json_string_value(json_object_get(st, "format")),
+	    STATE_FORMAT) != 0 ||
+	    !json_is_array(json_object_get(st, "floors")) ||
+	    !json_is_array(json_object_get(st, "targets")))
+		goto bad;
+	a = json_object_get(st, "floors");
+	json_array_foreach(a, i, x)
+		if (!floor_ok(x))
+			goto bad;
+	a = json_object_get(st, "targets");
+	json_array_foreach(a, i, x)
+		if (!target_ok(x))
+			goto bad;
+	goto out;
+ bad:
+	warnx("%s: not a cabundle state file (%s)", path, STATE_FORMAT);
+	json_decref(st);
+	st = NULL;
+ out:
+	buf_free(&b);
+	return st;
+}
+
+/*
+ * The rollback floor of profile (SPEC 8 step 7): the highest version
+ * recorded under a key still trusted.  Returns 1 with *version and
+ * sha256 (65 bytes) set, 0 when there is none.
+ */
+int
+state_floor(const json_t *st, const char *profile,
+    const struct pubkey *keys, size_t nkeys, uint64_t *version,
+    char *sha256)
+{
+	const json_t	*f;
+	char		 id[17];
+	size_t		 i, k;
+	int		 found = 0;
+
+	json_array_foreach(json_object_get(st, "floors"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "profile")),
+		    profile) != 0)
+			continue;
+		for (k = 0; k < nkeys; k++) {
+			keyid_format(keys[k].keyid, id);
+			if (strcmp(id, json_string_value(json_object_get(f,
+			    "key_id"))) == 0)
+				break;
+		}
+		if (k == nkeys)
+			continue;	/* a key no longer trusted */
+		if (!found || (uint64_t)json_integer_value(
+		    json_object_get(f, "version")) > *version) {
+			*version = (uint64_t)json_integer_value(
+			    json_object_get(f, "version"));
+			snprintf(sha256, 65, "%s", json_string_value(
+			    json_object_get(f, "sha256")));
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/* Raise profile's floor under key_id to version.  Returns 1, or 0. */
+int
+state_set_floor(json_t *st, const char *profile, const char *key_id,
+    uint64_t version, const char *sha256)
+{
+	json_t	*a = json_object_get(st, "floors"), *f;
+	size_t	 i;
+
+	json_array_foreach(a, i, f)
+		if (strcmp(json_string_value(json_object_get(f, "profile")),
+		    profile) == 0 && strcmp(json_string_value(
+		    json_object_get(f, "key_id")), key_id) == 0) {
+			if ((uint64_t)json_integer_value(json_object_get(f,
+			    "version")) > version)
+				return 1;
+			return json_object_set_new(f, "version",
+			    json_integer((json_int_t)version)) == 0 &&
+			    json_object_set_new(f, "sha256",
+			    json_string(sha256)) == 0;
+		}
+	return json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}",
+	    "profile", profile, "key_id", key_id, "version",
+	    (json_int_t)version, "sha256", sha256)) == 0;
+}
+
+/* The record of the target at path, or NULL; owned by st. */
+json_t *
+state_target(const json_t *st, const char *path)
+{
+	json_t	*t;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(st, "targets"), i, t)
+		if (strcmp(json_string_value(json_object_get(t, "path")),
+		    path) == 0)
+			return t;
+	return NULL;
+}
+
+/* Record t (stolen) for its path, replacing any earlier record. */
+int
+state_put_target(json_t *st, json_t *t)
+{
+	json_t		*a = json_object_get(st, "targets"), *x;
+	const char	*path = json_string_value(json_object_get(t, "path"));
+	size_t		 i;
+
+	json_array_foreach(a, i, x)
+		if (strcmp(json_string_value(json_object_get(x, "path")),
+		    path) == 0)
+			return json_array_set_new(a, i, t) == 0;
+	return json_array_append_new(a, t) == 0;
+}
+
+/* Forget the target at path.  Returns 1 if it was there. */
+int
+state_drop_target(json_t *st, const char *path)
+{
+	json_t	*a = json_object_get(st, "targets"), *x;
+	size_t	 i;
+
+	json_array_foreach(a, i, x)
+		if (strcmp(json_string_value(json_object_get(x, "path")),
+		    path) == 0)
+			return json_array_remove(a, i) == 0;
+	return 0;
+}
+
+/*
+ * Write st to path the way targets are written (temporary file, fsync,
+ * rename, fsync of the directory), creating the directory (0755) if
+ * needed.  Returns 1, or 0 after a warning naming the file.
+ */
+int
+state_save(const json_t *st, const char *path)
+{
+	char	*s;
+	int	 ok;
+
+	if ((s = json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
+	    NULL) {
+		warnx("%s: cannot encode the state", path);
+		return 0;
+	}
+	ok = file_mkparent(path) &&
+	    file_replace(path, s, strlen(s), 0644, NULL);
+	free(s);
+	return ok;
+}

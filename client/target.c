@@ -1,0 +1,198 @@
+/*
+ * target.c - where bundles go: certifi of a Python interpreter (asked
+ * for certifi.where()), pip's vendored certifi, or any PEM file.
+ *
+ * An interpreter is run without a shell, with a fixed program and a cap
+ * on what it may print; its answer is JSON, read with jansson.
+ */
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "exitcode.h"
+#include "extern.h"
+
+#define PY_OUT_MAX	65536
+
+/* certifi.where() and the package's own directory, both resolved. */
+static const char py_certifi[] =
+    "import json, os, sys\n"
+    "m = sys.argv[1]\n"
+    "try:\n"
+    "    c = __import__(m, fromlist=['where'])\n"
+    "    w = c.where()\n"
+    "    print(json.dumps({'where': os.path.realpath(w),\n"
+    "        'package': os.path.realpath(os.path.dirname(c.__file__))}))\n"
+    "except Exception as e:\n"
+    "    print(json.dumps({'error': '%s: %s' % (type(e).__name__, e)}))\n";
+
+/*
+ * Run python with a program and one argument; its standard output (at
+ * most PY_OUT_MAX bytes) goes to out.  Returns 1 when it exited 0,
+ * else 0 after a warning.
+ */
+static int
+python_run(const char *python, const char *prog, const char *arg,
+    struct buf *out)
+{
+	int	 p[2], status;
+	pid_t	 pid;
+	char	 chunk[4096];
+	ssize_t	 n;
+	int	 over = 0;
+
+	if (pipe(p) == -1) {
+		warn("pipe");
+		return 0;
+	}
+	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	if ((pid = fork()) == -1) {
+		warn("fork");
+		close(p[0]);
+		close(p[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		execlp(python, python, "-c", prog, arg, (char *)NULL);
+		fprintf(stderr, "cabundle: %s: %s\n", python, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		if ((n = read(p[0], chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (!over && !buf_append(out, chunk, (size_t)n))
+			over = 1;	/* keep draining, then refuse */
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (over) {
+		warnx("%s: printed more than %d bytes", python, PY_OUT_MAX);
+		return 0;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		warnx("%s: cannot run it (exit %d)", python,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
+		    WTERMSIG(status));
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The certifi bundle of interpreter python (pip: pip's vendored copy).
+ * Returns EXIT_DONE with t filled (target_free it); EXIT_LOCAL after a
+ * warning: the interpreter does not run, has no certifi, or (without
+ * force) a certifi whose where() lies outside its own package, as
+ * Debian's patched certifi does (it returns the system store, which
+ * update-ca-certificates owns).
+ */
+int
+target_certifi(const char *python, int pip, int force, struct target *t)
+{
+	struct buf	 out;
+	json_t		*j = NULL;
+	const char	*where, *pkg, *mod = pip ? "pip._vendor.certifi" :
+	    "certifi";
+	size_t		 plen;
+	int		 rc = EXIT_LOCAL;
+
+	memset(t, 0, sizeof(*t));
+	buf_init(&out, PY_OUT_MAX);
+	if (!python_run(python, py_certifi, mod, &out))
+		goto out;
+	if ((j = json_loadb((const char *)out.data, out.len, 0, NULL)) ==
+	    NULL) {
+		warnx("%s: unexpected answer to certifi.where()", python);
+		goto out;
+	}
+	if (json_is_string(json_object_get(j, "error"))) {
+		warnx("%s: cannot import %s: %s", python, mod,
+		    json_string_value(json_object_get(j, "error")));
+		goto out;
+	}
+	where = json_string_value(json_object_get(j, "where"));
+	pkg = json_string_value(json_object_get(j, "package"));
+	if (where == NULL || pkg == NULL || *where != '/') {
+		warnx("%s: unexpected answer to certifi.where()", python);
+		goto out;
+	}
+	plen = strlen(pkg);
+	if (!force && (strncmp(where, pkg, plen) != 0 || where[plen] != '/')) {
+		warnx("%s: %s.where() is %s, outside its package %s: this "
+		    "certifi is patched to use the system store (Debian's "
+		    "python3-certifi does this), which update-ca-certificates "
+		    "owns; install into it with --output %s, or use --force "
+		    "to replace it anyway", python, mod, where, pkg, where);
+		goto out;
+	}
+	if ((t->path = strdup(where)) == NULL ||
+	    (t->python = strdup(python)) == NULL) {
+		warn(NULL);
+		target_free(t);
+		goto out;
+	}
+	t->kind = pip ? "pip" : "certifi";
+	rc = EXIT_DONE;
+ out:
+	json_decref(j);
+	buf_free(&out);
+	return rc;
+}
+
+/*
+ * A PEM file target.  Returns EXIT_DONE with t filled, or EXIT_LOCAL
+ * after a warning: a relative path (the state must name it the same
+ * way from anywhere), or a directory.
+ */
+int
+target_file(const char *path, struct target *t)
+{
+	struct stat	 st;
+
+	memset(t, 0, sizeof(*t));
+	if (*path != '/') {
+		warnx("--output %s: give an absolute path", path);
+		return EXIT_LOCAL;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		warnx("--output %s: not a regular file", path);
+		return EXIT_LOCAL;
+	}
+	if ((t->path = strdup(path)) == NULL) {
+		warn(NULL);
+		return EXIT_LOCAL;
+	}
+	t->kind = "file";
+	return EXIT_DONE;
+}
+
+/* Free what a target holds. */
+void
+target_free(struct target *t)
+{
+	free(t->path);
+	free(t->python);
+	free(t->backup);
+	buf_free(&t->old);
+	memset(t, 0, sizeof(*t));
+}
