@@ -46,7 +46,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 DEB_TEST_PKGS = chromium
 
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
-	      common/cert.c common/pem.c common/pemwrite.c \
+	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c
 SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
 	      server/migrations.c server/audit.c server/vet.c server/store.c \

@@ -123,7 +123,7 @@ verify_body(struct release *r, const unsigned char *body, size_t len,
 		    "body");
 		return 0;
 	}
-	if ((b = bundle_parse(body, len, &be)) == NULL) {
+	if ((b = bundle_read(body, len, BUNDLE_DER_ONLY, &be)) == NULL) {
 		snprintf(why, whylen, "validly signed, but not a certificate "
 		    "bundle: %s", be.msg);
 		return 0;

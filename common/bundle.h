@@ -76,13 +76,21 @@ struct bundle {
 	size_t		 ncerts;
 };
 
+#define BUNDLE_DER_ONLY		0x01	/* bundle_read: shape, der, sha256 */
+
 struct bundle	*bundle_parse(const unsigned char *, size_t,
+		    struct bundle_error *);
+struct bundle	*bundle_read(const unsigned char *, size_t, int,
 		    struct bundle_error *);
 void		 bundle_free(struct bundle *);
 const char	*bundle_errname(enum bundle_err);
 
 int		 cert_init(struct cert *, const unsigned char *, size_t,
 		    const char *, char *, size_t);
+int		 cert_init_flags(struct cert *, const unsigned char *, size_t,
+		    const char *, int, char *, size_t);
+int		 cert_shape(const unsigned char *, size_t, unsigned long *,
+		    char *, size_t);
 void		 cert_clear(struct cert *);
 int		 cert_mkcert_name(const X509_NAME *, struct buf *);
 

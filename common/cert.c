@@ -237,6 +237,20 @@ int
 cert_init(struct cert *c, const unsigned char *der, size_t derlen,
     const char *label, char *why, size_t whylen)
 {
+	return cert_init_flags(c, der, derlen, label, 0, why, whylen);
+}
+
+/*
+ * cert_init, with flags: BUNDLE_DER_ONLY checks the DER with
+ * cert_shape() and fills only der, derlen and sha256 (x509 stays NULL):
+ * what a client needs to check and place a certificate.  Names, serial,
+ * dates, the key and the self-signature check (an RSA verification per
+ * certificate) are left out.
+ */
+int
+cert_init_flags(struct cert *c, const unsigned char *der, size_t derlen,
+    const char *label, int flags, char *why, size_t whylen)
+{
 	const unsigned char	*p = der;
 	ASN1_INTEGER		*sn;
 	BIGNUM			*bn = NULL;
@@ -248,7 +262,12 @@ cert_init(struct cert *c, const unsigned char *der, size_t derlen,
 	memset(c, 0, sizeof(*c));
 	if (derlen == 0 || derlen > BUNDLE_MAX_BYTES)
 		return 0;
+	if ((flags & BUNDLE_DER_ONLY) && !cert_shape(der, derlen, NULL, why,
+	    whylen))
+		return 0;
 	snprintf(why, whylen, "out of memory");
+	if (flags & BUNDLE_DER_ONLY)
+		goto der;
 	if ((c->x509 = d2i_X509(NULL, &p, (long)derlen)) == NULL) {
 		e = ERR_peek_last_error();
 		snprintf(why, whylen, "DER: %s", e ? ERR_reason_error_string(e) :
@@ -261,12 +280,17 @@ cert_init(struct cert *c, const unsigned char *der, size_t derlen,
 		    (size_t)(der + derlen - p));
 		goto out;
 	}
+ der:
 	if ((c->der = malloc(derlen)) == NULL)
 		goto out;
 	memcpy(c->der, der, derlen);
 	c->derlen = derlen;
 	if (!EVP_Digest(der, derlen, c->sha256, NULL, EVP_sha256(), NULL))
 		goto out;
+	if (flags & BUNDLE_DER_ONLY) {
+		rc = 1;
+		goto out;
+	}
 	if ((c->subject = name_rfc2253(X509_get_subject_name(c->x509))) ==
 	    NULL ||
 	    (c->issuer = name_rfc2253(X509_get_issuer_name(c->x509))) == NULL)
