@@ -52,14 +52,16 @@ struct getopts {
 	long		 timeout;	/* seconds for one transfer */
 	long		 low_speed_time; /* abort below 256 B/s this long */
 	const char	*cafile;	/* TLS trust for https mirrors */
+	void		*easy;		/* kept between fetches: one connection */
 };
 
-int	get_url(const struct getopts *, const char *, struct buf *, size_t,
+int	get_url(struct getopts *, const char *, struct buf *, size_t,
 	    char *, size_t);
+void	get_close(struct getopts *);
 
 /* One place a bundle goes. */
 struct target {
-	const char	*kind;		/* certifi, pip, file */
+	const char	*kind;		/* certifi, pip, file, capath */
 	char		*path;
 	char		*python;	/* certifi, pip: the interpreter */
 	/* During an install: */

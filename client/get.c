@@ -48,7 +48,7 @@ get_write(char *p, size_t sz, size_t n, void *arg)
  * connect, TLS, timeout, low speed); EXIT_LOCAL if libcurl fails us.
  */
 int
-get_url(const struct getopts *o, const char *url, struct buf *b,
+get_url(struct getopts *o, const char *url, struct buf *b,
     size_t cap, char *why, size_t whylen)
 {
 	CURL		*c;
@@ -61,7 +61,14 @@ get_url(const struct getopts *o, const char *url, struct buf *b,
 	memset(&g, 0, sizeof(g));
 	g.b = b;
 	g.cap = cap;
-	if ((c = curl_easy_init()) == NULL) {
+	/*
+	 * One handle for all of a run's fetches: the body comes over the
+	 * signature's connection (and TLS session).  A reset drops every
+	 * option, so nothing set for one URL leaks into the next.
+	 */
+	if ((c = o->easy) != NULL)
+		curl_easy_reset(c);
+	else if ((c = o->easy = curl_easy_init()) == NULL) {
 		snprintf(why, whylen, "%s: cannot start libcurl", url);
 		return EXIT_LOCAL;
 	}
@@ -138,6 +145,14 @@ get_url(const struct getopts *o, const char *url, struct buf *b,
 	}
 	rc = EXIT_DONE;
  out:
-	curl_easy_cleanup(c);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);	/* err dies here */
 	return rc;
+}
+
+/* Close the connection get_url kept; o may be used again after. */
+void
+get_close(struct getopts *o)
+{
+	curl_easy_cleanup(o->easy);
+	o->easy = NULL;
 }

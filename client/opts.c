@@ -264,5 +264,6 @@ opts_free(struct copts *o)
 	free(o->profile);
 	free(o->state);
 	free(o->cafile);
+	get_close(&o->get);
 	memset(o, 0, sizeof(*o));
 }
