@@ -73,6 +73,12 @@ struct target {
 	int		 replaced;	/* 1 by this run, -1 held it */
 };
 
+/* First lines of every program we give an interpreter (python.c). */
+#define PY_NOCWD	"import sys\nif sys.path[:1] == ['']: del sys.path[0]\n"
+
+int	python_run(const char *, const char *, const char *, struct buf *,
+	    char *, size_t);
+
 int	target_certifi(const char *, int, int, struct target *);
 int	target_file(const char *, struct target *);
 void	target_free(struct target *);

@@ -1,17 +1,12 @@
 /*
  * target.c - where bundles go: certifi of a Python interpreter (asked
- * for certifi.where()), pip's vendored certifi, or any PEM file.
+ * for certifi.where()), pip's vendored certifi, any PEM file, or an
+ * OpenSSL hashed directory.
  *
- * An interpreter is run without a shell, with a fixed program and a cap
- * on what it may print; its answer is JSON, read with jansson.
+ * An interpreter is asked with a fixed program (python.c) and a cap on
+ * what it may print; its answer is NUL-separated fields.
  */
-#include <sys/wait.h>
-
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +23,8 @@
  * NUL-terminated fields: "ok", where, package; or "error", message.
  * No json module: importing it costs more than the rest (6 ms here).
  */
-static const char py_certifi[] =
-    "import os, sys\n"
+static const char py_certifi[] = PY_NOCWD
+    "import os\n"
     "try:\n"
     "    c = __import__(sys.argv[1], fromlist=['where'])\n"
     "    r = ['ok', os.path.realpath(c.where()),\n"
@@ -61,67 +56,6 @@ fields_split(const struct buf *out, const char **f, int max)
 }
 
 /*
- * Run python with a program and one argument; its standard output (at
- * most PY_OUT_MAX bytes) goes to out.  Returns 1 when it exited 0,
- * else 0 after a warning.
- */
-static int
-python_run(const char *python, const char *prog, const char *arg,
-    struct buf *out)
-{
-	int	 p[2], status;
-	pid_t	 pid;
-	char	 chunk[4096];
-	ssize_t	 n;
-	int	 over = 0;
-
-	if (pipe(p) == -1) {
-		warn("pipe");
-		return 0;
-	}
-	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
-	if ((pid = fork()) == -1) {
-		warn("fork");
-		close(p[0]);
-		close(p[1]);
-		return 0;
-	}
-	if (pid == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		execlp(python, python, "-c", prog, arg, (char *)NULL);
-		fprintf(stderr, "cabundle: %s: %s\n", python, strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		if ((n = read(p[0], chunk, sizeof(chunk))) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (!over && !buf_append(out, chunk, (size_t)n))
-			over = 1;	/* keep draining, then refuse */
-	}
-	close(p[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (over) {
-		warnx("%s: printed more than %d bytes", python, PY_OUT_MAX);
-		return 0;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		warnx("%s: cannot run it (exit %d)", python,
-		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
-		    WTERMSIG(status));
-		return 0;
-	}
-	return 1;
-}
-
-/*
  * The certifi bundle of interpreter python (pip: pip's vendored copy).
  * Returns EXIT_DONE with t filled (target_free it); EXIT_LOCAL after a
  * warning: the interpreter does not run, has no certifi, or (without
@@ -135,13 +69,16 @@ target_certifi(const char *python, int pip, int force, struct target *t)
 	struct buf	 out;
 	const char	*f[3], *where, *pkg, *mod = pip ? "pip._vendor.certifi" :
 	    "certifi";
+	char		 why[256];
 	size_t		 plen;
 	int		 n, rc = EXIT_LOCAL;
 
 	memset(t, 0, sizeof(*t));
 	buf_init(&out, PY_OUT_MAX);
-	if (!python_run(python, py_certifi, mod, &out))
+	if (!python_run(python, py_certifi, mod, &out, why, sizeof(why))) {
+		warnx("%s: %s", python, why);
 		goto out;
+	}
 	n = fields_split(&out, f, 3);
 	if (n == 2 && strcmp(f[0], "error") == 0) {
 		warnx("%s: cannot import %s: %s", python, mod, f[1]);

@@ -119,9 +119,9 @@ def org_mirror(good, org_pki):
     s.stop()
 
 
-def install(s, *args, check=None):
+def install(s, *args, check=None, **kw):
     return run(CABUNDLE, "install", "--from", s.base, "--key",
-               s.mirror.key()["public_key"], *args, check=check)
+               s.mirror.key()["public_key"], *args, check=check, **kw)
 
 
 def test_install_makes_requests_trust_the_org_and_restore_undoes_it(
@@ -292,3 +292,26 @@ def test_kill_9_never_leaves_a_partial_target(org_mirror, tmp_path):
     # The next run converges.
     run(*args, check=0)
     assert target.read_bytes() == new
+
+
+def test_a_certifi_py_in_the_current_directory_is_never_imported(
+        org_mirror, tmp_path):
+    """python -c puts the current directory first on sys.path: install
+    and doctor (often run as root, anywhere) must not import a stray
+    certifi.py lying there, nor install into where it points."""
+    py, cacert = make_python(tmp_path)
+    cwd = tmp_path / "somewhere"
+    cwd.mkdir()
+    marker = tmp_path / "imported"
+    (cwd / "certifi.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        f"def where():\n    return {str(tmp_path / 'evil.pem')!r}\n")
+    r = install(org_mirror, "--profile", "org", "--python", py, "--state",
+                tmp_path / "state.json", "--json", check=0, cwd=cwd)
+    assert [t["path"] for t in json.loads(r.stdout)["targets"]] == \
+        [str(cacert)]
+    out = json.loads(run(CABUNDLE, "doctor", "--json", "--python", py,
+                         check=0, cwd=cwd).stdout)
+    assert out["pythons"][0]["certifi"] == str(cacert)
+    assert not marker.exists()
+    assert not (tmp_path / "evil.pem").exists()

@@ -376,7 +376,7 @@ def test_usage(args):
 
 
 def certifi_where(python):
-    p = subprocess.run([python, "-I", "-c",
+    p = subprocess.run([python, "-c",
                         "import certifi, os; print(certifi.where()); "
                         "print(os.path.dirname(certifi.__file__))"],
                        capture_output=True, env=clean_env())
