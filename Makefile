@@ -58,7 +58,8 @@ SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
 CLIENT_SRCS = client/main.c client/verify.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
-	      client/python.c client/doctor.c client/doctor_tls.c
+	      client/capath.c client/python.c client/doctor.c \
+	      client/doctor_tls.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 

@@ -34,7 +34,7 @@
 struct run {
 	struct copts	 o;
 	struct pubkey	 keys[MAX_KEYS];
-	struct target	 t[2 * MAX_TARGETS + MAX_TARGETS];
+	struct target	 t[4 * MAX_TARGETS];	/* certifi, pip, file, capath */
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];
@@ -45,7 +45,8 @@ install_usage(void)
 {
 	fprintf(stderr, "usage: cabundle install --from URL --key KEY "
 	    "[--key KEY]... --profile NAME\n"
-	    "\t[--python PATH]... [--pip] [--output FILE]... [--force]\n"
+	    "\t[--python PATH]... [--pip] [--output FILE]... "
+	    "[--capath DIR]... [--force]\n"
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
 	    "[--timeout SEC] [--json] [--quiet]\n");
 	exit(EXIT_USAGE);
@@ -110,8 +111,13 @@ targets_resolve(struct run *r)
 			return rc;
 		add_target(r, &t);
 	}
+	for (i = 0; i < r->o.ncap; i++) {
+		if ((rc = target_capath(r->o.capaths[i], &t)) != EXIT_DONE)
+			return rc;
+		add_target(r, &t);
+	}
 	/* certifi: the interpreters named, or python3 if nothing else. */
-	if (r->o.npy > 0 || (r->o.nout == 0 && !r->o.pip))
+	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 && !r->o.pip))
 		for (i = 0; i < npy; i++) {
 			if ((rc = target_certifi(py[i], 0, r->o.force, &t)) !=
 			    EXIT_DONE)
@@ -140,6 +146,14 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 	*need = 0;
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
+		if (strcmp(t->kind, "capath") == 0) {
+			t->exists = lstat(t->path, &t->st) == 0;
+			if (capath_holds(t->path, sha_hex))
+				t->replaced = -1;
+			else
+				(*need)++;
+			continue;
+		}
 		if (lstat(t->path, &t->st) == -1) {
 			if (errno != ENOENT) {
 				warn("%s", t->path);
@@ -176,6 +190,10 @@ targets_rollback(struct run *r)
 
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
+		if (strcmp(t->kind, "capath") == 0) {
+			capath_rollback(t);
+			continue;
+		}
 		if (t->replaced == 1) {
 			if (t->exists)
 				file_replace(t->path, t->old.data, t->old.len,
@@ -202,6 +220,12 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 		t = &r->t[i];
 		if (t->replaced == -1)
 			continue;
+		if (strcmp(t->kind, "capath") == 0) {
+			if (!capath_replace(t, body, len,
+			    state_target(st, t->path) == NULL))
+				return 0;
+			continue;
+		}
 		/* The original, once: never overwritten later. */
 		if (t->exists && state_target(st, t->path) == NULL) {
 			if (snprintf(backup, sizeof(backup), "%s-backup",
@@ -290,6 +314,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "python", required_argument, NULL, 'y' },
 		{ "pip", no_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "capath", required_argument, NULL, 'D' },
 		{ "state", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cacert", required_argument, NULL, 'C' },
@@ -316,6 +341,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 'p': name = "profile"; break;
 		case 'y': name = "python"; break;
 		case 'o': name = "output"; break;
+		case 'D': name = "capath"; break;
 		case 's': name = "state"; break;
 		case 'C': name = "cacert"; break;
 		case 't': name = "timeout"; break;
@@ -546,6 +572,9 @@ cmd_install(int argc, char *argv[])
 	if (dirty && (!state_set_floor(st, r->o.profile, id,
 	    rel.meta.version, hex) || !state_save(st, r->o.state)))
 		goto fail;
+	for (i = 0; i < r->nt; i++)
+		if (strcmp(r->t[i].kind, "capath") == 0)
+			capath_commit(&r->t[i]);
 	timefmt_iso(rel.meta.expires, when);
 	tj = json_array();
 	for (i = 0; i < r->nt; i++) {

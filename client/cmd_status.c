@@ -110,7 +110,8 @@ cmd_status(int argc, char *argv[])
 		path = json_string_value(json_object_get(t, "path"));
 		sha = json_string_value(json_object_get(t, "sha256"));
 		exp = json_integer_value(json_object_get(t, "expires"));
-		h = holds(path, sha);
+		h = strcmp(json_string_value(json_object_get(t, "kind")),
+		    "capath") == 0 ? capath_holds(path, sha) : holds(path, sha);
 		stale = exp <= now;
 		bad |= !h || stale;
 		timefmt_iso(exp, when);
@@ -132,10 +133,14 @@ cmd_status(int argc, char *argv[])
 		    stale ? " (STALE: expired; install a newer release)" :
 		    "");
 		if (!h)
-			printf("%s: CHANGED: the file no longer holds it "
-			    "(\"pip install -U certifi\" replaces cacert.pem); "
-			    "run cabundle install --from %s --profile %s "
-			    "again\n", path, json_is_string(json_object_get(t,
+			printf("%s: CHANGED: %s; run cabundle install --from "
+			    "%s --profile %s again\n", path, strcmp(
+			    json_string_value(json_object_get(t, "kind")),
+			    "capath") == 0 ? "the directory no longer holds "
+			    "it (a hashed file added, removed or edited, or "
+			    "the link replaced)" : "the file no longer holds it "
+			    "(\"pip install -U certifi\" replaces cacert.pem)",
+			    json_is_string(json_object_get(t,
 			    "source")) ? json_string_value(json_object_get(t,
 			    "source")) : "URL", json_string_value(
 			    json_object_get(t, "profile")));
@@ -166,6 +171,19 @@ restore_one(const json_t *t)
 	struct stat	 st, cur;
 	int		 ok = 0;
 
+	if (strcmp(json_string_value(json_object_get(t, "kind")), "capath") ==
+	    0) {
+		if (!json_is_string(b)) {
+			warnx("%s: no original was kept; nothing to restore",
+			    path);
+			return 0;
+		}
+		if (!capath_restore(path, json_string_value(b)))
+			return 0;
+		printf("%s: %s\n", path, *json_string_value(b) == '\0' ?
+		    "removed (there was nothing before)" : "restored");
+		return 1;
+	}
 	if (json_is_string(b) && *json_string_value(b) == '\0') {
 		if (unlink(path) == -1 && errno != ENOENT) {
 			warn("%s", path);

@@ -71,6 +71,10 @@ struct target {
 	char		*backup;	/* the original's copy, if any */
 	int		 backup_made;	/* by this run */
 	int		 replaced;	/* 1 by this run, -1 held it */
+	/* capath: */
+	char		*tree;		/* the tree this run built */
+	char		*oldlink;	/* where DIR pointed before */
+	int		 wasdir;	/* DIR was a directory, now -backup */
 };
 
 /* First lines of every program we give an interpreter (python.c). */
@@ -81,7 +85,14 @@ int	python_run(const char *, const char *, const char *, struct buf *,
 
 int	target_certifi(const char *, int, int, struct target *);
 int	target_file(const char *, struct target *);
+int	target_capath(const char *, struct target *);
 void	target_free(struct target *);
+
+int	capath_holds(const char *, const char *);
+int	capath_replace(struct target *, const unsigned char *, size_t, int);
+void	capath_rollback(struct target *);
+void	capath_commit(struct target *);
+int	capath_restore(const char *, const char *);
 
 int	file_replace(const char *, const void *, size_t, mode_t,
 	    const struct stat *);

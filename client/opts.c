@@ -71,6 +71,9 @@ opt_apply(struct copts *o, const char *name, const char *v,
 	if (strcmp(name, "output") == 0)
 		return opt_add(o->outputs, &o->nout, MAX_TARGETS, "outputs",
 		    v);
+	if (strcmp(name, "capath") == 0)
+		return opt_add(o->capaths, &o->ncap, MAX_TARGETS,
+		    "hashed directories", v);
 	if (strcmp(name, "state") == 0)
 		return opt_set(&o->state, v);
 	if (strcmp(name, "cacert") == 0)
@@ -177,9 +180,9 @@ opts_load(struct copts *o, const char *config)
 
 /*
  * A setting from the command line: replaces what the file said, except
- * that the first --key, --python or --output given replaces the file's
- * whole list and later ones add to it.  Returns 1, or 0 after a
- * warning.
+ * that the first --key, --python, --output or --capath given replaces
+ * the file's whole list and later ones add to it.  Returns 1, or 0
+ * after a warning.
  */
 int
 opts_cli(struct copts *o, const char *name, const char *v)
@@ -204,6 +207,12 @@ opts_cli(struct copts *o, const char *name, const char *v)
 			free(o->outputs[i]);
 		o->nout = 0;
 		o->cli_out = 1;
+	}
+	if (strcmp(name, "capath") == 0 && !o->cli_cap) {
+		for (i = 0; i < o->ncap; i++)
+			free(o->capaths[i]);
+		o->ncap = 0;
+		o->cli_cap = 1;
 	}
 	if (!opt_apply(o, name, v, &why)) {
 		warnx("--%s %s: %s", name, v, why != NULL ? why :
@@ -260,6 +269,8 @@ opts_free(struct copts *o)
 		free(o->pythons[i]);
 	for (i = 0; i < o->nout; i++)
 		free(o->outputs[i]);
+	for (i = 0; i < o->ncap; i++)
+		free(o->capaths[i]);
 	free(o->from);
 	free(o->profile);
 	free(o->state);

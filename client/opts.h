@@ -18,8 +18,10 @@ struct copts {
 	size_t		 npy;
 	char		*outputs[MAX_TARGETS];
 	size_t		 nout;
+	char		*capaths[MAX_TARGETS];
+	size_t		 ncap;
 	int		 pip, force, json, quiet;
-	int		 cli_keys, cli_py, cli_out;
+	int		 cli_keys, cli_py, cli_out, cli_cap;
 	struct getopts	 get;
 };
 

@@ -139,10 +139,37 @@ target_file(const char *path, struct target *t)
 	return EXIT_DONE;
 }
 
+/*
+ * An OpenSSL hashed directory target (capath.c).  Returns EXIT_DONE
+ * with t filled, or EXIT_LOCAL after a warning: a relative path, or
+ * one ending in "/", "." or "..".
+ */
+int
+target_capath(const char *path, struct target *t)
+{
+	const char	*s = strrchr(path, '/');
+
+	memset(t, 0, sizeof(*t));
+	if (*path != '/' || s[1] == '\0' || strcmp(s + 1, ".") == 0 ||
+	    strcmp(s + 1, "..") == 0) {
+		warnx("--capath %s: give an absolute path, without a trailing "
+		    "slash", path);
+		return EXIT_LOCAL;
+	}
+	if ((t->path = strdup(path)) == NULL) {
+		warn(NULL);
+		return EXIT_LOCAL;
+	}
+	t->kind = "capath";
+	return EXIT_DONE;
+}
+
 /* Free what a target holds. */
 void
 target_free(struct target *t)
 {
+	free(t->tree);
+	free(t->oldlink);
 	free(t->path);
 	free(t->python);
 	free(t->backup);
