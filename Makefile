@@ -47,7 +47,7 @@ DEB_TEST_PKGS = chromium
 
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
-	      common/sig.c common/meta.c common/timefmt.c
+	      common/sig.c common/meta.c common/timefmt.c common/verify.c
 SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
 	      server/migrations.c server/audit.c server/vet.c server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
@@ -55,7 +55,7 @@ SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
 	      server/keys.c server/release.c server/org.c \
 	      server/cmd_release.c server/site.c server/http.c \
 	      server/html.c server/tls.c
-CLIENT_SRCS = client/main.c client/verify.c client/cmd_verify.c \
+CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
 	      client/capath.c client/python.c client/doctor.c \
@@ -108,8 +108,7 @@ server/cabundled: $(SERVER_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(SERVER_PKGS))
 client/cabundle: $(CLIENT_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(CLIENT_PKGS))
-tests/unit/test-%: tests/unit/test-%.o tests/unit/testutil.o client/verify.o \
-	    $(COMMON_OBJS)
+tests/unit/test-%: tests/unit/test-%.o tests/unit/testutil.o $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
 # Server units: the pure vetting function, linked with what it needs.
 tests/unit/test-vet: tests/unit/test-vet.o tests/unit/testutil.o server/vet.o \

@@ -8,7 +8,7 @@
 
 #include <openssl/evp.h>
 
-#include "client/extern.h"
+#include "verify.h"
 #include "testutil.h"
 
 #define DAY		86400

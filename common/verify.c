@@ -1,5 +1,6 @@
 /*
- * verify.c - the client's trust decision, SPEC section 8, top to bottom.
+ * verify.c - SPEC section 8 top to bottom: the client's trust decision,
+ * also made by a cabundled whose upstream is another mirror.
  *
  *	verify_sig:  steps 2-6 on the .minisig alone (format, ED only,
  *		     trusted key, global signature, metadata, profile,
@@ -18,7 +19,7 @@
 
 #include "bundle.h"
 #include "encode.h"
-#include "extern.h"
+#include "verify.h"
 
 /*
  * Steps 2-6.  Returns 1 with r filled (r->key points into p->keys), or
