@@ -13,6 +13,8 @@
 
 #include "config.h"
 
+struct buf;
+struct relay;
 struct rootset;
 struct vet_report;
 
@@ -49,7 +51,11 @@ json_t	*audit_json(sqlite3 *, int64_t, int64_t);
 int	fetch_once(const struct config *, sqlite3 *, const char *);
 int	ingest_body(sqlite3 *, const struct config *, const char *,
 	    const char *, const unsigned char *, size_t,
-	    const struct rootset *);
+	    const struct rootset *, const struct relay *);
+int	ingest_checked(const struct config *, sqlite3 *, const char *,
+	    const char *, const struct buf *, const struct relay *);
+int	relay_once(const struct config *, sqlite3 *, const char *);
+int	cmd_export(const struct config *, int, char *[]);
 void	report_print_vet(FILE *, int64_t, const char *,
 	    const struct vet_report *, int);
 

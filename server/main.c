@@ -39,6 +39,8 @@ static const struct command {
 	{ "rebuild", cmd_rebuild, "rebuild --check" },
 	{ "key", cmd_key, "key generate [--standby] | show [--json] | rotate" },
 	{ "audit", cmd_audit, "audit [--json] [verify]" },
+	{ "export", cmd_export,
+	    "export [--profile NAME]... [--all-versions] DIR" },
 };
 
 static void __attribute__((noreturn))

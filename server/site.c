@@ -66,8 +66,11 @@ doc_set(struct doc *d, const void *data, size_t len)
 	return 1;
 }
 
-/* A JSON document, compact, steals the reference. */
-static int
+/*
+ * Fill d with o as serve sends JSON (compact, ASCII) and its ETag;
+ * steals the reference.  Returns 1, or 0 after a warning (o NULL too).
+ */
+int
 doc_json(struct doc *d, json_t *o)
 {
 	char	*s;

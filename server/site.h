@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #define ETAG_LEN	67	/* '"' hex64 '"' NUL */
@@ -68,6 +69,7 @@ struct site {
 };
 
 int		 doc_set(struct doc *, const void *, size_t);
+int		 doc_json(struct doc *, json_t *);
 int64_t		 site_generation(sqlite3 *);
 struct site	*site_load(sqlite3 *);
 void		 site_ref(struct site *);

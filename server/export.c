@@ -1,0 +1,557 @@
+/*
+ * export.c - "cabundled export DIR": the HTTP contract's tree as static
+ * files (BRIEF.md "HTTP contract (v1)"), for nginx, an object store, a
+ * CDN or a USB stick carried across an air gap.
+ *
+ *	DIR/v1/pubkey
+ *	DIR/v1/profiles, v1/upstream, v1/audit (all of it, next null)
+ *	DIR/v1/PROFILE/VERSION/cacert.pem, .../cacert.pem.minisig
+ *	DIR/v1/PROFILE/diff/PREV/VERSION, v1/PROFILE/history
+ *	DIR/v1/PROFILE/cacert.pem, v1/PROFILE/cacert.pem.minisig
+ *
+ * The bytes are the ones "serve" sends, from the same in-memory site
+ * (site.c).  Incremental: a versioned file already there is left alone
+ * (its mtime, hence a static server's ETag, stays), a moving document
+ * is rewritten only when it changed.  Each file is written beside its
+ * place, synced and renamed over it, and in an order that keeps every
+ * reader consistent: versioned bodies and signatures first, then the
+ * documents that list them, the latest signature of each profile last.
+ * A body already written under another version is hard-linked, so
+ * re-signings cost no space.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "db.h"
+#include "exitcode.h"
+#include "extern.h"
+#include "site.h"
+
+#define EXPORT_MAX_PROFILES	64
+
+struct export {
+	const char	*dir;
+	struct buf	 path;		/* scratch */
+	size_t		 written;
+	size_t		 linked;
+	size_t		 kept;
+	struct doc	**bodies;	/* written or found this run ... */
+	char		**bodypath;	/* ... and where */
+	size_t		 nbodies;
+	int		 dry;		/* only look for conflicts */
+};
+
+/* Make every missing directory of path's parent, mode 0755. */
+static int
+mkparents(const char *path)
+{
+	char	 p[PATH_MAX], *s;
+
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
+		warnx("%s: path too long", path);
+		return 0;
+	}
+	for (s = p + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+			warn("%s", p);
+			return 0;
+		}
+		*s = '/';
+	}
+	return 1;
+}
+
+/* fsync the directory holding path, so a rename in it is durable. */
+static int
+sync_parent(const char *path)
+{
+	char	 p[PATH_MAX];
+	int	 fd, ok;
+
+	snprintf(p, sizeof(p), "%s", path);
+	if ((fd = open(dirname(p), O_RDONLY | O_DIRECTORY)) == -1) {
+		warn("%s", p);
+		return 0;
+	}
+	ok = fsync(fd) == 0;
+	if (!ok)
+		warn("fsync %s", p);
+	close(fd);
+	return ok;
+}
+
+/* "DIR/.NAME.XXXXXX" beside path. */
+static int
+tmpname(const char *path, char *tmp, size_t len)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL || snprintf(tmp, len, "%.*s/.%s.XXXXXX",
+	    (int)(slash - path), path, slash + 1) >= (int)len) {
+		warnx("%s: path too long", path);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Put data at path atomically: a temporary file beside it, mode 0644,
+ * synced, renamed over it, the directory synced.  Returns 1, or 0 after
+ * a warning with nothing at path changed.
+ */
+static int
+put_file(const char *path, const void *data, size_t len)
+{
+	char		 tmp[PATH_MAX];
+	const char	*p = data;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	if (!mkparents(path) || !tmpname(path, tmp, sizeof(tmp)))
+		return 0;
+	if ((fd = mkstemp(tmp)) == -1) {
+		warn("%s", tmp);
+		return 0;
+	}
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			warn("%s", tmp);
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, 0644) == -1 || fsync(fd) == -1) {
+		warn("%s", tmp);
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		warn("%s", tmp);
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		warn("rename %s", path);
+		goto fail;
+	}
+	return sync_parent(path);
+ fail:
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	return 0;
+}
+
+/* Hard-link from to path atomically.  Returns 1, or 0 (then copy). */
+static int
+put_link(const char *from, const char *path)
+{
+	char	 tmp[PATH_MAX];
+	int	 fd;
+
+	if (!mkparents(path) || !tmpname(path, tmp, sizeof(tmp)))
+		return 0;
+	/* mkstemp reserves a name nobody else takes; link needs it free. */
+	if ((fd = mkstemp(tmp)) == -1)
+		return 0;
+	close(fd);
+	unlink(tmp);
+	if (link(from, tmp) == -1)
+		return 0;
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		return 0;
+	}
+	return sync_parent(path);
+}
+
+/*
+ * Whether path holds exactly d: 1 yes, 0 no (missing or different),
+ * -1 after a warning.  A regular file only; the size decides first.
+ */
+static int
+same_file(const char *path, const struct doc *d, int by_size)
+{
+	struct buf	 b;
+	struct stat	 st;
+	int		 same;
+
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		warn("%s", path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size != d->len)
+		return 0;
+	if (by_size)
+		return 1;
+	buf_init(&b, d->len);
+	if (!buf_readfile(&b, path)) {
+		buf_free(&b);
+		return -1;
+	}
+	same = b.len == d->len && (d->len == 0 ||
+	    memcmp(b.data, d->data, d->len) == 0);
+	buf_free(&b);
+	return same;
+}
+
+static const char *
+ex_path(struct export *ex, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* DIR/ followed by fmt, in ex->path; NULL after a warning. */
+static const char *
+ex_path(struct export *ex, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 rel[PATH_MAX];
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	buf_reset(&ex->path);
+	if (n < 0 || (size_t)n >= sizeof(rel) ||
+	    !buf_printf(&ex->path, "%s/%s", ex->dir, rel)) {
+		warnx("%s: path too long", ex->dir);
+		return NULL;
+	}
+	return (const char *)ex->path.data;
+}
+
+/* A document that moves (latest, lists): written only when it changed. */
+static int
+put_moving(struct export *ex, const char *path, const struct doc *d)
+{
+	int	 same;
+
+	if (path == NULL || (same = same_file(path, d, 0)) == -1)
+		return 0;
+	if (same) {
+		ex->kept++;
+		return 1;
+	}
+	if (!put_file(path, d->data, d->len))
+		return 0;
+	ex->written++;
+	return 1;
+}
+
+/*
+ * A versioned file, immutable: written once.  One already there with
+ * other bytes means DIR holds another mirror's tree or a damaged one,
+ * and nothing is overwritten (*conflict set).  Bodies are compared by
+ * size (the signature beside them pins their digest) and hard-linked
+ * to an earlier copy of the same body when there is one.
+ */
+static int
+put_fixed(struct export *ex, const char *path, struct doc *d, int body,
+    int *conflict)
+{
+	void		*p;
+	size_t		 i;
+	int		 same;
+
+	if (path == NULL || (same = same_file(path, d, body)) == -1)
+		return 0;
+	if (!same && access(path, F_OK) == 0) {
+		warnx("%s exists with other content: %s holds another "
+		    "mirror's export or a damaged one; nothing written", path,
+		    ex->dir);
+		*conflict = 1;
+		return 0;
+	}
+	if (ex->dry)
+		return 1;
+	if (same)
+		ex->kept++;
+	else {
+		for (i = 0; body && i < ex->nbodies; i++)
+			if (ex->bodies[i] == d)
+				break;
+		if (body && i < ex->nbodies &&
+		    put_link(ex->bodypath[i], path)) {
+			ex->linked++;
+			return 1;
+		}
+		if (!put_file(path, d->data, d->len))
+			return 0;
+		ex->written++;
+	}
+	if (!body)
+		return 1;
+	for (i = 0; i < ex->nbodies; i++)
+		if (ex->bodies[i] == d)
+			return 1;
+	if ((p = reallocarray(ex->bodies, ex->nbodies + 1,
+	    sizeof(*ex->bodies))) == NULL)
+		goto nomem;
+	ex->bodies = p;
+	if ((p = reallocarray(ex->bodypath, ex->nbodies + 1,
+	    sizeof(*ex->bodypath))) == NULL)
+		goto nomem;
+	ex->bodypath = p;
+	if ((ex->bodypath[ex->nbodies] = strdup(path)) == NULL)
+		goto nomem;
+	ex->bodies[ex->nbodies++] = d;
+	return 1;
+ nomem:
+	warnx("out of memory");
+	return 0;
+}
+
+/* doc_json() on a cleared d, so a failure leaves nothing to free. */
+static int
+json_doc(struct doc *d, json_t *o)
+{
+	memset(d, 0, sizeof(*d));
+	return doc_json(d, o);
+}
+
+/* /v1/profiles narrowed to the exported profiles. */
+static json_t *
+profiles_only(const struct doc *all, struct site_profile **sel, size_t n)
+{
+	json_t		*in, *out, *row;
+	size_t		 i, j;
+	const char	*name;
+
+	if ((in = json_loadb(all->data, all->len, 0, NULL)) == NULL ||
+	    (out = json_array()) == NULL) {
+		json_decref(in);
+		return NULL;
+	}
+	json_array_foreach(in, i, row) {
+		name = json_string_value(json_object_get(row, "name"));
+		for (j = 0; name != NULL && j < n; j++)
+			if (strcmp(sel[j]->name, name) == 0 &&
+			    json_array_append(out, row) == -1) {
+				json_decref(out);
+				out = NULL;
+				goto out;
+			}
+	}
+ out:
+	json_decref(in);
+	return out;
+}
+
+/* The versioned files and diffs of one profile. */
+static int
+export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
+    int all, int *conflict)
+{
+	struct site_release	*r;
+	struct doc		 d;
+	const char		*path;
+	size_t			 i;
+	int			 rc, same;
+
+	for (i = all ? 0 : p->nrel - 1; i < p->nrel; i++) {
+		r = &p->rel[i];
+		if (!put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64
+		    "/cacert.pem", p->name, r->version), r->body, 1,
+		    conflict) ||
+		    !put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64
+		    "/cacert.pem.minisig", p->name, r->version), &r->sig, 0,
+		    conflict))
+			return 0;
+		if (i == 0 || ex->dry)
+			continue;
+		/* A diff is immutable: made only when it is missing. */
+		if ((path = ex_path(ex, "v1/%s/diff/%" PRId64 "/%" PRId64,
+		    p->name, p->rel[i - 1].version, r->version)) == NULL)
+			return 0;
+		if ((same = access(path, F_OK) == 0)) {
+			ex->kept++;
+			continue;
+		}
+		if (!json_doc(&d, diff_json(db, p->name, p->rel[i - 1].version,
+		    r->version, &rc)))
+			return 0;
+		same = put_file(path, d.data, d.len);
+		free(d.data);
+		if (!same)
+			return 0;
+		ex->written++;
+	}
+	return 1;
+}
+
+/*
+ * Write the tree of the selected profiles (some: named on the command
+ * line; all: every version, else the latest; what an earlier export
+ * wrote stays).  Returns an exit
+ * code: 0 done, 1 DIR holds another tree, 4 local error.
+ */
+static int
+export_tree(struct export *ex, sqlite3 *db, struct site *s,
+    struct site_profile **sel, size_t n, int some, int all)
+{
+	struct doc	 d;
+	size_t		 i;
+	int		 conflict = 0, ok = 0;
+
+	memset(&d, 0, sizeof(d));
+	/* Another tree in DIR stops the export before it writes a byte. */
+	ex->dry = 1;
+	for (i = 0; i < n; i++)
+		if (!export_versions(ex, db, sel[i], all, &conflict))
+			goto out;
+	ex->dry = 0;
+	if (!put_moving(ex, ex_path(ex, "v1/pubkey"), &s->pubkey))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!export_versions(ex, db, sel[i], all, &conflict))
+			goto out;
+	for (i = 0; i < n; i++)
+		if (!put_moving(ex, ex_path(ex, "v1/%s/history", sel[i]->name),
+		    &sel[i]->history))
+			goto out;
+	/*
+	 * All profiles: the list serve sends, profiles without a release
+	 * too; some: only those.  json_doc() clears d, so each document
+	 * is freed once.
+	 */
+	if (!some) {
+		if (!put_moving(ex, ex_path(ex, "v1/profiles"), &s->profiles))
+			goto out;
+	} else if (!json_doc(&d, profiles_only(&s->profiles, sel, n)) ||
+	    !put_moving(ex, ex_path(ex, "v1/profiles"), &d))
+		goto out;
+	free(d.data);
+	d.data = NULL;
+	if (!json_doc(&d, snapshots_json(db, 1)) ||
+	    !put_moving(ex, ex_path(ex, "v1/upstream"), &d))
+		goto out;
+	free(d.data);
+	/*
+	 * The whole log, next null: a static server ignores ?after=, so a
+	 * paging reader must get everything at once and stop.
+	 */
+	if (!json_doc(&d, json_pack("{s:o, s:n}", "rows", audit_json(db, 0,
+	    INT64_MAX), "next")))
+		goto out;
+	if (!put_moving(ex, ex_path(ex, "v1/audit"), &d))
+		goto out;
+	/* The latest pointers last: bodies, then the signatures. */
+	for (i = 0; i < n; i++)
+		if (!put_moving(ex, ex_path(ex, "v1/%s/cacert.pem",
+		    sel[i]->name), sel[i]->rel[sel[i]->nrel - 1].body))
+			goto out;
+	for (i = 0; i < n; i++)
+		if (!put_moving(ex, ex_path(ex, "v1/%s/cacert.pem.minisig",
+		    sel[i]->name), &sel[i]->rel[sel[i]->nrel - 1].sig))
+			goto out;
+	ok = 1;
+ out:
+	free(d.data);
+	if (ok)
+		return EXIT_DONE;
+	return conflict ? EXIT_REFUSED : EXIT_LOCAL;
+}
+
+/* cabundled export [--profile NAME]... [--all-versions] DIR */
+int
+cmd_export(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "all-versions", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct site_profile *sel[EXPORT_MAX_PROFILES];
+	const char	*want[EXPORT_MAX_PROFILES];
+	struct export	 ex;
+	struct site	*s = NULL;
+	sqlite3		*db = NULL;
+	size_t		 i, j, nwant = 0, n = 0;
+	int		 ch, all = 0, rc = EXIT_USAGE;
+
+	memset(&ex, 0, sizeof(ex));
+	buf_init(&ex.path, PATH_MAX);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'a')
+			all = 1;
+		else if (ch == 'p' && nwant < EXPORT_MAX_PROFILES)
+			want[nwant++] = optarg;
+		else
+			goto usage;
+	}
+	if (optind != argc - 1 || argv[optind][0] == '\0')
+		goto usage;
+	ex.dir = argv[optind];
+	rc = EXIT_LOCAL;
+	if ((db = db_open_datadir(cfg)) == NULL ||
+	    (s = site_load(db)) == NULL)
+		goto out;
+	for (i = 0; i < s->nprof; i++) {
+		for (j = 0; j < nwant; j++)
+			if (strcmp(want[j], s->prof[i].name) == 0)
+				break;
+		if (nwant == 0 || j < nwant)
+			sel[n++] = &s->prof[i];
+		if (n == EXPORT_MAX_PROFILES)
+			break;
+	}
+	for (j = 0; j < nwant; j++)
+		if (site_profile(s, want[j]) == NULL) {
+			warnx("export: profile %s has no release to export",
+			    want[j]);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	if (n == 0) {
+		warnx("export: nothing published yet (cabundled publish)");
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if ((rc = export_tree(&ex, db, s, sel, n, nwant > 0, all)) != EXIT_DONE) {
+		warnx("export to %s stopped; what it wrote is consistent, "
+		    "the latest pointers are unchanged", ex.dir);
+		goto out;
+	}
+	printf("export %s: %zu files written, %zu linked, %zu unchanged;",
+	    ex.dir, ex.written, ex.linked, ex.kept);
+	for (i = 0; i < n; i++)
+		printf(" %s %" PRId64, sel[i]->name,
+		    sel[i]->rel[sel[i]->nrel - 1].version);
+	printf("\n");
+ out:
+	for (i = 0; i < ex.nbodies; i++)
+		free(ex.bodypath[i]);
+	free(ex.bodypath);
+	free(ex.bodies);
+	buf_free(&ex.path);
+	if (s != NULL)
+		site_unref(s);
+	db_close(db);
+	return rc;
+ usage:
+	fprintf(stderr, "usage: cabundled export [--profile NAME]... "
+	    "[--all-versions] DIR\n");
+	return EXIT_USAGE;
+}
