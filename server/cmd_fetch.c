@@ -26,6 +26,7 @@
 #include "extern.h"
 #include "fetch.h"
 #include "log.h"
+#include "release.h"
 #include "store.h"
 #include "vet.h"
 
@@ -83,13 +84,15 @@ unchanged(const struct snapinfo *si, const char *how)
 
 /*
  * Vet body from source and store it as a snapshot, all in one
- * transaction.  Prints the verdict and the findings that matter; the
- * full report is "cabundled report ID".  Returns the exit code.
+ * transaction; with rl, a release of an upstream mirror whose body
+ * this is, also store that release verbatim once the body stands
+ * accepted.  Prints the verdict and the findings that matter; the full
+ * report is "cabundled report ID".  Returns the exit code.
  */
 int
 ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
     const char *source, const unsigned char *body, size_t len,
-    const struct rootset *cross)
+    const struct rootset *cross, const struct relay *rl)
 {
 	struct bundle		*b = NULL;
 	struct bundle_error	 perr;
@@ -114,7 +117,9 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 		goto out;
 	if (si.id != 0) {
 		if (!store_source_set(db, source, NULL, NULL, NULL,
-		    si.status) || !db_commit(db))
+		    si.status) || (rl != NULL && strcmp(si.status,
+		    "accepted") == 0 && !relay_store(db, actor, rl, si.id)) ||
+		    !db_commit(db))
 			goto out;
 		rc = unchanged(&si, "");
 		goto out;
@@ -133,7 +138,8 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 	}
 	have_report = 1;
 	if (!store_snapshot(db, source, body, len, b, &r, actor, &id) ||
-	    !db_commit(db))
+	    (rl != NULL && r.verdict == VERDICT_ACCEPTED &&
+	    !relay_store(db, actor, rl, id)) || !db_commit(db))
 		goto out;
 	report_print_vet(stdout, id, source, &r, 0);
 	rc = verdict_exit(vet_verdictname(r.verdict));
@@ -207,9 +213,13 @@ parse_actor(const struct config *cfg, int argc, char *argv[],
 	return 1;
 }
 
-static int
-with_crosscheck(const struct config *cfg, sqlite3 *db, const char *actor,
-    const char *source, const struct buf *body)
+/*
+ * Vet and store body from source with the cross-check source's roots
+ * when one is configured, and rl (may be NULL) as in ingest_body().
+ */
+int
+ingest_checked(const struct config *cfg, sqlite3 *db, const char *actor,
+    const char *source, const struct buf *body, const struct relay *rl)
 {
 	struct rootset	 cross;
 	struct buf	 why;
@@ -221,7 +231,7 @@ with_crosscheck(const struct config *cfg, sqlite3 *db, const char *actor,
 	    !crosscheck_load(cfg, &cross, &why))
 		goto out;
 	rc = ingest_body(db, cfg, actor, source, body->data, body->len,
-	    cfg->crosscheck_url != NULL ? &cross : NULL);
+	    cfg->crosscheck_url != NULL ? &cross : NULL, rl);
  out:
 	rootset_free(&cross);
 	buf_free(&why);
@@ -230,7 +240,8 @@ with_crosscheck(const struct config *cfg, sqlite3 *db, const char *actor,
 
 /*
  * One fetch of the configured upstream, conditional on the validators
- * of the last answer.  Called by "fetch" and by serve's schedule.
+ * of the last answer, or of the upstream mirror ([mirror] url) when
+ * one is set.  Called by "fetch" and by serve's schedule.
  */
 int
 fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
@@ -244,6 +255,8 @@ fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
 	const char		*url = cfg->url;
 	int			 rc = EXIT_LOCAL;
 
+	if (cfg->mirror.url != NULL)
+		return relay_once(cfg, db, actor);
 	fetch_result_init(&fr, cfg->fetch.max_bytes);
 	if (!store_source_get(db, url, &ss))
 		goto out;
@@ -284,7 +297,7 @@ fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		goto out;
 	}
 	hex_encode(digest, 32, hex);
-	rc = with_crosscheck(cfg, db, actor, url, &fr.body);
+	rc = ingest_checked(cfg, db, actor, url, &fr.body, NULL);
 	if (rc != EXIT_LOCAL)
 		store_source_set(db, url, fr.etag[0] ? fr.etag : NULL,
 		    fr.last_modified[0] ? fr.last_modified : NULL, hex,
@@ -362,8 +375,8 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 		snprintf(real, sizeof(real), "%s", argv[optind]);
 	if (!buf_printf(&source, "file:%s", real))
 		goto out;
-	rc = then_publish(db, cfg, actor, with_crosscheck(cfg, db, actor,
-	    (char *)source.data, &body));
+	rc = then_publish(db, cfg, actor, ingest_checked(cfg, db, actor,
+	    (char *)source.data, &body, NULL));
  out:
 	db_close(db);
 	buf_free(&body);

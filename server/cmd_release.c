@@ -505,14 +505,26 @@ check_release(sqlite3_stmt *r, const struct keyring *kr,
 	const char	*profile = (const char *)sqlite3_column_text(r, 0);
 	const char	*keyid = (const char *)sqlite3_column_text(r, 4);
 	const char	*sig = (const char *)sqlite3_column_text(r, 5);
+	const char	*upstream = (const char *)sqlite3_column_text(r, 6);
+	const struct pubkey *k = NULL;
+	struct pubkey	 up;
 	char		 t[256], why[256];
 	int64_t		 version = sqlite3_column_int64(r, 1);
 	size_t		 i;
 
-	for (i = 0; i < kr->n; i++)
+	/* A relayed release answers to the upstream key it came with. */
+	if (upstream != NULL) {
+		if (!pubkey_from_string(upstream, strlen(upstream), &up)) {
+			warnx("%s version %" PRId64 ": malformed upstream "
+			    "key", profile, version);
+			return 0;
+		}
+		k = &up;
+	}
+	for (i = 0; k == NULL && i < kr->n; i++)
 		if (strcmp(kr->id[i], keyid) == 0)
-			break;
-	if (i == kr->n) {
+			k = &kr->k[i];
+	if (k == NULL) {
 		warnx("%s version %" PRId64 ": signed by unknown key %s",
 		    profile, version, keyid);
 		return 0;
@@ -541,10 +553,9 @@ check_release(sqlite3_stmt *r, const struct keyring *kr,
 		    "\"%s\"", profile, version, ms.comment, t);
 		return 0;
 	}
-	if (memcmp(ms.keyid, kr->k[i].keyid, KEYID_LEN) != 0 ||
-	    sig_verify_comment(&ms, &kr->k[i]) != SIG_OK ||
-	    sig_verify_data(&ms, &kr->k[i], body->data, body->len) !=
-	    SIG_OK) {
+	if (memcmp(ms.keyid, k->keyid, KEYID_LEN) != 0 ||
+	    sig_verify_comment(&ms, k) != SIG_OK ||
+	    sig_verify_data(&ms, k, body->data, body->len) != SIG_OK) {
 		warnx("%s version %" PRId64 ": signature does not verify "
 		    "with key %s", profile, version, keyid);
 		return 0;
@@ -576,11 +587,12 @@ rebuild_check(sqlite3 *db)
 	if (!keyring_load(db, &kr))
 		goto out;
 	if ((bs = db_prepare(db, "SELECT b.id, b.profile, b.body_sha256, "
-	    "y.data, y.sha256 IS NULL FROM build b LEFT JOIN body y ON "
-	    "y.sha256 = b.body_sha256 ORDER BY b.id")) == NULL ||
+	    "y.data, y.sha256 IS NULL, EXISTS (SELECT 1 FROM release WHERE "
+	    "build = b.id AND reason = 'relay') FROM build b LEFT JOIN body y "
+	    "ON y.sha256 = b.body_sha256 ORDER BY b.id")) == NULL ||
 	    (rs = db_prepare(db, "SELECT profile, version, created, expires, "
-	    "keyid, signature FROM release WHERE build = ? ORDER BY "
-	    "version")) == NULL)
+	    "keyid, signature, upstream_key FROM release WHERE build = ? "
+	    "ORDER BY version")) == NULL)
 		goto out;
 	while ((step = sqlite3_step(bs)) == SQLITE_ROW) {
 		build = sqlite3_column_int64(bs, 0);
@@ -591,7 +603,15 @@ rebuild_check(sqlite3 *db)
 		nbuild++;
 		buf_reset(&body);
 		comp_free(&c);
-		if (!comp_build(db, build, &c) || !comp_render(db, &c, &body))
+		/*
+		 * A relayed body is the upstream's bytes, rendered by
+		 * another mirror: its digest is what must hold.
+		 */
+		if (sqlite3_column_int(bs, 5)) {
+			if (!buf_append(&body, stored, nstored))
+				goto out;
+		} else if (!comp_build(db, build, &c) ||
+		    !comp_render(db, &c, &body))
 			goto out;
 		good = 1;
 		if (!EVP_Digest(body.data, body.len, d, NULL, EVP_sha256(),

@@ -15,7 +15,9 @@
 #include "buf.h"
 #include "config.h"
 #include "encode.h"
+#include "meta.h"
 #include "num.h"
+#include "sig.h"
 
 /*
  * Long-lived roots present in every Mozilla bundle from 2022 to 2026
@@ -44,7 +46,7 @@ static const struct {
 };
 
 enum type { T_STR, T_LONG, T_BOOL, T_LEVEL, T_DIGESTS, T_ANCHORS, T_PINS,
-	T_REMOVED, T_EXPIRED };
+	T_REMOVED, T_EXPIRED, T_MIRROR };
 
 static const struct key {
 	const char	*section;
@@ -90,6 +92,9 @@ static const struct key {
 	{ "http", "access_log", T_BOOL, 0, 0 },
 	{ "http", "tls_cert", T_STR, 0, 0 },
 	{ "http", "tls_key", T_STR, 0, 0 },
+	{ "mirror", "url", T_MIRROR, 0, 0 },
+	{ "mirror", "profile", T_MIRROR, 0, 0 },
+	{ "mirror", "key", T_MIRROR, 0, 0 },
 };
 
 /* What the parse callback needs besides the config. */
@@ -277,6 +282,50 @@ set_long(struct config *cfg, const char *name, long long n)
 }
 
 /* Apply one key; on failure leave a message in p->error. */
+/*
+ * [mirror] url, profile, or key: a minisign public key as its "RW..."
+ * string or the path of a .pub file.
+ */
+static int
+set_mirror(struct parse *p, const char *name, const char *value)
+{
+	struct mirror_opts *m = &p->cfg->mirror;
+
+	if (strcmp(name, "url") == 0) {
+		if (value[0] != '\0' && value[0] != '/' &&
+		    strncmp(value, "https://", 8) != 0 &&
+		    strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "file:///", 8) != 0) {
+			snprintf(p->error, sizeof(p->error), "url: want "
+			    "https://, http://, file:/// or an absolute path");
+			return 0;
+		}
+		return set_string(&m->url, value);
+	}
+	if (strcmp(name, "profile") == 0) {
+		if (strlen(value) > META_PROFILE_MAX ||
+		    !profile_valid(value, strlen(value))) {
+			snprintf(p->error, sizeof(p->error), "profile: not a "
+			    "profile name (a-z, 0-9, then . _ + -)");
+			return 0;
+		}
+		snprintf(m->profile, sizeof(m->profile), "%s", value);
+		return 1;
+	}
+	if (m->nkeys == CONFIG_MAX_MIRROR_KEYS) {
+		snprintf(p->error, sizeof(p->error), "key: more than %d",
+		    CONFIG_MAX_MIRROR_KEYS);
+		return 0;
+	}
+	if (!pubkey_load(value, &m->keys[m->nkeys])) {
+		snprintf(p->error, sizeof(p->error), "key: %s is neither a "
+		    "minisign public key nor a readable .pub file", value);
+		return 0;
+	}
+	m->nkeys++;
+	return 1;
+}
+
 static int
 config_set(struct parse *p, const char *section, const char *name,
     const char *value)
@@ -298,6 +347,8 @@ config_set(struct parse *p, const char *section, const char *name,
 		return 0;
 	}
 	switch (k->type) {
+	case T_MIRROR:
+		return set_mirror(p, name, value);
 	case T_STR:
 		if (strcmp(name, "datadir") == 0)
 			return set_string(&cfg->datadir, value);
@@ -423,6 +474,7 @@ config_defaults(struct config *cfg)
 	cfg->fetch.retry_delay_ms = 5000;
 	cfg->fetch.user_agent = "cabundled/1";
 	cfg->fetch_interval = 86400;
+	snprintf(cfg->mirror.profile, sizeof(cfg->mirror.profile), "mozilla");
 	cfg->sign_validity = 14 * 86400;
 	cfg->resign_after = 7 * 86400;
 	cfg->org_expiry_warning = 90 * 86400;
@@ -548,6 +600,15 @@ config_load(struct config *cfg)
 		    cfg->resign_after, cfg->sign_validity);
 		return 0;
 	}
+	if (cfg->mirror.url != NULL && cfg->mirror.url[0] == '\0') {
+		free(cfg->mirror.url);
+		cfg->mirror.url = NULL;
+	}
+	if (cfg->mirror.url != NULL && cfg->mirror.nkeys == 0) {
+		warnx("%s: [mirror] url needs the upstream mirror's public "
+		    "key: add [mirror] key", path != NULL ? path : "-o");
+		return 0;
+	}
 	if ((cfg->http.tls_cert == NULL) != (cfg->http.tls_key == NULL)) {
 		warnx("%s: [http] tls_cert and tls_key go together: set both "
 		    "for https, or neither", path != NULL ? path : "-o");
@@ -603,4 +664,5 @@ config_free(struct config *cfg)
 	free(cfg->http.listen);
 	free(cfg->http.tls_cert);
 	free(cfg->http.tls_key);
+	free(cfg->mirror.url);
 }

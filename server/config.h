@@ -11,12 +11,15 @@
 #include <time.h>
 
 #include "fetch.h"
+#include "meta.h"
+#include "sig.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/cabundle/cabundled.conf"
 #define CONFIG_MAX_BYTES	(256u << 10)
 #define CONFIG_MAX_LINE		198	/* inih reads 200-byte lines */
 #define CONFIG_MAX_PINS		64	/* per list: digests, anchors */
 #define CONFIG_MAX_OVERRIDES	32
+#define CONFIG_MAX_MIRROR_KEYS	8
 
 /* How bad a finding is; the worst one decides the verdict. */
 enum level {
@@ -63,6 +66,17 @@ struct http_opts {
 	char		*tls_key;
 };
 
+/*
+ * An upstream cabundle mirror ([mirror]): when url is set, fetch takes
+ * that mirror's signed releases of profile instead of [upstream] url.
+ */
+struct mirror_opts {
+	char		*url;		/* https, http, file:// or /path */
+	char		 profile[META_PROFILE_MAX + 1];
+	struct pubkey	 keys[CONFIG_MAX_MIRROR_KEYS];
+	size_t		 nkeys;
+};
+
 struct config {
 	const char	*config;	/* -c, or the default if it exists */
 	const char	*overrides[CONFIG_MAX_OVERRIDES];	/* -o */
@@ -81,6 +95,7 @@ struct config {
 	struct fetch_opts fetch;	/* points into the strings above */
 	struct vet_policy vet;		/* [vet] */
 	struct http_opts http;		/* [http] */
+	struct mirror_opts mirror;	/* [mirror] */
 };
 
 void	config_defaults(struct config *);

@@ -43,6 +43,7 @@ struct relinfo {
 	int64_t		 created;
 	char		 keyid[17];
 	char		 sha256[65];
+	int		 relay;		/* relayed from an upstream mirror */
 };
 
 /* Free a composition's labels and array. */
@@ -300,9 +301,9 @@ latest_release(sqlite3 *db, const char *profile, struct relinfo *r)
 
 	memset(r, 0, sizeof(*r));
 	if ((st = db_prepare(db, "SELECT r.version, r.build, r.created, "
-	    "r.keyid, b.body_sha256 FROM release r JOIN build b ON b.id = "
-	    "r.build WHERE r.profile = ? ORDER BY r.version DESC LIMIT 1"))
-	    == NULL)
+	    "r.keyid, b.body_sha256, r.reason = 'relay' FROM release r JOIN "
+	    "build b ON b.id = r.build WHERE r.profile = ? ORDER BY r.version "
+	    "DESC LIMIT 1")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -313,6 +314,7 @@ latest_release(sqlite3 *db, const char *profile, struct relinfo *r)
 		    sqlite3_column_text(st, 3));
 		snprintf(r->sha256, sizeof(r->sha256), "%s",
 		    sqlite3_column_text(st, 4));
+		r->relay = sqlite3_column_int(st, 5);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -523,7 +525,23 @@ publish_profile(sqlite3 *db, const struct config *cfg, const char *actor,
 	*made = 0;
 	memset(&prev, 0, sizeof(prev));
 	buf_init(&body, BUNDLE_MAX_BYTES);
-	if (!compose(db, p, now, &c) || !latest_release(db, p->name, &last))
+	memset(&c, 0, sizeof(c));
+	if (!latest_release(db, p->name, &last))
+		goto out;
+	/*
+	 * A relayed profile is signed upstream, never here; so is the one
+	 * [mirror] names before its first release is relayed, or an
+	 * approve would sign it here and block the relay for good.
+	 */
+	if (last.relay || (cfg->mirror.url != NULL &&
+	    strcmp(p->name, cfg->mirror.profile) == 0)) {
+		if (!(flags & PUBLISH_QUIET) && !last.relay)
+			buf_printf(msg, "%s: relayed from %s; nothing "
+			    "relayed yet\n", p->name, cfg->mirror.url);
+		ok = 1;
+		goto out;
+	}
+	if (!compose(db, p, now, &c))
 		goto out;
 	if (last.version && !comp_build(db, last.build, &prev))
 		goto out;
@@ -653,4 +671,117 @@ publish_all(sqlite3 *db, const struct config *cfg, const char *actor,
 	seckey_free(sk);
 	db_rollback(db);
 	return rc;
+}
+
+/*
+ * Every certificate of snapshot id, dropped ones too, in body order
+ * with its upstream label: what an upstream mirror's body holds.
+ */
+static int
+comp_snapshot(sqlite3 *db, int64_t id, struct comp *c)
+{
+	sqlite3_stmt	*st;
+	int		 ok;
+
+	memset(c, 0, sizeof(*c));
+	c->snapshot = id;
+	if ((st = db_prepare(db, "SELECT cert, label, 0 FROM snapshot_cert "
+	    "WHERE snapshot = ? ORDER BY position")) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	ok = comp_rows(db, st, c, 0);
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
+ * Store an upstream mirror's release verbatim as the same version of
+ * the same profile here, its body being snapshot id (already vetted
+ * and stored), inside the caller's transaction.  The profile is made
+ * when missing.  Returns 1, or 0 after a warning: the profile is signed
+ * here, the version does not go up, or a database error.
+ */
+int
+relay_store(sqlite3 *db, const char *actor, const struct relay *rl,
+    int64_t snapshot)
+{
+	sqlite3_stmt	*st = NULL;
+	struct profile	 p;
+	struct relinfo	 last;
+	struct comp	 c, prev;
+	struct buf	 body;
+	char		 hex[65], obj[META_PROFILE_MAX + 32];
+	int64_t		 now = (int64_t)time(NULL), build;
+	int		 ok = 0;
+
+	memset(&c, 0, sizeof(c));
+	memset(&prev, 0, sizeof(prev));
+	buf_init(&body, BUNDLE_MAX_BYTES);
+	hex_encode(rl->meta.sha256, 32, hex);
+	if (!profile_get(db, rl->meta.profile, &p))
+		goto out;
+	if (p.name[0] == '\0') {
+		if ((st = db_prepare(db, "INSERT INTO profile (name, upstream, "
+		    "exclusions, org, description, builtin, created) VALUES "
+		    "(?, 1, 0, 'none', 'relayed from ' || ?, 0, ?)")) == NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, rl->meta.profile, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rl->source, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		if (!db_step_done(db, st) ||
+		    !profile_get(db, rl->meta.profile, &p))
+			goto out;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (!latest_release(db, p.name, &last))
+		goto out;
+	if (last.version && !last.relay) {
+		warnx("%s: this mirror signs profile %s itself; it cannot "
+		    "also relay it", rl->source, p.name);
+		goto out;
+	}
+	/* A re-signing upstream keeps its build, as our own do. */
+	if (last.version && strcmp(last.sha256, hex) == 0)
+		build = last.build;
+	else {
+		if (!comp_snapshot(db, snapshot, &c) ||
+		    (last.version && !comp_build(db, last.build, &prev)) ||
+		    !body_load(db, hex, &body))
+			goto out;
+		if ((build = build_store(db, &p, &c, &prev, hex, &body,
+		    now)) == 0)
+			goto out;
+	}
+	if ((st = db_prepare(db, "INSERT INTO release (profile, version, "
+	    "build, created, expires, keyid, reason, signature, upstream_key, "
+	    "source) VALUES (?, ?, ?, ?, ?, ?, 'relay', ?, ?, ?)")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, p.name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)rl->meta.version);
+	sqlite3_bind_int64(st, 3, build);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)rl->meta.created);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)rl->meta.expires);
+	sqlite3_bind_text(st, 6, rl->keyid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, rl->sig, (int)rl->siglen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, rl->pubkey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, rl->source, -1, SQLITE_STATIC);
+	if (!db_step_done(db, st))
+		goto out;
+	snprintf(obj, sizeof(obj), "%s/%" PRIu64, p.name, rl->meta.version);
+	if (!audit_append(db, actor, "relay", obj, json_pack("{s:s, s:I, "
+	    "s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "profile", p.name,
+	    "version", (json_int_t)rl->meta.version, "source", rl->source,
+	    "key_id", rl->keyid, "sha256", hex,
+	    "size", (json_int_t)rl->meta.size, "build", (json_int_t)build,
+	    "snapshot", (json_int_t)snapshot,
+	    "expires", (json_int_t)rl->meta.expires)))
+		goto out;
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	buf_free(&body);
+	comp_free(&c);
+	comp_free(&prev);
+	return ok;
 }

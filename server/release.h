@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "meta.h"
+#include "sig.h"
 
 /* One certificate of a composition, in bundle order. */
 struct entry {
@@ -35,9 +36,24 @@ struct profile {
 	char		 org[8];	/* none, all, tags */
 };
 
+/*
+ * A release of an upstream cabundle mirror that passed SPEC section 8
+ * (relay.c), to be stored verbatim: the .minisig bytes, their metadata
+ * and the key that verified them.
+ */
+struct relay {
+	const char	*source;	/* the upstream mirror */
+	const char	*sig;		/* its .minisig, verbatim */
+	size_t		 siglen;
+	struct meta	 meta;
+	char		 keyid[17];
+	char		 pubkey[PUBKEY_STR_LEN + 1];
+};
+
 void	comp_free(struct comp *);
 int	comp_build(sqlite3 *, int64_t, struct comp *);
 int	comp_render(sqlite3 *, const struct comp *, struct buf *);
 int	profile_get(sqlite3 *, const char *, struct profile *);
+int	relay_store(sqlite3 *, const char *, const struct relay *, int64_t);
 
 #endif
