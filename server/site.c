@@ -122,7 +122,8 @@ load_bodies(sqlite3 *db, struct site *s)
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE)
 		return 0;
-	qsort(s->bodies, s->nbodies, sizeof(*s->bodies), bodycmp);
+	if (s->nbodies > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(s->bodies, s->nbodies, sizeof(*s->bodies), bodycmp);
 	return 1;
  fail:
 	sqlite3_finalize(st);
