@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -241,11 +242,19 @@ ex_path(struct export *ex, const char *fmt, ...)
 	return (const char *)ex->path.data;
 }
 
-/* A document that moves (latest, lists): written only when it changed. */
+/*
+ * A document that moves (latest, lists): written only when it changed.
+ * Static servers make validators of size and mtime in whole seconds
+ * (nginx: ETag "mtime-size"), and a new latest signature has the old
+ * one's size: its mtime must differ too, or clients polling within the
+ * second get a 304 for the old one.
+ */
 static int
 put_moving(struct export *ex, const char *path, const struct doc *d)
 {
-	int	 same;
+	struct timespec	 ts[2];
+	struct stat	 old, now;
+	int		 same, had;
 
 	if (path == NULL || (same = same_file(path, d, 0)) == -1)
 		return 0;
@@ -253,8 +262,18 @@ put_moving(struct export *ex, const char *path, const struct doc *d)
 		ex->kept++;
 		return 1;
 	}
+	had = lstat(path, &old) == 0;
 	if (!put_file(path, d->data, d->len))
 		return 0;
+	if (had && stat(path, &now) == 0 &&
+	    now.st_mtim.tv_sec <= old.st_mtim.tv_sec) {
+		ts[0].tv_sec = ts[1].tv_sec = old.st_mtim.tv_sec + 1;
+		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+		if (utimensat(AT_FDCWD, path, ts, 0) == -1) {
+			warn("%s", path);
+			return 0;
+		}
+	}
 	ex->written++;
 	return 1;
 }
