@@ -2,6 +2,7 @@
 operator of an air-gapped mirror uses them (no network: import FILE)."""
 import hashlib
 import os
+import shutil
 import signal
 import sqlite3
 import stat
@@ -13,6 +14,8 @@ import pytest
 from conftest import CABUNDLED, FIXTURES, Mirror, checks, run
 
 UP = FIXTURES / "upstream"
+SCHEMA = sorted((FIXTURES.parent.parent / "schema").glob(
+    "[0-9][0-9][0-9]-*.sql"))
 HOSTILE = FIXTURES / "hostile"
 RELEASES = ["2019.11.28", "2021.05.30", "2022.12.07", "2024.02.02",
             "2025.07.14", "2026.07.22"]
@@ -50,7 +53,8 @@ def test_init_makes_private_key_and_database(mirror):
     assert b"(kept)" in p.stdout and key.read_bytes() == before
     with sqlite3.connect(mirror.db) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == \
+            len(SCHEMA)
     actions = [r["action"] for r in mirror.json("audit", "--json")]
     assert actions == ["init", "key-generate"]
 
@@ -438,3 +442,48 @@ def test_concurrent_writers_wait_instead_of_failing(mirror):
         assert p.returncode == 5, err
     assert len(mirror.snapshots()) == len(RELEASES)
     mirror("audit", "verify", check=0)
+
+
+def test_a_schema_2_database_migrates_with_its_releases(good, tmp_path):
+    """003 rebuilds the release table: an older database keeps every
+    release byte for byte, and the rules on it hold afterwards."""
+    good("publish", "--resign", check=0)
+    old = tmp_path / "old" / "cabundle.db"
+    old.parent.mkdir(mode=0o700)
+    shutil.copytree(good.datadir / "keys", old.parent / "keys")
+    # The same rows in a database made by migrations 001 and 002 only.
+    cols = ("profile, version, build, created, expires, keyid, reason, "
+            "signature")
+    with sqlite3.connect(good.db) as src, sqlite3.connect(old) as db:
+        for f in SCHEMA[:2]:
+            db.executescript(f.read_text())
+        db.execute("PRAGMA user_version = 2")
+        for table in ("certificate", "body", "snapshot", "snapshot_cert",
+                      "source", "audit", "signing_key", "build",
+                      "build_cert"):
+            rows = src.execute(f"SELECT * FROM {table}").fetchall()
+            if rows:
+                marks = ",".join("?" * len(rows[0]))
+                db.executemany(f"INSERT INTO {table} VALUES ({marks})",
+                               rows)
+        want = src.execute(f"SELECT {cols} FROM release ORDER BY "
+                           "profile, version").fetchall()
+        db.executemany(f"INSERT INTO release ({cols}) VALUES "
+                       "(?,?,?,?,?,?,?,?)", want)
+    m = Mirror(old.parent)
+    m("rebuild", "--check", check=0)    # opens it: migrates to 3
+    with sqlite3.connect(old) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == \
+            len(SCHEMA)
+        assert db.execute(f"SELECT {cols} FROM release ORDER BY profile, "
+                          "version").fetchall() == want
+        for sql in ("DELETE FROM release",
+                    "UPDATE release SET expires = expires + 1",
+                    "INSERT INTO release SELECT * FROM release LIMIT 1"):
+            with pytest.raises(sqlite3.DatabaseError):
+                db.execute(sql)
+    assert m.json("history", "--json", "mozilla") == \
+        good.json("history", "--json", "mozilla")
+    m("publish", "--resign", check=0)
+    assert [h["version"] for h in m.json("history", "--json", "mozilla")] \
+        == [1, 2, 3]
