@@ -6,6 +6,7 @@
  * exitcode.h.  Only this file exits.
  */
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,58 +17,190 @@
 #include "exitcode.h"
 #include "extern.h"
 
+/*
+ * The table is what "cabundled -h" and "cabundled COMMAND --help" print
+ * and what cabundled(8) documents (tests/integration/test_manpages.py
+ * holds them to each other).  synopsis: the one line of the command
+ * list; usage: every form of the command, one per line, a line that
+ * starts with a blank continuing the one before (NULL: the synopsis
+ * says it all).  An option that takes a value is written with it,
+ * "--option VALUE" with VALUE in capitals: wants_help() reads that.
+ */
 static const struct command {
 	const char	*name;
 	int		(*run)(const struct config *, int, char *[]);
 	const char	*synopsis;
+	const char	*usage;
 } commands[] = {
-	{ "init", cmd_init, "init [--actor NAME]" },
-	{ "serve", cmd_serve, "serve [--once]" },
-	{ "fetch", cmd_fetch, "fetch [--actor NAME]" },
-	{ "import", cmd_import, "import [--actor NAME] FILE" },
-	{ "inspect", cmd_inspect, "inspect [--json] [--vet] FILE" },
-	{ "snapshots", cmd_snapshots, "snapshots [--json]" },
-	{ "report", cmd_report, "report [--json] ID" },
-	{ "approve", cmd_approve, "approve --reason TEXT [--actor NAME] ID" },
-	{ "reject", cmd_reject, "reject --reason TEXT [--actor NAME] ID" },
-	{ "org", cmd_org, "org add|remove|list ..." },
-	{ "exclude", cmd_exclude, "exclude add|remove|list ..." },
-	{ "profile", cmd_profile, "profile add|list ..." },
-	{ "publish", cmd_publish, "publish [--resign] [--profile NAME]" },
-	{ "history", cmd_history, "history [--json] PROFILE" },
-	{ "diff", cmd_diff, "diff [--json] PROFILE A B" },
-	{ "rebuild", cmd_rebuild, "rebuild --check" },
-	{ "key", cmd_key, "key generate [--standby] | show [--json] | rotate" },
-	{ "audit", cmd_audit, "audit [--json] [verify]" },
+	{ "init", cmd_init, "init [--actor NAME]", NULL },
+	{ "serve", cmd_serve, "serve [--once]", NULL },
+	{ "fetch", cmd_fetch, "fetch [--actor NAME]", NULL },
+	{ "import", cmd_import, "import [--actor NAME] FILE", NULL },
+	{ "inspect", cmd_inspect, "inspect [--json] [--vet] FILE", NULL },
+	{ "snapshots", cmd_snapshots, "snapshots [--json]", NULL },
+	{ "report", cmd_report, "report [--json] ID", NULL },
+	{ "approve", cmd_approve, "approve --reason TEXT [--actor NAME] ID",
+	    NULL },
+	{ "reject", cmd_reject, "reject --reason TEXT [--actor NAME] ID",
+	    NULL },
+	{ "org", cmd_org, "org add|remove|list ...",
+	    "org add [--name NAME] [--owner WHO] [--note TEXT]\n"
+	    "    [--tag TAG]... [--intermediate] [--actor NAME] FILE\n"
+	    "org remove [--reason TEXT] [--actor NAME] FINGERPRINT\n"
+	    "org list [--all] [--json]" },
+	{ "exclude", cmd_exclude, "exclude add|remove|list ...",
+	    "exclude add --reason TEXT [--actor NAME] FINGERPRINT\n"
+	    "exclude remove [--reason TEXT] [--actor NAME] FINGERPRINT\n"
+	    "exclude list [--all] [--json]" },
+	{ "profile", cmd_profile, "profile add|list ...",
+	    "profile add [--no-upstream] [--keep-excluded]\n"
+	    "    [--all-org | --tag TAG...] [--description TEXT] "
+	    "[--actor NAME] NAME\n"
+	    "profile list [--json]" },
+	{ "publish", cmd_publish,
+	    "publish [--resign] [--profile NAME] [--actor NAME]", NULL },
+	{ "history", cmd_history, "history [--json] PROFILE", NULL },
+	{ "diff", cmd_diff, "diff [--json] PROFILE A B", NULL },
+	{ "rebuild", cmd_rebuild, "rebuild --check", NULL },
+	{ "key", cmd_key, "key generate|show|rotate ...",
+	    "key generate [--standby] [--actor NAME]\n"
+	    "key show [--json]\n"
+	    "key rotate [--actor NAME]" },
+	{ "audit", cmd_audit, "audit [--json] [verify]", NULL },
 	{ "export", cmd_export,
-	    "export [--profile NAME]... [--all-versions] DIR" },
+	    "export [--profile NAME]... [--all-versions] DIR", NULL },
 };
+
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+#define PROG		"cabundled "
+
+static const char	 global_usage[] = "usage: " PROG
+    "[-h] [-c config] [-d datadir] [-o section.key=value] command [args]\n";
+
+/* Every form of one command, as the usage message of that command. */
+static void
+print_usage(FILE *f, const struct command *c)
+{
+	const char	*p, *nl;
+	int		 first = 1;
+
+	p = c->usage != NULL ? c->usage : c->synopsis;
+	for (; *p != '\0'; p = *nl == '\0' ? nl : nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		if (*p == ' ') {
+			while (*p == ' ')
+				p++;
+			fputc('\t', f);
+		} else
+			fputs(first ? "usage: " PROG : "       " PROG, f);
+		fprintf(f, "%.*s\n", (int)(nl - p), p);
+		first = 0;
+	}
+}
+
+/* The global options and the list of commands. */
+static void
+print_commands(FILE *f)
+{
+	size_t	 i;
+
+	fputs(global_usage, f);
+	fputs("commands:\n", f);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "\t" PROG "%s\n", commands[i].synopsis);
+	fputs("\"" PROG "command --help\" shows a command's options\n", f);
+}
 
 static void __attribute__((noreturn))
 usage(void)
 {
+	print_commands(stderr);
+	exit(EXIT_USAGE);
+}
+
+/* Asked for: the text on standard output, exit 0. */
+static void __attribute__((noreturn))
+help(const struct command *c)
+{
+	if (c != NULL)
+		print_usage(stdout, c);
+	else
+		print_commands(stdout);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EXIT_LOCAL, "stdout");
+	exit(EXIT_DONE);
+}
+
+static const struct command *
+command_find(const char *name)
+{
 	size_t	 i;
 
-	fprintf(stderr, "usage: cabundled [-d datadir] [-c config] "
-	    "[-o section.key=value] command [args]\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, "\tcabundled %s\n", commands[i].synopsis);
-	exit(EXIT_USAGE);
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	warnx("%s: unknown command", name);
+	return NULL;
+}
+
+/* 1 when the forms of c write opt with a value after it. */
+static int
+takes_value(const struct command *c, const char *opt)
+{
+	const char	*text, *p;
+	size_t		 len = strlen(opt);
+
+	if (opt[0] != '-' || len < 2 || strchr(opt, '=') != NULL)
+		return 0;
+	text = c->usage != NULL ? c->usage : c->synopsis;
+	for (p = text; (p = strstr(p, opt)) != NULL; p += len)
+		if ((p == text || strchr(" [|\n", p[-1]) != NULL) &&
+		    p[len] == ' ' && p[len + 1] >= 'A' && p[len + 1] <= 'Z')
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 when the command's arguments ask for its usage: "--help" or "-h"
+ * (no command has a -h of its own) before any "--", and not the value
+ * of an option, as getopt_long(3) would read them.  So "org add --help"
+ * asks, and "approve --reason --help 3" does not.
+ */
+static int
+wants_help(const struct command *c, int argc, char *argv[])
+{
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return 1;
+		if (takes_value(c, argv[i]))
+			i++;
+	}
+	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct config		 cfg;
-	const struct command	*cmd = NULL;
+	const struct command	*cmd;
 	const char		*datadir = NULL;
-	size_t			 i;
-	int			 ch, rc;
+	int			 ch, rc, asked = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
 	config_defaults(&cfg);
 	/* '+': stop at the command so its own options stay its own. */
-	while ((ch = getopt(argc, argv, "+c:d:o:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:d:o:h", opts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			cfg.config = optarg;
@@ -81,21 +214,34 @@ main(int argc, char *argv[])
 				    CONFIG_MAX_OVERRIDES);
 			cfg.overrides[cfg.noverrides++] = optarg;
 			break;
+		case 'h':
+			asked = 1;
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
-		usage();
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[0], commands[i].name) == 0)
-			cmd = &commands[i];
-	if (cmd == NULL) {
-		warnx("%s: unknown command", argv[0]);
-		usage();
+
+	/* -h [command], help [command]: before the configuration. */
+	if (argc > 0 && !asked && strcmp(argv[0], "help") == 0) {
+		asked = 1;
+		argc--;
+		argv++;
 	}
+	if (asked) {
+		if (argc == 0)
+			help(NULL);
+		if (argc > 1 || (cmd = command_find(argv[0])) == NULL)
+			usage();
+		help(cmd);
+	}
+	if (argc < 1 || (cmd = command_find(argv[0])) == NULL)
+		usage();
+	if (wants_help(cmd, argc, argv))
+		help(cmd);
+
 	if (!config_load(&cfg)) {
 		config_free(&cfg);
 		return EXIT_USAGE;
