@@ -5,11 +5,12 @@
 #                   integration tests (SANITIZE=1: under ASan + UBSan)
 #   make run        install missing packages, build, run the main job
 #   make deps       install (as root) or list the Debian packages needed
-#   make test-deps  the same, with what only the tests need (chromium)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make test-deps  the same, with what only the tests need (DEB_TEST_PKGS)
+#   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
 PYTHON	?= /usr/bin/python3
 PKG_CONFIG ?= pkg-config
 
@@ -42,8 +43,13 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 	   libcmocka-dev \
 	   python3 python3-pytest python3-requests minisign openssl sqlite3 \
 	   ca-certificates
-# Only "make test" needs these: the pages are checked in a real browser.
-DEB_TEST_PKGS = chromium
+# Only "make test" needs these: the pages are checked in a real browser,
+# an export is served by a real nginx, docker-compose (with python3-yaml)
+# validates docker-compose.yml, systemd brings systemd-analyze for the
+# units, mandoc lints the manual pages, curl runs the compose health
+# check.
+DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
+		mandoc
 
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
@@ -141,8 +147,11 @@ run: deps
 	PYTHON=$(PYTHON) sh contrib/quickstart.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 server/cabundled client/cabundle $(DESTDIR)$(BINDIR)
+	install -m 0644 man/cabundle.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 man/cabundled.8 $(DESTDIR)$(MANDIR)/man8
 
 clean:
 	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) server/cabundled client/cabundle \
