@@ -47,9 +47,10 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 # an export is served by a real nginx, docker-compose (with python3-yaml)
 # validates docker-compose.yml, systemd brings systemd-analyze for the
 # units, mandoc lints the manual pages, curl runs the compose health
-# check, wrk puts bench/load.sh's load on serve.
+# check, wrk puts bench/load.sh's load on serve, valgrind runs the
+# client.
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
-		mandoc wrk
+		mandoc wrk valgrind
 
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
