@@ -30,6 +30,9 @@ struct fetch_ctx {
 	int			 too_large;	/* write callback hit the cap */
 	int			 nomem;		/* write callback: ENOMEM */
 	int			 bad_status;	/* aborted a non-2xx body */
+	const char		*host;		/* the URL's host: redirects stay */
+	int			 bad_redirect;	/* Location to another host */
+	char			 location[FETCH_HDRVAL_MAX + 1];
 };
 
 static const char *const fetch_statusnames[FETCH__MAX] = {
@@ -112,6 +115,47 @@ header_match(const char *line, size_t len, const char *name,
 }
 
 /*
+ * A Location header of a redirect libcurl would follow: 1 when it
+ * stays on the host of the URL asked for (mkcert.org's /generate ->
+ * /generate/), else 0 with ctx->location set to the target.  A
+ * redirect to another host would hand the upstream's trust to a host
+ * the operator never named (and the snapshot would still be recorded
+ * as coming from the configured URL), so it is refused, not followed.
+ * A relative Location resolves against the hop that sent it.
+ */
+static int
+redirect_allowed(struct fetch_ctx *ctx, const char *v, size_t vlen)
+{
+	CURLU	*u = NULL;
+	char	*eff = NULL, *host = NULL;
+	long	 code = 0;
+	int	 ok = 0;
+
+	curl_easy_getinfo(ctx->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code / 100 != 3 || code == 304)
+		return 1;
+	header_copy(ctx->location, sizeof(ctx->location), v, vlen);
+	if (ctx->location[0] == '\0') {
+		snprintf(ctx->location, sizeof(ctx->location), "%s",
+		    "(a Location too long or with control bytes)");
+		goto out;
+	}
+	if ((u = curl_url()) == NULL ||
+	    curl_easy_getinfo(ctx->curl, CURLINFO_EFFECTIVE_URL, &eff) !=
+	    CURLE_OK || eff == NULL ||
+	    curl_url_set(u, CURLUPART_URL, eff, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, ctx->location, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	ok = ctx->host != NULL && strcasecmp(host, ctx->host) == 0;
+ out:
+	ctx->bad_redirect = !ok;
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/*
  * CURLOPT_HEADERFUNCTION: called once per header line of every
  * response, redirect hops included, and for chunked trailers.  A
  * status line starts a new response, so forget what the previous hop
@@ -138,6 +182,9 @@ fetch_header(char *line, size_t sz, size_t n, void *arg)
 	}
 	if (!ctx->in_headers)
 		return len;
+	if (header_match(line, len, "Location", &v, &vlen) &&
+	    !redirect_allowed(ctx, v, vlen))
+		return 0;	/* abort before libcurl follows it */
 	if (header_match(line, len, "ETag", &v, &vlen))
 		header_copy(res->etag, sizeof(res->etag), v, vlen);
 	else if (header_match(line, len, "Last-Modified", &v, &vlen))
@@ -225,12 +272,14 @@ fetch_sleep(long ms)
 
 /*
  * Check the URL's scheme against the policy and pick libcurl's
- * protocol lists.  Returns 1, or 0 with res->error set.  https may
- * only redirect to https; http (when allowed) may go either way.
+ * protocol lists.  Returns 1 with *host set to the URL's host (free
+ * with curl_free()), or 0 with res->error set.  https may only
+ * redirect to https; http (when allowed) may go either way; neither
+ * may leave the host (redirect_allowed()).
  */
 static int
 fetch_policy(const struct fetch_opts *o, const char *url,
-    struct fetch_result *res, const char **protos)
+    struct fetch_result *res, const char **protos, char **host)
 {
 	CURLU		*u = NULL;
 	CURLUcode	 uc;
@@ -244,7 +293,8 @@ fetch_policy(const struct fetch_opts *o, const char *url,
 	}
 	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK ||
 	    (uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0)) !=
-	    CURLUE_OK) {
+	    CURLUE_OK ||
+	    (uc = curl_url_get(u, CURLUPART_HOST, host, 0)) != CURLUE_OK) {
 		snprintf(res->error, sizeof(res->error), "%s: bad URL: %s",
 		    url, curl_url_strerror(uc));
 		goto out;
@@ -392,6 +442,12 @@ fetch_judge(struct fetch_ctx *ctx, CURLcode cc, const char *url,
 
 	*retry = 0;
 	curl_easy_getinfo(ctx->curl, CURLINFO_RESPONSE_CODE, &res->status);
+	if (ctx->bad_redirect) {
+		snprintf(res->error, sizeof(res->error), "%s: HTTP %ld "
+		    "redirect to %s refused (another host than %s)", url,
+		    res->status, ctx->location, ctx->host);
+		return FETCH_UNREACHABLE;
+	}
 	if (ctx->too_large || (cc == CURLE_FILESIZE_EXCEEDED &&
 	    res->status / 100 == 2)) {
 		snprintf(res->error, sizeof(res->error),
@@ -464,6 +520,7 @@ fetch_url(const struct fetch_opts *o, const char *url, const char *etag,
 	CURLcode		 cc;
 	enum fetch_status	 st = FETCH_UNREACHABLE;
 	const char		*protos = NULL;
+	char			*host = NULL;
 	char			 errbuf[CURL_ERROR_SIZE];
 	long			 delay;
 	int			 conditional = 0, retry;
@@ -479,13 +536,14 @@ fetch_url(const struct fetch_opts *o, const char *url, const char *etag,
 		st = FETCH_REFUSED;
 		goto out;
 	}
-	if (!fetch_policy(o, url, res, &protos)) {
+	if (!fetch_policy(o, url, res, &protos, &host)) {
 		st = FETCH_REFUSED;
 		goto out;
 	}
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.res = res;
+	ctx.host = host;
 	ctx.cap = o->max_bytes < res->body.max ? o->max_bytes :
 	    res->body.max;
 
@@ -525,7 +583,7 @@ fetch_url(const struct fetch_opts *o, const char *url, const char *etag,
 	for (;;) {
 		res->attempts++;
 		ctx.in_headers = ctx.too_large = ctx.nomem = 0;
-		ctx.bad_status = 0;
+		ctx.bad_status = ctx.bad_redirect = 0;
 		res->error[0] = errbuf[0] = '\0';
 		buf_reset(&res->body);
 		cc = curl_easy_perform(c);
@@ -549,5 +607,6 @@ fetch_url(const struct fetch_opts *o, const char *url, const char *etag,
 		buf_free(&res->body);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
+	curl_free(host);
 	return st;
 }
