@@ -27,6 +27,31 @@ db_schema_version(void)
 	return n;
 }
 
+/*
+ * Warn with SQLite's message for the last failure on db (after
+ * "path: " unless path is NULL), and what it leaves unsaid: that a
+ * lock was waited for the whole busy timeout, and that "disk I/O
+ * error" was a failed write (all SQLite says when a file size limit,
+ * ulimit -f, refuses a write with EFBIG; the errno is gone by then).
+ */
+static void
+db_warn(sqlite3 *db, const char *path, const char *msg)
+{
+	char		 why[96] = "";
+	int		 xrc = sqlite3_extended_errcode(db);
+
+	if (msg == NULL)
+		msg = sqlite3_errmsg(db);
+	if ((xrc & 0xff) == SQLITE_BUSY)
+		snprintf(why, sizeof(why), " (another process held it longer "
+		    "than the %d s busy timeout)", DB_BUSY_MS / 1000);
+	else if (xrc == SQLITE_IOERR_WRITE)
+		snprintf(why, sizeof(why), " (a write failed: disk full, "
+		    "quota or file size limit?)");
+	warnx("%s%s%s%s", path != NULL ? path : "", path != NULL ? ": " : "",
+	    msg, why);
+}
+
 /* Run SQL without results; warn with SQLite's message on failure. */
 int
 db_exec(sqlite3 *db, const char *sql)
@@ -34,8 +59,7 @@ db_exec(sqlite3 *db, const char *sql)
 	char	*msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		warnx("%s: %s", sqlite3_db_filename(db, "main"),
-		    msg != NULL ? msg : sqlite3_errmsg(db));
+		db_warn(db, sqlite3_db_filename(db, "main"), msg);
 		sqlite3_free(msg);
 		return 0;
 	}
@@ -67,7 +91,7 @@ db_step_done(sqlite3 *db, sqlite3_stmt *st)
 	int	 rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE) {
-		warnx("%s", sqlite3_errmsg(db));
+		db_warn(db, NULL, NULL);
 		return 0;
 	}
 	sqlite3_reset(st);
@@ -123,6 +147,15 @@ migrate(sqlite3 *db)
 	char	 sql[64];
 	int	 have, want = db_schema_version();
 
+	/*
+	 * Up to date (every run but the first after an upgrade): no write
+	 * lock, so reading commands and a starting server never wait for
+	 * (or fail behind) another process's write transaction.
+	 */
+	if (!user_version(db, &have))
+		return 0;
+	if (have == want)
+		return 1;
 	if (!db_begin(db))
 		return 0;
 	if (!user_version(db, &have))

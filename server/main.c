@@ -7,6 +7,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,13 @@ main(int argc, char *argv[])
 	const char		*datadir = NULL;
 	int			 ch, rc, asked = 0;
 
+	/*
+	 * A file size limit (ulimit -f, RLIMIT_FSIZE) must fail a write
+	 * with EFBIG, which SQLite and export turn into a rolled-back
+	 * transaction and exit 4, not kill the process mid-way with
+	 * SIGXFSZ and no word of why.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&cfg, 0, sizeof(cfg));
 	config_defaults(&cfg);
 	/* '+': stop at the command so its own options stay its own. */
