@@ -12,14 +12,19 @@ that so a test can check how the mirror copes:
 """
 import base64
 import dataclasses
+import fcntl
 import hashlib
 import http.server
 import pathlib
+import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
+import time
 
 
 @dataclasses.dataclass
@@ -139,8 +144,11 @@ class FakeUpstream:
                   short text body instead, like an overloaded proxy.
     mode          "normal"; "drip": headers, then one byte a second (a
                   stalled upstream); "endless": the body over and over,
-                  never finishing (a hostile or broken upstream).  Both
-                  are chunked whatever content_length says.
+                  never finishing (a hostile or broken upstream);
+                  "reset": the first half of the body, then a TCP reset
+                  (RST, no TLS close_notify) once the client has it
+                  all, as a crashing upstream or a middlebox sends.
+                  All three are chunked whatever content_length says.
     etag, last_modified
                   None (default): not sent, as mkcert.org sends neither.
                   Set: sent, and a matching If-None-Match (or, without
@@ -152,9 +160,14 @@ class FakeUpstream:
     Unlike mkcert.org, POST /generate/ is 405 too: the mirror never posts.
     tls=False serves plain http; cert="wrong" serves the certificate for
     wrong.example.  Without pki, a throwaway PKI is made (self.pki).
+    host is the name in url and base: "localhost" (default) or
+    "127.0.0.1".  libcurl resolves localhost itself to ::1 as well and
+    tries that first, so a process of someone else's listening on
+    [::1] at the same port number would answer instead; 127.0.0.1
+    cannot be taken that way.  The server listens on 127.0.0.1 either way.
     """
 
-    def __init__(self, pki=None, tls=True, cert="good"):
+    def __init__(self, pki=None, tls=True, cert="good", host="localhost"):
         self._tmp = None
         if tls and pki is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="upstream-")
@@ -181,7 +194,7 @@ class FakeUpstream:
             self._httpd.sslctx = ctx
         self.port = self._httpd.server_address[1]
         scheme = "https" if tls else "http"
-        self.base = f"{scheme}://localhost:{self.port}"
+        self.base = f"{scheme}://{host}:{self.port}"
         self.url = self.base + "/generate/"
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         args=(0.05,), daemon=True)
@@ -260,6 +273,12 @@ class FakeUpstream:
                 if self._stop.wait(1):
                     return
                 self._chunk(h, self.body[i:i + 1])
+        elif self.mode == "reset":
+            h.close_connection = True
+            half = self.body[:len(self.body) // 2]
+            for i in range(0, len(half), 4096):
+                self._chunk(h, half[i:i + 4096])
+            return self._reset(h.connection, h.rfile)
         elif self.mode == "endless":
             h.close_connection = True
             piece = self.body or b"# endless\n"
@@ -270,6 +289,22 @@ class FakeUpstream:
             for i in range(0, len(self.body), 4096):
                 self._chunk(h, self.body[i:i + 4096])
         h.wfile.write(b"0\r\n\r\n")
+
+    @staticmethod
+    def _reset(sock, rfile):
+        """Abort the connection with a TCP RST once what was sent has
+        left the send queue (so the client really is mid-body)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            queued = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ,
+                                 struct.pack("i", 0))
+            if struct.unpack("i", queued)[0] == 0:
+                break
+            time.sleep(0.01)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+        rfile.close()       # its reference would delay the real close
+        sock.close()        # linger 0: RST, and no TLS close_notify
 
     @staticmethod
     def _chunk(h, data):
