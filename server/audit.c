@@ -83,6 +83,18 @@ audit_append(sqlite3 *db, const char *actor, const char *action,
 	int64_t		 id = 1, now = (int64_t)time(NULL);
 	int		 ok = 0;
 
+	/*
+	 * A row is kept forever and every reader (JSON, pages, export,
+	 * the chain recipe) decodes it as UTF-8: refuse what would break
+	 * them, or forge a line in "cabundled audit", before it lands.
+	 */
+	if (!text_valid(actor, strlen(actor)) ||
+	    !text_valid(object, strlen(object))) {
+		warnx("audit: actor and object must be UTF-8 text without "
+		    "control characters (--actor, [server] actor, login "
+		    "name); nothing changed");
+		goto out;
+	}
 	if (details == NULL)
 		details = json_object();
 	if (details == NULL || (dtext = json_dumps(details, JSON_COMPACT |

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "encode.h"
 #include "exitcode.h"
 #include "extern.h"
 #include "num.h"
@@ -313,8 +314,10 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 	}
 	if (argc - optind != 1 || reason == NULL || *reason == '\0')
 		goto usage;
-	if (strlen(reason) > REASON_MAX) {
-		warnx("--reason: longer than %d bytes", REASON_MAX);
+	if (strlen(reason) > REASON_MAX ||
+	    !text_valid(reason, strlen(reason))) {
+		warnx("--reason: want 1 to %d bytes of UTF-8 text without "
+		    "control characters", REASON_MAX);
 		return EXIT_USAGE;
 	}
 	if (!parse_id(argv[optind], &id))

@@ -299,6 +299,12 @@ store_snapshot(sqlite3 *db, const char *source, const unsigned char *body,
 	int		 ok = 0;
 
 	hex_encode(r->digest, 32, hex);
+	if (!text_valid(source, strlen(source))) {
+		warnx("the source's name (file or URL) is not UTF-8 text "
+		    "without control characters; rename the file or fix the "
+		    "URL: nothing stored");
+		goto out;
+	}
 	if ((rj = vet_report_json(r)) == NULL || (rtext = json_dumps(rj,
 	    JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL) {
 		warnx("out of memory");
