@@ -49,6 +49,10 @@
 #define CT_METRICS	"text/plain; version=0.0.4"
 #define CC_IMMUTABLE	"public, max-age=31536000, immutable"
 #define CC_NONE		"no-store"
+/* Pages: no script, frame, form or outside resource, whatever they say. */
+#define CSP_HTML	"default-src 'none'; style-src 'unsafe-inline'; " \
+			"base-uri 'none'; form-action 'none'; " \
+			"frame-ancestors 'none'"
 
 enum route {
 	R_NONE = 0,	/* 404 */
@@ -287,6 +291,23 @@ etag_matches(struct MHD_Connection *c, const char *etag)
 	return 0;
 }
 
+/*
+ * Content-Type, never to be second-guessed by a browser, and for pages
+ * a Content-Security-Policy: defence in depth behind the escaping.
+ */
+static enum MHD_Result
+add_type(struct MHD_Response *r, const char *ctype)
+{
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) !=
+	    MHD_YES || MHD_add_response_header(r, "X-Content-Type-Options",
+	    "nosniff") != MHD_YES)
+		return MHD_NO;
+	if (strcmp(ctype, CT_HTML) == 0)
+		return MHD_add_response_header(r, "Content-Security-Policy",
+		    CSP_HTML);
+	return MHD_YES;
+}
+
 static enum MHD_Result
 queue(struct MHD_Connection *c, struct req *rq, unsigned status,
     struct MHD_Response *r, size_t len)
@@ -313,7 +334,7 @@ send_text(struct MHD_Connection *c, struct req *rq, unsigned status,
 	    MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	add_type(r, ctype);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, CC_NONE);
 	return queue(c, rq, status, r, len);
 }
@@ -347,8 +368,7 @@ prepared(struct site *s, struct doc *d, int slot, const char *ctype,
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, d->etag) !=
 	    MHD_YES || MHD_add_response_header(r,
 	    MHD_HTTP_HEADER_CACHE_CONTROL, cache) != MHD_YES || (!nm &&
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) !=
-	    MHD_YES)) {
+	    add_type(r, ctype) != MHD_YES)) {
 		MHD_destroy_response(r);
 		return NULL;
 	}
@@ -417,7 +437,7 @@ send_made(struct MHD_Connection *c, struct req *rq, const void *s,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
 	if (d.data == NULL)
 		return queue(c, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	add_type(r, ctype);
 	return queue(c, rq, MHD_HTTP_OK, r, d.len);
 }
 
@@ -686,7 +706,7 @@ serve_metrics(struct http *h, struct MHD_Connection *c, struct req *rq,
 		free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CT_METRICS);
+	add_type(r, CT_METRICS);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, CC_NONE);
 	return queue(c, rq, MHD_HTTP_OK, r, len);
 }
@@ -799,8 +819,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		if (r == NULL)
 			return MHD_NO;
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    CT_TEXT);
+		add_type(r, CT_TEXT);
 		return queue(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r, 19);
 	}
 	if (*uplen != 0) {
@@ -816,6 +835,20 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
 		    "not found\n");
 	return dispatch(h, c, rq, &t);
+}
+
+/*
+ * No percent-decoding, of the path or the query: the contract's paths
+ * and values never need it, and decoding would let "%00" cut a path
+ * short ("/v1/pubkey%00.html" served as /v1/pubkey) or "%2F" make a
+ * slash.  What arrives is matched as it arrived.
+ */
+static size_t
+unescape_none(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
 }
 
 static void
@@ -956,6 +989,7 @@ http_start(const struct config *cfg)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http.timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
