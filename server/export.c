@@ -222,13 +222,19 @@ static const char *
 ex_path(struct export *ex, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* DIR/ followed by fmt, in ex->path; NULL after a warning. */
+/*
+ * DIR/ followed by fmt, in ex->path; NULL after a warning.  Every
+ * directory between DIR and the file must be a real directory (or not
+ * there yet): a symbolic link planted in the tree would have the
+ * export write wherever it points.
+ */
 static const char *
 ex_path(struct export *ex, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	 rel[PATH_MAX];
-	int	 n;
+	va_list		 ap;
+	struct stat	 st;
+	char		 rel[PATH_MAX], *s;
+	int		 n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(rel, sizeof(rel), fmt, ap);
@@ -238,6 +244,16 @@ ex_path(struct export *ex, const char *fmt, ...)
 	    !buf_printf(&ex->path, "%s/%s", ex->dir, rel)) {
 		warnx("%s: path too long", ex->dir);
 		return NULL;
+	}
+	s = (char *)ex->path.data + ex->path.len - (size_t)n;
+	for (; (s = strchr(s, '/')) != NULL; *s++ = '/') {
+		*s = '\0';
+		if (lstat((char *)ex->path.data, &st) == 0 &&
+		    !S_ISDIR(st.st_mode)) {
+			warnx("%s: not a directory (a symbolic link?) inside "
+			    "the export tree; refused", (char *)ex->path.data);
+			return NULL;
+		}
 	}
 	return (const char *)ex->path.data;
 }

@@ -47,14 +47,16 @@ keys_path(const struct config *cfg, const char *keyid, const char *ext)
 }
 
 /*
- * Refuse to run while any secret key in DATADIR/keys is readable by
- * group or others.  Returns 1 when all are private (or there are none).
+ * Refuse to run while DATADIR/keys, or any secret key in it, is open to
+ * group or others (whoever can write the directory can swap the keys).
+ * Returns 1 when all are private (or there are none).
  */
 int
 keys_check_modes(const struct config *cfg)
 {
 	DIR		*d;
 	struct dirent	*e;
+	struct stat	 st;
 	struct buf	 p;
 	char		*dir;
 	size_t		 n;
@@ -62,6 +64,13 @@ keys_check_modes(const struct config *cfg)
 
 	if ((dir = keys_path(cfg, NULL, NULL)) == NULL)
 		return 0;
+	if (stat(dir, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		warnx("%s: keys directory is accessible by group or others "
+		    "(mode %04o); refusing to run until: chmod 700 %s", dir,
+		    (unsigned)(st.st_mode & 07777), dir);
+		free(dir);
+		return 0;
+	}
 	if ((d = opendir(dir)) == NULL) {
 		free(dir);
 		return 1;
