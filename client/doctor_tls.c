@@ -122,7 +122,7 @@ time_str(const ASN1_TIME *t, char *s)
 
 	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
 	    strftime(s, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		strcpy(s, "(unreadable time)");
+		snprintf(s, 32, "(unreadable time)");
 	return s;
 }
 

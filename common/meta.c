@@ -105,8 +105,8 @@ meta_parse(const char *t, size_t len, struct meta *m, char *why,
 		if ((tab = memchr(p, '\t', (size_t)(end - p))) == NULL)
 			tab = end;
 		klen = strlen(fields[f]);
-		if ((size_t)(tab - p) <= klen || memcmp(p, fields[f], klen) ||
-		    p[klen] != ':') {
+		if ((size_t)(tab - p) <= klen ||
+		    memcmp(p, fields[f], klen) != 0 || p[klen] != ':') {
 			snprintf(why, whylen, "field %d must be '%s:'",
 			    f + 1, fields[f]);
 			return 0;

@@ -341,6 +341,8 @@ end_block(struct reader *r)
 		    "certificate (%s)", why);
 		goto out;
 	}
+	/* certs is NULL only while certcap is 0, so it was grown above. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 	c->line = r->begin_line;
 	r->b->ncerts++;
 	if (r->fp_line != 0 && memcmp(r->fp, c->sha256, 32) != 0) {

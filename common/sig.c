@@ -427,6 +427,8 @@ sig_sign(const struct seckey *sk, const unsigned char *data, size_t len,
 	if ((gmsg = malloc(64 + tlen)) == NULL)
 		goto fail;
 	memcpy(gmsg, line2 + 2 + KEYID_LEN, 64);
+	/* Bytes to sign, not a string: signature || comment, no NUL. */
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(gmsg + 64, comment, tlen);
 	if (!ed25519_sign(sk->pkey, gmsg, 64 + tlen, h))
 		goto fail;

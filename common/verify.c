@@ -33,11 +33,9 @@ verify_sig(const char *text, size_t len, const struct policy *p,
     struct release *r, char *why, size_t whylen)
 {
 	char		 id[17], mwhy[200], fwhy[200];
-	enum sig_err	 e;
 
 	memset(r, 0, sizeof(*r));
-	if ((e = sig_parse(text, len, &r->sig, fwhy, sizeof(fwhy))) !=
-	    SIG_OK) {
+	if (sig_parse(text, len, &r->sig, fwhy, sizeof(fwhy)) != SIG_OK) {
 		snprintf(why, whylen, "%s", fwhy);
 		return 0;
 	}

@@ -166,7 +166,6 @@ crosscheck_load(const struct config *cfg, struct rootset *cross,
 	struct bundle		*b = NULL;
 	struct bundle_error	 perr;
 	const char		*url = cfg->crosscheck_url;
-	enum fetch_status	 fs;
 	int			 ok = 1;
 
 	cross->source = url;
@@ -174,8 +173,7 @@ crosscheck_load(const struct config *cfg, struct rootset *cross,
 	if (url[0] == '/' || strncmp(url, "file:", 5) == 0) {
 		if (!buf_readfile(&fr.body, url[0] == '/' ? url : url + 5))
 			buf_printf(why, "cannot read %s", url);
-	} else if ((fs = fetch_url(&cfg->fetch, url, NULL, NULL, &fr)) !=
-	    FETCH_OK)
+	} else if (fetch_url(&cfg->fetch, url, NULL, NULL, &fr) != FETCH_OK)
 		buf_printf(why, "%s", fr.error);
 	if (why->len == 0 && (b = bundle_parse(fr.body.data, fr.body.len,
 	    &perr)) == NULL)

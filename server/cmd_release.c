@@ -894,12 +894,15 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 			    "letter or digit", argv[0]);
 			return EXIT_USAGE;
 		}
+		/* getopt_long: optarg is never NULL for required_argument */
+		/* NOLINTBEGIN(clang-analyzer-core.NonNullParamChecker) */
 		for (i = 0; i < o.ntags; i++)
 			if (!profile_valid(o.tags[i], strlen(o.tags[i]))) {
 				warnx("--tag %s: want lower-case letters, "
 				    "digits and . _ + -", o.tags[i]);
 				return EXIT_USAGE;
 			}
+		/* NOLINTEND(clang-analyzer-core.NonNullParamChecker) */
 		if (o.no_upstream && !o.all_org && o.ntags == 0) {
 			warnx("%s: with --no-upstream a profile needs "
 			    "--all-org or --tag, or it holds nothing", argv[0]);

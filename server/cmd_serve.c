@@ -33,7 +33,7 @@ logline(const char *what, const char *arg, int rc)
 
 	timefmt_iso((int64_t)time(NULL), when);
 	if (rc < 0)
-		printf("%s %s %s\n", when, what, arg);
+		printf("%s %s %s\n", when, what, arg != NULL ? arg : "");
 	else
 		printf("%s %s done: exit %d\n", when, what, rc);
 	fflush(stdout);

@@ -340,8 +340,9 @@ put_fixed(struct export *ex, const char *path, struct doc *d, int body,
 	for (i = 0; i < ex->nbodies; i++)
 		if (ex->bodies[i] == d)
 			return 1;
-	if ((p = reallocarray(ex->bodies, ex->nbodies + 1,
-	    sizeof(*ex->bodies))) == NULL)
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	p = reallocarray(ex->bodies, ex->nbodies + 1, sizeof(*ex->bodies));
+	if (p == NULL)
 		goto nomem;
 	ex->bodies = p;
 	if ((p = reallocarray(ex->bodypath, ex->nbodies + 1,
@@ -419,7 +420,7 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
 		if ((path = ex_path(ex, "v1/%s/diff/%" PRId64 "/%" PRId64,
 		    p->name, p->rel[i - 1].version, r->version)) == NULL)
 			return 0;
-		if ((same = access(path, F_OK) == 0)) {
+		if (access(path, F_OK) == 0) {
 			ex->kept++;
 			continue;
 		}

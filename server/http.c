@@ -734,17 +734,24 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return send_doc(h, c, rq, s, &s->pubkey, CT_TEXT, 0);
 	case R_PROFILES:
 		return send_doc(h, c, rq, s, &s->profiles, CT_JSON, 0);
+	/* route() gives each of these a profile; without one, 404. */
 	case R_HISTORY:
+		if (p == NULL)
+			goto notfound;
 		return send_doc(h, c, rq, s, &p->history, CT_JSON, 0);
 	case R_LATEST_PEM:
+		if (p == NULL)
+			goto notfound;
 		return send_doc(h, c, rq, s, p->rel[p->nrel - 1].body, CT_PEM,
 		    0);
 	case R_LATEST_SIG:
+		if (p == NULL)
+			goto notfound;
 		return send_doc(h, c, rq, s, &p->rel[p->nrel - 1].sig, CT_TEXT,
 		    0);
 	case R_VERSION_PEM:
 	case R_VERSION_SIG:
-		if ((r = site_release(p, t->a)) == NULL)
+		if (p == NULL || (r = site_release(p, t->a)) == NULL)
 			goto notfound;
 		if (t->route == R_VERSION_PEM)
 			return send_doc(h, c, rq, s, r->body, CT_PEM, 1);

@@ -124,9 +124,10 @@ keys_discard(const char *path)
 
 	if (unlink(path) == -1 && errno != ENOENT)
 		warn("%s", path);
-	if (n < 4 || (pub = strdup(path)) == NULL)
+	if (n < 4 || strcmp(path + n - 4, ".key") != 0 ||
+	    (pub = strdup(path)) == NULL)
 		return;
-	memcpy(pub + n - 3, "pub", 3);
+	memcpy(pub + n - 3, "pub", sizeof("pub"));	/* "key\0" */
 	unlink(pub);
 	free(pub);
 }

@@ -624,6 +624,10 @@ exclude_add(sqlite3 *db, const struct config *cfg, const char *arg,
 		rc = EXIT_DONE;
 		goto out;
 	}
+	if (step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		goto out;
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((label = upstream_label(db, fp)) == NULL)

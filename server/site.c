@@ -135,6 +135,8 @@ find_body(const struct site *s, const char *hex)
 {
 	struct doc	 key;
 
+	if (s->nbodies == 0)	/* bsearch(.., NULL, 0, ..) is undefined */
+		return NULL;
 	memset(&key, 0, sizeof(key));
 	key.etag[0] = '"';
 	memcpy(key.etag + 1, hex, 64);

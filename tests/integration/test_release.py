@@ -389,6 +389,18 @@ def test_rebuild_check_notices_a_missing_body(good, pki):
     assert hist[-1]["sha256"] == org["body_sha256"]
 
 
+def test_export_refuses_releases_whose_bodies_are_all_gone(good, tmp_path):
+    # Regression (clang-tidy): with no body row left, site_load looked
+    # each release's body up with bsearch(key, NULL, 0, ...), undefined
+    # behaviour (glibc declares the base nonnull; UBSan reports it).
+    # Now: "body missing", exit 4, nothing exported.
+    run("sqlite3", good.db, "DROP TRIGGER body_no_delete; DELETE FROM body",
+        check=0)
+    p = good("export", tmp_path / "x", check=4)
+    assert b"body missing" in p.stderr
+    assert not (tmp_path / "x").exists()
+
+
 REFUSALS = {
     # pki attribute: what the refusal must say (besides the file name)
     "leaf": ["refused: a leaf"],
