@@ -257,6 +257,7 @@ cert_init_flags(struct cert *c, const unsigned char *der, size_t derlen,
 	char			*dec;
 	unsigned long		 e;
 	uint32_t		 fl;
+	long			 v;
 	int			 rc = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -278,6 +279,15 @@ cert_init_flags(struct cert *c, const unsigned char *der, size_t derlen,
 	if (p != der + derlen) {
 		snprintf(why, whylen, "%zu bytes after the certificate",
 		    (size_t)(der + derlen - p));
+		goto out;
+	}
+	/*
+	 * OpenSSL 3.0's d2i_X509 takes any version number; cert_shape(),
+	 * the client's reader, takes v1, v2 or v3 only (RFC 5280 4.1.2.1).
+	 * Refuse here too, or the server signs bundles clients refuse.
+	 */
+	if ((v = X509_get_version(c->x509)) < 0 || v > 2) {
+		snprintf(why, whylen, "X.509 version field %ld", v);
 		goto out;
 	}
  der:

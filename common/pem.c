@@ -73,6 +73,9 @@ bundle_errname(enum bundle_err e)
 	return errnames[e];
 }
 
+static int	fail(struct reader *, enum bundle_err, size_t, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+
 static int
 fail(struct reader *r, enum bundle_err code, size_t block, const char *fmt,
     ...)
@@ -142,7 +145,10 @@ utf8_put(uint32_t cp, char *out)
  * keeps from certdata.txt, and undo certifi's strip-non-ascii escapes
  * (Python's backslashreplace: \xNN, \uNNNN, \UNNNNNNNN, only ever for
  * code points from U+0080), so both forms of one bundle give one label.
- * Anything else, a literal backslash included, is kept as it is.
+ * Anything else, a literal backslash included, is kept as it is; so are
+ * escapes of the C1 controls U+0080..U+009F, which comment() refuses
+ * raw: decoded, they would reach a terminal, and the bundle_write of
+ * the label a reader that refuses it.
  */
 static char *
 label_decode(const char *s, size_t len)
@@ -170,7 +176,7 @@ label_decode(const char *s, size_t len)
 
 			for (cp = 0, k = 0; k < digits / 2; k++)
 				cp = cp << 8 | v[k];
-			if (cp >= 0x80 && cp <= 0x10ffff &&
+			if (cp >= 0xa0 && cp <= 0x10ffff &&
 			    !(cp >= 0xd800 && cp <= 0xdfff)) {
 				o += utf8_put(cp, o);
 				i += 2 + digits;
