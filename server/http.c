@@ -34,6 +34,7 @@
 #include "http.h"
 #include "meta.h"
 #include "num.h"
+#include "route.h"
 #include "site.h"
 #include "store.h"
 #include "tls.h"
@@ -54,29 +55,6 @@
 			"base-uri 'none'; form-action 'none'; " \
 			"frame-ancestors 'none'"
 
-enum route {
-	R_NONE = 0,	/* 404 */
-	R_INDEX,
-	R_HEALTHZ,
-	R_METRICS,
-	R_PUBKEY,
-	R_PROFILES,
-	R_LATEST_PEM,
-	R_LATEST_SIG,
-	R_VERSION_PEM,
-	R_VERSION_SIG,
-	R_HISTORY,
-	R_DIFF,
-	R_UPSTREAM,
-	R_AUDIT,
-	R_PAGE_PROFILE,
-	R_PAGE_RELEASE,
-	R_PAGE_QUARANTINE,
-	R_PAGE_AUDIT,
-	R_PAGE_CERT,
-	R__MAX
-};
-
 static const char *const route_names[R__MAX] = {
 	"none", "index", "healthz", "metrics", "pubkey", "profiles",
 	"latest_pem", "latest_sig", "version_pem", "version_sig", "history",
@@ -86,13 +64,6 @@ static const char *const route_names[R__MAX] = {
 
 static const unsigned statuses[] = { 200, 304, 400, 404, 405, 500, 503 };
 #define NSTATUS	(sizeof(statuses) / sizeof(statuses[0]))
-
-struct target {
-	enum route	 route;
-	char		 profile[META_PROFILE_MAX + 1];
-	int64_t		 a, b;		/* versions */
-	char		 fp[65];	/* /cert/{sha256} */
-};
 
 /* Per request: what the access log and the metrics need. */
 struct req {
@@ -146,96 +117,6 @@ http_set_site(struct http *h, struct site *s)
 	h->site = s;
 	pthread_mutex_unlock(&h->lock);
 	site_unref(old);
-}
-
-static int
-version_arg(const char *s, size_t len, int64_t *v)
-{
-	uint64_t	 u;
-
-	if (!num_u63(s, len, &u))
-		return 0;
-	*v = (int64_t)u;
-	return 1;
-}
-
-/*
- * Match a path against the contract.  Anything not exactly one of its
- * forms is R_NONE: no normalization, so "/v1/../x", "//v1" or an
- * encoded slash never reach anything.
- */
-static void
-route(const char *url, struct target *t)
-{
-	const char	*p, *slash, *rest;
-	size_t		 n;
-
-	memset(t, 0, sizeof(*t));
-	if (strcmp(url, "/") == 0)
-		t->route = R_INDEX;
-	else if (strcmp(url, "/healthz") == 0)
-		t->route = R_HEALTHZ;
-	else if (strcmp(url, "/metrics") == 0)
-		t->route = R_METRICS;
-	else if (strcmp(url, "/v1/pubkey") == 0)
-		t->route = R_PUBKEY;
-	else if (strcmp(url, "/v1/profiles") == 0)
-		t->route = R_PROFILES;
-	else if (strcmp(url, "/v1/upstream") == 0)
-		t->route = R_UPSTREAM;
-	else if (strcmp(url, "/v1/audit") == 0)
-		t->route = R_AUDIT;
-	else if (strcmp(url, "/quarantine") == 0)
-		t->route = R_PAGE_QUARANTINE;
-	else if (strcmp(url, "/audit") == 0)
-		t->route = R_PAGE_AUDIT;
-	else if (strncmp(url, "/cert/", 6) == 0 && strlen(url + 6) == 64 &&
-	    strspn(url + 6, "0123456789abcdef") == 64) {
-		memcpy(t->fp, url + 6, 65);
-		t->route = R_PAGE_CERT;
-	} else if (strncmp(url, "/p/", 3) == 0) {
-		p = url + 3;
-		n = (slash = strchr(p, '/')) != NULL ? (size_t)(slash - p) :
-		    strlen(p);
-		if (n > META_PROFILE_MAX || !profile_valid(p, n))
-			return;
-		memcpy(t->profile, p, n);
-		t->profile[n] = '\0';
-		if (slash == NULL)
-			t->route = R_PAGE_PROFILE;
-		else if (version_arg(slash + 1, strlen(slash + 1), &t->a))
-			t->route = R_PAGE_RELEASE;
-		return;
-	}
-	if (t->route != R_NONE || strncmp(url, "/v1/", 4) != 0)
-		return;
-	p = url + 4;
-	if ((slash = strchr(p, '/')) == NULL ||
-	    (n = (size_t)(slash - p)) > META_PROFILE_MAX ||
-	    !profile_valid(p, n))
-		return;
-	memcpy(t->profile, p, n);
-	t->profile[n] = '\0';
-	rest = slash + 1;
-	if (strcmp(rest, "cacert.pem") == 0)
-		t->route = R_LATEST_PEM;
-	else if (strcmp(rest, "cacert.pem.minisig") == 0)
-		t->route = R_LATEST_SIG;
-	else if (strcmp(rest, "history") == 0)
-		t->route = R_HISTORY;
-	else if (strncmp(rest, "diff/", 5) == 0) {
-		p = rest + 5;
-		if ((slash = strchr(p, '/')) != NULL &&
-		    version_arg(p, (size_t)(slash - p), &t->a) &&
-		    version_arg(slash + 1, strlen(slash + 1), &t->b))
-			t->route = R_DIFF;
-	} else if ((slash = strchr(rest, '/')) != NULL &&
-	    version_arg(rest, (size_t)(slash - rest), &t->a)) {
-		if (strcmp(slash + 1, "cacert.pem") == 0)
-			t->route = R_VERSION_PEM;
-		else if (strcmp(slash + 1, "cacert.pem.minisig") == 0)
-			t->route = R_VERSION_SIG;
-	}
 }
 
 /* A prepared response with a body was sent for the last time. */
@@ -836,7 +717,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (strlen(url) >= URL_MAX)
 		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
 		    "not found\n");
-	route(url, &t);
+	route_parse(url, &t);
 	rq->route = t.route;
 	if (t.route == R_NONE)
 		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,

@@ -1,0 +1,101 @@
+/*
+ * route.c - match a request path against the HTTP contract.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "meta.h"
+#include "num.h"
+#include "route.h"
+
+static int
+version_arg(const char *s, size_t len, int64_t *v)
+{
+	uint64_t	 u;
+
+	if (!num_u63(s, len, &u))
+		return 0;
+	*v = (int64_t)u;
+	return 1;
+}
+
+/*
+ * Match a decoded path (NUL-terminated, query string removed) against
+ * the contract and fill t: its route, and the profile, versions or
+ * fingerprint the path names.  Anything not exactly one of its forms
+ * is R_NONE (404): no normalization, so "/v1/../x", "//v1" or an
+ * encoded slash never reach anything.  Nothing is allocated.
+ */
+void
+route_parse(const char *url, struct target *t)
+{
+	const char	*p, *slash, *rest;
+	size_t		 n;
+
+	memset(t, 0, sizeof(*t));
+	if (strcmp(url, "/") == 0)
+		t->route = R_INDEX;
+	else if (strcmp(url, "/healthz") == 0)
+		t->route = R_HEALTHZ;
+	else if (strcmp(url, "/metrics") == 0)
+		t->route = R_METRICS;
+	else if (strcmp(url, "/v1/pubkey") == 0)
+		t->route = R_PUBKEY;
+	else if (strcmp(url, "/v1/profiles") == 0)
+		t->route = R_PROFILES;
+	else if (strcmp(url, "/v1/upstream") == 0)
+		t->route = R_UPSTREAM;
+	else if (strcmp(url, "/v1/audit") == 0)
+		t->route = R_AUDIT;
+	else if (strcmp(url, "/quarantine") == 0)
+		t->route = R_PAGE_QUARANTINE;
+	else if (strcmp(url, "/audit") == 0)
+		t->route = R_PAGE_AUDIT;
+	else if (strncmp(url, "/cert/", 6) == 0 && strlen(url + 6) == 64 &&
+	    strspn(url + 6, "0123456789abcdef") == 64) {
+		memcpy(t->fp, url + 6, 65);
+		t->route = R_PAGE_CERT;
+	} else if (strncmp(url, "/p/", 3) == 0) {
+		p = url + 3;
+		n = (slash = strchr(p, '/')) != NULL ? (size_t)(slash - p) :
+		    strlen(p);
+		if (n > META_PROFILE_MAX || !profile_valid(p, n))
+			return;
+		memcpy(t->profile, p, n);
+		t->profile[n] = '\0';
+		if (slash == NULL)
+			t->route = R_PAGE_PROFILE;
+		else if (version_arg(slash + 1, strlen(slash + 1), &t->a))
+			t->route = R_PAGE_RELEASE;
+		return;
+	}
+	if (t->route != R_NONE || strncmp(url, "/v1/", 4) != 0)
+		return;
+	p = url + 4;
+	if ((slash = strchr(p, '/')) == NULL ||
+	    (n = (size_t)(slash - p)) > META_PROFILE_MAX ||
+	    !profile_valid(p, n))
+		return;
+	memcpy(t->profile, p, n);
+	t->profile[n] = '\0';
+	rest = slash + 1;
+	if (strcmp(rest, "cacert.pem") == 0)
+		t->route = R_LATEST_PEM;
+	else if (strcmp(rest, "cacert.pem.minisig") == 0)
+		t->route = R_LATEST_SIG;
+	else if (strcmp(rest, "history") == 0)
+		t->route = R_HISTORY;
+	else if (strncmp(rest, "diff/", 5) == 0) {
+		p = rest + 5;
+		if ((slash = strchr(p, '/')) != NULL &&
+		    version_arg(p, (size_t)(slash - p), &t->a) &&
+		    version_arg(slash + 1, strlen(slash + 1), &t->b))
+			t->route = R_DIFF;
+	} else if ((slash = strchr(rest, '/')) != NULL &&
+	    version_arg(rest, (size_t)(slash - rest), &t->a)) {
+		if (strcmp(slash + 1, "cacert.pem") == 0)
+			t->route = R_VERSION_PEM;
+		else if (strcmp(slash + 1, "cacert.pem.minisig") == 0)
+			t->route = R_VERSION_SIG;
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * route.h - the paths of the HTTP contract (BRIEF.md "HTTP contract
+ * (v1)") as a strict grammar, apart from libmicrohttpd so that it can
+ * be tested and fuzzed alone (fuzz/fuzz-route.c).
+ */
+#ifndef CABUNDLED_ROUTE_H
+#define CABUNDLED_ROUTE_H
+
+#include <stdint.h>
+
+#include "meta.h"
+
+enum route {
+	R_NONE = 0,	/* 404 */
+	R_INDEX,
+	R_HEALTHZ,
+	R_METRICS,
+	R_PUBKEY,
+	R_PROFILES,
+	R_LATEST_PEM,
+	R_LATEST_SIG,
+	R_VERSION_PEM,
+	R_VERSION_SIG,
+	R_HISTORY,
+	R_DIFF,
+	R_UPSTREAM,
+	R_AUDIT,
+	R_PAGE_PROFILE,
+	R_PAGE_RELEASE,
+	R_PAGE_QUARANTINE,
+	R_PAGE_AUDIT,
+	R_PAGE_CERT,
+	R__MAX
+};
+
+/* A matched path: the route and what its path named. */
+struct target {
+	enum route	 route;
+	char		 profile[META_PROFILE_MAX + 1];
+	int64_t		 a, b;		/* versions */
+	char		 fp[65];	/* /cert/{sha256} */
+};
+
+void	route_parse(const char *, struct target *);
+
+#endif
