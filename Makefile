@@ -7,6 +7,8 @@
 #   make deps       install (as root) or list the Debian packages needed
 #   make test-deps  the same, with what only the tests need (DEB_TEST_PKGS)
 #   make lint       cppcheck and clang-tidy; any finding fails (contrib/lint)
+#   make fuzz       build the libFuzzer harnesses with clang and run each
+#                   for FUZZ_SECONDS (60); fuzz/README.md
 #   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
 
 PREFIX	?= /usr/local
@@ -16,9 +18,10 @@ PYTHON	?= /usr/bin/python3
 PKG_CONFIG ?= pkg-config
 
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith \
+WARNFLAGS = -Wall -Wextra -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
-	   -Wformat=2 -Wvla -Wsign-compare -fstack-protector-strong
+	   -Wformat=2 -Wvla -Wsign-compare
+CFLAGS	+= -std=c11 $(WARNFLAGS) -fstack-protector-strong
 CPPFLAGS += -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -MMD -MP
 LDFLAGS	+= -Wl,--as-needed
 ifeq ($(SANITIZE),1)
@@ -52,6 +55,9 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 # client, cppcheck and clang-tidy are "make lint".
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
 		mandoc wrk valgrind cppcheck clang-tidy
+# "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
+# sanitizer runtimes.
+DEB_FUZZ_PKGS = clang libclang-rt-14-dev
 
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
@@ -71,19 +77,25 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/doctor_tls.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
+# One harness per untrusted input: fuzz/fuzz-NAME.c.
+FUZZ_NAMES  = pem cert sig meta config copts route
+FUZZ_SRCS   = $(FUZZ_NAMES:%=fuzz/fuzz-%.c) fuzz/quiet.c fuzz/label.c \
+	      fuzz/replay.c
 
 COMMON_OBJS = $(COMMON_SRCS:.c=.o)
 SERVER_OBJS = $(SERVER_SRCS:.c=.o)
 CLIENT_OBJS = $(CLIENT_SRCS:.c=.o)
 UNIT_BINS   = $(UNIT_SRCS:.c=)
 TOOL_BINS   = $(TOOL_SRCS:.c=)
+FUZZ_REPLAY = $(FUZZ_NAMES:%=fuzz/out/replay-%)
 ALL_OBJS    = $(COMMON_OBJS) $(SERVER_OBJS) $(CLIENT_OBJS) \
-	      $(UNIT_SRCS:.c=.o) $(TOOL_SRCS:.c=.o) tests/unit/testutil.o
+	      $(UNIT_SRCS:.c=.o) $(TOOL_SRCS:.c=.o) tests/unit/testutil.o \
+	      $(FUZZ_SRCS:.c=.o)
 
 # Rebuild everything when the flags change (plain <-> SANITIZE=1).
 FLAGS_STAMP := .build-flags
 FLAGS_NOW   := $(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)
-ifeq ($(filter deps test-deps clean lint,$(MAKECMDGOALS)),)
+ifeq ($(filter deps test-deps fuzz-deps clean lint,$(MAKECMDGOALS)),)
 $(shell echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || \
 	echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 endif
@@ -91,7 +103,8 @@ endif
 pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkglibs   = $(shell $(PKG_CONFIG) --libs $(1))
 
-.PHONY: all deps test-deps test unit integration lint run install clean
+.PHONY: all deps test-deps test unit integration lint run install clean \
+	fuzz-deps fuzz fuzz-build fuzz-replay
 
 all: server/cabundled client/cabundle
 
@@ -107,6 +120,8 @@ tests/%.o: tests/%.c
 	$(CC) $(CPPFLAGS) -I. -Itests/unit -Iserver \
 	    $(call pkgcflags,$(TEST_PKGS) jansson) $(CFLAGS) \
 	    -c -o $@ $<
+fuzz/%.o: fuzz/%.c
+	$(CC) $(CPPFLAGS) $(call pkgcflags,$(FUZZ_PKGS)) $(CFLAGS) -c -o $@ $<
 
 # The schema travels inside the binary: migrations.c is generated.
 SCHEMA_SQL = $(sort $(wildcard schema/[0-9][0-9][0-9]-*.sql))
@@ -130,11 +145,11 @@ deps:
 	@sh contrib/deps.sh $(DEB_PKGS)
 
 test-deps:
-	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_TEST_PKGS)
+	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_TEST_PKGS) $(DEB_FUZZ_PKGS)
 
 test: test-deps
-	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
-	$(MAKE) unit integration
+	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
+	$(MAKE) unit fuzz-replay integration
 
 unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
@@ -185,5 +200,64 @@ clean:
 	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) server/cabundled client/cabundle \
 	    server/migrations.c \
 	    $(UNIT_BINS) $(TOOL_BINS) $(FLAGS_STAMP)
+	rm -rf fuzz/out
 
--include $(ALL_OBJS:.o=.d)
+# Fuzzing (fuzz/README.md).  Each harness fuzz/fuzz-NAME.c is built
+# twice: with clang and libFuzzer under ASan + UBSan, straight from the
+# sources into fuzz/out/obj (nothing shared with the build above), for
+# "make fuzz"; and with $(CC) and CFLAGS, linked with fuzz/replay.c and
+# the objects above, for "make fuzz-replay" (part of "make test"), which
+# replays the seeds in fuzz/corpus/NAME and the crashers kept in
+# fuzz/regress/NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS   ?= 2
+FUZZ_CC     ?= clang
+FUZZ_PKGS   = libcurl openssl jansson inih
+FUZZ_CFLAGS = -std=c11 $(WARNFLAGS) -g -O1 -fno-omit-frame-pointer \
+	      -fsanitize=address,undefined -fno-sanitize-recover=undefined
+ifeq ($(WERROR),1)
+FUZZ_CFLAGS += -Werror
+endif
+FUZZ_CPPFLAGS = $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
+FUZZ_BINS   = $(FUZZ_NAMES:%=fuzz/out/fuzz-%)
+FUZZ_OBJ_DIR = fuzz/out/obj
+FUZZ_OBJS   = $(addprefix $(FUZZ_OBJ_DIR)/,$(COMMON_SRCS:.c=.o) \
+	      $(FUZZ_NAMES:%=fuzz/fuzz-%.o) fuzz/quiet.o fuzz/label.o \
+	      server/config.o server/route.o client/opts.o client/get.o)
+
+fuzz-deps:
+	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_FUZZ_PKGS)
+
+fuzz: fuzz-deps
+	$(MAKE) fuzz-build
+	FUZZ_JOBS=$(FUZZ_JOBS) sh fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@sh fuzz/run.sh replay $(FUZZ_NAMES)
+
+$(FUZZ_OBJ_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(call pkgcflags,$(FUZZ_PKGS)) \
+	    $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+# What a harness links besides common/, in both builds.
+fuzz/out/fuzz-config: $(FUZZ_OBJ_DIR)/server/config.o
+fuzz/out/fuzz-copts: $(FUZZ_OBJ_DIR)/client/opts.o $(FUZZ_OBJ_DIR)/client/get.o
+fuzz/out/fuzz-route: $(FUZZ_OBJ_DIR)/server/route.o
+$(FUZZ_BINS): fuzz/out/fuzz-%: $(FUZZ_OBJ_DIR)/fuzz/fuzz-%.o \
+	    $(FUZZ_OBJ_DIR)/fuzz/quiet.o $(FUZZ_OBJ_DIR)/fuzz/label.o \
+	    $(addprefix $(FUZZ_OBJ_DIR)/,$(COMMON_SRCS:.c=.o))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ \
+	    $(call pkglibs,$(FUZZ_PKGS))
+
+fuzz/out/replay-config: server/config.o
+fuzz/out/replay-copts: client/opts.o client/get.o
+fuzz/out/replay-route: server/route.o
+$(FUZZ_REPLAY): fuzz/out/replay-%: fuzz/fuzz-%.o fuzz/quiet.o fuzz/label.o \
+	    fuzz/replay.o $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(FUZZ_PKGS))
+
+-include $(ALL_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
