@@ -52,9 +52,10 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 # validates docker-compose.yml, systemd brings systemd-analyze for the
 # units, mandoc lints the manual pages, curl runs the compose health
 # check, wrk puts bench/load.sh's load on serve, valgrind runs the
-# client, cppcheck and clang-tidy are "make lint".
+# client, cppcheck and clang-tidy are "make lint", pytest-xdist runs
+# the integration tests two at a time.
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
-		mandoc wrk valgrind cppcheck clang-tidy
+		mandoc wrk valgrind cppcheck clang-tidy python3-pytest-xdist
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
@@ -154,8 +155,15 @@ test: test-deps
 unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
 
+# TEST_JOBS pytest workers (pytest-xdist): most tests wait on servers
+# and subprocesses, so two share two cores well.  The load test runs
+# alone afterwards: it wants the machine to itself.
+TEST_JOBS ?= 2
 integration: all $(TOOL_BINS)
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+	$(PYTHON) -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) \
+	    --ignore=tests/integration/test_load.py tests/integration
+	$(PYTHON) -m pytest -q -p no:cacheprovider \
+	    tests/integration/test_load.py
 
 # Static analysis: cppcheck, then clang-tidy (contrib/lint/clang-tidy.yml)
 # on every source but the generated migrations.c; any finding fails.
