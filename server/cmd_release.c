@@ -4,6 +4,7 @@
  * command line.  Publishing itself is release.c.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "buf.h"
 #include "bundle.h"
 #include "db.h"
 #include "encode.h"
@@ -152,62 +154,242 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
+/* One release in a profile's history; the text is valid until fn returns. */
+struct history_row {
+	int64_t		 version, created, expires, certificates;
+	int64_t		 added, removed, snapshot, build, size;
+	int		 has_snapshot, has_size;
+	const char	*key_id, *reason, *sha256;	/* sha256 NULL: null */
+};
+
 /*
- * A profile's releases, oldest first, as a JSON array of objects
- * (version, created, expires, certificates, added, removed, snapshot,
- * key_id, build, reason, sha256, size).  A re-signing shows +0/-0.
- * Returns a new reference, or NULL after a warning.
+ * Call fn with each release of a profile from version "from" to "to",
+ * oldest first; a re-signing shows +0/-0 (the first release called
+ * shows its build's, as if nothing came before it).  One row at a time,
+ * so a long history never sits in memory.  Returns 1, or 0 after a
+ * warning or when fn returns 0.
  */
-json_t *
-history_json(sqlite3 *db, const char *profile)
+static int
+history_each(sqlite3 *db, const char *profile, int64_t from, int64_t to,
+    int (*fn)(const struct history_row *, void *), void *arg)
 {
 	sqlite3_stmt	*st;
-	json_t		*arr, *row;
-	int64_t		 prevbuild = 0, build, added, removed;
+	struct history_row r;
+	int64_t		 prevbuild = 0;
 	int		 step;
 
-	if ((arr = json_array()) == NULL)
-		return NULL;
 	if ((st = db_prepare(db, "SELECT r.version, r.created, r.expires, "
 	    "r.keyid, r.reason, r.build, b.ncerts, b.added, b.removed, "
 	    "b.snapshot, b.body_sha256, y.size FROM release r LEFT JOIN build "
 	    "b ON b.id = r.build LEFT JOIN body y ON y.sha256 = b.body_sha256 "
-	    "WHERE r.profile = ? ORDER BY r.version")) == NULL)
-		goto fail;
+	    "WHERE r.profile = ? AND r.version BETWEEN ? AND ? ORDER BY "
+	    "r.version")) == NULL)
+		return 0;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		build = sqlite3_column_int64(st, 5);
-		added = build == prevbuild ? 0 : sqlite3_column_int64(st, 7);
-		removed = build == prevbuild ? 0 : sqlite3_column_int64(st, 8);
-		prevbuild = build;
-		row = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s, "
-		    "s:I, s:s, s:s?, s:o}",
-		    "version", (json_int_t)sqlite3_column_int64(st, 0),
-		    "created", (json_int_t)sqlite3_column_int64(st, 1),
-		    "expires", (json_int_t)sqlite3_column_int64(st, 2),
-		    "certificates", (json_int_t)sqlite3_column_int64(st, 6),
-		    "added", (json_int_t)added, "removed", (json_int_t)removed,
-		    "snapshot", sqlite3_column_type(st, 9) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 9)),
-		    "key_id", sqlite3_column_text(st, 3),
-		    "build", (json_int_t)build,
-		    "reason", sqlite3_column_text(st, 4),
-		    "sha256", sqlite3_column_text(st, 10),
-		    "size", sqlite3_column_type(st, 11) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 11)));
-		if (row == NULL || json_array_append_new(arr, row) == -1)
-			goto fail;
+		memset(&r, 0, sizeof(r));
+		r.version = sqlite3_column_int64(st, 0);
+		r.created = sqlite3_column_int64(st, 1);
+		r.expires = sqlite3_column_int64(st, 2);
+		r.key_id = (const char *)sqlite3_column_text(st, 3);
+		r.reason = (const char *)sqlite3_column_text(st, 4);
+		r.build = sqlite3_column_int64(st, 5);
+		r.certificates = sqlite3_column_int64(st, 6);
+		if (r.build != prevbuild) {
+			r.added = sqlite3_column_int64(st, 7);
+			r.removed = sqlite3_column_int64(st, 8);
+		}
+		prevbuild = r.build;
+		if ((r.has_snapshot = sqlite3_column_type(st, 9) !=
+		    SQLITE_NULL))
+			r.snapshot = sqlite3_column_int64(st, 9);
+		r.sha256 = (const char *)sqlite3_column_text(st, 10);
+		if ((r.has_size = sqlite3_column_type(st, 11) != SQLITE_NULL))
+			r.size = sqlite3_column_int64(st, 11);
+		if (r.key_id == NULL || r.reason == NULL) {
+			warnx("%s version %" PRId64 ": malformed release row",
+			    profile, r.version);
+			break;
+		}
+		if (!fn(&r, arg))
+			break;
 	}
-	if (step != SQLITE_DONE) {
+	if (step != SQLITE_DONE && step != SQLITE_ROW)
 		warnx("%s", sqlite3_errmsg(db));
-		goto fail;
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE;
+}
+
+/*
+ * A history row as a JSON object (version, created, expires,
+ * certificates, added, removed, snapshot, key_id, build, reason,
+ * sha256, size): the one definition of the row.  Returns a new
+ * reference, or NULL after a warning.
+ */
+static json_t *
+history_row_json(const struct history_row *r)
+{
+	json_t	*o;
+
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:I, s:s, "
+	    "s:s?, s:o}",
+	    "version", (json_int_t)r->version,
+	    "created", (json_int_t)r->created,
+	    "expires", (json_int_t)r->expires,
+	    "certificates", (json_int_t)r->certificates,
+	    "added", (json_int_t)r->added, "removed", (json_int_t)r->removed,
+	    "snapshot", r->has_snapshot ? json_integer(r->snapshot) :
+	    json_null(),
+	    "key_id", r->key_id, "build", (json_int_t)r->build,
+	    "reason", r->reason, "sha256", r->sha256,
+	    "size", r->has_size ? json_integer(r->size) : json_null());
+	if (o == NULL)
+		warnx("%s version %" PRId64 ": release row is not UTF-8 text "
+		    "(or out of memory)", "history", r->version);
+	return o;
+}
+
+static int
+history_append(const struct history_row *r, void *arr)
+{
+	return json_array_append_new(arr, history_row_json(r)) == 0;
+}
+
+/*
+ * A profile's releases, oldest first, as a JSON array of objects
+ * (history_row_json).  Returns a new reference, or NULL after a warning.
+ */
+json_t *
+history_json(sqlite3 *db, const char *profile)
+{
+	json_t	*arr;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	if (!history_each(db, profile, 0, INT64_MAX, history_append, arr)) {
+		json_decref(arr);
+		return NULL;
 	}
-	sqlite3_finalize(st);
 	return arr;
- fail:
+}
+
+static int
+history_keep(const struct history_row *r, void *last)
+{
+	json_decref(*(json_t **)last);
+	return (*(json_t **)last = history_row_json(r)) != NULL;
+}
+
+/*
+ * Release v of a profile as its history_json() row, and in *prev the
+ * version before it (0: none), from those two rows alone.  Returns a new
+ * reference, or NULL: *found 0 when there is no such release, else
+ * after a warning.
+ */
+json_t *
+history_release(sqlite3 *db, const char *profile, int64_t v, int64_t *prev,
+    int *found)
+{
+	sqlite3_stmt	*st;
+	json_t		*row = NULL;
+
+	*found = 1;
+	if ((st = db_prepare(db, "SELECT coalesce(max(version), 0) FROM "
+	    "release WHERE profile = ? AND version < ?")) == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	*prev = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) :
+	    -1;
 	sqlite3_finalize(st);
-	json_decref(arr);
-	return NULL;
+	if (*prev < 0) {
+		warnx("%s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	/* The row before v sets v's +/- as in the whole history. */
+	if (!history_each(db, profile, *prev ? *prev : v, v, history_keep,
+	    &row)) {
+		json_decref(row);
+		return NULL;
+	}
+	if (row == NULL || json_integer_value(json_object_get(row,
+	    "version")) != v) {
+		json_decref(row);
+		*found = 0;
+		return NULL;
+	}
+	return row;
+}
+
+struct history_text {
+	struct buf	*out;
+	size_t		 flags;
+	size_t		 n;
+};
+
+/*
+ * Append one row as json_dumps() of the whole array would write it:
+ * the row dumped by jansson on its own, one level deeper when
+ * indenting (a JSON text holds no raw newline but between tokens).
+ */
+static int
+history_dump_row(const struct history_row *r, void *arg)
+{
+	struct history_text *h = arg;
+	json_t		*o;
+	char		*t = NULL, *p, *nl;
+	size_t		 indent = h->flags & JSON_MAX_INDENT;
+	static const char spaces[JSON_MAX_INDENT + 1] =
+	    "                               ";
+	int		 ok = 0;
+
+	errno = 0;
+	if ((o = history_row_json(r)) == NULL ||
+	    (t = json_dumps(o, h->flags)) == NULL)
+		goto out;
+	if (!buf_append(h->out, h->n++ == 0 ? "[" : ",", 1))
+		goto out;
+	if (indent > 0) {
+		if (!buf_append(h->out, "\n", 1) ||
+		    !buf_append(h->out, spaces, indent))
+			goto out;
+	} else if (h->n > 1 && !(h->flags & JSON_COMPACT) &&
+	    !buf_append(h->out, " ", 1))
+		goto out;
+	for (p = t; (nl = strchr(p, '\n')) != NULL && indent > 0; p = nl + 1)
+		if (!buf_append(h->out, p, (size_t)(nl + 1 - p)) ||
+		    !buf_append(h->out, spaces, indent))
+			goto out;
+	ok = buf_append(h->out, p, strlen(p));
+ out:
+	if (!ok && (errno == EFBIG || errno == ENOMEM))
+		warnx("history: %s", strerror(errno));
+	free(t);
+	json_decref(o);
+	return ok;
+}
+
+/*
+ * The bytes json_dumps(history_json(db, profile), flags) makes,
+ * appended to out a row at a time.  Returns 1, or 0 after a warning.
+ */
+int
+history_dump(sqlite3 *db, const char *profile, size_t flags,
+    struct buf *out)
+{
+	struct history_text h;
+
+	h.out = out;
+	h.flags = flags;
+	h.n = 0;
+	if (!history_each(db, profile, 0, INT64_MAX, history_dump_row, &h))
+		return 0;
+	if (h.n == 0)
+		return buf_append(out, "[]", 2);
+	return ((flags & JSON_MAX_INDENT) == 0 || buf_append(out, "\n", 1)) &&
+	    buf_append(out, "]", 1);
 }
 
 static json_int_t
@@ -216,16 +398,35 @@ jint(const json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
+/* One line of "cabundled history PROFILE". */
+static int
+history_print_row(const struct history_row *r, void *arg)
+{
+	char		 created[TIMEFMT_LEN], expires[TIMEFMT_LEN], pm[48];
+	char		 sn[24];
+
+	(void)arg;
+	timefmt_iso(r->created, created);
+	timefmt_iso(r->expires, expires);
+	snprintf(pm, sizeof(pm), "+%" PRId64 "/-%" PRId64, r->added,
+	    r->removed);
+	if (r->has_snapshot)
+		snprintf(sn, sizeof(sn), "%" PRId64, r->snapshot);
+	else
+		snprintf(sn, sizeof(sn), "-");
+	printf("%-8" PRId64 " %-20s %6" PRId64 " %9s %8s  %-16s %-20s %s\n",
+	    r->version, created, r->certificates, pm, sn, r->key_id, expires,
+	    r->reason);
+	return 1;
+}
+
 /* cabundled history [--json] PROFILE */
 int
 cmd_history(const struct config *cfg, int argc, char *argv[])
 {
 	struct opts	 o;
+	struct buf	 b;
 	sqlite3		*db;
-	json_t		*arr = NULL, *row, *snap;
-	char		 created[TIMEFMT_LEN], expires[TIMEFMT_LEN], pm[48];
-	char		 sn[24];
-	size_t		 i;
 	int		 n, rc = EXIT_LOCAL;
 
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 1 ||
@@ -236,41 +437,27 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 	}
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
+	buf_init(&b, HISTORY_MAX);
 	if ((n = profile_exists(db, argv[optind])) != 1) {
 		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
 		goto out;
 	}
-	if ((arr = history_json(db, argv[optind])) == NULL)
-		goto out;
+	/* What json_print() writes for history_json(), without the tree. */
 	if (o.json) {
-		rc = json_print(arr) ? EXIT_DONE : EXIT_LOCAL;
-		arr = NULL;
+		if (history_dump(db, argv[optind], JSON_INDENT(2) |
+		    JSON_ENSURE_ASCII, &b) && buf_append(&b, "\n", 1) &&
+		    fwrite(b.data, 1, b.len, stdout) == b.len)
+			rc = EXIT_DONE;
 		goto out;
 	}
 	printf("%-8s %-20s %6s %9s %8s  %-16s %-20s %s\n", "version",
 	    "created", "certs", "+/-", "snapshot", "key", "expires",
 	    "reason");
-	json_array_foreach(arr, i, row) {
-		timefmt_iso(jint(row, "created"), created);
-		timefmt_iso(jint(row, "expires"), expires);
-		snprintf(pm, sizeof(pm), "+%" JSON_INTEGER_FORMAT "/-%"
-		    JSON_INTEGER_FORMAT, jint(row, "added"),
-		    jint(row, "removed"));
-		snap = json_object_get(row, "snapshot");
-		if (json_is_integer(snap))
-			snprintf(sn, sizeof(sn), "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(snap));
-		else
-			snprintf(sn, sizeof(sn), "-");
-		printf("%-8" JSON_INTEGER_FORMAT " %-20s %6" JSON_INTEGER_FORMAT
-		    " %9s %8s  %-16s %-20s %s\n", jint(row, "version"),
-		    created, jint(row, "certificates"), pm, sn,
-		    json_string_value(json_object_get(row, "key_id")), expires,
-		    json_string_value(json_object_get(row, "reason")));
-	}
-	rc = EXIT_DONE;
+	if (history_each(db, argv[optind], 0, INT64_MAX, history_print_row,
+	    NULL))
+		rc = EXIT_DONE;
  out:
-	json_decref(arr);
+	buf_free(&b);
 	db_close(db);
 	return rc;
 }

@@ -43,7 +43,10 @@ int	publish_all(sqlite3 *, const struct config *, const char *,
 	    const char *, int);
 
 int	json_print(json_t *);
+#define HISTORY_MAX	(256u << 20)	/* history_dump: ~350 B a release */
 json_t	*history_json(sqlite3 *, const char *);
+int	history_dump(sqlite3 *, const char *, size_t, struct buf *);
+json_t	*history_release(sqlite3 *, const char *, int64_t, int64_t *, int *);
 json_t	*diff_json(sqlite3 *, const char *, int64_t, int64_t, int *);
 json_t	*profiles_json(sqlite3 *);
 json_t	*snapshots_json(sqlite3 *, int);

@@ -425,45 +425,21 @@ serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
 	return send_json(c, rq, o, t->route == R_DIFF ? CC_IMMUTABLE : cache);
 }
 
-/* The release with version v in a history array, and its index. */
-static const json_t *
-history_find(const json_t *hist, int64_t v, size_t *at)
-{
-	const json_t	*r;
-	size_t		 i;
-
-	json_array_foreach(hist, i, r)
-		if (json_integer_value(json_object_get(r, "version")) == v) {
-			*at = i;
-			return r;
-		}
-	return NULL;
-}
-
 static int
 page_release(sqlite3 *db, struct buf *b, const struct target *t,
     int *found)
 {
-	json_t		*hist, *diff = NULL;
-	const json_t	*rel;
-	size_t		 at;
-	int		 ok = 0, rc;
+	json_t		*rel, *diff = NULL;
+	int64_t		 prev;
+	int		 ok, rc;
 
-	if ((hist = history_json(db, t->profile)) == NULL)
-		return 0;
-	if ((rel = history_find(hist, t->a, &at)) == NULL) {
-		*found = 0;
-		ok = 1;
-		goto out;
-	}
-	if (at > 0 && (diff = diff_json(db, t->profile, json_integer_value(
-	    json_object_get(json_array_get(hist, at - 1), "version")), t->a,
-	    &rc)) == NULL)
-		goto out;
-	ok = html_release(b, t->profile, rel, diff);
- out:
+	if ((rel = history_release(db, t->profile, t->a, &prev, found)) ==
+	    NULL)
+		return !*found;
+	ok = (prev == 0 || (diff = diff_json(db, t->profile, prev, t->a,
+	    &rc)) != NULL) && html_release(b, t->profile, rel, diff);
 	json_decref(diff);
-	json_decref(hist);
+	json_decref(rel);
 	return ok;
 }
 

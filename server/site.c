@@ -166,6 +166,7 @@ load_releases(sqlite3 *db, struct site *s)
 	struct site_profile	*p = NULL;
 	struct site_release	*nr, *r;
 	const char		*name, *hex;
+	size_t			 cap = 0;
 	int			 step;
 
 	if ((st = db_prepare(db, "SELECT r.profile, r.version, r.created, "
@@ -175,13 +176,19 @@ load_releases(sqlite3 *db, struct site *s)
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(st, 0);
 		hex = (const char *)sqlite3_column_text(st, 5);
-		if (p == NULL || strcmp(p->name, name) != 0)
+		if (p == NULL || strcmp(p->name, name) != 0) {
 			if ((p = add_profile(s, name)) == NULL)
 				goto fail;
-		if ((nr = reallocarray(p->rel, p->nrel + 1, sizeof(*nr))) ==
-		    NULL)
-			goto fail;
-		p->rel = nr;
+			cap = 0;
+		}
+		/* Grow by doubling, not by one: 10,000 releases. */
+		if (p->nrel == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nr = reallocarray(p->rel, cap, sizeof(*nr))) ==
+			    NULL)
+				goto fail;
+			p->rel = nr;
+		}
 		r = &p->rel[p->nrel++];
 		memset(r, 0, sizeof(*r));
 		r->version = sqlite3_column_int64(st, 1);
@@ -209,16 +216,21 @@ static int
 load_profile_docs(sqlite3 *db, struct site *s)
 {
 	sqlite3_stmt	*st;
+	struct buf	 b;
 	size_t		 i;
 
+	buf_init(&b, HISTORY_MAX);
 	if ((st = db_prepare(db, "SELECT min(k.not_after) FROM build_cert c "
 	    "JOIN certificate k ON k.sha256 = c.cert WHERE c.build = (SELECT "
 	    "build FROM release WHERE profile = ? ORDER BY version DESC "
 	    "LIMIT 1)")) == NULL)
 		return 0;
 	for (i = 0; i < s->nprof; i++) {
-		if (!doc_json(&s->prof[i].history, history_json(db,
-		    s->prof[i].name)))
+		/* As doc_json() of history_json(), a row at a time. */
+		buf_reset(&b);
+		if (!history_dump(db, s->prof[i].name, JSON_COMPACT |
+		    JSON_ENSURE_ASCII, &b) ||
+		    !doc_set(&s->prof[i].history, b.data, b.len))
 			goto fail;
 		sqlite3_bind_text(st, 1, s->prof[i].name, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -226,9 +238,11 @@ load_profile_docs(sqlite3 *db, struct site *s)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	buf_free(&b);
 	return 1;
  fail:
 	sqlite3_finalize(st);
+	buf_free(&b);
 	return 0;
 }
 
