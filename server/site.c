@@ -279,10 +279,9 @@ load_state(sqlite3 *db, struct site *s)
 	sqlite3_stmt	*st;
 	int		 ok = 0;
 
-	if ((st = db_prepare(db, "SELECT (SELECT coalesce(max(checked), 0) "
-	    "FROM source WHERE result IN ('accepted', 'quarantined', "
-	    "'rejected', 'not modified')), (SELECT count(*) FROM snapshot "
-	    "WHERE status = 'quarantined')")) == NULL)
+	if ((st = db_prepare(db, "SELECT (SELECT coalesce(max(answered), 0) "
+	    "FROM source), (SELECT count(*) FROM snapshot WHERE status = "
+	    "'quarantined')")) == NULL)
 		return 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		s->last_fetch_ok = sqlite3_column_int64(st, 0);

@@ -407,10 +407,14 @@ store_source_get(sqlite3 *db, const char *url, struct source_state *ss)
 	return ok;
 }
 
+/* The results that mean the upstream answered (schema 005). */
+#define ANSWERED "('accepted', 'quarantined', 'rejected', 'not modified')"
+
 /*
  * Remember the outcome of a fetch of url and the result in words.  With
  * a body digest (a new answer) its validators replace the old ones;
- * without (a failure, a 304) the old ones stay.
+ * without (a failure, a 304) the old ones stay.  An answer also moves
+ * "answered"; a failure leaves it.
  */
 int
 store_source_set(sqlite3 *db, const char *url, const char *etag,
@@ -420,11 +424,13 @@ store_source_set(sqlite3 *db, const char *url, const char *etag,
 	int		 ok;
 
 	if ((st = db_prepare(db, "INSERT INTO source (url, etag, "
-	    "last_modified, body_sha256, checked, result) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (url) DO UPDATE SET "
-	    "etag = iif(?4 IS NULL, etag, ?2), last_modified = iif(?4 IS "
-	    "NULL, last_modified, ?3), body_sha256 = coalesce(?4, "
-	    "body_sha256), checked = ?5, result = ?6")) == NULL)
+	    "last_modified, body_sha256, checked, result, answered) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, iif(?6 IN " ANSWERED ", ?5, "
+	    "NULL)) ON CONFLICT (url) DO UPDATE SET etag = iif(?4 IS NULL, "
+	    "etag, ?2), last_modified = iif(?4 IS NULL, last_modified, ?3), "
+	    "body_sha256 = coalesce(?4, body_sha256), checked = ?5, "
+	    "result = ?6, answered = iif(?6 IN " ANSWERED ", ?5, "
+	    "answered)")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, etag, -1, SQLITE_STATIC);

@@ -269,3 +269,20 @@ def test_serve_publishes_what_a_scheduled_fetch_accepted(mirror, up):
     p = mirror("serve", "--once", check=0)
     assert b"version 2" not in p.stdout
     assert len(mirror.json("history", "--json", "org")) == 1
+
+
+def test_a_failed_fetch_keeps_the_age_of_the_last_good_one(good, up):
+    # A monitor alerts on cabundle_last_fetch_age_seconds growing: a
+    # failed fetch must leave it counting from the last good answer,
+    # not make it disappear.
+    from test_http import Server
+    up.status = 500
+    good("fetch", check=3)
+    s = Server(good)
+    try:
+        text = s.get("/metrics").text
+    finally:
+        s.stop()
+    age = [ln for ln in text.splitlines()
+           if ln.startswith("cabundle_last_fetch_age_seconds ")]
+    assert age and 0 <= int(age[0].split()[1]) < 300, text
