@@ -2,7 +2,9 @@
 #
 #   make            build server/cabundled and client/cabundle
 #   make test       install missing Debian packages, build, run unit and
-#                   integration tests (SANITIZE=1: under ASan + UBSan)
+#                   integration tests (SANITIZE=1: under ASan + UBSan;
+#                   TEST_DATE=YYYY-MM-DD: the programs under test run as
+#                   if it were that date, through libfaketime)
 #   make run        install missing packages, build, run the main job
 #   make deps       install (as root) or list the Debian packages needed
 #   make test-deps  the same, with what only the tests need (DEB_TEST_PKGS)
@@ -53,9 +55,11 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 # units, mandoc lints the manual pages, curl runs the compose health
 # check, wrk puts bench/load.sh's load on serve, valgrind runs the
 # client, cppcheck and clang-tidy are "make lint", pytest-xdist runs
-# the integration tests two at a time.
+# the integration tests two at a time, faketime gives the programs under
+# test the clock of TEST_DATE.
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
-		mandoc wrk valgrind cppcheck clang-tidy python3-pytest-xdist
+		mandoc wrk valgrind cppcheck clang-tidy python3-pytest-xdist \
+		faketime
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
@@ -157,13 +161,19 @@ unit: $(UNIT_BINS)
 
 # TEST_JOBS pytest workers (pytest-xdist): most tests wait on servers
 # and subprocesses, so two share two cores well.  The load test runs
-# alone afterwards: it wants the machine to itself.
+# alone afterwards (LOAD=0 leaves it out): it wants the machine to
+# itself.  TEST_DATE=YYYY-MM-DD runs the binaries under test, and the
+# openssl and curl beside them, as if it were that date (libfaketime,
+# tests/integration/conftest.py); pytest itself keeps the real clock.
 TEST_JOBS ?= 2
+TEST_DATE ?=
+LOAD	?= 1
 integration: all $(TOOL_BINS)
-	$(PYTHON) -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) \
-	    --ignore=tests/integration/test_load.py tests/integration
-	$(PYTHON) -m pytest -q -p no:cacheprovider \
-	    tests/integration/test_load.py
+	TEST_DATE=$(TEST_DATE) $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    -n $(TEST_JOBS) --ignore=tests/integration/test_load.py \
+	    tests/integration
+	if [ "$(LOAD)" != 0 ]; then TEST_DATE=$(TEST_DATE) $(PYTHON) -m pytest \
+	    -q -p no:cacheprovider tests/integration/test_load.py; fi
 
 # Static analysis: cppcheck, then clang-tidy (contrib/lint/clang-tidy.yml)
 # on every source but the generated migrations.c; any finding fails.

@@ -12,9 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import ROOT
-from test_http import Server
-from test_store import approve, upstream
+from conftest import ROOT, Server, approve, upstream
 
 ARTIFACTS = pathlib.Path(os.environ.get("ARTIFACTS",
                                         ROOT / "tests" / "artifacts"))

@@ -17,17 +17,12 @@ import time
 import pytest
 import requests
 
-from conftest import CABUNDLE, FIXTURES, Mirror, make_site_pki, run
-from test_http import Server, free_port
-from test_store import approve, upstream
+from conftest import (CABUNDLE, Mirror, Server, approve, free_port,
+                      make_site_pki, run, upstream)
 from upstream import FakeUpstream
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NGINX_CONF = ROOT / "contrib" / "nginx" / "cabundle-export.conf"
-
-
-def sha(path):
-    return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
 
 def tree(d):

@@ -5,124 +5,16 @@ publishing the org profile.  Before the install requests fails; after
 it, it succeeds; after restore it fails again.  The machine's own
 certifi is never touched."""
 import hashlib
-import http.server
 import json
-import os
 import random
 import signal
-import ssl
 import subprocess
-import threading
 import time
 
 import pytest
 
-from conftest import CABUNDLE, make_site_pki, run
-from test_http import Server
-from test_store import good  # noqa: F401  (fixture: 2026.07.22 accepted)
-from test_store import upstream
-
-PYTHON = "/usr/bin/python3"
-DIST = "/usr/lib/python3/dist-packages"
-CERTIFI_INIT = "from .core import where\n"
-CERTIFI_CORE = ("import os\n\n\ndef where():\n"
-                "    return os.path.join(os.path.dirname(__file__),"
-                " 'cacert.pem')\n")
-
-
-def sha(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def org_pki(tmp_path):
-    """An organization root and a certificate for 127.0.0.1 it issued."""
-    d = make_site_pki(tmp_path / "orgpki",
-                      "/O=Example Org/CN=Example Org Root CA", days=3650)
-    return d
-
-
-@pytest.fixture
-def https_site(org_pki):
-    """An HTTPS server on 127.0.0.1 with the org-issued certificate."""
-    class Hello(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = b"hello from the intranet\n"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(org_pki / "site.pem", org_pki / "site.key")
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"https://127.0.0.1:{srv.server_address[1]}/"
-    srv.shutdown()
-    srv.server_close()
-
-
-def make_python(tmp_path, name="py", where=None):
-    """A Python whose certifi lives in tmp_path: an interpreter wrapper
-    (with -S, so no .pth file of this machine edits the bundle) and a
-    certifi package holding a real Mozilla bundle.  where: make
-    certifi.where() return that path instead (as Debian's patch does).
-    Returns (interpreter, cacert.pem)."""
-    lib = tmp_path / name / "lib"
-    pkg = lib / "certifi"
-    pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text(CERTIFI_INIT)
-    if where is None:
-        (pkg / "core.py").write_text(CERTIFI_CORE)
-        cacert = pkg / "cacert.pem"
-    else:
-        (pkg / "core.py").write_text(f"def where():\n    return {str(where)!r}\n")
-        cacert = where
-    cacert.write_bytes(upstream("2025.07.14").read_bytes())
-    py = tmp_path / name / "python"
-    py.write_text(f"#!/bin/sh\nPYTHONPATH={lib}:{DIST} exec {PYTHON} -S \"$@\"\n")
-    py.chmod(0o755)
-    return py, cacert
-
-
-# Variables that would make requests ignore certifi (some machines set
-# them for every process).
-CA_VARS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE",
-           "SSL_CERT_DIR")
-
-
-def requests_get(py, url):
-    """What requests in that Python says about url (trusting certifi:
-    the variables that override it are removed)."""
-    env = {k: v for k, v in os.environ.items() if k not in CA_VARS}
-    return subprocess.run(
-        [str(py), "-c", "import sys, requests\n"
-         "try:\n    r = requests.get(sys.argv[1], timeout=10)\n"
-         "    print('OK', r.status_code, r.text.strip())\n"
-         "except requests.exceptions.SSLError as e:\n"
-         "    print('SSLError', e)\n", url],
-        capture_output=True, text=True, timeout=60, env=env).stdout
-
-
-@pytest.fixture
-def org_mirror(good, org_pki):
-    good("org", "add", "--name", "Example Org Root CA", org_pki / "ca.pem",
-         check=0)
-    s = Server(good)
-    s.mirror = good
-    yield s
-    s.stop()
-
-
-def install(s, *args, check=None, **kw):
-    return run(CABUNDLE, "install", "--from", s.base, "--key",
-               s.mirror.key()["public_key"], *args, check=check, **kw)
-
+from conftest import CABUNDLE, make_python, requests_get, run, upstream
+from conftest import client_install as install
 
 def test_install_makes_requests_trust_the_org_and_restore_undoes_it(
         org_mirror, https_site, tmp_path):

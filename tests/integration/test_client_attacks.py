@@ -14,199 +14,15 @@ import hashlib
 import json
 import os
 import pathlib
-import subprocess
 import time
 
 import pytest
 
-from conftest import CABUNDLE, FIXTURES, SIGTOOL, run
+from conftest import (BODY_MAX, DAY, NOPROXY, ORIGINAL, SIG_PATH, ClientEnv,
+                      asan_build, b64, body_of, body_path, run, tc)
+from conftest import now as product_now
 from fakemirror import (FakeMirror, closed_port_url, drip, endless,
                         gzip_bomb, redirect, silent, static, truncated)
-
-PROFILE = "org"
-SIG_PATH = f"/v1/{PROFILE}/cacert.pem.minisig"
-DAY = 86400
-UPSTREAM = sorted((FIXTURES / "upstream").glob("cacert-*.pem"))
-ORIGINAL = (FIXTURES / "vectors" / "bundle.pem").read_bytes()
-BODY_MAX = 4 << 20
-NOPROXY = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-
-
-def body_of(version):
-    """A real PEM bundle per version: v1, v2, v3... differ."""
-    return UPSTREAM[(version - 1) % len(UPSTREAM)].read_bytes()
-
-
-def body_path(version):
-    return f"/v1/{PROFILE}/{version}/cacert.pem"
-
-
-def tc(body, version, profile=PROFILE, created=None, expires=None,
-       fmt="cabundle/1", size=None, sha=None):
-    """The SPEC 7 trusted comment, built independently of the C code."""
-    now = int(time.time())
-    created = now - 60 if created is None else created
-    expires = now + 7 * DAY if expires is None else expires
-    size = len(body) if size is None else size
-    sha = hashlib.sha256(body).hexdigest() if sha is None else sha
-    return (f"format:{fmt}\tprofile:{profile}\tversion:{version}\t"
-            f"created:{created}\texpires:{expires}\tsize:{size}\t"
-            f"sha256:{sha}")
-
-
-def b64(b):
-    return base64.b64encode(b).decode()
-
-
-class Key:
-    """An Ed25519 PKCS#8 key, its minisign .pub and RW string."""
-
-    def __init__(self, d, name):
-        self.dir = d
-        self.name = name
-        self.pem = d / f"{name}.pem"
-        run("openssl", "genpkey", "-algorithm", "ed25519", "-out",
-            self.pem, check=0)
-        self.pem.chmod(0o600)
-        self.pub = d / f"{name}.pub"
-        self.pub.write_bytes(run(SIGTOOL, "pubkey", self.pem,
-                                 check=0).stdout)
-        self.rw = self.pub.read_text().splitlines()[1]
-        raw = base64.b64decode(self.rw)
-        self.keyid, self.pk = raw[2:10], raw[10:42]
-        self.n = 0
-
-    def sign(self, data, comment, legacy=False):
-        """The .minisig bytes of sigtool sign [-l] for data."""
-        self.n += 1
-        f = self.dir / f"{self.name}-data-{self.n}"
-        f.write_bytes(data)
-        p = run(SIGTOOL, "sign", *(["-l"] if legacy else []), self.pem, f,
-                comment, check=0)
-        f.unlink()
-        return p.stdout
-
-    def py_sign(self, data, comment_bytes):
-        """The same ED format made in Python, for a T sigtool refuses
-        to write (non-ASCII)."""
-        from cryptography.hazmat.primitives import serialization
-        sk = serialization.load_pem_private_key(self.pem.read_bytes(), None)
-        sig = sk.sign(hashlib.blake2b(data, digest_size=64).digest())
-        glob = sk.sign(sig + comment_bytes)
-        return (b"untrusted comment: signature from py_sign\n" +
-                b64(b"ED" + self.keyid + sig).encode() +
-                b"\ntrusted comment: " + comment_bytes + b"\n" +
-                b64(glob).encode() + b"\n")
-
-
-class Keys:
-    def __init__(self, d):
-        self.k1, self.k2, self.k3 = (Key(d, n) for n in ("k1", "k2", "k3"))
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory):
-    return Keys(tmp_path_factory.mktemp("keys"))
-
-
-def asan_build():
-    ldd = subprocess.run(["ldd", CABUNDLE], capture_output=True).stdout
-    return b"asan" in ldd or b"__asan_init" in pathlib.Path(
-        CABUNDLE).read_bytes()
-
-
-class Env:
-    """Two targets holding ORIGINAL, a state path, an empty config (so
-    no /etc/cabundle.conf leaks in) and a running fake mirror."""
-
-    def __init__(self, tmp_path, keys):
-        self.tmp = tmp_path
-        self.keys = keys
-        self.targets = [tmp_path / "t1" / "cacert.pem",
-                        tmp_path / "t2" / "cacert.pem"]
-        for t in self.targets:
-            t.parent.mkdir()
-            t.write_bytes(ORIGINAL)
-        self.state = tmp_path / "var" / "state.json"
-        self.conf = tmp_path / "empty.conf"
-        self.conf.write_bytes(b"")
-        self.m = FakeMirror().start()
-
-    @property
-    def url(self):
-        return self.m.url
-
-    def publish(self, version, body=None, key=None, latest=True, **kw):
-        """Serve body (default: body_of(version)) at its versioned URL
-        and, if latest, its signature as the latest.  Returns the sig."""
-        body = body_of(version) if body is None else body
-        key = self.keys.k1 if key is None else key
-        sig = key.sign(body, tc(body, version, **kw))
-        self.m.routes[body_path(version)] = static(body)
-        if latest:
-            self.m.routes[SIG_PATH] = static(sig)
-        return sig
-
-    def args(self, keys=None, url=None, timeout=None, targets=None):
-        a = [CABUNDLE, "install", "--config", self.conf, "--from",
-             url or self.url, "--profile", PROFILE, "--state", self.state,
-             "--json"]
-        for k in (keys if keys is not None else [self.keys.k1]):
-            a += ["--key", k if isinstance(k, str) else k.pub]
-        for t in (targets if targets is not None else self.targets):
-            a += ["--output", t]
-        if timeout is not None:
-            a += ["--timeout", str(timeout)]
-        return a
-
-    def install(self, check=None, wrap=(), **kw):
-        return run(*wrap, *self.args(**kw), check=check, env=NOPROXY)
-
-    def installed(self, version, **kw):
-        """A successful install of version; returns the JSON answer."""
-        p = self.install(check=0, **kw)
-        out = json.loads(p.stdout)
-        assert out["result"] == "installed", out
-        assert out["version"] == version, out
-        return out
-
-    def snapshot(self):
-        files = {}
-        for d in {t.parent for t in self.targets}:
-            for p in d.iterdir():
-                st = p.lstat()
-                files[p] = (p.read_bytes(), st.st_mtime_ns, st.st_ino)
-        st = self.state.read_bytes() if self.state.exists() else None
-        return files, st
-
-    def unchanged(self, snap):
-        """Targets byte-identical with the same mtime and inode (not
-        rewritten), no backup or temporary file created, the state as
-        it was (or still absent)."""
-        files, st = snap
-        now, st_now = self.snapshot()
-        assert sorted(now) == sorted(files), (
-            "files created or removed beside the targets: "
-            f"{sorted(set(now) ^ set(files))}")
-        for p, (data, mtime, ino) in files.items():
-            assert now[p][0] == data, f"{p}: contents changed"
-            assert now[p][1] == mtime, f"{p}: mtime changed"
-            assert now[p][2] == ino, f"{p}: replaced (new inode)"
-        for t in self.targets:
-            if pathlib.Path(f"{t}-backup") not in files:
-                assert not pathlib.Path(f"{t}-backup").exists()
-        assert st_now == st, "state file changed"
-
-    def close(self):
-        self.m.stop()
-
-
-@pytest.fixture
-def env(tmp_path, keys):
-    e = Env(tmp_path, keys)
-    yield e
-    e.close()
-
 
 def refused(env, snap, p, *words, codes=(1,)):
     """p is a refusal naming the attack; nothing on disk changed."""
@@ -356,7 +172,7 @@ def test_drip_and_silence(tmp_path, keys):
     try:
         for name, timeout in cases:
             (tmp_path / name).mkdir()
-            e = Env(tmp_path / name, keys)
+            e = ClientEnv(tmp_path / name, keys)
             envs.append(e)
             b = body_of(3)
             sig = e.publish(3, b)
@@ -447,7 +263,7 @@ def test_same_version_changes_nothing_at_all(env, keys):
 
 @pytest.mark.parametrize("case", ["expired", "too-long", "future"])
 def test_freeze(env, keys, case):
-    now = int(time.time())
+    now = int(product_now())
     kw = {"expired": dict(created=now - 8 * DAY, expires=now - 6 * DAY),
           "too-long": dict(created=now - 60, expires=now + 400 * DAY),
           "future": dict(created=now + DAY, expires=now + 7 * DAY)}[case]
@@ -460,10 +276,10 @@ def test_freeze(env, keys, case):
 
 def test_frozen_mirror_reported_stale(env, keys):
     """v3 installed, then the mirror keeps serving it past expires."""
-    now = int(time.time())
+    now = int(product_now())
     env.publish(3, created=now - 60, expires=now + 2)
     env.installed(3)
-    while time.time() < now + 3:
+    while product_now() < now + 3:
         time.sleep(0.1)
     attempt(env, "expired", "stale")
 

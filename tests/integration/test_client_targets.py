@@ -8,11 +8,8 @@ The hashed directory is checked as OpenSSL uses it (openssl verify
 directory or link found at DIR, duplicates, a second install, a newer
 release, tampering, and failures half way through an install, which
 must leave every target as it was."""
-import base64
-import hashlib
 import json
 import os
-import re
 import shlex
 import socket
 import ssl
@@ -22,30 +19,14 @@ import time
 
 import pytest
 
-from conftest import CABUNDLE, make_site_pki, run
+from conftest import (CABUNDLE, CERTIFI_CORE, CERTIFI_INIT, Key, make_python,
+                      fingerprint, make_site_pki, pem_blocks, run, tc,
+                      trusted, upstream)
+from conftest import client_install as install
 from fakemirror import FakeMirror, static
-from test_client import CERTIFI_CORE, CERTIFI_INIT, install, make_python
-from test_client import https_site, org_mirror, org_pki  # noqa: F401
-from test_client_attacks import Key, tc
-from test_http import trusted
-from test_store import good  # noqa: F401  (fixture used by org_mirror)
-from test_store import upstream
-
-PEM_RE = re.compile(rb"-----BEGIN CERTIFICATE-----\n.*?"
-                    rb"-----END CERTIFICATE-----\n", re.S)
 
 
 # --- helpers ---------------------------------------------------------------
-
-def pem_blocks(data):
-    """The PEM certificate blocks of a bundle, in order."""
-    return PEM_RE.findall(data)
-
-
-def fingerprint(block):
-    """sha256 of the DER inside one PEM block."""
-    b64 = b"".join(block.splitlines()[1:-1])
-    return hashlib.sha256(base64.b64decode(b64)).hexdigest()
 
 
 def trees(d):

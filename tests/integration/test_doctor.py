@@ -14,13 +14,10 @@ import threading
 
 import pytest
 
-from conftest import CABUNDLE, run
+from conftest import CA_VARS, CABUNDLE, free_port, openssl, run
 
 BIN = os.environ.get("CABUNDLE_BIN", CABUNDLE)
 AIA = "http://127.0.0.1:1/inter.crt"
-# The variables doctor reports on: tests set them, never inherit them.
-CA_VARS = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
-           "CURL_CA_BUNDLE")
 
 CA_CNF = """\
 [ca]
@@ -67,10 +64,6 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost,IP:127.0.0.1
 """
-
-
-def openssl(*args):
-    return run("openssl", *args, check=0)
 
 
 class Pki:
@@ -314,12 +307,6 @@ def test_ipv6_literal_is_checked_against_ip_names(pki, serve):
     assert h["host"] == "::1" and h["port"] == s.port
     assert h["cause"] == "name-mismatch", h["message"]
     assert h["message"].endswith("for localhost, 127.0.0.1 not ::1")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_nothing_listening_is_unreachable(pki):

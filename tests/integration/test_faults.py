@@ -21,9 +21,8 @@ import time
 
 import pytest
 
-from conftest import CABUNDLED, SANITIZER_WORDS, Mirror, run
-from test_http import Server
-from test_store import RELEASES, approve, upstream
+from conftest import (CABUNDLED, RELEASES, SANITIZER_WORDS, Mirror, Server,
+                      approve, run, upstream)
 from upstream import FakeUpstream, make_test_pki, pubkey_pin
 
 HOSTILE = upstream("2026.07.22").parents[1] / "hostile"

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from conftest import FIXTURES, Mirror, checks
-from test_store import HOSTILE_EXPECT, RELEASES, approve, sha256, upstream
+from conftest import (FIXTURES, HOSTILE_EXPECT, RELEASES, Mirror, approve,
+                      checks, sha256, upstream)
 from upstream import FakeUpstream, make_test_pki, pubkey_pin
 
 HOSTILE = FIXTURES / "hostile"

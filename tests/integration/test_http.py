@@ -4,123 +4,13 @@ without a restart.  Served files are checked with stock minisign and
 sha256."""
 import concurrent.futures
 import hashlib
-import http.client
-import signal
 import socket
-import subprocess
 import time
 
 import pytest
 import requests
 
-from conftest import CABUNDLED, SANITIZER_WORDS, run
-from test_store import good  # noqa: F401  (fixture: 2026.07.22 accepted)
-
-TC = ("format", "profile", "version", "created", "expires", "size",
-      "sha256")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """cabundled serve on a free port of 127.0.0.1, stopped with SIGTERM."""
-
-    def __init__(self, mirror, *overrides, ca=None):
-        """ca: serve https (overrides name the files), trusting ca."""
-        self.port = free_port()
-        self.base = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
-        self.verify = str(ca) if ca else True
-        cmd = [CABUNDLED, "-d", mirror.datadir,
-               "-o", f"http.port={self.port}",
-               "-o", "upstream.fetch_interval=0",
-               "-o", "upstream.retries=0",
-               "-o", "upstream.url=https://127.0.0.1:1/generate/"]
-        for o in overrides:
-            cmd += ["-o", o]
-        cmd.append("serve")
-        # Files, not pipes: an access log nobody drains would block the
-        # server once the pipe is full.
-        self.out = open(mirror.datadir.parent / f"serve-{self.port}.out",
-                        "w+b")
-        self.err = open(mirror.datadir.parent / f"serve-{self.port}.err",
-                        "w+b")
-        self.proc = subprocess.Popen([str(c) for c in cmd],
-                                     stdout=self.out, stderr=self.err)
-        deadline = time.time() + 20
-        while True:
-            try:
-                if requests.get(self.base + "/v1/profiles", timeout=2,
-                                verify=self.verify).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert self.proc.poll() is None, self.read(self.err)
-            assert time.time() < deadline, "serve did not come up"
-            time.sleep(0.1)
-
-    def get(self, path, **kw):
-        return requests.get(self.base + path, timeout=10,
-                            verify=self.verify, **kw)
-
-    def raw(self, method, path, headers=None, body=None):
-        """A request with the path sent exactly as given."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        c.putrequest(method, path, skip_host=False,
-                     skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
-            c.putheader(k, v)
-        if body is not None:
-            c.putheader("Content-Length", str(len(body)))
-        c.endheaders(body)
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, dict(r.getheaders()), data
-
-    @staticmethod
-    def read(f):
-        f.flush()
-        f.seek(0)
-        return f.read()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
-        out, err = self.read(self.out), self.read(self.err)
-        self.out.close()
-        self.err.close()
-        for w in SANITIZER_WORDS:
-            assert w not in err, err.decode(errors="replace")
-        assert self.proc.returncode == 0, err.decode(errors="replace")
-        return out.decode(errors="replace")
-
-
-@pytest.fixture
-def served(good):
-    s = Server(good)
-    s.mirror = good
-    yield s
-    s.stop()
-
-
-def trusted(sig):
-    line = [x for x in sig.splitlines() if x.startswith("trusted comment: ")]
-    fields = line[0][len("trusted comment: "):].split("\t")
-    assert [f.split(":", 1)[0] for f in fields] == list(TC)
-    return {k: v for k, v in (f.split(":", 1) for f in fields)}
-
-
-def minisign_ok(tmp_path, body, sig, pub):
-    (tmp_path / "b.pem").write_bytes(body)
-    (tmp_path / "b.pem.minisig").write_bytes(sig)
-    (tmp_path / "k.pub").write_bytes(pub)
-    return run("minisign", "-H", "-Vm", tmp_path / "b.pem", "-x",
-               tmp_path / "b.pem.minisig", "-p", tmp_path / "k.pub")
-
+from conftest import CABUNDLED, Server, minisign_ok, run, trusted
 
 def test_latest_and_versioned_files_verify_with_minisign(served, tmp_path):
     pub = served.get("/v1/pubkey")

@@ -21,8 +21,7 @@ import time
 
 import requests
 
-from conftest import CABUNDLED, ROOT, SANITIZER_WORDS
-from test_http import free_port
+from conftest import CABUNDLED, ROOT, SANITIZER_WORDS, free_port
 
 LOAD = ROOT / "bench" / "load.sh"
 SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))

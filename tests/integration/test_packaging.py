@@ -13,14 +13,14 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 
 import pytest
 
-from conftest import CABUNDLE, CABUNDLED, ROOT, run
+from conftest import (CABUNDLE, CABUNDLE_BIN, CABUNDLED, CABUNDLED_BIN, ROOT,
+                      free_port, run)
 
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
@@ -47,12 +47,6 @@ def need(tool, package):
         pytest.skip(f"{tool} is missing and could not be installed: "
                     f"apt-get install {package} (make test-deps)")
     return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- the Makefile ---------------------------------------------------
@@ -187,7 +181,7 @@ def test_runtime_stage_installs_every_library_the_binaries_link():
     assert not {p for p in runtime if p.endswith("-dev")} | (
         runtime & {"gcc", "make", "pkg-config"}), runtime
     need_pkgs = set()
-    for binary in (CABUNDLED, CABUNDLE):
+    for binary in (CABUNDLED_BIN, CABUNDLE_BIN):
         dump = run("objdump", "-p", binary, check=0).stdout.decode()
         needed = re.findall(r"^\s*NEEDED\s+(\S+)", dump, re.M)
         paths = dict(re.findall(r"^\s*(\S+) => (/\S+)",

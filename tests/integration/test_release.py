@@ -14,8 +14,7 @@ import types
 
 import pytest
 
-from conftest import CABUNDLED, run
-from test_store import good  # noqa: F401  (a fixture: 2026.07.22 accepted)
+from conftest import CABUNDLED, live_count, now, openssl, run, upstream
 
 # An upstream root of the 2026.07.22 fixture, used as the exclusion.
 ISRG_X1 = "96bcec06264976f37460779acf28c5a7cfe8a3c0aae11a8ffcee05c0bddf08c6"
@@ -49,10 +48,6 @@ CA_EXT = ("basicConstraints=critical,CA:TRUE\n"
 LEAF_EXT = ("basicConstraints=critical,CA:FALSE\n"
             "subjectAltName=DNS:www.acme.test\n"
             "extendedKeyUsage=serverAuth\n")
-
-
-def openssl(*args):
-    return run("openssl", *args, check=0).stdout.decode()
 
 
 def self_signed(d, name, cn, newkey, days):
@@ -450,7 +445,7 @@ def test_org_ca_that_expires_leaves_the_profiles(good, pki, tmp_path):
     org_add(good, pki.web)
     # Long enough to be added even under the sanitizers, short enough
     # to wait for.
-    end = time.strftime("%Y%m%d%H%M%SZ", time.gmtime(time.time() + 6))
+    end = time.strftime("%Y%m%d%H%M%SZ", time.gmtime(now() + 6))
     brief = dated_ca(tmp_path / "brief", "brief", "Acme Brief Root",
                      "20250101000000Z", end)
     p = org_add(good, brief)
@@ -458,7 +453,7 @@ def test_org_ca_that_expires_leaves_the_profiles(good, pki, tmp_path):
     fp, _ = fingerprint(brief)
     before = {k: latest(good, k) for k in BUILTIN}
     assert fp in pem_fingerprints(before["org-only"]["body"])
-    time.sleep(max(0.0, not_after(brief) + 1.2 - time.time()))
+    time.sleep(max(0.0, not_after(brief) + 1.2 - now()))
     good("publish", check=0)
     for k in ("org", "org-only"):
         r = latest(good, k)
@@ -545,14 +540,15 @@ def test_key_rotation_signs_new_releases_and_keeps_history(good, pki,
 
 
 def test_diff_history_and_a_tagged_profile(good, pki):
+    n = live_count(upstream("2026.07.22"))  # 121 in 2026
     org_add(good, pki.root, "--tag", "infra", "--name", "Acme Root CA")
     org_add(good, pki.web, "--tag", "web")
     good("exclude", "add", "--reason", "x", ISRG_X1, check=0)
     hist = good.json("history", "--json", "org")
     assert [(h["version"], h["reason"], h["added"], h["removed"])
-            for h in hist] == [(1, "inputs", 121, 0), (2, "inputs", 1, 0),
+            for h in hist] == [(1, "inputs", n, 0), (2, "inputs", 1, 0),
                                (3, "inputs", 1, 0), (4, "inputs", 0, 1)]
-    assert [h["certificates"] for h in hist] == [121, 122, 123, 122]
+    assert [h["certificates"] for h in hist] == [n, n + 1, n + 2, n + 1]
     for h, r in zip(hist, [r for r in releases(good)
                            if r["profile"] == "org"]):
         assert (h["sha256"], h["size"], h["build"]) == (

@@ -19,9 +19,8 @@ import subprocess
 
 import pytest
 
-from conftest import CABUNDLE, CABUNDLED, Mirror, run
-from test_http import Server, free_port
-from test_store import HOSTILE, approve, upstream
+from conftest import (CABUNDLE, CABUNDLED, HOSTILE, Mirror, Server, approve,
+                      free_port, run, upstream)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOC = ROOT / "SECURITY.md"

@@ -4,11 +4,10 @@ can meet from cabundle verify (exit 1 with the reason, files untouched).
 """
 import hashlib
 import shutil
-import time
 
 import pytest
 
-from conftest import CABUNDLE, FIXTURES, SIGTOOL, run
+from conftest import CABUNDLE, FIXTURES, SIGTOOL, now, run
 
 BUNDLE = FIXTURES / "upstream" / "cacert-2026.07.22.pem"
 DAY = 86400
@@ -17,7 +16,7 @@ DAY = 86400
 def meta(body, profile="org", version=3, created=None, expires=None,
          fmt="cabundle/1"):
     """The SPEC 7 trusted comment, built independently of the C code."""
-    created = int(time.time()) - 60 if created is None else created
+    created = int(now()) - 60 if created is None else created
     expires = created + 14 * DAY if expires is None else expires
     return (f"format:{fmt}\tprofile:{profile}\tversion:{version}\t"
             f"created:{created}\texpires:{expires}\tsize:{len(body)}\t"
@@ -123,12 +122,12 @@ def test_refusals(work):
     src = work / "cacert.pem"
     sig = work / "cacert.pem.minisig"
     body = src.read_bytes()
-    now = int(time.time())
+    when = int(now())
 
     sign_theirs(work, src, meta(body), sig, legacy=True)
     refused(work, src, words="legacy 'Ed' signature refused")
 
-    sign_theirs(work, src, f"timestamp:{now}\tfile:cacert.pem\thashed", sig)
+    sign_theirs(work, src, f"timestamp:{when}\tfile:cacert.pem\thashed", sig)
     refused(work, src, words="signed metadata refused")
 
     sign_theirs(work, src, meta(body, fmt="cabundle-keys/1"), sig)
@@ -137,17 +136,17 @@ def test_refusals(work):
     sign_theirs(work, src, meta(body, profile="org-only"), sig)
     refused(work, "--profile", "org", src, words="not 'org'")
 
-    sign_theirs(work, src, meta(body, created=now - 20 * DAY), sig)
+    sign_theirs(work, src, meta(body, created=when - 20 * DAY), sig)
     refused(work, src, words="expired")
     run(CABUNDLE, "verify", "--ignore-expiry", "--key", work / "theirs.pub",
         src, check=0)
-    run(CABUNDLE, "verify", "--at", str(now - 19 * DAY), "--key",
+    run(CABUNDLE, "verify", "--at", str(when - 19 * DAY), "--key",
         work / "theirs.pub", src, check=0)
 
-    sign_theirs(work, src, meta(body, expires=now + 400 * DAY), sig)
+    sign_theirs(work, src, meta(body, expires=when + 400 * DAY), sig)
     refused(work, src, words="more than the 31 allowed")
 
-    sign_theirs(work, src, meta(body, created=now + DAY), sig)
+    sign_theirs(work, src, meta(body, created=when + DAY), sig)
     refused(work, src, words="in the future")
 
     sign_ours(work, src, meta(body), sig)

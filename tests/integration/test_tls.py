@@ -8,13 +8,8 @@ import socket
 
 import pytest
 
-from conftest import CABUNDLED, make_site_pki, run
-from test_http import Server, free_port, minisign_ok, trusted
-from test_store import good  # noqa: F401  (fixture: 2026.07.22 accepted)
-
-
-def openssl(*args):
-    return run("openssl", *args, check=0)
+from conftest import (CABUNDLED, Server, free_port, make_site_pki, minisign_ok,
+                      openssl, run, trusted)
 
 
 @pytest.fixture
@@ -54,8 +49,8 @@ def test_https_serves_the_same_signed_files(good, site_pki, tmp_path):
         with socket.create_connection(("127.0.0.1", s.port), 10) as raw:
             with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as c:
                 der = c.getpeercert(binary_form=True)
-        want = openssl("x509", "-in", site_pki / "site.pem", "-outform",
-                       "DER").stdout
+        want = run("openssl", "x509", "-in", site_pki / "site.pem",
+                   "-outform", "DER", check=0).stdout
         assert der == want
         # Plain HTTP to the TLS port gets no HTTP answer.
         with socket.create_connection(("127.0.0.1", s.port), 10) as c:

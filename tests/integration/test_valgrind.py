@@ -10,10 +10,9 @@ import shutil
 
 import pytest
 
-from conftest import CABUNDLE, FIXTURES, run
+from conftest import (CABUNDLE_BIN, FIXTURES, ORIGINAL, asan_build,
+                      body_of, clock_env, run, tc)
 from fakemirror import static
-from test_client_attacks import (ORIGINAL, Env, asan_build, body_of, tc,
-                                 keys)  # noqa: F401 (fixture)
 
 VALGRIND = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
             "--show-leak-kinds=definite,indirect",
@@ -26,18 +25,15 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def env(tmp_path, keys):
+@pytest.fixture(autouse=True)
+def need_valgrind():
     if shutil.which("valgrind") is None:
         pytest.fail("valgrind is not installed (make test-deps installs it)")
-    e = Env(tmp_path, keys)
-    yield e
-    e.close()
 
 
 def grind(*args, check):
     """Run the client under valgrind; a report fails whatever the exit."""
-    p = run(*VALGRIND, CABUNDLE, *args, check=None)
+    p = run(*VALGRIND, CABUNDLE_BIN, *args, check=None, env=clock_env())
     err = p.stderr.decode(errors="replace")
     assert p.returncode == check, (p.returncode, err)
     return p
