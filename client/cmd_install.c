@@ -529,7 +529,8 @@ cmd_install(int argc, char *argv[])
 		goto refused;
 	}
 
-	/* Which targets do not hold it yet. */
+	/* Which targets do not hold it yet (a target refused: exit 4). */
+	rc = EXIT_LOCAL;
 	if (!targets_read(r, hex, &need))
 		goto out;
 	if (need > 0) {

@@ -209,6 +209,9 @@ same_bytes(int dfd, const char *name, const char *path, const void *data,
 	struct stat	 st;
 	int		 same;
 
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode) || st.st_size != (off_t)len)
+		return 0;
 	buf_init(&b, len + 1);
 	same = safepath_readat(dfd, name, path, &b, &st) &&
 	    st.st_nlink == 1 && b.len == len && memcmp(b.data, data, len) ==
@@ -230,7 +233,7 @@ file_backup(const char *target, const char *backup, const void *data,
 {
 	char		 name[NAME_MAX + 1], tmp[NAME_MAX + 1];
 	struct stat	 st;
-	int		 dfd, ok = 0;
+	int		 dfd, e, ok = 0;
 
 	if ((dfd = parent_open(backup, name, sizeof(name))) == -1)
 		return 0;
@@ -238,9 +241,10 @@ file_backup(const char *target, const char *backup, const void *data,
 	    &st))
 		goto out;
 	if (renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE) == -1) {
-		if (errno != EEXIST || !same_bytes(dfd, name, backup, data,
-		    len)) {
-			if (errno == EEXIST)
+		e = errno;
+		if (e != EEXIST || !same_bytes(dfd, name, backup, data, len)) {
+			errno = e;
+			if (e == EEXIST)
 				warnx("%s: already there, and cabundle did not "
 				    "make it as the original of %s: refusing to "
 				    "adopt it; move it away", backup, target);

@@ -332,6 +332,10 @@ state_lock(const char *state)
 		return -1;
 	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC, 0600);
+	/* With fs.protected_symlinks, a link there is EACCES, not ELOOP. */
+	if (fd == -1 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		errno = ELOOP;
 	close(dfd);
 	if (fd == -1) {
 		if (errno == ELOOP)
