@@ -11,8 +11,16 @@
  * recorded sha256.  A real directory found at DIR on the first install
  * is swapped out with renameat2(RENAME_EXCHANGE) and kept as
  * DIR-backup; a symbolic link found there is kept as DIR-backup too.
+ *
+ * Everything happens in DIR's parent, opened by safepath_open_parent()
+ * (the ownership rule), with the *at() calls: a tree is removed only
+ * when it is a real directory of ours with our name pattern, and only
+ * the regular files in it; an entry named like a tree that we did not
+ * make is refused before anything is done (SECURITY.md, "Local
+ * attackers").
  */
 #define _GNU_SOURCE		/* renameat2, RENAME_EXCHANGE */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -72,28 +80,87 @@ is_tree(const char *base, const char *name)
 	    strchr(name, '/') == NULL;
 }
 
-/* Remove tree name beside dir, if it is one of ours: files, then it. */
+/* The parent of dir, opened by the rule, and dir's name in it. */
+static int
+parent_open(const char *dir, const char **base)
+{
+	char	 name[NAME_MAX + 1];
+	int	 pfd;
+
+	if ((pfd = safepath_open_parent(dir, 0, name, sizeof(name))) == -1 &&
+	    errno == ENOENT)
+		warn("%s", dir);
+	*base = strrchr(dir, '/') + 1;
+	return pfd;
+}
+
+/*
+ * 1 when name in pfd is what this code makes: a real directory (a
+ * temporary link if link) owned by us.
+ */
+static int
+ours(int pfd, const char *name, int link, struct stat *st)
+{
+	return fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st->st_uid == geteuid() && (link ? S_ISLNK(st->st_mode) :
+	    S_ISDIR(st->st_mode));
+}
+
+/*
+ * Remove tree name in pfd (dir's parent) if it is one of ours: its
+ * regular files, then it.  Anything else is left alone, with a
+ * warning.
+ */
+static void
+tree_remove_at(int pfd, const char *dir, const char *name)
+{
+	struct stat	 st, dst;
+	DIR		*d;
+	struct dirent	*e;
+	int		 fd;
+
+	if (!is_tree(strrchr(dir, '/') + 1, name))
+		return;
+	if (!ours(pfd, name, 0, &st)) {
+		warnx("%s: %s beside it is not a directory cabundle made; left "
+		    "alone (SECURITY.md: local attackers)", dir, name);
+		return;
+	}
+	if ((fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fstat(fd, &dst) == -1 ||
+	    dst.st_dev != st.st_dev || dst.st_ino != st.st_ino ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		warnx("%s: %s changed while we looked; left alone", dir, name);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(st.st_mode))
+			warnx("%s/%s: not a file cabundle made; left alone",
+			    name, e->d_name);
+		else if (unlinkat(dirfd(d), e->d_name, 0) == -1)
+			warn("%s/%s", name, e->d_name);
+	}
+	closedir(d);
+	if (unlinkat(pfd, name, AT_REMOVEDIR) == -1)
+		warn("%s beside %s", name, dir);
+}
+
+/* tree_remove_at() with the parent opened here. */
 static void
 tree_remove(const char *dir, const char *name)
 {
-	char		 parent[PATH_MAX], path[PATH_MAX];
 	const char	*base;
-	DIR		*d;
-	struct dirent	*e;
+	int		 pfd;
 
-	if (!split(dir, parent, sizeof(parent), &base) || !is_tree(base,
-	    name) || snprintf(path, sizeof(path), "%s/%s", parent, name) >=
-	    (int)sizeof(path))
+	if ((pfd = parent_open(dir, &base)) == -1)
 		return;
-	if ((d = opendir(path)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") !=
-		    0 && unlinkat(dirfd(d), e->d_name, 0) == -1)
-			warn("%s/%s", path, e->d_name);
-	closedir(d);
-	if (rmdir(path) == -1)
-		warn("%s", path);
+	tree_remove_at(pfd, dir, name);
+	close(pfd);
 }
 
 /*
@@ -104,16 +171,22 @@ tree_remove(const char *dir, const char *name)
 static void
 trees_sweep(const char *dir, const char *keep)
 {
-	char		 parent[PATH_MAX], name[NAME_MAX + 1];
+	char		 name[NAME_MAX + 1];
 	const char	*base;
 	DIR		*d;
 	struct dirent	*e;
 	struct stat	 st;
 	size_t		 n;
+	int		 pfd, fd;
 
-	if (!split(dir, parent, sizeof(parent), &base) ||
-	    (d = opendir(parent)) == NULL)
+	if ((pfd = parent_open(dir, &base)) == -1)
 		return;
+	if ((fd = dup(pfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		close(pfd);
+		return;
+	}
 	while ((e = readdir(d)) != NULL) {
 		if (snprintf(name, sizeof(name), "%s", e->d_name) >=
 		    (int)sizeof(name))
@@ -121,17 +194,74 @@ trees_sweep(const char *dir, const char *keep)
 		n = strlen(name);
 		if (n > 5 && strcmp(name + n - 5, ".link") == 0) {
 			name[n - 5] = '\0';
-			if (is_tree(base, name) && fstatat(dirfd(d),
-			    e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISLNK(st.st_mode))
-				(void)unlinkat(dirfd(d), e->d_name, 0);
+			if (is_tree(base, name) && ours(pfd, e->d_name, 1,
+			    &st))
+				(void)unlinkat(pfd, e->d_name, 0);
 			continue;
 		}
 		if (is_tree(base, name) && (keep == NULL ||
 		    strcmp(name, keep) != 0))
-			tree_remove(dir, name);
+			tree_remove_at(pfd, dir, name);
 	}
 	closedir(d);
+	close(pfd);
+}
+
+/*
+ * Before an install into t->path: DIR is missing, a directory or a
+ * link, and every name beside it that looks like one of our trees (or
+ * their temporary links) is ours; an entry planted under such a name
+ * would otherwise be swept as ours.  Returns 1, or 0 after a warning
+ * naming the entry.
+ */
+int
+capath_check(struct target *t)
+{
+	char		 name[NAME_MAX + 1];
+	const char	*base;
+	DIR		*d;
+	struct dirent	*e;
+	struct stat	 st;
+	size_t		 n;
+	int		 pfd, fd, link, ok = 0;
+
+	if ((pfd = parent_open(t->path, &base)) == -1)
+		return 0;
+	if (fstatat(pfd, base, &t->st, AT_SYMLINK_NOFOLLOW) == 0) {
+		t->exists = 1;
+		if (!S_ISDIR(t->st.st_mode) && !S_ISLNK(t->st.st_mode)) {
+			warnx("%s: neither a directory nor a symbolic link; "
+			    "not replaced", t->path);
+			goto out;
+		}
+	}
+	if ((fd = dup(pfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		warn("%s", t->path);
+		if (fd != -1)
+			close(fd);
+		goto out;
+	}
+	ok = 1;
+	while (ok && (e = readdir(d)) != NULL) {
+		if (snprintf(name, sizeof(name), "%s", e->d_name) >=
+		    (int)sizeof(name))
+			continue;
+		n = strlen(name);
+		if ((link = n > 5 && strcmp(name + n - 5, ".link") == 0))
+			name[n - 5] = '\0';
+		memset(&st, 0, sizeof(st));
+		if (is_tree(base, name) && !ours(pfd, e->d_name, link, &st)) {
+			warnx("%s: %s beside it is named like a cabundle tree "
+			    "but cabundle did not make it (uid %u); refusing "
+			    "(SECURITY.md: local attackers)", t->path,
+			    e->d_name, (unsigned)st.st_uid);
+			ok = 0;
+		}
+	}
+	closedir(d);
+ out:
+	close(pfd);
+	return ok;
 }
 
 /* der as one PEM CERTIFICATE block, 64 columns, into b. */
@@ -242,6 +372,40 @@ put_file(int dfd, const char *tree, const char *name, const void *p,
 	return ok;
 }
 
+/* The six random letters or digits that end a tree's name. */
+static int
+tree_suffix(char *six)
+{
+	static const char	 set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char		 r[6];
+	int			 i;
+
+	if (getentropy(r, sizeof(r)) == -1)
+		return 0;
+	for (i = 0; i < 6; i++)
+		six[i] = set[r[i] % (sizeof(set) - 1)];
+	return 1;
+}
+
+/* mkdtemp(3) in pfd: tree ends in XXXXXX; its last component is made. */
+static int
+tree_mkdir(int pfd, char *tree)
+{
+	char	*name = strrchr(tree, '/') + 1;
+	int	 tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (!tree_suffix(tree + strlen(tree) - 6))
+			return 0;
+		if (mkdirat(pfd, name, 0700) == 0)
+			return 1;
+		if (errno != EEXIST)
+			return 0;
+	}
+	return 0;
+}
+
 /*
  * Build a complete tree for body beside dir; its path goes to tree.
  * Returns 1, or 0 after a warning with nothing left behind.
@@ -255,7 +419,7 @@ tree_build(const char *dir, const unsigned char *body, size_t len,
 	struct bundle	*b = NULL;
 	struct hashed	*h = NULL;
 	struct buf	 pem;
-	int		 i, n, dfd = -1, made = 0, ok = 0;
+	int		 i, n, pfd = -1, dfd = -1, made = 0, ok = 0;
 
 	buf_init(&pem, 65536);
 	if (!split(dir, parent, sizeof(parent), &base) ||
@@ -266,12 +430,15 @@ tree_build(const char *dir, const unsigned char *body, size_t len,
 	}
 	if ((n = plan(body, len, &b, &h)) == -1)
 		return 0;
-	if (mkdtemp(tree) == NULL) {
+	if ((pfd = parent_open(dir, &base)) == -1)
+		goto out;
+	if (!tree_mkdir(pfd, tree)) {
 		warn("%s", tree);
 		goto out;
 	}
 	made = 1;
-	if ((dfd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((dfd = openat(pfd, strrchr(tree, '/') + 1, O_RDONLY |
+	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		warn("%s", tree);
 		goto out;
 	}
@@ -292,7 +459,9 @@ tree_build(const char *dir, const unsigned char *body, size_t len,
 	if (dfd != -1)
 		close(dfd);
 	if (!ok && made)
-		tree_remove(dir, strrchr(tree, '/') + 1);
+		tree_remove_at(pfd, dir, strrchr(tree, '/') + 1);
+	if (pfd != -1)
+		close(pfd);
 	buf_free(&pem);
 	free(h);
 	bundle_free(b);
@@ -366,118 +535,170 @@ capath_holds(const char *dir, const char *sha_hex)
 	return ok;
 }
 
-/* Point dir at target, atomically, through a link made beside it. */
+/* Point base in pfd at target, atomically, through link tmp beside it. */
 static int
-link_swap(const char *dir, const char *target, const char *tmp)
+link_swap(int pfd, const char *dir, const char *target, const char *tmp)
 {
-	(void)unlink(tmp);
-	if (symlink(target, tmp) == -1) {
-		warn("%s", tmp);
+	const char	*base = strrchr(dir, '/') + 1;
+
+	(void)unlinkat(pfd, tmp, 0);
+	if (symlinkat(target, pfd, tmp) == -1) {
+		warn("%s: %s", dir, tmp);
 		return 0;
 	}
-	if (rename(tmp, dir) == -1) {
+	if (renameat(pfd, tmp, pfd, base) == -1) {
 		warn("%s: rename", dir);
-		(void)unlink(tmp);
+		(void)unlinkat(pfd, tmp, 0);
 		return 0;
 	}
+	return 1;
+}
+
+/* The identity of name in pfd (a directory or link) into id. */
+static int
+dir_id(int pfd, const char *name, struct fileid *id)
+{
+	struct stat	 st;
+
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->sha256[0] = '\0';
+	return 1;
+}
+
+/* DIR is a link: keep it as bak (first install), then swap it. */
+static int
+replace_link(struct target *t, int pfd, int keep, const char *bak,
+    const char *tree, const char *tmp)
+{
+	char	 old[PATH_MAX];
+	ssize_t	 ll;
+
+	if ((ll = readlinkat(pfd, strrchr(t->path, '/') + 1, old,
+	    sizeof(old) - 1)) <= 0) {
+		warn("%s", t->path);
+		return 0;
+	}
+	old[ll] = '\0';
+	if ((t->oldlink = strdup(old)) == NULL)
+		return 0;
+	if (keep) {
+		if ((t->backup = strdup(bak)) == NULL)
+			return 0;
+		/* Never a name found there: symlinkat does not replace. */
+		if (symlinkat(old, pfd, strrchr(bak, '/') + 1) == -1) {
+			if (errno == EEXIST)
+				warnx("%s: already there, and cabundle did not "
+				    "make it as the original of %s: refusing to "
+				    "adopt it; move it away", bak, t->path);
+			else
+				warn("%s", bak);
+			return 0;
+		}
+		t->backup_made = 1;
+		(void)dir_id(pfd, strrchr(bak, '/') + 1, &t->bid);
+	}
+	return link_swap(pfd, t->path, tree, tmp);
+}
+
+/* DIR is a directory: exchange it with our link, then move it to bak. */
+static int
+replace_dir(struct target *t, int pfd, const char *bak, const char *tree,
+    const char *tmp)
+{
+	const char	*base = strrchr(t->path, '/') + 1;
+	const char	*bname = strrchr(bak, '/') + 1;
+	struct stat	 st;
+
+	if (fstatat(pfd, bname, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT) {
+		warnx("%s: a directory, and %s is taken: move one of them "
+		    "away", t->path, bak);
+		return 0;
+	}
+	if ((t->backup = strdup(bak)) == NULL)
+		return 0;
+	(void)unlinkat(pfd, tmp, 0);
+	if (symlinkat(tree, pfd, tmp) == -1) {
+		warn("%s: %s", t->path, tmp);
+		return 0;
+	}
+	if (renameat2(pfd, tmp, pfd, base, RENAME_EXCHANGE) == -1) {
+		warn("%s: exchange", t->path);
+		(void)unlinkat(pfd, tmp, 0);
+		return 0;
+	}
+	/* tmp is the original directory now. */
+	if (renameat2(pfd, tmp, pfd, bname, RENAME_NOREPLACE) == -1) {
+		warn("%s: rename", bak);
+		(void)renameat2(pfd, tmp, pfd, base, RENAME_EXCHANGE);
+		(void)unlinkat(pfd, tmp, 0);
+		return 0;
+	}
+	t->backup_made = t->wasdir = 1;
+	(void)dir_id(pfd, bname, &t->bid);
 	return 1;
 }
 
 /*
  * Install body into the hashed directory t->path.  keep: this is the
  * first install there, so what DIR is now (a directory or a link) is
- * kept as DIR-backup.  Returns 1 with t->replaced set; 0 after a
- * warning with DIR as it was.  Refuses DIR being neither missing, a
- * directory nor a link, and a DIR-backup already there when a real
- * directory must be moved to it.
+ * kept as DIR-backup, made by us: a DIR-backup already there is
+ * refused.  Returns 1 with t->replaced set; 0 after a warning with DIR
+ * as it was.  Refuses DIR being neither missing, a directory nor a
+ * link.
  */
 int
 capath_replace(struct target *t, const unsigned char *body, size_t len,
     int keep)
 {
-	char		 tree[PATH_MAX], tmp[PATH_MAX + 8], bak[PATH_MAX];
-	char		 old[PATH_MAX];
+	char		 tree[PATH_MAX], tmp[NAME_MAX + 1], bak[PATH_MAX];
+	const char	*base, *tname;
 	struct stat	 st;
-	ssize_t		 ll;
+	int		 pfd = -1, ok = 0;
 
 	if (!tree_build(t->path, body, len, tree, sizeof(tree)))
 		return 0;
+	tname = strrchr(tree, '/') + 1;
 	if ((t->tree = strdup(tree)) == NULL) {
 		warn(NULL);
 		goto fail;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.link", tree);
-	if (snprintf(bak, sizeof(bak), "%s-backup", t->path) >=
-	    (int)sizeof(bak))
+	if (snprintf(tmp, sizeof(tmp), "%s.link", tname) >= (int)sizeof(tmp) ||
+	    snprintf(bak, sizeof(bak), "%s-backup", t->path) >=
+	    (int)sizeof(bak) || (pfd = parent_open(t->path, &base)) == -1)
 		goto fail;
-	if (lstat(t->path, &st) == -1) {
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno != ENOENT) {
 			warn("%s", t->path);
 			goto fail;
 		}
-		if (!link_swap(t->path, strrchr(tree, '/') + 1, tmp))
-			goto fail;
-	} else if (S_ISLNK(st.st_mode)) {
-		if ((ll = readlink(t->path, old, sizeof(old) - 1)) <= 0) {
-			warn("%s", t->path);
-			goto fail;
-		}
-		old[ll] = '\0';
-		if ((t->oldlink = strdup(old)) == NULL)
-			goto fail;
-		if (keep && lstat(bak, &st) == -1 && errno == ENOENT) {
-			if (symlink(old, bak) == -1) {
-				warn("%s", bak);
-				goto fail;
-			}
-			t->backup_made = 1;
-		}
-		if (keep && (t->backup = strdup(bak)) == NULL)
-			goto fail;
-		if (!link_swap(t->path, strrchr(tree, '/') + 1, tmp))
-			goto fail;
-	} else if (S_ISDIR(st.st_mode)) {
-		if (lstat(bak, &st) == 0 || errno != ENOENT) {
-			warnx("%s: a directory, and %s is taken: move one of "
-			    "them away", t->path, bak);
-			goto fail;
-		}
-		if ((t->backup = strdup(bak)) == NULL)
-			goto fail;
-		(void)unlink(tmp);
-		if (symlink(strrchr(tree, '/') + 1, tmp) == -1) {
-			warn("%s", tmp);
-			goto fail;
-		}
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, t->path,
-		    RENAME_EXCHANGE) == -1) {
-			warn("%s: exchange", t->path);
-			(void)unlink(tmp);
-			goto fail;
-		}
-		/* tmp is the original directory now. */
-		if (rename(tmp, bak) == -1) {
-			warn("%s: rename", bak);
-			(void)renameat2(AT_FDCWD, tmp, AT_FDCWD, t->path,
-			    RENAME_EXCHANGE);
-			(void)unlink(tmp);
-			goto fail;
-		}
-		t->backup_made = t->wasdir = 1;
-	} else {
+		ok = link_swap(pfd, t->path, tname, tmp);
+	} else if (S_ISLNK(st.st_mode))
+		ok = replace_link(t, pfd, keep, bak, tname, tmp);
+	else if (S_ISDIR(st.st_mode))
+		ok = replace_dir(t, pfd, bak, tname, tmp);
+	else
 		warnx("%s: neither a directory nor a symbolic link; not "
 		    "replaced", t->path);
+	if (!ok)
 		goto fail;
-	}
 	t->replaced = 1;
-	if (!file_syncdir(t->path))
-		return 0;	/* replaced; the caller rolls back */
-	return 1;
+	ok = fsync(pfd) == 0;	/* else replaced; the caller rolls back */
+	if (!ok)
+		warn("%s: fsync of its directory", t->path);
+	close(pfd);
+	return ok;
  fail:
-	if (t->backup_made && !t->wasdir)
-		(void)unlink(bak);
+	if (t->backup_made && !t->wasdir && pfd != -1)
+		(void)unlinkat(pfd, strrchr(bak, '/') + 1, 0);
 	t->backup_made = 0;
-	tree_remove(t->path, strrchr(tree, '/') + 1);
+	if (pfd != -1)
+		close(pfd);
+	tree_remove(t->path, tname);
 	free(t->tree);
 	t->tree = NULL;
 	return 0;
@@ -487,28 +708,34 @@ capath_replace(struct target *t, const unsigned char *body, size_t len,
 void
 capath_rollback(struct target *t)
 {
-	char	 tmp[PATH_MAX + 8];
+	char		 tmp[NAME_MAX + 1];
+	const char	*base;
+	int		 pfd;
 
 	if (t->replaced != 1)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.link", t->tree);
+	if ((pfd = parent_open(t->path, &base)) == -1)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.link", strrchr(t->tree, '/') + 1);
 	if (t->wasdir) {
-		if (renameat2(AT_FDCWD, t->backup, AT_FDCWD, t->path,
+		if (renameat2(pfd, strrchr(t->backup, '/') + 1, pfd, base,
 		    RENAME_EXCHANGE) == -1)
 			warn("%s: cannot put back %s", t->path, t->backup);
-		else if (unlink(t->backup) == -1)
+		else if (unlinkat(pfd, strrchr(t->backup, '/') + 1, 0) == -1)
 			warn("%s", t->backup);
 	} else {
 		if (t->oldlink != NULL)
-			(void)link_swap(t->path, t->oldlink, tmp);
-		else if (unlink(t->path) == -1)
+			(void)link_swap(pfd, t->path, t->oldlink, tmp);
+		else if (unlinkat(pfd, base, 0) == -1)
 			warn("%s: cannot remove", t->path);
-		if (t->backup_made && unlink(t->backup) == -1)
+		if (t->backup_made && unlinkat(pfd, strrchr(t->backup, '/') +
+		    1, 0) == -1)
 			warn("%s", t->backup);
 	}
 	t->backup_made = 0;
-	tree_remove(t->path, strrchr(t->tree, '/') + 1);
-	(void)file_syncdir(t->path);
+	tree_remove_at(pfd, t->path, strrchr(t->tree, '/') + 1);
+	(void)fsync(pfd);
+	close(pfd);
 	t->replaced = 0;
 }
 
@@ -526,42 +753,56 @@ capath_commit(struct target *t)
 /*
  * cabundle restore of a hashed directory.  backup: "" when there was
  * nothing at dir before (the link goes), else the original kept
- * beside it.  Every tree of ours beside dir is removed.  Returns 1, or 0
- * after a warning.
+ * beside it, put back only when it is the one recorded as id (its
+ * device and inode).  dir must be our link to one of our trees.  Every
+ * tree of ours beside dir is removed.  Returns 1, or 0 after a warning.
  */
 int
-capath_restore(const char *dir, const char *backup)
+capath_restore(const char *dir, const char *backup, const json_t *id)
 {
 	char		 link[PATH_MAX];
+	const char	*base, *bname = strrchr(backup, '/');
 	struct stat	 st;
 	ssize_t		 ll;
+	int		 pfd, ok = 0;
 
-	if ((ll = readlink(dir, link, sizeof(link) - 1)) <= 0) {
-		warn("%s: not the link cabundle made", dir);
+	if ((pfd = parent_open(dir, &base)) == -1)
+		return 0;
+	if ((ll = readlinkat(pfd, base, link, sizeof(link) - 1)) <= 0 ||
+	    (link[ll] = '\0', !is_tree(base, link))) {
+		warnx("%s: not the link cabundle made; left alone", dir);
+		close(pfd);
 		trees_sweep(dir, NULL);
 		return 0;
 	}
-	link[ll] = '\0';
 	if (*backup == '\0') {
-		if (unlink(dir) == -1) {
+		if (unlinkat(pfd, base, 0) == -1) {
 			warn("%s", dir);
-			return 0;
+			goto out;
 		}
-	} else if (lstat(backup, &st) == -1) {
+	} else if (fstatat(pfd, ++bname, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		warn("%s", backup);
-		return 0;
+		goto out;
+	} else if (!fileid_match(id, &st, NULL)) {
+		warnx("%s: not the original cabundle kept (its device and "
+		    "inode are not the ones recorded); not restored "
+		    "(SECURITY.md: local attackers)", backup);
+		goto out;
 	} else if (S_ISDIR(st.st_mode)) {
-		if (renameat2(AT_FDCWD, backup, AT_FDCWD, dir,
-		    RENAME_EXCHANGE) == -1) {
+		if (renameat2(pfd, bname, pfd, base, RENAME_EXCHANGE) == -1) {
 			warn("%s: exchange with %s", dir, backup);
-			return 0;
+			goto out;
 		}
-		if (unlink(backup) == -1)	/* our link, now */
+		if (unlinkat(pfd, bname, 0) == -1)	/* our link, now */
 			warn("%s", backup);
-	} else if (rename(backup, dir) == -1) {
+	} else if (renameat(pfd, bname, pfd, base) == -1) {
 		warn("%s: rename", backup);
-		return 0;
+		goto out;
 	}
-	trees_sweep(dir, NULL);
-	return file_syncdir(dir);
+	ok = fsync(pfd) == 0;
+ out:
+	close(pfd);
+	if (ok)
+		trees_sweep(dir, NULL);
+	return ok;
 }

@@ -134,11 +134,48 @@ targets_resolve(struct run *r)
 	return EXIT_DONE;
 }
 
+/*
+ * t->path as found (t->st): missing, or a regular file of one link
+ * whose bytes go to t->old.  A link there is refused, not followed
+ * (SECURITY.md, "Local attackers"), and so is a file other names
+ * share.  Returns 1, or 0 after a warning naming it.
+ */
+static int
+target_read(struct target *t)
+{
+	switch (file_lstat(t->path, &t->st)) {
+	case -1:
+		return 0;
+	case 0:
+		t->exists = 0;
+		return 1;
+	}
+	if (S_ISLNK(t->st.st_mode)) {
+		warnx("%s: a symbolic link, refusing to write through it; give "
+		    "the file it points to (SECURITY.md: local attackers)",
+		    t->path);
+		return 0;
+	}
+	if (!S_ISREG(t->st.st_mode)) {
+		warnx("%s: not a regular file; not replaced", t->path);
+		return 0;
+	}
+	if (!file_read(t->path, TARGET_OLD_MAX, &t->old, &t->st))
+		return 0;
+	if (t->st.st_nlink > 1) {
+		warnx("%s: %lu hard links, refusing to replace a file that "
+		    "other names share (SECURITY.md: local attackers)",
+		    t->path, (unsigned long)t->st.st_nlink);
+		return 0;
+	}
+	t->exists = 1;
+	return 1;
+}
+
 /* Read what each target holds now: the bytes a failure puts back. */
 static int
 targets_read(struct run *r, const char *sha_hex, size_t *need)
 {
-	unsigned char	 md[32];
 	char		 hex[65];
 	struct target	*t;
 	size_t		 i;
@@ -147,32 +184,21 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
 		if (strcmp(t->kind, "capath") == 0) {
-			t->exists = lstat(t->path, &t->st) == 0;
+			if (!capath_check(t))
+				return 0;
 			if (capath_holds(t->path, sha_hex))
 				t->replaced = -1;
 			else
 				(*need)++;
 			continue;
 		}
-		if (lstat(t->path, &t->st) == -1) {
-			if (errno != ENOENT) {
-				warn("%s", t->path);
-				return 0;
-			}
-			t->exists = 0;
+		if (!target_read(t))
+			return 0;
+		if (!t->exists) {
 			(*need)++;
 			continue;
 		}
-		if (!S_ISREG(t->st.st_mode)) {
-			warnx("%s: not a regular file; not replaced",
-			    t->path);
-			return 0;
-		}
-		if (!file_read(t->path, TARGET_OLD_MAX, &t->old, &t->st))
-			return 0;
-		t->exists = 1;
-		SHA256(t->old.data, t->old.len, md);
-		hex_encode(md, 32, hex);
+		file_sha256(t->old.data, t->old.len, hex);
 		if (strcmp(hex, sha_hex) != 0)
 			(*need)++;
 		else
@@ -198,12 +224,12 @@ targets_rollback(struct run *r)
 			if (t->exists)
 				file_replace(t->path, t->old.data, t->old.len,
 				    0644, &t->st);
-			else if (unlink(t->path) == -1)
-				warn("%s: cannot remove", t->path);
+			else
+				(void)file_unlink(t->path);
 			t->replaced = 0;
 		}
-		if (t->backup_made && unlink(t->backup) == -1)
-			warn("%s: cannot remove", t->backup);
+		if (t->backup_made)
+			(void)file_unlink(t->backup);
 	}
 }
 
@@ -212,7 +238,6 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
     size_t len)
 {
 	struct target	*t;
-	struct stat	 bst;
 	char		 backup[PATH_MAX];
 	size_t		 i;
 
@@ -226,21 +251,22 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 				return 0;
 			continue;
 		}
-		/* The original, once: never overwritten later. */
+		/*
+		 * The original, once: never overwritten later, and never a
+		 * file found at the backup's name (file_backup).
+		 */
 		if (t->exists && state_target(st, t->path) == NULL) {
 			if (snprintf(backup, sizeof(backup), "%s-backup",
 			    t->path) >= (int)sizeof(backup)) {
 				warnx("%s: path too long", t->path);
 				return 0;
 			}
-			if (lstat(backup, &bst) == -1 && errno == ENOENT) {
-				if (!file_replace(backup, t->old.data,
-				    t->old.len, 0644, &t->st))
-					return 0;
-				t->backup_made = 1;
-			}
 			if ((t->backup = strdup(backup)) == NULL)
 				return 0;
+			if (!file_backup(t->path, backup, t->old.data,
+			    t->old.len, &t->st, &t->bid))
+				return 0;
+			t->backup_made = 1;
 		}
 		if (!file_replace(t->path, body, len, 0644,
 		    t->exists ? &t->st : NULL))
@@ -260,15 +286,18 @@ target_record(const struct target *t, const struct release *rel,
     const char *source, const json_t *old)
 {
 	char	 hex[65], id[17];
-	json_t	*j, *b;
+	json_t	*j, *b, *bid = NULL;
 
 	hex_encode(rel->meta.sha256, 32, hex);
 	keyid_format(rel->key->keyid, id);
-	if (old != NULL)
+	if (old != NULL) {
 		b = json_incref(json_object_get(old, "backup"));
-	else if (t->backup != NULL)
+		bid = json_incref(json_object_get(old, "backup_id"));
+	} else if (t->backup != NULL) {
 		b = json_string(t->backup);
-	else
+		if (t->backup_made)
+			bid = fileid_json(&t->bid);
+	} else
 		b = t->exists ? json_null() : json_string("");
 	if (b == NULL)
 		b = json_null();
@@ -279,6 +308,13 @@ target_record(const struct target *t, const struct release *rel,
 	    (json_int_t)rel->meta.created, "expires",
 	    (json_int_t)rel->meta.expires, "installed",
 	    (json_int_t)time(NULL), "source", source, "backup", b);
+	if (j != NULL && bid != NULL && json_object_set_new(j, "backup_id",
+	    bid) == -1) {
+		json_decref(j);
+		return NULL;
+	}
+	if (j == NULL)
+		json_decref(bid);
 	return j;
 }
 
@@ -382,27 +418,6 @@ parse_args(struct run *r, int argc, char *argv[])
 	return opts_state(&r->o) ? EXIT_DONE : EXIT_USAGE;
 }
 
-static int
-lock_state(const char *state)
-{
-	char	 path[PATH_MAX];
-	int	 fd;
-
-	if (snprintf(path, sizeof(path), "%s.lock", state) >=
-	    (int)sizeof(path) || !file_mkparent(state))
-		return -1;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
-		warn("%s", path);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX) == -1) {
-		warn("%s: lock", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void
 say(struct run *r, const char *result, int rc)
 {
@@ -451,7 +466,7 @@ cmd_install(int argc, char *argv[])
 	if ((rc = targets_resolve(r)) != EXIT_DONE)
 		goto out;
 	rc = EXIT_LOCAL;
-	if ((lockfd = lock_state(r->o.state)) == -1 ||
+	if ((lockfd = state_lock(r->o.state)) == -1 ||
 	    (st = state_load(r->o.state)) == NULL)
 		goto out;
 
@@ -514,7 +529,8 @@ cmd_install(int argc, char *argv[])
 		goto refused;
 	}
 
-	/* Which targets do not hold it yet. */
+	/* Which targets do not hold it yet (a target refused: exit 4). */
+	rc = EXIT_LOCAL;
 	if (!targets_read(r, hex, &need))
 		goto out;
 	if (need > 0) {

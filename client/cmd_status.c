@@ -159,16 +159,50 @@ cmd_status(int argc, char *argv[])
 }
 
 /*
+ * A target that did not exist before: removed only when it still holds
+ * what we installed (a file put there since is not ours to delete).
+ */
+static int
+remove_ours(const char *path, const json_t *t)
+{
+	struct buf	 cur;
+	struct stat	 st;
+	char		 hex[65];
+	int		 rc;
+
+	if ((rc = file_lstat(path, &st)) <= 0)
+		return rc == 0;
+	if (!S_ISREG(st.st_mode) || !file_read(path, TARGET_READ_MAX, &cur,
+	    &st))
+		hex[0] = '\0';
+	else {
+		file_sha256(cur.data, cur.len, hex);
+		buf_free(&cur);
+	}
+	if (strcmp(hex, json_string_value(json_object_get(t, "sha256"))) !=
+	    0) {
+		warnx("%s: not the bundle cabundle installed there any more; "
+		    "left in place", path);
+		return 0;
+	}
+	return file_unlink(path);
+}
+
+/*
  * Put back the original of one target (its "-backup" copy, or nothing
- * when there was no file before).  Returns 1, or 0 after a warning.
+ * when there was no file before).  The copy is used only when it is
+ * the file recorded when it was made (device, inode, size, sha256).
+ * Returns 1, or 0 after a warning.
  */
 static int
 restore_one(const json_t *t)
 {
 	const char	*path = json_string_value(json_object_get(t, "path"));
 	const json_t	*b = json_object_get(t, "backup");
+	const json_t	*id = json_object_get(t, "backup_id");
 	struct buf	 orig;
 	struct stat	 st, cur;
+	char		 hex[65];
 	int		 ok = 0;
 
 	if (strcmp(json_string_value(json_object_get(t, "kind")), "capath") ==
@@ -178,17 +212,15 @@ restore_one(const json_t *t)
 			    path);
 			return 0;
 		}
-		if (!capath_restore(path, json_string_value(b)))
+		if (!capath_restore(path, json_string_value(b), id))
 			return 0;
 		printf("%s: %s\n", path, *json_string_value(b) == '\0' ?
 		    "removed (there was nothing before)" : "restored");
 		return 1;
 	}
 	if (json_is_string(b) && *json_string_value(b) == '\0') {
-		if (unlink(path) == -1 && errno != ENOENT) {
-			warn("%s", path);
+		if (!remove_ours(path, t))
 			return 0;
-		}
 		printf("%s: removed (there was no file before)\n", path);
 		return file_syncdir(path);
 	}
@@ -198,13 +230,19 @@ restore_one(const json_t *t)
 	}
 	if (!file_read(json_string_value(b), TARGET_READ_MAX, &orig, &st))
 		return 0;
+	file_sha256(orig.data, orig.len, hex);
+	if (!fileid_match(id, &st, hex)) {
+		warnx("%s: not the original cabundle kept (not the device, "
+		    "inode, size and sha256 recorded); not restored "
+		    "(SECURITY.md: local attackers)", json_string_value(b));
+		goto out;
+	}
 	/* The original's bytes, with the mode and owner the file has now. */
-	if (stat(path, &cur) == -1)
+	if (file_lstat(path, &cur) != 1 || !S_ISREG(cur.st_mode))
 		cur = st;
 	if (!file_replace(path, orig.data, orig.len, 0644, &cur))
 		goto out;
-	if (unlink(json_string_value(b)) == -1)
-		warn("%s", json_string_value(b));
+	(void)file_unlink(json_string_value(b));
 	printf("%s: restored from %s\n", path, json_string_value(b));
 	ok = 1;
  out:
@@ -224,14 +262,16 @@ cmd_restore(int argc, char *argv[])
 	struct copts	 o;
 	json_t		*st = NULL, *t, *a;
 	size_t		 i;
-	int		 rc = EXIT_LOCAL, j, named, failed = 0;
+	int		 rc = EXIT_LOCAL, j, named, failed = 0, lockfd = -1;
 
 	memset(&o, 0, sizeof(o));
 	if (!state_args(&o, argc, argv, "restore [--state FILE] [FILE...]")) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((st = state_load(o.state)) == NULL)
+	/* The install's lock: a restore racing it would lose its floor. */
+	if ((lockfd = state_lock(o.state)) == -1 ||
+	    (st = state_load(o.state)) == NULL)
 		goto out;
 	for (j = optind; j < argc; j++)
 		if (state_target(st, argv[j]) == NULL) {
@@ -258,6 +298,8 @@ cmd_restore(int argc, char *argv[])
 		failed = 1;
 	rc = failed ? EXIT_LOCAL : EXIT_DONE;
  out:
+	if (lockfd != -1)
+		close(lockfd);
 	json_decref(st);
 	opts_free(&o);
 	return rc;

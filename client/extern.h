@@ -32,6 +32,14 @@ int	get_url(struct getopts *, const char *, struct buf *, size_t,
 	    char *, size_t);
 void	get_close(struct getopts *);
 
+/* What a backup was when we made it: restore puts back only that. */
+struct fileid {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	char		 sha256[65];
+};
+
 /* One place a bundle goes. */
 struct target {
 	const char	*kind;		/* certifi, pip, file, capath */
@@ -43,6 +51,7 @@ struct target {
 	struct buf	 old;		/* the bytes it held */
 	char		*backup;	/* the original's copy, if any */
 	int		 backup_made;	/* by this run */
+	struct fileid	 bid;		/* what it was when made */
 	int		 replaced;	/* 1 by this run, -1 held it */
 	/* capath: */
 	char		*tree;		/* the tree this run built */
@@ -61,18 +70,36 @@ int	target_file(const char *, struct target *);
 int	target_capath(const char *, struct target *);
 void	target_free(struct target *);
 
+int	capath_check(struct target *);
 int	capath_holds(const char *, const char *);
 int	capath_replace(struct target *, const unsigned char *, size_t, int);
 void	capath_rollback(struct target *);
 void	capath_commit(struct target *);
-int	capath_restore(const char *, const char *);
+int	capath_restore(const char *, const char *, const json_t *);
 
 int	file_replace(const char *, const void *, size_t, mode_t,
 	    const struct stat *);
+int	file_backup(const char *, const char *, const void *, size_t,
+	    const struct stat *, struct fileid *);
 int	file_read(const char *, size_t, struct buf *, struct stat *);
+int	file_lstat(const char *, struct stat *);
+int	file_unlink(const char *);
 int	file_mkparent(const char *);
 int	file_syncdir(const char *);
+void	file_sha256(const void *, size_t, char *);
+json_t	*fileid_json(const struct fileid *);
+int	 fileid_match(const json_t *, const struct stat *, const char *);
 
+#define SP_MKDIR	0x1	/* safepath_open_parent: make directories */
+
+int	safepath_open_parent(const char *, int, char *, size_t);
+int	safepath_rule(const struct stat *, const char *);
+int	safepath_rule_for(const struct stat *, const char *, const char *);
+int	safepath_readat(int, const char *, const char *, struct buf *,
+	    struct stat *);
+int	safepath_trusted(const char *, const char *);
+
+int	 state_lock(const char *);
 json_t	*state_load(const char *);
 int	 state_save(const json_t *, const char *);
 int	 state_floor(const json_t *, const char *, const struct pubkey *,

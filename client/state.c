@@ -11,14 +11,20 @@
  *			 "backup", "source" } ] }
  *
  * The file is written only by us, but it is read like any input: a
- * cap, and every field's type checked before use.
+ * cap, and every field's type checked before use.  It is believed only
+ * when it is a regular file of root (or ours), writable by nobody
+ * else, reached through directories that pass the ownership rule
+ * (safepath.c); and each target's backup must be that target's own
+ * "-backup" name (SECURITY.md, "Local attackers").
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +46,53 @@ floor_ok(const json_t *f)
 	    json_is_integer(json_object_get(f, "version")) &&
 	    json_integer_value(json_object_get(f, "version")) >= 0 &&
 	    json_is_string(json_object_get(f, "sha256"));
+}
+
+static int
+kind_ok(const char *k)
+{
+	return k != NULL && (strcmp(k, "certifi") == 0 || strcmp(k, "pip") ==
+	    0 || strcmp(k, "file") == 0 || strcmp(k, "capath") == 0);
+}
+
+/*
+ * The backup of a target is nothing (null), "" (there was nothing) or
+ * exactly "PATH-backup", and its identity has the fields restore
+ * checks.  Anything else is refused with a warning naming the file.
+ */
+static int
+backup_ok(const json_t *t, const char *file)
+{
+	const char	*p = json_string_value(json_object_get(t, "path"));
+	const json_t	*b = json_object_get(t, "backup");
+	const json_t	*id = json_object_get(t, "backup_id");
+	size_t		 n = strlen(p);
+
+	if (*p != '/' || !kind_ok(json_string_value(json_object_get(t,
+	    "kind")))) {
+		warnx("%s: target %s: not an absolute path of a known kind; "
+		    "refusing to believe this state (SECURITY.md: local "
+		    "attackers)", file, p);
+		return 0;
+	}
+	if (json_is_string(b) && *json_string_value(b) != '\0' &&
+	    (strncmp(json_string_value(b), p, n) != 0 ||
+	    strcmp(json_string_value(b) + n, "-backup") != 0)) {
+		warnx("%s: target %s: backup %s is not %s-backup; refusing to "
+		    "believe this state (SECURITY.md: local attackers)", file,
+		    p, json_string_value(b), p);
+		return 0;
+	}
+	if (id != NULL && (!json_is_object(id) ||
+	    !json_is_integer(json_object_get(id, "dev")) ||
+	    !json_is_integer(json_object_get(id, "ino")) ||
+	    !json_is_integer(json_object_get(id, "size")) ||
+	    !json_is_string(json_object_get(id, "sha256")))) {
+		warnx("%s: target %s: backup_id is not what cabundle writes",
+		    file, p);
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -66,15 +119,30 @@ json_t *
 state_load(const char *path)
 {
 	struct buf	 b;
+	struct stat	 sb;
 	json_t		*st = NULL, *a, *x;
 	json_error_t	 je;
+	char		 name[NAME_MAX + 1];
 	size_t		 i;
+	int		 dfd, ok;
 
 	buf_init(&b, STATE_MAX);
-	if (access(path, F_OK) == -1 && errno == ENOENT)
+	if ((dfd = safepath_open_parent(path, 0, name, sizeof(name))) == -1) {
+		if (errno != ENOENT)
+			return NULL;
+		/* A missing directory: a first run, as a missing file. */
 		return json_pack("{s:s, s:[], s:[]}", "format", STATE_FORMAT,
 		    "floors", "targets");
-	if (!buf_readfile(&b, path))
+	}
+	ok = safepath_readat(dfd, name, path, &b, &sb);
+	close(dfd);
+	if (!ok && errno == ENOENT) {
+		buf_free(&b);
+		return json_pack("{s:s, s:[], s:[]}", "format", STATE_FORMAT,
+		    "floors", "targets");
+	}
+	if (!ok || !safepath_rule_for(&sb, path, geteuid() == 0 ?
+	    "believe it as root" : "believe it"))
 		goto out;
 	if ((st = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES,
 	    &je)) == NULL) {
@@ -96,6 +164,12 @@ state_load(const char *path)
 	json_array_foreach(a, i, x)
 		if (!target_ok(x))
 			goto bad;
+	json_array_foreach(a, i, x)
+		if (!backup_ok(x, path)) {
+			json_decref(st);
+			st = NULL;
+			goto out;
+		}
 	goto out;
  bad:
 	warnx("%s: not a cabundle state file (%s)", path, STATE_FORMAT);
@@ -233,4 +307,84 @@ state_save(const json_t *st, const char *path)
 	    file_replace(path, s, strlen(s), 0644, NULL);
 	free(s);
 	return ok;
+}
+
+/*
+ * Take the lock beside the state (state.lock), waiting for another
+ * run's.  The lock file is opened without following a link and must be
+ * a regular file of ours.  Returns the descriptor to close, or -1
+ * after a warning naming it.
+ */
+int
+state_lock(const char *state)
+{
+	char		 path[PATH_MAX], name[NAME_MAX + 1];
+	struct stat	 st;
+	int		 dfd, fd = -1;
+
+	if (snprintf(path, sizeof(path), "%s.lock", state) >=
+	    (int)sizeof(path)) {
+		warnx("%s: path too long", state);
+		return -1;
+	}
+	if ((dfd = safepath_open_parent(path, SP_MKDIR, name,
+	    sizeof(name))) == -1)
+		return -1;
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0600);
+	/* With fs.protected_symlinks, a link there is EACCES, not ELOOP. */
+	if (fd == -1 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		errno = ELOOP;
+	close(dfd);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			warnx("%s: a symbolic link, refusing to follow it "
+			    "(SECURITY.md: local attackers)", path);
+		else
+			warn("%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		warnx("%s: not a regular file of uid %u, refusing to use it as "
+		    "the lock (SECURITY.md: local attackers)", path,
+		    (unsigned)geteuid());
+		close(fd);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) == -1) {
+		warn("%s: lock", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A backup's identity as the state records it; NULL on no memory. */
+json_t *
+fileid_json(const struct fileid *id)
+{
+	return json_pack("{s:I, s:I, s:I, s:s}", "dev", (json_int_t)id->dev,
+	    "ino", (json_int_t)id->ino, "size", (json_int_t)id->size,
+	    "sha256", id->sha256);
+}
+
+/*
+ * Whether st (and sha256, NULL for a directory or link) is the backup
+ * recorded as id.  Returns 1, or 0 after a warning naming path.
+ */
+int
+fileid_match(const json_t *id, const struct stat *st, const char *sha256)
+{
+	if (!json_is_object(id))
+		return 0;
+	if ((json_int_t)st->st_dev != json_integer_value(json_object_get(id,
+	    "dev")) || (json_int_t)st->st_ino != json_integer_value(
+	    json_object_get(id, "ino")) || (sha256 != NULL &&
+	    ((json_int_t)st->st_size != json_integer_value(json_object_get(id,
+	    "size")) || strcmp(sha256, json_string_value(json_object_get(id,
+	    "sha256"))) != 0)))
+		return 0;
+	return 1;
 }

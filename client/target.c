@@ -6,7 +6,13 @@
  * An interpreter is asked with a fixed program (python.c) and a cap on
  * what it may print; its answer is NUL-separated fields.
  */
+#include <sys/stat.h>
+
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,13 +61,122 @@ fields_split(const struct buf *out, const char **f, int max)
 	return n;
 }
 
+#define RUN_AS_ROOT	"run it as root"
+
+/* python as execvp(3) finds it, into out.  Returns 1, or 0. */
+static int
+python_find(const char *python, char *out, size_t len)
+{
+	const char	*path = getenv("PATH"), *p, *e;
+
+	if (strchr(python, '/') != NULL)
+		return snprintf(out, len, "%s", python) < (int)len;
+	for (p = path != NULL ? path : "/usr/bin:/bin"; *p != '\0'; p = e) {
+		if ((e = strchr(p, ':')) == NULL)
+			e = p + strlen(p);
+		if (e > p && snprintf(out, len, "%.*s/%s", (int)(e - p), p,
+		    python) < (int)len && access(out, X_OK) == 0)
+			return 1;
+		if (*e == ':')
+			e++;
+	}
+	return 0;
+}
+
+/* Every site-packages of the venv python is in, and its certifi. */
+static int
+venv_ok(const char *python)
+{
+	char		 pat[PATH_MAX], name[NAME_MAX + 1];
+	const char	*slash;
+	glob_t		 g;
+	size_t		 i;
+	int		 fd, ok = 1;
+
+	/* prefix/bin/python: prefix/pyvenv.cfg makes it a venv. */
+	if ((slash = strrchr(python, '/')) == NULL || slash == python)
+		return 1;
+	snprintf(pat, sizeof(pat), "%.*s/../lib/python3*/site-packages/"
+	    "certifi/__init__.py", (int)(slash - python), python);
+	if (glob(pat, 0, NULL, &g) != 0)
+		return 1;
+	for (i = 0; ok && i < g.gl_pathc; i++) {
+		if (realpath(g.gl_pathv[i], pat) == NULL)
+			continue;
+		if ((fd = safepath_open_parent(pat, 0, name, sizeof(name))) ==
+		    -1)
+			ok = 0;
+		else
+			close(fd);
+		if (ok && !safepath_trusted(pat, RUN_AS_ROOT))
+			ok = 0;
+	}
+	globfree(&g);
+	return ok;
+}
+
+/*
+ * As root, the interpreter is run only when nobody else could have
+ * changed it: the directories on the way to it (to the link, and to
+ * what the link resolves to) and the file pass the ownership rule, as
+ * does a venv's certifi package.  Returns 1, or 0 after a warning
+ * naming what fails.
+ */
+static int
+python_ok(const char *python)
+{
+	char		 found[PATH_MAX], real[PATH_MAX], name[NAME_MAX + 1];
+	struct stat	 st;
+	int		 fd;
+
+	if (geteuid() != 0)
+		return 1;
+	if (!python_find(python, found, sizeof(found))) {
+		warnx("%s: not found in PATH", python);
+		return 0;
+	}
+	if ((fd = safepath_open_parent(found, 0, name, sizeof(name))) == -1)
+		return 0;
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		warn("%s", found);
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	/* A link's own mode means nothing: only who made it. */
+	if (S_ISLNK(st.st_mode)) {
+		st.st_mode = S_IFLNK | 0755;
+		if (!safepath_rule_for(&st, found, RUN_AS_ROOT))
+			return 0;
+	}
+	if (realpath(found, real) == NULL) {
+		warn("%s", found);
+		return 0;
+	}
+	return safepath_trusted(real, RUN_AS_ROOT) && venv_ok(found);
+}
+
+/* The package certifi came from, checked as the interpreter was. */
+static int
+package_ok(const char *pkg)
+{
+	char	 init[PATH_MAX];
+
+	if (geteuid() != 0)
+		return 1;
+	snprintf(init, sizeof(init), "%s/__init__.py", pkg);
+	return safepath_trusted(init, RUN_AS_ROOT);
+}
+
 /*
  * The certifi bundle of interpreter python (pip: pip's vendored copy).
  * Returns EXIT_DONE with t filled (target_free it); EXIT_LOCAL after a
  * warning: the interpreter does not run, has no certifi, or (without
  * force) a certifi whose where() lies outside its own package, as
  * Debian's patched certifi does (it returns the system store, which
- * update-ca-certificates owns).
+ * update-ca-certificates owns).  As root, an interpreter, venv or
+ * certifi package another user owns or can write is refused before it
+ * runs (SECURITY.md, "Local attackers").
  */
 int
 target_certifi(const char *python, int pip, int force, struct target *t)
@@ -75,6 +190,8 @@ target_certifi(const char *python, int pip, int force, struct target *t)
 
 	memset(t, 0, sizeof(*t));
 	buf_init(&out, PY_OUT_MAX);
+	if (!python_ok(python))
+		goto out;
 	if (!python_run(python, py_certifi, mod, &out, why, sizeof(why))) {
 		warnx("%s: %s", python, why);
 		goto out;
@@ -90,6 +207,8 @@ target_certifi(const char *python, int pip, int force, struct target *t)
 	}
 	where = f[1];
 	pkg = f[2];
+	if (!package_ok(pkg))
+		goto out;
 	plen = strlen(pkg);
 	if (!force && (strncmp(where, pkg, plen) != 0 || where[plen] != '/')) {
 		warnx("%s: %s.where() is %s, outside its package %s: this "
