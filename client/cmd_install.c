@@ -134,7 +134,12 @@ targets_resolve(struct run *r)
 	return EXIT_DONE;
 }
 
-/* Read what each target holds now: the bytes a failure puts back. */
+/*
+ * Read what each target holds now: the bytes a failure puts back.
+ * Returns 1, or 0 with r->why naming the first target that cannot be
+ * used (not a regular file, unreadable, over TARGET_OLD_MAX): the
+ * install then stops before any target is touched.
+ */
 static int
 targets_read(struct run *r, const char *sha_hex, size_t *need)
 {
@@ -157,7 +162,7 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 		if (lstat(t->path, &t->st) == -1) {
 			if (errno != ENOENT) {
 				warn("%s", t->path);
-				return 0;
+				goto bad;
 			}
 			t->exists = 0;
 			(*need)++;
@@ -166,10 +171,10 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 		if (!S_ISREG(t->st.st_mode)) {
 			warnx("%s: not a regular file; not replaced",
 			    t->path);
-			return 0;
+			goto bad;
 		}
 		if (!file_read(t->path, TARGET_OLD_MAX, &t->old, &t->st))
-			return 0;
+			goto bad;
 		t->exists = 1;
 		SHA256(t->old.data, t->old.len, md);
 		hex_encode(md, 32, hex);
@@ -178,6 +183,24 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 		else
 			t->replaced = -1;	/* holds it already */
 	}
+	return 1;
+ bad:
+	snprintf(r->why, sizeof(r->why), "%.900s: cannot be used as a "
+	    "target; nothing installed", t->path);
+	return 0;
+}
+
+/* 1 when every target now holds the release (replaced or already). */
+static int
+targets_done(const struct run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nt; i++)
+		if (r->t[i].replaced == 0) {
+			warnx("%s: not installed", r->t[i].path);
+			return 0;
+		}
 	return 1;
 }
 
@@ -422,7 +445,9 @@ say(struct run *r, const char *result, int rc)
  * cabundle install.  Exit 0: installed, or already current (nothing
  * rewritten); 1: refused (verification or policy), every target and
  * the state as they were; 2: usage; 3: source unreachable; 4: a local
- * error, every target put back as it was.
+ * error, such as a target that cannot be used or written (a link, a
+ * directory, unreadable, too large): every target put back as it was.
+ * Any requested target left without the release is exit 4, never 0.
  */
 int
 cmd_install(int argc, char *argv[])
@@ -514,9 +539,15 @@ cmd_install(int argc, char *argv[])
 		goto refused;
 	}
 
-	/* Which targets do not hold it yet. */
-	if (!targets_read(r, hex, &need))
+	/*
+	 * Which targets do not hold it yet.  From here on a failure is
+	 * local (exit 4): the download's status must not stand for it.
+	 */
+	rc = EXIT_LOCAL;
+	if (!targets_read(r, hex, &need)) {
+		warnx("%s", r->why);
 		goto out;
+	}
 	if (need > 0) {
 		/* Steps 8-10: the body, by its verified version. */
 		if (rel.meta.size > BODY_MAX) {
@@ -550,6 +581,13 @@ cmd_install(int argc, char *argv[])
 		targets_rollback(r);
 		snprintf(r->why, sizeof(r->why), "install failed; every "
 		    "target is as it was");
+		warnx("%s", r->why);
+		goto out;
+	}
+	if (!targets_done(r)) {
+		targets_rollback(r);
+		snprintf(r->why, sizeof(r->why), "a target was not "
+		    "installed; every target is as it was");
 		warnx("%s", r->why);
 		goto out;
 	}
