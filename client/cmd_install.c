@@ -347,13 +347,11 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*config = NULL, *name;
+	const char	*name;
 	int		 ch, i;
 
-	for (i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
-	if (!opts_load(&r->o, config))
+	/* The file first: the command line then overrides it. */
+	if (!opts_load(&r->o, opts_config(argc, argv, lopts, 'c')))
 		return EXIT_USAGE;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {

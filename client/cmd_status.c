@@ -24,8 +24,13 @@
 
 #define TARGET_READ_MAX	(8u << 20)
 
+/*
+ * The options of status (json: --json allowed) and restore.  Returns
+ * 1, or 0 after a usage message.
+ */
 static int
-state_args(struct copts *o, int argc, char *argv[], const char *usage)
+state_args(struct copts *o, int argc, char *argv[], const char *usage,
+    int json)
 {
 	static const struct option lopts[] = {
 		{ "state", required_argument, NULL, 's' },
@@ -33,13 +38,9 @@ state_args(struct copts *o, int argc, char *argv[], const char *usage)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*config = NULL;
-	int		 ch, i;
+	int		 ch;
 
-	for (i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
-	if (!opts_load(o, config))
+	if (!opts_load(o, opts_config(argc, argv, lopts, 'c')))
 		return 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -51,8 +52,11 @@ state_args(struct copts *o, int argc, char *argv[], const char *usage)
 		case 'c':
 			break;
 		case 'j':
-			o->json = 1;
-			break;
+			if (json) {
+				o->json = 1;
+				break;
+			}
+			/* FALLTHROUGH */
 		default:
 			fprintf(stderr, "usage: cabundle %s\n", usage);
 			return 0;
@@ -99,7 +103,8 @@ cmd_status(int argc, char *argv[])
 	int		 rc = EXIT_LOCAL, h, stale, bad = 0;
 
 	memset(&o, 0, sizeof(o));
-	if (!state_args(&o, argc, argv, "status [--state FILE] [--json]")) {
+	if (!state_args(&o, argc, argv, "status [--state FILE] "
+	    "[--config FILE] [--json]", 1)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -227,7 +232,8 @@ cmd_restore(int argc, char *argv[])
 	int		 rc = EXIT_LOCAL, j, named, failed = 0;
 
 	memset(&o, 0, sizeof(o));
-	if (!state_args(&o, argc, argv, "restore [--state FILE] [FILE...]")) {
+	if (!state_args(&o, argc, argv, "restore [--state FILE] "
+	    "[--config FILE] [FILE...]", 0)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
