@@ -28,6 +28,7 @@
 #include "extern.h"
 #include "opts.h"
 #include "timefmt.h"
+#include "url.h"
 
 #define TARGET_OLD_MAX	(8u << 20)	/* a file we replace and may restore */
 
@@ -38,7 +39,16 @@ struct run {
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];
+	char		 from[PATH_MAX];	/* --from as shown: no password */
 };
+
+/* url as it may be printed: its password, if any, replaced. */
+static const char *
+url_shown(const char *url, char *buf, size_t len)
+{
+	url_redact(url, buf, len);
+	return buf;
+}
 
 static void __attribute__((noreturn))
 install_usage(void)
@@ -379,6 +389,7 @@ parse_args(struct run *r, int argc, char *argv[])
 	if (optind != argc || r->o.from == NULL || r->o.profile == NULL ||
 	    r->o.nkeys == 0)
 		install_usage();
+	url_redact(r->o.from, r->from, sizeof(r->from));
 	if (!profile_ok(r->o.profile)) {
 		warnx("--profile %s: not a profile name", r->o.profile);
 		return EXIT_USAGE;
@@ -387,7 +398,7 @@ parse_args(struct run *r, int argc, char *argv[])
 	    strncmp(r->o.from, "http://", 7) != 0 &&
 	    strncmp(r->o.from, "file:///", 8) != 0) {
 		warnx("--from %s: want https://, http:// or file:///",
-		    r->o.from);
+		    r->from);
 		return EXIT_USAGE;
 	}
 	while (strlen(r->o.from) > 8 && r->o.from[strlen(r->o.from) - 1] ==
@@ -427,12 +438,16 @@ lock_state(const char *state)
 static void
 say(struct run *r, const char *result, int rc)
 {
+	char	 shown[sizeof(r->why)];
+
 	if (r->o.json) {
 		json_object_set_new(r->out, "result", json_string(result));
 		json_object_set_new(r->out, "exit", json_integer(rc));
-		if (r->why[0] != '\0')
+		if (r->why[0] != '\0') {
+			url_redact(r->why, shown, sizeof(shown));
 			json_object_set_new(r->out, "error",
-			    json_string(r->why));
+			    json_string(shown));
+		}
 		json_dumpf(r->out, stdout, JSON_INDENT(2) |
 		    JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -455,7 +470,8 @@ cmd_install(int argc, char *argv[])
 	struct release	 rel;
 	struct buf	 sig, body;
 	json_t		*st = NULL, *old, *tj;
-	char		 url[PATH_MAX], hex[65], floor_sha[65], id[17];
+	char		 url[PATH_MAX], shown[PATH_MAX], hex[65];
+	char		 floor_sha[65], id[17];
 	char		 when[TIMEFMT_LEN];
 	uint64_t	 floor;
 	size_t		 i, need;
@@ -503,7 +519,8 @@ cmd_install(int argc, char *argv[])
 	    sizeof(r->why))) {
 		rc = EXIT_REFUSED;
 		result = "refused";
-		warnx("refused: %s: %s", url, r->why);
+		warnx("refused: %s: %s", url_shown(url, shown,
+		    sizeof(shown)), r->why);
 		report_stale(st, r->o.profile, now);
 		goto out;
 	}
@@ -521,9 +538,9 @@ cmd_install(int argc, char *argv[])
 	have_floor = state_floor(st, r->o.profile, r->keys, r->o.nkeys,
 	    &floor, floor_sha);
 	if (have_floor && rel.meta.version < floor) {
-		snprintf(r->why, sizeof(r->why), "rollback: %s offers %s "
+		snprintf(r->why, sizeof(r->why), "rollback: %.512s offers %s "
 		    "version %llu, older than version %llu installed before",
-		    r->o.from, r->o.profile,
+		    r->from, r->o.profile,
 		    (unsigned long long)rel.meta.version,
 		    (unsigned long long)floor);
 		goto refused;
@@ -568,7 +585,8 @@ cmd_install(int argc, char *argv[])
 		}
 		if (!verify_body(&rel, body.data, body.len, r->why,
 		    sizeof(r->why))) {
-			warnx("%s: refused", url);
+			warnx("%s: refused", url_shown(url, shown,
+			    sizeof(shown)));
 			goto refused;
 		}
 	}
@@ -601,7 +619,7 @@ cmd_install(int argc, char *argv[])
 		    id) == 0)
 			continue;
 		dirty = 1;
-		tj = target_record(&r->t[i], &rel, r->o.from, old);
+		tj = target_record(&r->t[i], &rel, r->from, old);
 		if (tj == NULL || !state_put_target(st, tj))
 			goto fail;
 	}

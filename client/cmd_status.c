@@ -21,6 +21,7 @@
 #include "extern.h"
 #include "opts.h"
 #include "timefmt.h"
+#include "url.h"
 
 #define TARGET_READ_MAX	(8u << 20)
 
@@ -97,7 +98,7 @@ cmd_status(int argc, char *argv[])
 	struct copts	 o;
 	json_t		*st = NULL, *out = NULL, *t;
 	const char	*path, *sha;
-	char		 when[TIMEFMT_LEN];
+	char		 when[TIMEFMT_LEN], src[4096];
 	int64_t		 now = (int64_t)time(NULL), exp;
 	size_t		 i;
 	int		 rc = EXIT_LOCAL, h, stale, bad = 0;
@@ -120,15 +121,20 @@ cmd_status(int argc, char *argv[])
 		stale = exp <= now;
 		bad |= !h || stale;
 		timefmt_iso(exp, when);
+		/* A state written before redaction may hold a password. */
+		url_redact(json_is_string(json_object_get(t, "source")) ?
+		    json_string_value(json_object_get(t, "source")) : "URL",
+		    src, sizeof(src));
 		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, "
-		    "s:O, s:O, s:O, s:b, s:b}", "path", json_object_get(t,
+		    "s:O, s:O, s:o, s:b, s:b}", "path", json_object_get(t,
 		    "path"), "kind", json_object_get(t, "kind"), "profile",
 		    json_object_get(t, "profile"), "version",
 		    json_object_get(t, "version"), "expires",
 		    json_object_get(t, "expires"), "sha256",
-		    json_object_get(t, "sha256"), "source", json_object_get(t,
-		    "source") != NULL ? json_object_get(t, "source") :
-		    json_null(), "holds", h, "stale", stale));
+		    json_object_get(t, "sha256"), "source",
+		    json_is_string(json_object_get(t, "source")) ?
+		    json_string(src) : json_null(), "holds", h, "stale",
+		    stale));
 		if (o.json)
 			continue;
 		printf("%s: %s version %" JSON_INTEGER_FORMAT ", sha256 %s, "
@@ -145,9 +151,7 @@ cmd_status(int argc, char *argv[])
 			    "it (a hashed file added, removed or edited, or "
 			    "the link replaced)" : "the file no longer holds it "
 			    "(\"pip install -U certifi\" replaces cacert.pem)",
-			    json_is_string(json_object_get(t,
-			    "source")) ? json_string_value(json_object_get(t,
-			    "source")) : "URL", json_string_value(
+			    src, json_string_value(
 			    json_object_get(t, "profile")));
 	}
 	if (o.json) {

@@ -115,7 +115,8 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 		now = time(NULL);
 		if (now >= next_fetch && (once || next_fetch == 0 ||
 		    cfg->fetch_interval != 0)) {
-			logline("fetch", cfg->url, -1);
+			logline("fetch", cfg->mirror.url != NULL ?
+			    cfg->mirror.url_shown : cfg->url_shown, -1);
 			rc = fetch_once(cfg, db, cfg->actor);
 			logline("fetch", NULL, rc);
 			next_fetch = now + cfg->fetch_interval;
