@@ -28,6 +28,7 @@
 #include "extern.h"
 #include "opts.h"
 #include "timefmt.h"
+#include "url.h"
 
 #define TARGET_OLD_MAX	(8u << 20)	/* a file we replace and may restore */
 
@@ -38,7 +39,16 @@ struct run {
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];
+	char		 from[PATH_MAX];	/* --from as shown: no password */
 };
+
+/* url as it may be printed: its password, if any, replaced. */
+static const char *
+url_shown(const char *url, char *buf, size_t len)
+{
+	url_redact(url, buf, len);
+	return buf;
+}
 
 static void __attribute__((noreturn))
 install_usage(void)
@@ -172,7 +182,12 @@ target_read(struct target *t)
 	return 1;
 }
 
-/* Read what each target holds now: the bytes a failure puts back. */
+/*
+ * Read what each target holds now: the bytes a failure puts back.
+ * Returns 1, or 0 with r->why naming the first target that cannot be
+ * used (not a regular file, unreadable, over TARGET_OLD_MAX): the
+ * install then stops before any target is touched.
+ */
 static int
 targets_read(struct run *r, const char *sha_hex, size_t *need)
 {
@@ -185,7 +200,7 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 		t = &r->t[i];
 		if (strcmp(t->kind, "capath") == 0) {
 			if (!capath_check(t))
-				return 0;
+				goto bad;
 			if (capath_holds(t->path, sha_hex))
 				t->replaced = -1;
 			else
@@ -193,7 +208,7 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 			continue;
 		}
 		if (!target_read(t))
-			return 0;
+			goto bad;
 		if (!t->exists) {
 			(*need)++;
 			continue;
@@ -204,6 +219,24 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 		else
 			t->replaced = -1;	/* holds it already */
 	}
+	return 1;
+ bad:
+	snprintf(r->why, sizeof(r->why), "%.900s: cannot be used as a "
+	    "target; nothing installed", t->path);
+	return 0;
+}
+
+/* 1 when every target now holds the release (replaced or already). */
+static int
+targets_done(const struct run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nt; i++)
+		if (r->t[i].replaced == 0) {
+			warnx("%s: not installed", r->t[i].path);
+			return 0;
+		}
 	return 1;
 }
 
@@ -360,13 +393,11 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*config = NULL, *name;
+	const char	*name;
 	int		 ch, i;
 
-	for (i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
-	if (!opts_load(&r->o, config))
+	/* The file first: the command line then overrides it. */
+	if (!opts_load(&r->o, opts_config(argc, argv, lopts, 'c')))
 		return EXIT_USAGE;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -394,6 +425,7 @@ parse_args(struct run *r, int argc, char *argv[])
 	if (optind != argc || r->o.from == NULL || r->o.profile == NULL ||
 	    r->o.nkeys == 0)
 		install_usage();
+	url_redact(r->o.from, r->from, sizeof(r->from));
 	if (!profile_ok(r->o.profile)) {
 		warnx("--profile %s: not a profile name", r->o.profile);
 		return EXIT_USAGE;
@@ -402,7 +434,7 @@ parse_args(struct run *r, int argc, char *argv[])
 	    strncmp(r->o.from, "http://", 7) != 0 &&
 	    strncmp(r->o.from, "file:///", 8) != 0) {
 		warnx("--from %s: want https://, http:// or file:///",
-		    r->o.from);
+		    r->from);
 		return EXIT_USAGE;
 	}
 	while (strlen(r->o.from) > 8 && r->o.from[strlen(r->o.from) - 1] ==
@@ -421,12 +453,16 @@ parse_args(struct run *r, int argc, char *argv[])
 static void
 say(struct run *r, const char *result, int rc)
 {
+	char	 shown[sizeof(r->why)];
+
 	if (r->o.json) {
 		json_object_set_new(r->out, "result", json_string(result));
 		json_object_set_new(r->out, "exit", json_integer(rc));
-		if (r->why[0] != '\0')
+		if (r->why[0] != '\0') {
+			url_redact(r->why, shown, sizeof(shown));
 			json_object_set_new(r->out, "error",
-			    json_string(r->why));
+			    json_string(shown));
+		}
 		json_dumpf(r->out, stdout, JSON_INDENT(2) |
 		    JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -437,7 +473,9 @@ say(struct run *r, const char *result, int rc)
  * cabundle install.  Exit 0: installed, or already current (nothing
  * rewritten); 1: refused (verification or policy), every target and
  * the state as they were; 2: usage; 3: source unreachable; 4: a local
- * error, every target put back as it was.
+ * error, such as a target that cannot be used or written (a link, a
+ * directory, unreadable, too large): every target put back as it was.
+ * Any requested target left without the release is exit 4, never 0.
  */
 int
 cmd_install(int argc, char *argv[])
@@ -447,7 +485,8 @@ cmd_install(int argc, char *argv[])
 	struct release	 rel;
 	struct buf	 sig, body;
 	json_t		*st = NULL, *old, *tj;
-	char		 url[PATH_MAX], hex[65], floor_sha[65], id[17];
+	char		 url[PATH_MAX], shown[PATH_MAX], hex[65];
+	char		 floor_sha[65], id[17];
 	char		 when[TIMEFMT_LEN];
 	uint64_t	 floor;
 	size_t		 i, need;
@@ -495,7 +534,8 @@ cmd_install(int argc, char *argv[])
 	    sizeof(r->why))) {
 		rc = EXIT_REFUSED;
 		result = "refused";
-		warnx("refused: %s: %s", url, r->why);
+		warnx("refused: %s: %s", url_shown(url, shown,
+		    sizeof(shown)), r->why);
 		report_stale(st, r->o.profile, now);
 		goto out;
 	}
@@ -513,9 +553,9 @@ cmd_install(int argc, char *argv[])
 	have_floor = state_floor(st, r->o.profile, r->keys, r->o.nkeys,
 	    &floor, floor_sha);
 	if (have_floor && rel.meta.version < floor) {
-		snprintf(r->why, sizeof(r->why), "rollback: %s offers %s "
+		snprintf(r->why, sizeof(r->why), "rollback: %.512s offers %s "
 		    "version %llu, older than version %llu installed before",
-		    r->o.from, r->o.profile,
+		    r->from, r->o.profile,
 		    (unsigned long long)rel.meta.version,
 		    (unsigned long long)floor);
 		goto refused;
@@ -529,10 +569,15 @@ cmd_install(int argc, char *argv[])
 		goto refused;
 	}
 
-	/* Which targets do not hold it yet (a target refused: exit 4). */
+	/*
+	 * Which targets do not hold it yet.  From here on a failure is
+	 * local (exit 4): the download's status must not stand for it.
+	 */
 	rc = EXIT_LOCAL;
-	if (!targets_read(r, hex, &need))
+	if (!targets_read(r, hex, &need)) {
+		warnx("%s", r->why);
 		goto out;
+	}
 	if (need > 0) {
 		/* Steps 8-10: the body, by its verified version. */
 		if (rel.meta.size > BODY_MAX) {
@@ -555,7 +600,8 @@ cmd_install(int argc, char *argv[])
 		}
 		if (!verify_body(&rel, body.data, body.len, r->why,
 		    sizeof(r->why))) {
-			warnx("%s: refused", url);
+			warnx("%s: refused", url_shown(url, shown,
+			    sizeof(shown)));
 			goto refused;
 		}
 	}
@@ -566,6 +612,13 @@ cmd_install(int argc, char *argv[])
 		targets_rollback(r);
 		snprintf(r->why, sizeof(r->why), "install failed; every "
 		    "target is as it was");
+		warnx("%s", r->why);
+		goto out;
+	}
+	if (!targets_done(r)) {
+		targets_rollback(r);
+		snprintf(r->why, sizeof(r->why), "a target was not "
+		    "installed; every target is as it was");
 		warnx("%s", r->why);
 		goto out;
 	}
@@ -581,7 +634,7 @@ cmd_install(int argc, char *argv[])
 		    id) == 0)
 			continue;
 		dirty = 1;
-		tj = target_record(&r->t[i], &rel, r->o.from, old);
+		tj = target_record(&r->t[i], &rel, r->from, old);
 		if (tj == NULL || !state_put_target(st, tj))
 			goto fail;
 	}

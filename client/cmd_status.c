@@ -21,11 +21,17 @@
 #include "extern.h"
 #include "opts.h"
 #include "timefmt.h"
+#include "url.h"
 
 #define TARGET_READ_MAX	(8u << 20)
 
+/*
+ * The options of status (json: --json allowed) and restore.  Returns
+ * 1, or 0 after a usage message.
+ */
 static int
-state_args(struct copts *o, int argc, char *argv[], const char *usage)
+state_args(struct copts *o, int argc, char *argv[], const char *usage,
+    int json)
 {
 	static const struct option lopts[] = {
 		{ "state", required_argument, NULL, 's' },
@@ -33,13 +39,9 @@ state_args(struct copts *o, int argc, char *argv[], const char *usage)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*config = NULL;
-	int		 ch, i;
+	int		 ch;
 
-	for (i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
-	if (!opts_load(o, config))
+	if (!opts_load(o, opts_config(argc, argv, lopts, 'c')))
 		return 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -51,8 +53,11 @@ state_args(struct copts *o, int argc, char *argv[], const char *usage)
 		case 'c':
 			break;
 		case 'j':
-			o->json = 1;
-			break;
+			if (json) {
+				o->json = 1;
+				break;
+			}
+			/* FALLTHROUGH */
 		default:
 			fprintf(stderr, "usage: cabundle %s\n", usage);
 			return 0;
@@ -93,13 +98,14 @@ cmd_status(int argc, char *argv[])
 	struct copts	 o;
 	json_t		*st = NULL, *out = NULL, *t;
 	const char	*path, *sha;
-	char		 when[TIMEFMT_LEN];
+	char		 when[TIMEFMT_LEN], src[4096];
 	int64_t		 now = (int64_t)time(NULL), exp;
 	size_t		 i;
 	int		 rc = EXIT_LOCAL, h, stale, bad = 0;
 
 	memset(&o, 0, sizeof(o));
-	if (!state_args(&o, argc, argv, "status [--state FILE] [--json]")) {
+	if (!state_args(&o, argc, argv, "status [--state FILE] "
+	    "[--config FILE] [--json]", 1)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -115,15 +121,20 @@ cmd_status(int argc, char *argv[])
 		stale = exp <= now;
 		bad |= !h || stale;
 		timefmt_iso(exp, when);
+		/* A state written before redaction may hold a password. */
+		url_redact(json_is_string(json_object_get(t, "source")) ?
+		    json_string_value(json_object_get(t, "source")) : "URL",
+		    src, sizeof(src));
 		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, "
-		    "s:O, s:O, s:O, s:b, s:b}", "path", json_object_get(t,
+		    "s:O, s:O, s:o, s:b, s:b}", "path", json_object_get(t,
 		    "path"), "kind", json_object_get(t, "kind"), "profile",
 		    json_object_get(t, "profile"), "version",
 		    json_object_get(t, "version"), "expires",
 		    json_object_get(t, "expires"), "sha256",
-		    json_object_get(t, "sha256"), "source", json_object_get(t,
-		    "source") != NULL ? json_object_get(t, "source") :
-		    json_null(), "holds", h, "stale", stale));
+		    json_object_get(t, "sha256"), "source",
+		    json_is_string(json_object_get(t, "source")) ?
+		    json_string(src) : json_null(), "holds", h, "stale",
+		    stale));
 		if (o.json)
 			continue;
 		printf("%s: %s version %" JSON_INTEGER_FORMAT ", sha256 %s, "
@@ -140,9 +151,7 @@ cmd_status(int argc, char *argv[])
 			    "it (a hashed file added, removed or edited, or "
 			    "the link replaced)" : "the file no longer holds it "
 			    "(\"pip install -U certifi\" replaces cacert.pem)",
-			    json_is_string(json_object_get(t,
-			    "source")) ? json_string_value(json_object_get(t,
-			    "source")) : "URL", json_string_value(
+			    src, json_string_value(
 			    json_object_get(t, "profile")));
 	}
 	if (o.json) {
@@ -265,7 +274,8 @@ cmd_restore(int argc, char *argv[])
 	int		 rc = EXIT_LOCAL, j, named, failed = 0, lockfd = -1;
 
 	memset(&o, 0, sizeof(o));
-	if (!state_args(&o, argc, argv, "restore [--state FILE] [FILE...]")) {
+	if (!state_args(&o, argc, argv, "restore [--state FILE] "
+	    "[--config FILE] [FILE...]", 0)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}

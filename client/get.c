@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "exitcode.h"
 #include "extern.h"
+#include "url.h"
 
 struct getctx {
 	struct buf	*b;
@@ -54,7 +55,7 @@ get_url(struct getopts *o, const char *url, struct buf *b,
 	CURL		*c;
 	CURLcode	 cc;
 	struct getctx	 g;
-	char		 err[CURL_ERROR_SIZE] = "";
+	char		 err[CURL_ERROR_SIZE] = "", shown[2048];
 	long		 status = 0;
 	int		 rc = EXIT_LOCAL;
 
@@ -146,6 +147,9 @@ get_url(struct getopts *o, const char *url, struct buf *b,
 	rc = EXIT_DONE;
  out:
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);	/* err dies here */
+	/* why names the URL: never with its password. */
+	if (rc != EXIT_DONE && url_redact(why, shown, sizeof(shown)))
+		snprintf(why, whylen, "%s", shown);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,31 @@ opts_load(struct copts *o, const char *config)
  out:
 	buf_free(&b);
 	return ok;
+}
+
+/*
+ * The configuration file a command line names with the option whose
+ * getopt_long(3) value is ch in lopts, read as getopt_long reads it:
+ * "--config FILE", "--config=FILE" and an unambiguous abbreviation
+ * all count, a "--config" that is another option's value or comes
+ * after "--" does not, and the last one given wins.  Returns it
+ * (borrowed from argv), or NULL when none is given.  Prints nothing:
+ * the caller's own pass over the options reports usage errors.
+ */
+const char *
+opts_config(int argc, char *argv[], const struct option *lopts, int ch)
+{
+	const char	*config = NULL;
+	int		 c, saved = opterr;
+
+	opterr = 0;
+	optind = 0;	/* glibc: full reset */
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1)
+		if (c == ch)
+			config = optarg;
+	opterr = saved;
+	optind = 0;
+	return config;
 }
 
 /*

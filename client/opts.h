@@ -25,7 +25,10 @@ struct copts {
 	struct getopts	 get;
 };
 
+struct option;
+
 int	opts_load(struct copts *, const char *);
+const char *opts_config(int, char *[], const struct option *, int);
 int	opts_cli(struct copts *, const char *, const char *);
 int	opts_state(struct copts *);
 void	opts_free(struct copts *);

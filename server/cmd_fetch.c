@@ -251,12 +251,13 @@ fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
 	unsigned char		 digest[32];
 	char			 hex[65];
 	const char		*url = cfg->url;
+	const char		*src = cfg->url_shown;	/* recorded */
 	int			 rc = EXIT_LOCAL;
 
 	if (cfg->mirror.url != NULL)
 		return relay_once(cfg, db, actor);
 	fetch_result_init(&fr, cfg->fetch.max_bytes);
-	if (!store_source_get(db, url, &ss))
+	if (!store_source_get(db, src, &ss))
 		goto out;
 	fs = fetch_url(&cfg->fetch, url, ss.etag[0] ? ss.etag : NULL,
 	    ss.last_modified[0] ? ss.last_modified : NULL, &fr);
@@ -267,7 +268,7 @@ fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		if (!find_standing(db, ss.sha256, &si))
 			goto out;
 		if (si.id != 0) {
-			store_source_set(db, url, NULL, NULL, NULL,
+			store_source_set(db, src, NULL, NULL, NULL,
 			    "not modified");
 			rc = unchanged(&si, " (HTTP 304)");
 			goto out;
@@ -281,7 +282,7 @@ fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		/* FALLTHROUGH */
 	default:
 		warnx("%s", fr.error);
-		store_source_set(db, url, NULL, NULL, NULL, fr.error);
+		store_source_set(db, src, NULL, NULL, NULL, fr.error);
 		if (fs == FETCH_TOO_LARGE)
 			printf("rejected: %s: nothing stored, nothing "
 			    "changed\n", fr.error);
@@ -295,9 +296,9 @@ fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		goto out;
 	}
 	hex_encode(digest, 32, hex);
-	rc = ingest_checked(cfg, db, actor, url, &fr.body, NULL);
+	rc = ingest_checked(cfg, db, actor, src, &fr.body, NULL);
 	if (rc != EXIT_LOCAL)
-		store_source_set(db, url, fr.etag[0] ? fr.etag : NULL,
+		store_source_set(db, src, fr.etag[0] ? fr.etag : NULL,
 		    fr.last_modified[0] ? fr.last_modified : NULL, hex,
 		    rc == EXIT_DONE ? "accepted" : rc == EXIT_QUARANTINED ?
 		    "quarantined" : "rejected");

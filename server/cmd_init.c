@@ -9,6 +9,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,15 +35,21 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 	sqlite3_stmt	*rows = NULL;
 	char		*dbpath = NULL, *created = NULL;
 	char		 keyid[17], pubstr[PUBKEY_STR_LEN + 1];
+	static const struct option opts[] = {
+		{ "actor", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char	*actor = cfg->actor;
-	int		 rc = EXIT_LOCAL, active;
+	int		 ch, rc = EXIT_LOCAL, active;
 
-	if (argc == 3 && strcmp(argv[1], "--actor") == 0)
-		actor = argv[2];
-	else if (argc != 1) {
-		fprintf(stderr, "usage: cabundled init [--actor NAME]\n");
-		return EXIT_USAGE;
+	optind = 0;	/* glibc: full reset, permute again */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'a')
+			goto usage;
+		actor = optarg;
 	}
+	if (optind != argc)
+		goto usage;
 	if (mkdir(cfg->datadir, 0700) == -1 && errno != EEXIST) {
 		warn("%s", cfg->datadir);
 		return EXIT_LOCAL;
@@ -90,4 +97,7 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 	seckey_free(sk);
 	free(dbpath);
 	return rc;
+ usage:
+	fprintf(stderr, "usage: cabundled init [--actor NAME]\n");
+	return EXIT_USAGE;
 }

@@ -34,6 +34,7 @@
 
 struct opts {
 	const char	*actor;
+	int		 actor_given;	/* refused where nothing is recorded */
 	const char	*only;
 	const char	*description;
 	const char	*tags[PROFILE_MAX_TAGS];
@@ -71,6 +72,7 @@ parse_opts(const struct config *cfg, int argc, char *argv[], struct opts *o)
 		switch (ch) {
 		case 'a':
 			o->actor = optarg;
+			o->actor_given = 1;
 			break;
 		case 'p':
 			o->only = optarg;
@@ -430,7 +432,7 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 	int		 n, rc = EXIT_LOCAL;
 
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 1 ||
-	    o.check || o.only || o.description || o.ntags || o.no_upstream ||
+	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
 	    o.all_org || o.keep_excluded || o.resign) {
 		fprintf(stderr, "usage: cabundled history [--json] PROFILE\n");
 		return EXIT_USAGE;
@@ -597,7 +599,7 @@ cmd_diff(const struct config *cfg, int argc, char *argv[])
 	int		 n, rc = EXIT_LOCAL;
 
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 3 ||
-	    o.check || o.only || o.description || o.ntags || o.no_upstream ||
+	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
 	    o.all_org || o.keep_excluded || o.resign) {
 		fprintf(stderr, "usage: cabundled diff [--json] PROFILE A B\n");
 		return EXIT_USAGE;
@@ -887,7 +889,7 @@ cmd_rebuild(const struct config *cfg, int argc, char *argv[])
 	int		 rc;
 
 	if (!parse_opts(cfg, argc, argv, &o) || optind != argc || !o.check ||
-	    o.json || o.only || o.description || o.ntags || o.no_upstream ||
+	    o.actor_given || o.json || o.only || o.description || o.ntags || o.no_upstream ||
 	    o.all_org || o.keep_excluded || o.resign) {
 		fprintf(stderr, "usage: cabundled rebuild --check\n");
 		return EXIT_USAGE;
@@ -1103,7 +1105,7 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	} else if (strcmp(sub, "list") != 0 || argc != 0 || o.ntags ||
-	    o.all_org || o.no_upstream || o.keep_excluded || o.description)
+	    o.actor_given || o.all_org || o.no_upstream || o.keep_excluded || o.description)
 		goto usage;
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;

@@ -9,6 +9,7 @@
  * "--once" runs one round of the schedules without HTTP.
  */
 #include <err.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,11 +75,19 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	sqlite3		*db;
 	time_t		 next_fetch = 0, next_publish = 0, now;
 	int64_t		 generation = -1;
-	int		 once = 0, rc = EXIT_DONE, prc, v6;
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int		 ch, once = 0, rc = EXIT_DONE, prc, v6;
 
-	if (argc == 2 && strcmp(argv[1], "--once") == 0)
+	optind = 0;	/* glibc: full reset, permute again */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'o')
+			break;
 		once = 1;
-	else if (argc != 1) {
+	}
+	if (ch != -1 || optind != argc) {
 		fprintf(stderr, "usage: cabundled serve [--once]\n");
 		return EXIT_USAGE;
 	}
@@ -106,7 +115,8 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 		now = time(NULL);
 		if (now >= next_fetch && (once || next_fetch == 0 ||
 		    cfg->fetch_interval != 0)) {
-			logline("fetch", cfg->url, -1);
+			logline("fetch", cfg->mirror.url != NULL ?
+			    cfg->mirror.url_shown : cfg->url_shown, -1);
 			rc = fetch_once(cfg, db, cfg->actor);
 			logline("fetch", NULL, rc);
 			next_fetch = now + cfg->fetch_interval;

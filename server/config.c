@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "url.h"
 #include "encode.h"
 #include "meta.h"
 #include "num.h"
@@ -25,6 +26,24 @@
  * bundle we know.  Replace with [vet] anchor lines; "anchor = none"
  * empties the list.
  */
+
+/*
+ * url as it may be logged or stored: its password, if any, replaced
+ * by "***" (url.c).  Returns a string the caller frees, or NULL.
+ */
+static char *
+shown_dup(const char *url)
+{
+	size_t	 len = strlen(url) + sizeof(URL_REDACTED);
+	char	*s;
+
+	if ((s = malloc(len)) == NULL) {
+		warn("malloc");
+		return NULL;
+	}
+	url_redact(url, s, len);
+	return s;
+}
 static const struct {
 	const char	*label;
 	const char	*sha256;
@@ -623,6 +642,10 @@ config_load(struct config *cfg)
 	if (cfg->url == NULL && (cfg->url =
 	    strdup("https://mkcert.org/generate/")) == NULL)
 		return 0;
+	if ((cfg->url_shown = shown_dup(cfg->url)) == NULL ||
+	    (cfg->mirror.url != NULL && (cfg->mirror.url_shown =
+	    shown_dup(cfg->mirror.url)) == NULL))
+		return 0;
 	if (cfg->actor == NULL) {
 		if ((pw = getpwuid(getuid())) != NULL)
 			cfg->actor = strdup(pw->pw_name);
@@ -665,4 +688,6 @@ config_free(struct config *cfg)
 	free(cfg->http.tls_cert);
 	free(cfg->http.tls_key);
 	free(cfg->mirror.url);
+	free(cfg->url_shown);
+	free(cfg->mirror.url_shown);
 }

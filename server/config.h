@@ -72,6 +72,7 @@ struct http_opts {
  */
 struct mirror_opts {
 	char		*url;		/* https, http, file:// or /path */
+	char		*url_shown;	/* url without its password */
 	char		 profile[META_PROFILE_MAX + 1];
 	struct pubkey	 keys[CONFIG_MAX_MIRROR_KEYS];
 	size_t		 nkeys;
@@ -85,6 +86,8 @@ struct config {
 	char		*datadir;	/* [server] datadir, -d */
 	char		*actor;		/* [server] actor: audit log name */
 	char		*url;		/* [upstream] url */
+	char		*url_shown;	/* url without its password: logs,
+					   messages, the database */
 	char		*crosscheck_url; /* [upstream] crosscheck_url */
 	char		*cafile;	/* [upstream] ca_file */
 	char		*pinned_pubkey;	/* [upstream] pinned_pubkey, joined */

@@ -18,6 +18,14 @@
  * documents that list them, the latest signature of each profile last.
  * A body already written under another version is hard-linked, so
  * re-signings cost no space.
+ *
+ * A versioned file found already there is trusted only when it is one
+ * we could have written and still holds what was signed: a regular
+ * file (not a link) owned by the exporting user, not writable by group
+ * or others, whose SHA-256 is the digest its signature carries (a
+ * signature file: the exact bytes).  Anything else stops the export
+ * (exit 1) before a byte is written, or with --repair is replaced
+ * atomically; nothing is ever hard-linked to it.
  */
 #include <sys/stat.h>
 
@@ -37,11 +45,14 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/sha.h>
 
 #include "buf.h"
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
+#include "meta.h"
+#include "sig.h"
 #include "site.h"
 
 #define EXPORT_MAX_PROFILES	64
@@ -55,7 +66,17 @@ struct export {
 	struct doc	**bodies;	/* written or found this run ... */
 	char		**bodypath;	/* ... and where */
 	size_t		 nbodies;
+	size_t		 repaired;
 	int		 dry;		/* only look for conflicts */
+	int		 repair;	/* --repair: replace a bad file */
+};
+
+/* What an existing versioned file is found to be (fixed_check). */
+enum fixed_state {
+	FIXED_ERROR = -1,	/* could not look (warned) */
+	FIXED_MISSING,
+	FIXED_GOOD,
+	FIXED_BAD		/* why says how */
 };
 
 /* Make every missing directory of path's parent, mode 0755. */
@@ -191,7 +212,7 @@ put_link(const char *from, const char *path)
  * -1 after a warning.  A regular file only; the size decides first.
  */
 static int
-same_file(const char *path, const struct doc *d, int by_size)
+same_file(const char *path, const struct doc *d)
 {
 	struct buf	 b;
 	struct stat	 st;
@@ -205,8 +226,6 @@ same_file(const char *path, const struct doc *d, int by_size)
 	}
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size != d->len)
 		return 0;
-	if (by_size)
-		return 1;
 	buf_init(&b, d->len);
 	if (!buf_readfile(&b, path)) {
 		buf_free(&b);
@@ -216,6 +235,116 @@ same_file(const char *path, const struct doc *d, int by_size)
 	    memcmp(b.data, d->data, d->len) == 0);
 	buf_free(&b);
 	return same;
+}
+
+/*
+ * Judge the versioned file at path against d: with sha (a body) its
+ * SHA-256 must be sha, else (a signature) its bytes must be d's.  The
+ * file is opened without following a link and judged by what the
+ * descriptor shows, so what is read is what was judged.  FIXED_BAD
+ * with why set names the first rule it breaks.
+ */
+static enum fixed_state
+fixed_check(const char *path, const struct doc *d, const unsigned char *sha,
+    char *why, size_t whylen)
+{
+	struct stat	 st;
+	struct buf	 b;
+	unsigned char	 md[SHA256_DIGEST_LENGTH], chunk[8192];
+	enum fixed_state rc = FIXED_ERROR;
+	ssize_t		 n;
+	int		 fd;
+
+	buf_init(&b, d->len + 1);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return FIXED_MISSING;
+		if (errno != ELOOP) {
+			warn("%s", path);
+			return FIXED_ERROR;
+		}
+		snprintf(why, whylen, "a symbolic link");
+		return FIXED_BAD;
+	}
+	if (fstat(fd, &st) == -1) {
+		warn("%s", path);
+		goto out;
+	}
+	rc = FIXED_BAD;
+	if (!S_ISREG(st.st_mode))
+		snprintf(why, whylen, "not a regular file");
+	else if (st.st_uid != geteuid())
+		snprintf(why, whylen, "owned by uid %u, not by the exporting "
+		    "user (uid %u)", (unsigned)st.st_uid, (unsigned)geteuid());
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(why, whylen, "writable by group or others (mode "
+		    "%04o)", (unsigned)(st.st_mode & 07777));
+	else if ((size_t)st.st_size != d->len)
+		snprintf(why, whylen, "%lld bytes, %zu signed",
+		    (long long)st.st_size, d->len);
+	else
+		rc = FIXED_GOOD;
+	if (rc != FIXED_GOOD)
+		goto out;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || !buf_append(&b, chunk, (size_t)n)) {
+			warn("%s", path);
+			rc = FIXED_ERROR;
+			goto out;
+		}
+	}
+	if (b.len != d->len) {
+		snprintf(why, whylen, "changed while read");
+		rc = FIXED_BAD;
+	} else if (sha != NULL) {
+		SHA256(b.data, b.len, md);
+		if (memcmp(md, sha, sizeof(md)) != 0) {
+			snprintf(why, whylen, "its SHA-256 is not the signed "
+			    "digest (damaged or replaced)");
+			rc = FIXED_BAD;
+		}
+	} else if (d->len != 0 && memcmp(b.data, d->data, d->len) != 0) {
+		snprintf(why, whylen, "other bytes than the signature");
+		rc = FIXED_BAD;
+	}
+ out:
+	close(fd);
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * The SHA-256 that r's signature vouches for, in sha.  Returns 1; 0
+ * after a warning when the signature cannot be read, or the body held
+ * in memory is not the one it signed (then nothing is exported).
+ */
+static int
+signed_digest(const char *profile, const struct site_release *r,
+    unsigned char *sha)
+{
+	struct minisig	 ms;
+	struct meta	 m;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	char		 why[256];
+
+	if (sig_parse(r->sig.data, r->sig.len, &ms, why, sizeof(why)) !=
+	    SIG_OK || !meta_parse(ms.comment, ms.commentlen, &m, why,
+	    sizeof(why))) {
+		warnx("%s version %" PRId64 ": signature: %s", profile,
+		    r->version, why);
+		return 0;
+	}
+	SHA256((const unsigned char *)r->body->data, r->body->len, md);
+	if (memcmp(md, m.sha256, sizeof(md)) != 0) {
+		warnx("%s version %" PRId64 ": the body is not the one "
+		    "signed; nothing exported", profile, r->version);
+		return 0;
+	}
+	memcpy(sha, m.sha256, sizeof(md));
+	return 1;
 }
 
 static const char *
@@ -272,7 +401,7 @@ put_moving(struct export *ex, const char *path, const struct doc *d)
 	struct stat	 old, now;
 	int		 same, had;
 
-	if (path == NULL || (same = same_file(path, d, 0)) == -1)
+	if (path == NULL || (same = same_file(path, d)) == -1)
 		return 0;
 	if (same) {
 		ex->kept++;
@@ -295,45 +424,59 @@ put_moving(struct export *ex, const char *path, const struct doc *d)
 }
 
 /*
- * A versioned file, immutable: written once.  One already there with
- * other bytes means DIR holds another mirror's tree or a damaged one,
- * and nothing is overwritten (*conflict set).  Bodies are compared by
- * size (the signature beside them pins their digest) and hard-linked
- * to an earlier copy of the same body when there is one.
+ * A versioned file, immutable: written once.  One already there that
+ * fixed_check() does not find good means DIR holds another mirror's
+ * tree, a damaged one or a planted file: nothing is overwritten
+ * (*conflict set), unless --repair asks to replace it.  sha: the
+ * signed digest of a body, NULL for a signature.  A body is
+ * hard-linked to an earlier copy of the same body when there is one,
+ * and only ever to a copy written or checked by this run.
  */
 static int
-put_fixed(struct export *ex, const char *path, struct doc *d, int body,
-    int *conflict)
+put_fixed(struct export *ex, const char *path, struct doc *d,
+    const unsigned char *sha, int *conflict)
 {
-	void		*p;
-	size_t		 i;
-	int		 same;
+	void			*p;
+	char			 why[128];
+	size_t			 i;
+	enum fixed_state	 state;
+	int			 body = sha != NULL;
 
-	if (path == NULL || (same = same_file(path, d, body)) == -1)
+	if (path == NULL || (state = fixed_check(path, d, sha, why,
+	    sizeof(why))) == FIXED_ERROR)
 		return 0;
-	if (!same && access(path, F_OK) == 0) {
-		warnx("%s exists with other content: %s holds another "
-		    "mirror's export or a damaged one; nothing written", path,
+	if (state == FIXED_BAD && !ex->repair) {
+		warnx("%s exists with other content (%s): %s holds another "
+		    "mirror's export, a damaged one or a planted file; "
+		    "nothing written (--repair replaces it)", path, why,
 		    ex->dir);
 		*conflict = 1;
 		return 0;
 	}
 	if (ex->dry)
 		return 1;
-	if (same)
+	if (state == FIXED_GOOD)
 		ex->kept++;
 	else {
+		/*
+		 * Missing, or bad with --repair: a link to a good copy or
+		 * new bytes, renamed over it either way, so a bad inode
+		 * loses this name and nothing new points at it.
+		 */
 		for (i = 0; body && i < ex->nbodies; i++)
 			if (ex->bodies[i] == d)
 				break;
 		if (body && i < ex->nbodies &&
-		    put_link(ex->bodypath[i], path)) {
+		    put_link(ex->bodypath[i], path))
 			ex->linked++;
-			return 1;
-		}
-		if (!put_file(path, d->data, d->len))
+		else if (put_file(path, d->data, d->len))
+			ex->written++;
+		else
 			return 0;
-		ex->written++;
+		if (state == FIXED_BAD) {
+			warnx("%s: %s; replaced (--repair)", path, why);
+			ex->repaired++;
+		}
 	}
 	if (!body)
 		return 1;
@@ -402,16 +545,18 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
 	struct site_release	*r;
 	struct doc		 d;
 	const char		*path;
+	unsigned char		 sha[SHA256_DIGEST_LENGTH];
 	size_t			 i;
 	int			 rc, same;
 
 	for (i = all ? 0 : p->nrel - 1; i < p->nrel; i++) {
 		r = &p->rel[i];
-		if (!put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64
-		    "/cacert.pem", p->name, r->version), r->body, 1,
+		if (!signed_digest(p->name, r, sha) ||
+		    !put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64
+		    "/cacert.pem", p->name, r->version), r->body, sha,
 		    conflict) ||
 		    !put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64
-		    "/cacert.pem.minisig", p->name, r->version), &r->sig, 0,
+		    "/cacert.pem.minisig", p->name, r->version), &r->sig, NULL,
 		    conflict))
 			return 0;
 		if (i == 0 || ex->dry)
@@ -509,13 +654,14 @@ export_tree(struct export *ex, sqlite3 *db, struct site *s,
 	return conflict ? EXIT_REFUSED : EXIT_LOCAL;
 }
 
-/* cabundled export [--profile NAME]... [--all-versions] DIR */
+/* cabundled export [--profile NAME]... [--all-versions] [--repair] DIR */
 int
 cmd_export(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "profile", required_argument, NULL, 'p' },
 		{ "all-versions", no_argument, NULL, 'a' },
+		{ "repair", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct site_profile *sel[EXPORT_MAX_PROFILES];
@@ -532,6 +678,8 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'a')
 			all = 1;
+		else if (ch == 'r')
+			ex.repair = 1;
 		else if (ch == 'p' && nwant < EXPORT_MAX_PROFILES)
 			want[nwant++] = optarg;
 		else
@@ -570,8 +718,11 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 		    "the latest pointers are unchanged", ex.dir);
 		goto out;
 	}
-	printf("export %s: %zu files written, %zu linked, %zu unchanged;",
+	printf("export %s: %zu files written, %zu linked, %zu unchanged",
 	    ex.dir, ex.written, ex.linked, ex.kept);
+	if (ex.repaired > 0)
+		printf(", %zu repaired", ex.repaired);
+	printf(";");
 	for (i = 0; i < n; i++)
 		printf(" %s %" PRId64, sel[i]->name,
 		    sel[i]->rel[sel[i]->nrel - 1].version);
@@ -588,6 +739,6 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	return rc;
  usage:
 	fprintf(stderr, "usage: cabundled export [--profile NAME]... "
-	    "[--all-versions] DIR\n");
+	    "[--all-versions] [--repair] DIR\n");
 	return EXIT_USAGE;
 }

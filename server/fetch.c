@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "fetch.h"
+#include "url.h"
 
 #define FETCH_MAXREDIRS		3	/* mkcert.org: /generate, /generate/ */
 #define FETCH_BACKOFF_MAX_MS	30000L
@@ -522,6 +523,7 @@ fetch_url(const struct fetch_opts *o, const char *url, const char *etag,
 	const char		*protos = NULL;
 	char			*host = NULL;
 	char			 errbuf[CURL_ERROR_SIZE];
+	char			 shown[sizeof(res->error)];
 	long			 delay;
 	int			 conditional = 0, retry;
 
@@ -605,6 +607,9 @@ fetch_url(const struct fetch_opts *o, const char *url, const char *etag,
  out:
 	if (st != FETCH_OK)
 		buf_free(&res->body);
+	/* The error names the URL: never with its password. */
+	if (url_redact(res->error, shown, sizeof(shown)))
+		snprintf(res->error, sizeof(res->error), "%s", shown);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	curl_free(host);

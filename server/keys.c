@@ -464,7 +464,7 @@ cmd_key(const struct config *cfg, int argc, char *argv[])
 	};
 	sqlite3		*db = NULL;
 	const char	*actor = cfg->actor, *sub;
-	int		 ch, standby = 0, json = 0, rc;
+	int		 ch, standby = 0, json = 0, given = 0, rc;
 
 	if (argc < 2)
 		goto usage;
@@ -480,12 +480,15 @@ cmd_key(const struct config *cfg, int argc, char *argv[])
 			break;
 		case 'a':
 			actor = optarg;
+			given = 1;
 			break;
 		default:
 			goto usage;
 		}
 	}
+	/* show records nothing: an --actor there would be ignored. */
 	if (optind != argc - 1 ||
+	    (given && strcmp(sub, "show") == 0) ||
 	    (standby && strcmp(sub, "generate") != 0) ||
 	    (json && strcmp(sub, "show") != 0))
 		goto usage;

@@ -69,7 +69,8 @@ static const struct command {
 	    "key rotate [--actor NAME]" },
 	{ "audit", cmd_audit, "audit [--json] [verify]", NULL },
 	{ "export", cmd_export,
-	    "export [--profile NAME]... [--all-versions] DIR", NULL },
+	    "export [--profile NAME]... [--all-versions] [--repair] DIR",
+	    NULL },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

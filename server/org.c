@@ -40,6 +40,7 @@
 
 struct org_opts {
 	const char	*actor;
+	int		 actor_given;	/* refused by list */
 	const char	*name;
 	const char	*owner;
 	const char	*note;
@@ -93,6 +94,7 @@ org_getopt(const struct config *cfg, int argc, char *argv[],
 		switch (ch) {
 		case 'a':
 			o->actor = optarg;
+			o->actor_given = 1;
 			break;
 		case 'n':
 			o->name = optarg;
@@ -561,7 +563,7 @@ cmd_org(const struct config *cfg, int argc, char *argv[])
 			goto usage;
 	} else if (strcmp(sub, "list") == 0) {
 		if (argc != 0 || o.name || o.owner || o.note || o.ntags ||
-		    o.intermediate || o.reason)
+		    o.intermediate || o.reason || o.actor_given)
 			goto usage;
 	} else
 		goto usage;
@@ -738,7 +740,8 @@ cmd_exclude(const struct config *cfg, int argc, char *argv[])
 	} else if (strcmp(sub, "remove") == 0) {
 		if (argc != 1 || o.json || o.all)
 			goto usage;
-	} else if (strcmp(sub, "list") != 0 || argc != 0 || o.reason)
+	} else if (strcmp(sub, "list") != 0 || argc != 0 || o.reason ||
+	    o.actor_given)
 		goto usage;
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;

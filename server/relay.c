@@ -131,12 +131,15 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 	struct release	 r;
 	struct relay	 rl;
 	struct buf	 sigurl, bodyurl, sig, body;
+	struct buf	 sigshown, bodyshown;	/* no password: recorded */
 	char		 why[1024], rest[64], have[65], hex[65];
 	int64_t		 floor;
 	int		 relayed, rc = EXIT_LOCAL;
 
 	buf_init(&sigurl, 8192);
 	buf_init(&bodyurl, 8192);
+	buf_init(&sigshown, 8192);
+	buf_init(&bodyshown, 8192);
 	buf_init(&sig, 0);
 	buf_init(&body, 0);
 	memset(&pol, 0, sizeof(pol));
@@ -153,8 +156,10 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (!relay_url(&sigurl, m->url, m->profile, "cacert.pem.minisig")) {
-		warnx("%s: URL too long", m->url);
+	if (!relay_url(&sigurl, m->url, m->profile, "cacert.pem.minisig") ||
+	    !relay_url(&sigshown, m->url_shown, m->profile,
+	    "cacert.pem.minisig")) {
+		warnx("%s: URL too long", m->url_shown);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -162,7 +167,7 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 	if ((rc = relay_get(cfg, (const char *)sigurl.data, SIG_FILE_MAX,
 	    &sig, why, sizeof(why))) != EXIT_DONE) {
 		warnx("%s", why);
-		store_source_set(db, (const char *)sigurl.data, NULL, NULL,
+		store_source_set(db, (const char *)sigshown.data, NULL, NULL,
 		    NULL, why);
 		goto out;
 	}
@@ -185,10 +190,10 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 			    m->profile, floor, have, hex);
 			goto refused;
 		}
-		store_source_set(db, (const char *)sigurl.data, NULL, NULL,
+		store_source_set(db, (const char *)sigshown.data, NULL, NULL,
 		    hex, "not modified");
 		printf("unchanged: %s version %" PRId64 " is the latest at "
-		    "%s\n", m->profile, floor, m->url);
+		    "%s\n", m->profile, floor, m->url_shown);
 		rc = EXIT_DONE;
 		goto out;
 	}
@@ -200,8 +205,9 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 	}
 	snprintf(rest, sizeof(rest), "%" PRIu64 "/cacert.pem",
 	    r.meta.version);
-	if (!relay_url(&bodyurl, m->url, m->profile, rest)) {
-		warnx("%s: URL too long", m->url);
+	if (!relay_url(&bodyurl, m->url, m->profile, rest) ||
+	    !relay_url(&bodyshown, m->url_shown, m->profile, rest)) {
+		warnx("%s: URL too long", m->url_shown);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -217,34 +223,36 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		goto refused;
 	/* Authentic: now our own policy decides, like any snapshot. */
 	memset(&rl, 0, sizeof(rl));
-	rl.source = m->url;
+	rl.source = m->url_shown;
 	rl.sig = (const char *)sig.data;
 	rl.siglen = sig.len;
 	rl.meta = r.meta;
 	keyid_format(r.key->keyid, rl.keyid);
 	pubkey_string(r.key, rl.pubkey);
-	rc = ingest_checked(cfg, db, actor, (const char *)bodyurl.data, &body,
-	    &rl);
-	store_source_set(db, (const char *)sigurl.data, NULL, NULL, hex,
+	rc = ingest_checked(cfg, db, actor, (const char *)bodyshown.data,
+	    &body, &rl);
+	store_source_set(db, (const char *)sigshown.data, NULL, NULL, hex,
 	    rc == EXIT_DONE ? "accepted" : rc == EXIT_QUARANTINED ?
 	    "quarantined" : rc == EXIT_REFUSED ? "rejected" : "error");
 	if (rc == EXIT_DONE)
 		printf("relayed: %s version %" PRIu64 " from %s, signed by "
 		    "key %s, expires %" PRIu64 "\n", m->profile,
-		    r.meta.version, m->url, rl.keyid, r.meta.expires);
+		    r.meta.version, m->url_shown, rl.keyid, r.meta.expires);
 	else if (rc == EXIT_QUARANTINED)
 		printf("not relayed: %s version %" PRIu64 " waits for a "
 		    "human; approve the snapshot, then fetch again\n",
 		    m->profile, r.meta.version);
 	goto out;
  refused:
-	warnx("%s: refused: %s; nothing changed", m->url, why);
+	warnx("%s: refused: %s; nothing changed", m->url_shown, why);
 	printf("refused: %s\n", why);
-	store_source_set(db, (const char *)sigurl.data, NULL, NULL, NULL,
+	store_source_set(db, (const char *)sigshown.data, NULL, NULL, NULL,
 	    "rejected");
  out:
 	buf_free(&sigurl);
 	buf_free(&bodyurl);
+	buf_free(&sigshown);
+	buf_free(&bodyshown);
 	buf_free(&sig);
 	buf_free(&body);
 	return rc;

@@ -537,7 +537,7 @@ publish_profile(sqlite3 *db, const struct config *cfg, const char *actor,
 	    strcmp(p->name, cfg->mirror.profile) == 0)) {
 		if (!(flags & PUBLISH_QUIET) && !last.relay)
 			buf_printf(msg, "%s: relayed from %s; nothing "
-			    "relayed yet\n", p->name, cfg->mirror.url);
+			    "relayed yet\n", p->name, cfg->mirror.url_shown);
 		ok = 1;
 		goto out;
 	}
