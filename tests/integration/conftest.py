@@ -161,6 +161,7 @@ def _wrap(wrapdir, name, real):
 
 if SHIFT_DAYS:
     _WRAPDIR = tempfile.mkdtemp(prefix=_CLOCK_PREFIX)
+    os.chmod(_WRAPDIR, 0o755)   # tests run the client as nobody too
     atexit.register(shutil.rmtree, _WRAPDIR, ignore_errors=True)
     CABUNDLED = _wrap(_WRAPDIR, "cabundled", CABUNDLED_BIN)
     CABUNDLE = _wrap(_WRAPDIR, "cabundle", CABUNDLE_BIN)

@@ -7,24 +7,17 @@ install exit 4, the local-error code of cabundle(1)'s EXIT STATUS, in
 text and --json alike ("result": "error", "exit": 4), leave every other
 target and the state as they were, and never let the successful
 download's status stand in for the failure.
-
-Key, tc() and the signed-release mirror are small copies of what
-test_client_attacks.py does (tests import only from conftest and the
-helper modules).
 """
-import base64
-import hashlib
 import json
 import os
 import pathlib
 import pwd
 import shutil
 import tempfile
-import time
 
 import pytest
 
-from conftest import CABUNDLE, FIXTURES, SIGTOOL, run
+from conftest import CABUNDLE, FIXTURES, Key, run, tc
 from fakemirror import FakeMirror, static
 
 PROFILE = "org"
@@ -33,35 +26,12 @@ ORIGINAL = (FIXTURES / "vectors" / "bundle.pem").read_bytes()
 NOPROXY = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
 
 
-def tc(body, version):
-    """The SPEC 7 trusted comment (a copy of test_client_attacks.tc)."""
-    now = int(time.time())
-    return (f"format:cabundle/1\tprofile:{PROFILE}\tversion:{version}\t"
-            f"created:{now - 60}\texpires:{now + 7 * 86400}\t"
-            f"size:{len(body)}\tsha256:{hashlib.sha256(body).hexdigest()}")
 
-
-class Key:
-    """An Ed25519 key and its minisign .pub (after test_client_attacks)."""
-
-    def __init__(self, d):
-        self.pem = d / "k.pem"
-        run("openssl", "genpkey", "-algorithm", "ed25519", "-out",
-            self.pem, check=0)
-        self.pub = d / "k.pub"
-        self.pub.write_bytes(run(SIGTOOL, "pubkey", self.pem,
-                                 check=0).stdout)
-        self.dir = d
-
-    def sign(self, data, comment):
-        f = self.dir / "data"
-        f.write_bytes(data)
-        return run(SIGTOOL, "sign", self.pem, f, comment, check=0).stdout
 
 
 @pytest.fixture
 def mirror(tmp_path):
-    key = Key(tmp_path)
+    key = Key(tmp_path, "k")
     m = FakeMirror().start()
     m.routes[f"/v1/{PROFILE}/1/cacert.pem"] = static(BODY)
     m.routes[f"/v1/{PROFILE}/cacert.pem.minisig"] = static(

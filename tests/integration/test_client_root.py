@@ -10,9 +10,7 @@ under /tmp is), which the ownership rule lets through.
 Key and tc are copied from test_client_attacks.py (tests import only
 conftest and the helper modules).
 """
-import base64
 import fcntl
-import hashlib
 import json
 import os
 import pathlib
@@ -24,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import CABUNDLE, FIXTURES, SIGTOOL, run
+from conftest import CABUNDLE, FIXTURES, Key, run, tc
 from fakemirror import FakeMirror, static
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
@@ -37,28 +35,7 @@ RULE = "SECURITY.md: local attackers"
 NOPROXY = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
 
 
-def tc(body, version):
-    now = int(time.time())
-    return (f"format:cabundle/1\tprofile:{PROFILE}\tversion:{version}\t"
-            f"created:{now - 60}\texpires:{now + 7 * 86400}\t"
-            f"size:{len(body)}\tsha256:{hashlib.sha256(body).hexdigest()}")
 
-
-class Key:
-    """An Ed25519 key and its minisign .pub (copied, trimmed)."""
-
-    def __init__(self, d):
-        self.pem = d / "k.pem"
-        run("openssl", "genpkey", "-algorithm", "ed25519", "-out",
-            self.pem, check=0)
-        self.pub = d / "k.pub"
-        self.pub.write_bytes(run(SIGTOOL, "pubkey", self.pem,
-                                 check=0).stdout)
-
-    def sign(self, data, comment):
-        f = self.pem.parent / "data"
-        f.write_bytes(data)
-        return run(SIGTOOL, "sign", self.pem, f, comment, check=0).stdout
 
 
 def as_nobody(*args):
@@ -79,7 +56,7 @@ class Env:
 
     def __init__(self, tmp):
         self.tmp = tmp
-        self.key = Key(tmp)
+        self.key = Key(tmp, "k")
         self.m = FakeMirror().start()
         self.m.routes[f"/v1/{PROFILE}/1/cacert.pem"] = static(BODY)
         self.m.routes[f"/v1/{PROFILE}/cacert.pem.minisig"] = static(

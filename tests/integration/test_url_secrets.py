@@ -9,18 +9,15 @@ such a URL reads "user:***@host".
 
 The mirrors are fakes on 127.0.0.1 that answer 401 without the right
 Basic credentials, so a success proves the password was still sent.
-Key and tc() are small copies of test_client_attacks.py's.
 """
 import base64
-import hashlib
 import json
 import os
 import pathlib
-import time
 
 import pytest
 
-from conftest import CABUNDLE, FIXTURES, SIGTOOL, Mirror, run
+from conftest import CABUNDLE, FIXTURES, SIGTOOL, Mirror, run, tc
 from fakemirror import FakeMirror, static
 from upstream import FakeUpstream
 
@@ -30,11 +27,6 @@ SECRET = "s3cr3t-Pa55"
 NOPROXY = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
 
 
-def tc(body, version):
-    now = int(time.time())
-    return (f"format:cabundle/1\tprofile:{PROFILE}\tversion:{version}\t"
-            f"created:{now - 60}\texpires:{now + 7 * 86400}\t"
-            f"size:{len(body)}\tsha256:{hashlib.sha256(body).hexdigest()}")
 
 
 def basic(user, password, inner):
