@@ -242,7 +242,8 @@ FUZZ_BINS   = $(FUZZ_NAMES:%=fuzz/out/fuzz-%)
 FUZZ_OBJ_DIR = fuzz/out/obj
 FUZZ_OBJS   = $(addprefix $(FUZZ_OBJ_DIR)/,$(COMMON_SRCS:.c=.o) \
 	      $(FUZZ_NAMES:%=fuzz/fuzz-%.o) fuzz/quiet.o fuzz/label.o \
-	      server/config.o server/route.o client/opts.o client/get.o)
+	      server/config.o server/route.o client/opts.o client/get.o \
+	      client/safepath.o)
 
 fuzz-deps:
 	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_FUZZ_PKGS)
@@ -263,7 +264,8 @@ $(FUZZ_OBJ_DIR)/%.o: %.c
 
 # What a harness links besides common/, in both builds.
 fuzz/out/fuzz-config: $(FUZZ_OBJ_DIR)/server/config.o
-fuzz/out/fuzz-copts: $(FUZZ_OBJ_DIR)/client/opts.o $(FUZZ_OBJ_DIR)/client/get.o
+fuzz/out/fuzz-copts: $(FUZZ_OBJ_DIR)/client/opts.o $(FUZZ_OBJ_DIR)/client/get.o \
+	    $(FUZZ_OBJ_DIR)/client/safepath.o
 fuzz/out/fuzz-route: $(FUZZ_OBJ_DIR)/server/route.o
 $(FUZZ_BINS): fuzz/out/fuzz-%: $(FUZZ_OBJ_DIR)/fuzz/fuzz-%.o \
 	    $(FUZZ_OBJ_DIR)/fuzz/quiet.o $(FUZZ_OBJ_DIR)/fuzz/label.o \
@@ -272,7 +274,7 @@ $(FUZZ_BINS): fuzz/out/fuzz-%: $(FUZZ_OBJ_DIR)/fuzz/fuzz-%.o \
 	    $(call pkglibs,$(FUZZ_PKGS))
 
 fuzz/out/replay-config: server/config.o
-fuzz/out/replay-copts: client/opts.o client/get.o
+fuzz/out/replay-copts: client/opts.o client/get.o client/safepath.o
 fuzz/out/replay-route: server/route.o
 $(FUZZ_REPLAY): fuzz/out/replay-%: fuzz/fuzz-%.o fuzz/quiet.o fuzz/label.o \
 	    fuzz/replay.o $(COMMON_OBJS)

@@ -5,6 +5,7 @@
  * nothing on the machine.
  */
 #include <getopt.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "log.h"
+#include "opts.h"
 
 #define PY_OUT_MAX	(64u << 10)	/* read from an interpreter */
 #define MAX_PYTHONS	16
@@ -54,6 +56,32 @@ static const char pyscript[] = PY_NOCWD
     " 'openssl_capath')}\n"
     "r['env'] = {k: s(os.environ.get(k)) for k in ('SSL_CERT_FILE',"
     " 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE')}\n"
+    /* .pth files with an import line run code at every start-up. */
+    "import site\n"
+    "dirs = []\n"
+    "for f in (site.getsitepackages, site.getusersitepackages):\n"
+    "    try:\n"
+    "        v = f()\n"
+    "        dirs += [v] if isinstance(v, str) else list(v)\n"
+    "    except Exception:\n"
+    "        pass\n"
+    "r['pth_code'] = []\n"
+    "for d in dirs:\n"
+    "    try:\n"
+    "        names = sorted(os.listdir(d))\n"
+    "    except OSError:\n"
+    "        continue\n"
+    "    for n in names:\n"
+    "        f = os.path.join(d, n)\n"
+    "        try:\n"
+    "            t = open(f, 'rb').read(65536) if n.endswith('.pth') "
+    "else b''\n"
+    "        except OSError:\n"
+    "            continue\n"
+    "        if any(l.startswith((b'import ', b'import\\t'))"
+    " for l in t.splitlines()):\n"
+    "            r['pth_code'].append({'path': s(f),"
+    " 'certifi': b'certifi' in t})\n"
     "sys.stdout.write(json.dumps(r))\n";
 
 const char *
@@ -178,6 +206,7 @@ py_report(const char *python)
 	json_t		*r, *env, *vp, *f, *d, *w;
 	const char	*p, *src, *because;
 	char		 why[256], msg[2048];
+	size_t		 i;
 
 	if ((r = py_run(python, why, sizeof(why))) == NULL) {
 		warnx("%s: %s", python, why);
@@ -233,8 +262,63 @@ py_report(const char *python)
 	} else
 		json_object_set_new(r, "certifi_outside_package",
 		    json_false());
+	json_array_foreach(json_object_get(r, "pth_code"), i, f)
+		if (json_is_true(json_object_get(f, "certifi"))) {
+			snprintf(msg, sizeof(msg), "%s runs code whenever this "
+			    "Python starts, and that code names certifi: it can "
+			    "add to or replace the CAs certifi gives requests, "
+			    "whatever cabundle installed; read it, and remove it "
+			    "if nobody here put it there",
+			    nz(jget(f, "path")));
+			json_array_append_new(w, jstr(msg));
+		}
 	json_object_set_new(r, "warnings", w);
 	return r;
+}
+
+/*
+ * The ownership rule's verdict on a target (SECURITY.md, "Local
+ * attackers"), kind "file", "capath" or "python".  Returns a JSON
+ * object the caller frees; NULL when out of memory.
+ */
+static json_t *
+place_report(const char *kind, const char *path)
+{
+	int	 ok;
+
+	safepath_quiet(1);
+	ok = target_place_ok(kind, path);
+	safepath_quiet(0);
+	return json_pack("{s:s, s:o, s:b, s:o}", "kind", kind, "path",
+	    jstr(path), "ok", ok, "why", ok ? json_null() :
+	    jstr(safepath_why()));
+}
+
+static void
+render_places(const json_t *places)
+{
+	const json_t	*p;
+	size_t		 i;
+
+	if (json_array_size(places) == 0)
+		return;
+	doctor_say("targets, by the ownership rule (SECURITY.md, \"Local "
+	    "attackers\"): %s", geteuid() == 0 ? "as root, cabundle writes "
+	    "and runs only what no other user can change: every directory "
+	    "from / down must be root's and writable by nobody else (a "
+	    "root-owned sticky directory such as /tmp counts), the file "
+	    "itself too, and a symbolic link, a file other names share or "
+	    "a backup it did not make is refused" : "cabundle writes only "
+	    "where every directory from / down is yours or root's and "
+	    "writable by nobody else");
+	json_array_foreach(places, i, p) {
+		if (json_is_true(json_object_get(p, "ok")))
+			doctor_say("  %s (%s): ok", nz(jget(p, "path")),
+			    nz(jget(p, "kind")));
+		else
+			doctor_say("  %s (%s): REFUSED: %s", nz(jget(p, "path")),
+			    nz(jget(p, "kind")), nz(jget(p, "why")));
+	}
 }
 
 static void
@@ -305,13 +389,15 @@ cmd_doctor(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "bundle", required_argument, NULL, 'b' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "python", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*pythons[MAX_PYTHONS], *bundle = NULL;
-	char		 host[256], port[8];
-	json_t		*report, *pys, *py, *h = json_null();
+	const char	*pythons[MAX_PYTHONS], *bundle = NULL, *config = NULL;
+	char		 host[256], port[8], why[1100];
+	json_t		*report, *pys, *py, *h = json_null(), *places, *pl;
+	struct copts	 o;
 	long long	 portn = 443;
 	size_t		 np = 0, i;
 	int		 ch, json = 0, rc = EXIT_DONE;
@@ -321,6 +407,9 @@ cmd_doctor(int argc, char *argv[])
 		switch (ch) {
 		case 'b':
 			bundle = optarg;
+			break;
+		case 'c':
+			config = optarg;
 			break;
 		case 'j':
 			json = 1;
@@ -345,14 +434,42 @@ cmd_doctor(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	snprintf(port, sizeof(port), "%lld", portn);
+	memset(&o, 0, sizeof(o));
+	if (!opts_load(&o, config))
+		return EXIT_LOCAL;
+	for (i = 0; i < o.npy && np < MAX_PYTHONS; i++)
+		pythons[np++] = o.pythons[i];
 	if (np == 0)
 		pythons[np++] = "python3";
 
 	if ((report = json_object()) == NULL ||
-	    json_object_set_new(report, "pythons", pys = json_array()) == -1)
+	    json_object_set_new(report, "pythons", pys = json_array()) == -1 ||
+	    json_object_set_new(report, "targets", places = json_array()) ==
+	    -1)
 		errx(EXIT_LOCAL, "out of memory");
+	for (i = 0; i < o.nout + o.ncap; i++) {
+		pl = place_report(i < o.nout ? "file" : "capath", i < o.nout ?
+		    o.outputs[i] : o.capaths[i - o.nout]);
+		if (pl == NULL || json_array_append_new(places, pl) == -1)
+			errx(EXIT_LOCAL, "out of memory");
+		if (!json_is_true(json_object_get(pl, "ok")))
+			rc = EXIT_LOCAL;
+	}
 	for (i = 0; i < np; i++) {
-		if ((py = py_report(pythons[i])) == NULL)
+		/* Nobody else's code runs as root, not even to ask it. */
+		if ((pl = place_report("python", pythons[i])) == NULL ||
+		    json_array_append_new(places, pl) == -1)
+			errx(EXIT_LOCAL, "out of memory");
+		if (json_is_true(json_object_get(pl, "ok")))
+			py = py_report(pythons[i]);
+		else {
+			snprintf(why, sizeof(why), "not run: %s",
+			    nz(jget(pl, "why")));
+			warnx("%s: %s", pythons[i], why);
+			py = json_pack("{s:o, s:s}", "python", jstr(pythons[i]),
+			    "error", why);
+		}
+		if (py == NULL)
 			errx(EXIT_LOCAL, "out of memory");
 		if (json_object_get(py, "error") != NULL)
 			rc = EXIT_LOCAL;
@@ -382,13 +499,15 @@ cmd_doctor(int argc, char *argv[])
 	} else {
 		json_array_foreach(pys, i, py)
 			render_python(py);
+		render_places(places);
 		if (json_object_get(h, "reachable") != NULL)
 			render_host(h);
 	}
 	json_decref(report);
+	opts_free(&o);
 	return rc;
  usage:
-	fprintf(stderr, "usage: cabundle doctor [--python PATH]... "
-	    "[--json] [--bundle FILE] [HOST[:PORT]]\n");
+	fprintf(stderr, "usage: cabundle doctor [--config FILE] "
+	    "[--python PATH]... [--json] [--bundle FILE] [HOST[:PORT]]\n");
 	return EXIT_USAGE;
 }

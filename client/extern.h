@@ -68,6 +68,7 @@ int	python_run(const char *, const char *, const char *, struct buf *,
 int	target_certifi(const char *, int, int, struct target *);
 int	target_file(const char *, struct target *);
 int	target_capath(const char *, struct target *);
+int	target_place_ok(const char *, const char *);
 void	target_free(struct target *);
 
 int	capath_check(struct target *);
@@ -98,6 +99,12 @@ int	safepath_rule_for(const struct stat *, const char *, const char *);
 int	safepath_readat(int, const char *, const char *, struct buf *,
 	    struct stat *);
 int	safepath_trusted(const char *, const char *);
+void	safepath_warnx(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	safepath_warn(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	safepath_quiet(int);
+const char *safepath_why(void);
 
 int	 state_lock(const char *);
 json_t	*state_load(const char *);

@@ -43,8 +43,8 @@ static const struct command {
 	    "    [--at UNIXTIME | --ignore-expiry] [--quiet] FILE [SIG]\n"
 	    "    (-k KEY, -p NAME and -q are short for --key, --profile and "
 	    "--quiet)" },
-	{ "doctor", cmd_doctor, "doctor [--python PATH]... [--bundle FILE] "
-	    "[--json] [HOST[:PORT]]", NULL },
+	{ "doctor", cmd_doctor, "doctor [--config FILE] [--python PATH]... "
+	    "[--bundle FILE] [--json] [HOST[:PORT]]", NULL },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

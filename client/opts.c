@@ -129,9 +129,13 @@ opts_ini(void *user, const char *section, const char *name,
 
 /*
  * Defaults, then the configuration file (--config, or
- * /etc/cabundle.conf when it exists).  Returns 1, or 0 after a warning
- * naming the file and line: unreadable, over 64 KiB, a NUL, a line
- * over 198 bytes, not an INI line, an unknown setting or a bad value.
+ * /etc/cabundle.conf when it exists).  The file is believed only as
+ * ssh believes authorized_keys: a regular file of root (or ours),
+ * writable by nobody else, in directories that pass the ownership rule
+ * (safepath.c).  Returns 1, or 0 after a warning naming the file (and
+ * line): missing, another user's or writable by others, unreadable,
+ * over 64 KiB, a NUL, a line over 198 bytes, not an INI line, an
+ * unknown setting or a bad value.
  */
 int
 opts_load(struct copts *o, const char *config)
@@ -148,6 +152,12 @@ opts_load(struct copts *o, const char *config)
 	if (config == NULL)
 		return 1;
 	buf_init(&b, CONF_MAX);
+	if (!safepath_trusted(config, geteuid() == 0 ? "believe it as root" :
+	    "believe it")) {
+		if (errno == ENOENT)
+			warn("%s", config);
+		goto out;
+	}
 	if (!buf_readfile(&b, config))
 		goto out;
 	for (i = start = 0; i <= b.len; i++) {

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,56 @@
 
 #define HOPS_MAX	40	/* as the kernel's MAXSYMLINKS */
 #define RULE		"(SECURITY.md: local attackers)"
+
+static int	 quiet;		/* doctor: keep the why, print nothing */
+static char	 lastwhy[1024];
+
+/* The checks' warnings (warnx(3)'s), kept for safepath_why(). */
+void
+safepath_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lastwhy, sizeof(lastwhy), fmt, ap);
+	va_end(ap);
+	if (!quiet)
+		warnx("%s", lastwhy);
+}
+
+/* The same with ": strerror(errno)" after it, as warn(3). */
+void
+safepath_warn(const char *fmt, ...)
+{
+	char	 msg[sizeof(lastwhy)];
+	va_list	 ap;
+	int	 e = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	safepath_warnx("%s: %s", msg, strerror(e));
+	errno = e;
+}
+
+/*
+ * Quiet (on: 1): the checks print nothing and keep their last warning
+ * for safepath_why(), for doctor to show as its own.  Returns nothing.
+ */
+void
+safepath_quiet(int on)
+{
+	quiet = on;
+	if (on)
+		lastwhy[0] = '\0';
+}
+
+/* The last warning of a check (borrowed; "" when none). */
+const char *
+safepath_why(void)
+{
+	return lastwhy;
+}
 
 /* The rule's verdict on one directory or file: NULL when it passes. */
 static const char *
@@ -72,9 +123,9 @@ safepath_rule_for(const struct stat *st, const char *path,
 	if (rule_why(st, why, sizeof(why)) == NULL)
 		return 1;
 	if (geteuid() == 0)
-		warnx("%s: %s, refusing to %s " RULE, path, why, doing);
+		safepath_warnx("%s: %s, refusing to %s " RULE, path, why, doing);
 	else
-		warnx("%s: %s, refusing to %s (uid %u) " RULE, path, why,
+		safepath_warnx("%s: %s, refusing to %s (uid %u) " RULE, path, why,
 		    doing, (unsigned)geteuid());
 	return 0;
 }
@@ -118,16 +169,16 @@ link_splice(int dfd, char *buf, size_t len, char *p, char *s)
 
 	if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISLNK(st.st_mode)) {
-		warnx("%s: not a directory", buf);
+		safepath_warnx("%s: not a directory", buf);
 		return 0;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		warnx("%s: a symbolic link made by uid %u, refusing to follow "
+		safepath_warnx("%s: a symbolic link made by uid %u, refusing to follow "
 		    "it " RULE, buf, (unsigned)st.st_uid);
 		return 0;
 	}
 	if ((n = readlinkat(dfd, p, link, sizeof(link) - 1)) <= 0) {
-		warn("%s", buf);
+		safepath_warn("%s", buf);
 		return 0;
 	}
 	link[n] = '\0';
@@ -136,7 +187,7 @@ link_splice(int dfd, char *buf, size_t len, char *p, char *s)
 	if ((link[0] == '/' ? snprintf(buf, len, "%s/%s", link, rest) :
 	    snprintf(buf + strlen(buf), len - strlen(buf), "%s/%s", link,
 	    rest)) >= (int)len) {
-		warnx("%s: path too long", link);
+		safepath_warnx("%s: path too long", link);
 		return 0;
 	}
 	return 1;
@@ -162,13 +213,14 @@ safepath_open_parent(const char *path, int flags, char *name,
 
 	if (*path != '/' || snprintf(buf, sizeof(buf), "%s", path) >=
 	    (int)sizeof(buf)) {
-		warnx("%s: not an absolute path", path);
+		safepath_warnx("%s: not an absolute path", path);
+		errno = EPERM;
 		return -1;
 	}
  again:
 	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
-		warn("/");
+		safepath_warn("/");
 		goto fail;
 	}
 	if (!safepath_rule(&st, "/"))
@@ -181,18 +233,21 @@ safepath_open_parent(const char *path, int flags, char *name,
 			*s = '\0';
 		if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0 ||
 		    (s == NULL && *p == '\0')) {
-			warnx("%s: not a plain path (\".\", \"..\" or a "
+			safepath_warnx("%s: not a plain path (\".\", \"..\" or a "
 			    "trailing slash)", path);
 			goto fail;
 		}
 		if (s == NULL)
 			break;
 		if ((nfd = open_dir(fd, p, flags)) == -1) {
-			if (errno == ENOENT)
-				goto fail;	/* the caller says so */
+			if (errno == ENOENT) {
+				close(fd);
+				errno = ENOENT;	/* the caller says so */
+				return -1;
+			}
 			if ((errno != ELOOP && errno != ENOTDIR) ||
 			    ++hops > HOPS_MAX) {
-				warn("%s", buf);
+				safepath_warn("%s", buf);
 				goto fail;
 			}
 			if (!link_splice(fd, buf, sizeof(buf), p, s))
@@ -203,7 +258,7 @@ safepath_open_parent(const char *path, int flags, char *name,
 		close(fd);
 		fd = nfd;
 		if (fstat(fd, &st) == -1) {
-			warn("%s", buf);
+			safepath_warn("%s", buf);
 			goto fail;
 		}
 		if (!safepath_rule(&st, buf))
@@ -211,15 +266,14 @@ safepath_open_parent(const char *path, int flags, char *name,
 		*s = '/';
 	}
 	if (snprintf(name, namelen, "%s", p) >= (int)namelen) {
-		warnx("%s: name too long", path);
+		safepath_warnx("%s: name too long", path);
 		goto fail;
 	}
 	return fd;
  fail:
-	hops = errno;
 	if (fd != -1)
 		close(fd);
-	errno = hops;
+	errno = EPERM;	/* warned; never ENOENT, which means "missing" */
 	return -1;
 }
 
@@ -242,19 +296,19 @@ safepath_readat(int dfd, const char *name, const char *path,
 	    O_CLOEXEC)) == -1) {
 		e = errno;
 		if (e == ELOOP)
-			warnx("%s: a symbolic link, refusing to follow it "
+			safepath_warnx("%s: a symbolic link, refusing to follow it "
 			    RULE, path);
 		else if (e != ENOENT)
-			warn("%s", path);
+			safepath_warn("%s", path);
 		errno = e;
 		return 0;
 	}
 	if (fstat(fd, st) == -1) {
-		warn("%s", path);
+		safepath_warn("%s", path);
 		goto out;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		warnx("%s: not a regular file", path);
+		safepath_warnx("%s: not a regular file", path);
 		goto out;
 	}
 	if (!buf_append(b, "", 0))
@@ -263,11 +317,11 @@ safepath_readat(int dfd, const char *name, const char *path,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			warn("%s", path);
+			safepath_warn("%s", path);
 			goto out;
 		}
 		if (!buf_append(b, chunk, (size_t)n)) {
-			warnx("%s: larger than %zu bytes", path, b->max);
+			safepath_warnx("%s: larger than %zu bytes", path, b->max);
 			goto out;
 		}
 	}
@@ -296,16 +350,16 @@ safepath_trusted(const char *path, const char *doing)
 		return 0;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno != ENOENT)
-			warn("%s", path);
+			safepath_warn("%s", path);
 		goto out;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		warnx("%s: a symbolic link, refusing to follow it " RULE,
+		safepath_warnx("%s: a symbolic link, refusing to follow it " RULE,
 		    path);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		warnx("%s: not a regular file", path);
+		safepath_warnx("%s: not a regular file", path);
 		goto out;
 	}
 	ok = safepath_rule_for(&st, path, doing);

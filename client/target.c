@@ -83,44 +83,115 @@ python_find(const char *python, char *out, size_t len)
 	return 0;
 }
 
-/* Every site-packages of the venv python is in, and its certifi. */
+/* Each file matching pat passes the rule.  Returns 1, or 0 (warned). */
 static int
-venv_ok(const char *python)
+glob_trusted(const char *pat)
 {
-	char		 pat[PATH_MAX], name[NAME_MAX + 1];
-	const char	*slash;
 	glob_t		 g;
 	size_t		 i;
-	int		 fd, ok = 1;
+	int		 ok = 1;
 
-	/* prefix/bin/python: prefix/pyvenv.cfg makes it a venv. */
-	if ((slash = strrchr(python, '/')) == NULL || slash == python)
-		return 1;
-	snprintf(pat, sizeof(pat), "%.*s/../lib/python3*/site-packages/"
-	    "certifi/__init__.py", (int)(slash - python), python);
 	if (glob(pat, 0, NULL, &g) != 0)
 		return 1;
-	for (i = 0; ok && i < g.gl_pathc; i++) {
-		if (realpath(g.gl_pathv[i], pat) == NULL)
-			continue;
-		if ((fd = safepath_open_parent(pat, 0, name, sizeof(name))) ==
-		    -1)
-			ok = 0;
-		else
-			close(fd);
-		if (ok && !safepath_trusted(pat, RUN_AS_ROOT))
-			ok = 0;
-	}
+	for (i = 0; ok && i < g.gl_pathc; i++)
+		ok = safepath_trusted(g.gl_pathv[i], RUN_AS_ROOT);
 	globfree(&g);
 	return ok;
+}
+
+/*
+ * What an interpreter of prefix runs before our program, checked as
+ * the interpreter is: a venv's pyvenv.cfg (its "home" chooses the
+ * standard library), every site-packages and dist-packages directory
+ * (anyone who can write one can add a .pth file, which runs at
+ * start-up), the .pth files in them and the modules our probe imports
+ * (certifi, pip's vendored certifi).  Returns 1, or 0 (warned).
+ */
+static int
+prefix_ok(const char *prefix)
+{
+	static const char *const sites[][2] = {
+		{ "python3*", "site-packages" }, { "python3*", "dist-packages" },
+		{ "python3", "dist-packages" },
+	};
+	/* What start-up and our probe's import run, in a site directory. */
+	static const char *const runs[] = {
+		"*.pth", "certifi/*.py", "pip/__init__.py",
+		"pip/_vendor/__init__.py", "pip/_vendor/certifi/*.py",
+	};
+	char		 pat[PATH_MAX], name[NAME_MAX + 1];
+	glob_t		 g;
+	size_t		 i, j, k;
+	int		 fd, ok = 1;
+
+	snprintf(pat, sizeof(pat), "%s/pyvenv.cfg", prefix);
+	if (!glob_trusted(pat))
+		return 0;
+	for (i = 0; ok && i < sizeof(sites) / sizeof(sites[0]); i++) {
+		snprintf(pat, sizeof(pat), "%s/lib/%s/%s", prefix, sites[i][0],
+		    sites[i][1]);
+		if (glob(pat, GLOB_ONLYDIR, NULL, &g) != 0)
+			continue;
+		for (j = 0; ok && j < g.gl_pathc; j++) {
+			/* The walk checks every directory down to it. */
+			snprintf(pat, sizeof(pat), "%s/x", g.gl_pathv[j]);
+			if ((fd = safepath_open_parent(pat, 0, name,
+			    sizeof(name))) == -1)
+				ok = 0;
+			else
+				close(fd);
+			for (k = 0; ok && k < sizeof(runs) / sizeof(runs[0]);
+			    k++) {
+				snprintf(pat, sizeof(pat), "%s/%s",
+				    g.gl_pathv[j], runs[k]);
+				ok = glob_trusted(pat);
+			}
+		}
+		globfree(&g);
+	}
+	return ok;
+}
+
+/*
+ * The prefixes of an interpreter found at path (a venv's bin/python)
+ * and of the file it resolves to (the base interpreter), with
+ * /usr/local beside /usr, as Debian's Python reads both.
+ */
+static int
+site_ok(const char *found, const char *real)
+{
+	const char	*paths[2] = { found, real };
+	char		 prefix[PATH_MAX];
+	char		*slash;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		if (snprintf(prefix, sizeof(prefix), "%s", paths[i]) >=
+		    (int)sizeof(prefix))
+			return 0;
+		/* prefix/bin/python */
+		if ((slash = strrchr(prefix, '/')) == NULL)
+			continue;
+		*slash = '\0';
+		if ((slash = strrchr(prefix, '/')) == NULL)
+			continue;
+		*slash = '\0';
+		if (*prefix == '\0')
+			continue;
+		if (!prefix_ok(prefix))
+			return 0;
+		if (strcmp(prefix, "/usr") == 0 && !prefix_ok("/usr/local"))
+			return 0;
+	}
+	return 1;
 }
 
 /*
  * As root, the interpreter is run only when nobody else could have
  * changed it: the directories on the way to it (to the link, and to
  * what the link resolves to) and the file pass the ownership rule, as
- * does a venv's certifi package.  Returns 1, or 0 after a warning
- * naming what fails.
+ * do its site directories and what they run at start-up (site_ok).
+ * Returns 1, or 0 after a warning naming what fails.
  */
 static int
 python_ok(const char *python)
@@ -132,13 +203,13 @@ python_ok(const char *python)
 	if (geteuid() != 0)
 		return 1;
 	if (!python_find(python, found, sizeof(found))) {
-		warnx("%s: not found in PATH", python);
+		safepath_warnx("%s: not found in PATH", python);
 		return 0;
 	}
 	if ((fd = safepath_open_parent(found, 0, name, sizeof(name))) == -1)
 		return 0;
 	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		warn("%s", found);
+		safepath_warn("%s", found);
 		close(fd);
 		return 0;
 	}
@@ -150,10 +221,10 @@ python_ok(const char *python)
 			return 0;
 	}
 	if (realpath(found, real) == NULL) {
-		warn("%s", found);
+		safepath_warn("%s", found);
 		return 0;
 	}
-	return safepath_trusted(real, RUN_AS_ROOT) && venv_ok(found);
+	return safepath_trusted(real, RUN_AS_ROOT) && site_ok(found, real);
 }
 
 /* The package certifi came from, checked as the interpreter was. */
@@ -229,6 +300,51 @@ target_certifi(const char *python, int pip, int force, struct target *t)
  out:
 	buf_free(&out);
 	return rc;
+}
+
+/*
+ * Whether this user may use a target of kind ("file", "capath" or
+ * "python") at path under the ownership rule (SECURITY.md, "Local
+ * attackers"): the directories on the way pass it and, for a file,
+ * what is there is missing or a regular file no other name shares;
+ * for an interpreter, it may be run.  What install checks, for doctor
+ * to explain.  Returns 1, or 0 after a warning (safepath_why()).
+ */
+int
+target_place_ok(const char *kind, const char *path)
+{
+	struct stat	 st;
+
+	if (strcmp(kind, "python") == 0)
+		return python_ok(path);
+	if (*path != '/') {
+		safepath_warnx("%s: not an absolute path", path);
+		return 0;
+	}
+	switch (file_lstat(path, &st)) {
+	case -1:
+		return 0;
+	case 0:
+		return 1;
+	}
+	if (strcmp(kind, "capath") == 0)
+		return 1;
+	if (S_ISLNK(st.st_mode)) {
+		safepath_warnx("%s: a symbolic link, refusing to write through "
+		    "it (SECURITY.md: local attackers)", path);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		safepath_warnx("%s: not a regular file", path);
+		return 0;
+	}
+	if (st.st_nlink > 1) {
+		safepath_warnx("%s: %lu hard links, refusing to replace a file "
+		    "that other names share (SECURITY.md: local attackers)",
+		    path, (unsigned long)st.st_nlink);
+		return 0;
+	}
+	return 1;
 }
 
 /*

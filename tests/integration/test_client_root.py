@@ -22,20 +22,15 @@ import time
 
 import pytest
 
-from conftest import CABUNDLE, FIXTURES, Key, run, tc
+from conftest import CABUNDLE, FIXTURES, NOPROXY, ORIGINAL, Key, run, tc
 from fakemirror import FakeMirror, static
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
 PROFILE = "org"
 BODY = sorted((FIXTURES / "upstream").glob("cacert-*.pem"))[0].read_bytes()
-ORIGINAL = (FIXTURES / "vectors" / "bundle.pem").read_bytes()
 NOBODY = 65534
 RULE = "SECURITY.md: local attackers"
-NOPROXY = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-
-
-
 
 
 def as_nobody(*args):
@@ -294,6 +289,76 @@ def test_certifi_of_another_user_is_not_run(env):
     assert not marker.exists(), "the attacker's certifi ran as root"
 
 
+def test_a_pth_file_of_another_user_is_not_run(env):
+    """A root-owned venv whose site-packages holds a .pth file another
+    user planted (a .pth line starting with "import" runs at start-up)."""
+    v, marker = venv_of_nobody(env)
+    for p in [v, *v.rglob("*")]:
+        os.chown(p, 0, 0, follow_symlinks=False)
+    site = next((v / "lib").glob("python3*")) / "site-packages"
+    pth = site / "zz-planted.pth"
+    pth.write_text(f"import os; open({str(marker)!r}, 'w').write('x')\n")
+    os.chown(pth, NOBODY, NOBODY)
+    p = env.install("--python", v / "bin" / "python", "--force")
+    refused(p, str(pth), "writable by uid 65534", RULE)
+    assert not marker.exists(), "the attacker's .pth ran as root"
+
+
+def test_a_pyvenv_cfg_of_another_user_is_not_believed(env):
+    """pyvenv.cfg's home chooses the standard library Python runs."""
+    v, marker = venv_of_nobody(env)
+    for p in [v, *v.rglob("*")]:
+        os.chown(p, 0, 0, follow_symlinks=False)
+    os.chown(v / "pyvenv.cfg", NOBODY, NOBODY)
+    p = env.install("--python", v / "bin" / "python", "--force")
+    refused(p, str(v / "pyvenv.cfg"), "writable by uid 65534", RULE)
+    assert not marker.exists()
+
+
+# -- the configuration --------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["owned", "group-writable", "directory"])
+def test_a_configuration_another_user_controls_is_not_believed(env, how):
+    """A configuration naming the attacker's mirror and key would have
+    root install the attacker's CA: it is refused, naming the file, and
+    nothing is installed."""
+    out = env.tmp / "app.pem"
+    out.write_bytes(ORIGINAL)
+    conf_dir = env.tmp
+    if how == "directory":
+        conf_dir = env.shared / "etc"
+        as_nobody("mkdir", conf_dir)
+    conf = conf_dir / "cabundle.conf"
+    conf.write_text(f"from = {env.m.url}\nkey = {env.key.pub}\n"
+                    f"profile = {PROFILE}\noutput = {out}\n"
+                    f"state = {env.state}\n")
+    if how == "owned":
+        os.chown(conf, NOBODY, NOBODY)
+    elif how == "group-writable":
+        os.chmod(conf, 0o664)
+    p = run(CABUNDLE, "install", f"--config={conf}", env=NOPROXY)
+    words = {"owned": [str(conf), "writable by uid 65534"],
+             "group-writable": [str(conf), "writable by group"],
+             "directory": [str(conf_dir), "writable by uid 65534"]}[how]
+    refused(p, *words, RULE)
+    assert out.read_bytes() == ORIGINAL and not env.state.exists()
+    # status and restore do not believe it either.
+    refused(run(CABUNDLE, "status", "--config", conf), str(conf_dir))
+    refused(run(CABUNDLE, "restore", "--config", conf), str(conf_dir))
+
+
+def test_a_configuration_of_root_is_believed(env):
+    """The control: the same file, root's and 0644, installs."""
+    out = env.tmp / "app.pem"
+    out.write_bytes(ORIGINAL)
+    conf = env.tmp / "cabundle.conf"
+    conf.write_text(f"from = {env.m.url}\nkey = {env.key.pub}\n"
+                    f"profile = {PROFILE}\noutput = {out}\n"
+                    f"state = {env.state}\n")
+    run(CABUNDLE, "install", f"--config={conf}", env=NOPROXY, check=0)
+    assert out.read_bytes() == BODY
+
+
 # -- 8 and more: the lock, targets and directories --------------------------
 
 def test_lock_symlink_is_not_followed(env):
@@ -353,3 +418,62 @@ def test_a_directory_swapped_for_a_symlink_is_refused(env):
     as_nobody("ln", "-s", env.victim, link)
     p = env.install("--output", link / "keep.pem")
     refused(p, str(link), "symbolic link made by uid 65534", RULE)
+
+
+# -- doctor explains the rule -------------------------------------------------
+
+def test_doctor_names_the_directory_that_breaks_the_rule(env):
+    app = env.shared / "app"
+    as_nobody("mkdir", app)
+    ok = env.tmp / "ok.pem"
+    conf = env.tmp / "doctor.conf"
+    conf.write_text(f"output = {app / 'ca.pem'}\noutput = {ok}\n"
+                    f"capath = {env.tmp / 'certs'}\n")
+    p = run(CABUNDLE, "doctor", "--config", conf, "--python",
+            "/usr/bin/python3", "--json")
+    assert p.returncode == 4, p.stderr
+    places = {t["path"]: t for t in json.loads(p.stdout)["targets"]}
+    bad = places[str(app / "ca.pem")]
+    assert not bad["ok"] and bad["kind"] == "file"
+    assert str(app) in bad["why"] and "writable by uid 65534" in \
+        bad["why"] and RULE in bad["why"]
+    assert places[str(ok)]["ok"] and places[str(env.tmp / "certs")]["ok"]
+    assert places["/usr/bin/python3"]["ok"]
+    text = run(CABUNDLE, "doctor", "--config", conf, "--python",
+               "/usr/bin/python3", check=4).stdout.decode()
+    assert f"{app / 'ca.pem'} (file): REFUSED: {app}: writable by uid " \
+        "65534" in text
+    assert f"{ok} (file): ok" in text and "ownership rule" in text
+
+
+def test_doctor_does_not_run_another_users_python(env):
+    v, marker = venv_of_nobody(env)
+    conf = env.tmp / "empty.conf"
+    p = run(CABUNDLE, "doctor", "--config", conf, "--python",
+            v / "bin" / "python", "--json")
+    assert p.returncode == 4
+    py = json.loads(p.stdout)["pythons"][0]
+    assert py["error"].startswith("not run: ") and \
+        "writable by uid 65534" in py["error"]
+    assert not marker.exists(), "doctor ran the attacker's code as root"
+
+
+def test_doctor_names_a_pth_file_that_edits_certifi(env):
+    """What this kind of machine has: a .pth in the interpreter's site
+    directory that appends a CA to certifi whenever Python starts."""
+    v = env.tmp / "venv"
+    run("/usr/bin/python3", "-m", "venv", "--without-pip", v, check=0)
+    site = next((v / "lib").glob("python3*")) / "site-packages"
+    (site / "certifi").mkdir()
+    (site / "certifi" / "__init__.py").write_text(
+        "def where():\n    return __file__\n")
+    (site / "extra_ca.pth").write_text(
+        "import certifi  # appends our CA to certifi's bundle\n")
+    conf = env.tmp / "empty.conf"
+    out = json.loads(run(CABUNDLE, "doctor", "--config", conf, "--python",
+                         v / "bin" / "python", "--json", check=0).stdout)
+    py = out["pythons"][0]
+    assert py["pth_code"] == [{"path": str(site / "extra_ca.pth"),
+                               "certifi": True}]
+    assert any(str(site / "extra_ca.pth") in w and "certifi" in w
+               for w in py["warnings"])
