@@ -16,6 +16,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
+#include "output.h"
 #include "timefmt.h"
 
 /*

@@ -26,6 +26,7 @@
 #include "extern.h"
 #include "fetch.h"
 #include "log.h"
+#include "output.h"
 #include "release.h"
 #include "store.h"
 #include "vet.h"

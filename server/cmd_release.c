@@ -25,6 +25,7 @@
 #include "log.h"
 #include "meta.h"
 #include "num.h"
+#include "output.h"
 #include "release.h"
 #include "sig.h"
 #include "timefmt.h"

@@ -17,6 +17,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "num.h"
+#include "output.h"
 #include "store.h"
 #include "timefmt.h"
 #include "vet.h"
@@ -30,71 +31,6 @@ print_json(json_t *o)
 		return EXIT_DONE;
 	warnx("cannot write JSON");
 	return EXIT_LOCAL;
-}
-
-/* The report JSON in words; info rows only when all is set. */
-static void
-report_print(FILE *f, int64_t id, const char *source, json_t *r, int all)
-{
-	json_t		*row, *base;
-	size_t		 i, ninfo = 0;
-	const char	*label, *fp;
-
-	if (id != 0)
-		fprintf(f, "snapshot %" PRId64 ": ", id);
-	else
-		fprintf(f, "%s: ", source);
-	fprintf(f, "%s (%" JSON_INTEGER_FORMAT
-	    " certificates, %" JSON_INTEGER_FORMAT " added, %"
-	    JSON_INTEGER_FORMAT " removed",
-	    json_string_value(json_object_get(r, "verdict")),
-	    json_integer_value(json_object_get(r, "certificates")),
-	    json_integer_value(json_object_get(r, "added")),
-	    json_integer_value(json_object_get(r, "removed")));
-	base = json_object_get(r, "baseline");
-	if (json_is_integer(base))
-		fprintf(f, " against snapshot %" JSON_INTEGER_FORMAT,
-		    json_integer_value(base));
-	fprintf(f, ")\n  body sha256 %s, %" JSON_INTEGER_FORMAT
-	    " bytes, from %s\n",
-	    json_string_value(json_object_get(r, "sha256")),
-	    json_integer_value(json_object_get(r, "size")), source);
-	json_array_foreach(json_object_get(r, "rows"), i, row) {
-		if (!all && strcmp(json_string_value(json_object_get(row,
-		    "level")), "info") == 0) {
-			ninfo++;
-			continue;
-		}
-		label = json_string_value(json_object_get(row, "label"));
-		fp = json_string_value(json_object_get(row, "sha256"));
-		fprintf(f, "  %-10s %-13s ", json_string_value(
-		    json_object_get(row, "level")), json_string_value(
-		    json_object_get(row, "check")));
-		if (label != NULL)
-			fprintf(f, "\"%s\" ", label);
-		if (fp != NULL)
-			fprintf(f, "%s: ", fp);
-		fprintf(f, "%s\n", json_string_value(json_object_get(row,
-		    "rule")));
-	}
-	if (ninfo)
-		fprintf(f, "  (%zu info rows: added and removed roots; "
-		    "cabundled report %" PRId64 " lists them)\n", ninfo, id);
-}
-
-/* Print a fresh report as fetch and import do. */
-void
-report_print_vet(FILE *f, int64_t id, const char *source,
-    const struct vet_report *r, int all)
-{
-	json_t	*j;
-
-	if ((j = vet_report_json(r)) == NULL) {
-		warnx("out of memory");
-		return;
-	}
-	report_print(f, id, source, j, all);
-	json_decref(j);
 }
 
 static int

@@ -16,7 +16,6 @@
 struct buf;
 struct relay;
 struct rootset;
-struct vet_report;
 
 int	cmd_init(const struct config *, int, char *[]);
 int	cmd_fetch(const struct config *, int, char *[]);
@@ -42,7 +41,6 @@ int	cmd_rebuild(const struct config *, int, char *[]);
 int	publish_all(sqlite3 *, const struct config *, const char *,
 	    const char *, int);
 
-int	json_print(json_t *);
 #define HISTORY_MAX	(256u << 20)	/* history_dump: ~350 B a release */
 json_t	*history_json(sqlite3 *, const char *);
 int	history_dump(sqlite3 *, const char *, size_t, struct buf *);
@@ -59,7 +57,5 @@ int	ingest_checked(const struct config *, sqlite3 *, const char *,
 	    const char *, const struct buf *, const struct relay *);
 int	relay_once(const struct config *, sqlite3 *, const char *);
 int	cmd_export(const struct config *, int, char *[]);
-void	report_print_vet(FILE *, int64_t, const char *,
-	    const struct vet_report *, int);
 
 #endif

@@ -28,6 +28,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "keys.h"
+#include "output.h"
 
 /* DATADIR/keys/KEYID.EXT (or DATADIR/keys when keyid is NULL). */
 char *
@@ -44,6 +45,27 @@ keys_path(const struct config *cfg, const char *keyid, const char *ext)
 		return NULL;
 	}
 	return (char *)b.data;
+}
+
+/*
+ * Refuse a signing key readable or writable by group or others.
+ * Returns 1 when the key is private (or absent: commands that need it
+ * fail when they load it), 0 after saying why.
+ */
+int
+key_check_mode(const char *path)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		return errno == ENOENT;
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		warnx("%s: signing key is accessible by group or others "
+		    "(mode %04o); refusing to run until: chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return 0;
+	}
+	return 1;
 }
 
 /*

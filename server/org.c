@@ -30,6 +30,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "meta.h"
+#include "output.h"
 #include "store.h"
 #include "timefmt.h"
 
