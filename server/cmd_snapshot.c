@@ -18,6 +18,7 @@
 #include "extern.h"
 #include "num.h"
 #include "output.h"
+#include "release.h"
 #include "store.h"
 #include "timefmt.h"
 #include "vet.h"

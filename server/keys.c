@@ -29,6 +29,7 @@
 #include "extern.h"
 #include "keys.h"
 #include "output.h"
+#include "release.h"
 
 /* DATADIR/keys/KEYID.EXT (or DATADIR/keys when keyid is NULL). */
 char *

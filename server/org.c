@@ -31,6 +31,7 @@
 #include "extern.h"
 #include "meta.h"
 #include "output.h"
+#include "release.h"
 #include "store.h"
 #include "timefmt.h"
 
