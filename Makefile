@@ -76,7 +76,8 @@ SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c ser
 	      server/cmd_release.c server/site.c server/http.c \
 	      server/html.c server/tls.c server/relay.c \
 	      server/export.c server/route.c \
-	      server/ingest.c server/upstream.c
+	      server/ingest.c server/upstream.c server/query.c \
+	      server/render_json.c
 CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \

@@ -52,6 +52,8 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "meta.h"
+#include "query.h"
+#include "render_json.h"
 #include "sig.h"
 #include "site.h"
 
@@ -543,11 +545,12 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
     int all, int *conflict)
 {
 	struct site_release	*r;
+	struct query_diff	 diff;
 	struct doc		 d;
 	const char		*path;
 	unsigned char		 sha[SHA256_DIGEST_LENGTH];
 	size_t			 i;
-	int			 rc, same;
+	int			 found, same;
 
 	for (i = all ? 0 : p->nrel - 1; i < p->nrel; i++) {
 		r = &p->rel[i];
@@ -569,9 +572,13 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
 			ex->kept++;
 			continue;
 		}
-		if (!json_doc(&d, diff_json(db, p->name, p->rel[i - 1].version,
-		    r->version, &rc)))
+		if (!query_diff(db, p->name, p->rel[i - 1].version,
+		    r->version, &diff, &found) || !found ||
+		    !json_doc(&d, render_diff(&diff))) {
+			query_diff_free(&diff);
 			return 0;
+		}
+		query_diff_free(&diff);
 		same = put_file(path, d.data, d.len);
 		free(d.data);
 		if (!same)

@@ -34,12 +34,6 @@ int	cmd_history(const struct config *, int, char *[]);
 int	cmd_diff(const struct config *, int, char *[]);
 int	cmd_rebuild(const struct config *, int, char *[]);
 
-#define HISTORY_MAX	(256u << 20)	/* history_dump: ~350 B a release */
-json_t	*history_json(sqlite3 *, const char *);
-int	history_dump(sqlite3 *, const char *, size_t, struct buf *);
-json_t	*history_release(sqlite3 *, const char *, int64_t, int64_t *, int *);
-json_t	*diff_json(sqlite3 *, const char *, int64_t, int64_t, int *);
-json_t	*profiles_json(sqlite3 *);
 json_t	*snapshots_json(sqlite3 *, int);
 json_t	*audit_json(sqlite3 *, int64_t, int64_t);
 int	cmd_export(const struct config *, int, char *[]);

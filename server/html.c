@@ -1,6 +1,7 @@
 /*
- * html.c - the pages for people: server-rendered from the same JSON
- * documents the API serves, every value escaped, one small inline
+ * html.c - the pages for people: server-rendered from what the API
+ * serves (the read side's structures, query.h, or the API's JSON where
+ * those are not moved yet), every value escaped, one small inline
  * style sheet, no script and no external asset.
  */
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 
 #include "buf.h"
 #include "html.h"
+#include "query.h"
 #include "timefmt.h"
 
 #define STYLE \
@@ -125,12 +127,11 @@ html_end(struct buf *b)
 	return buf_printf(b, "</body></html>\n");
 }
 
-/* "/": every profile with its latest release (profiles JSON). */
+/* "/": every profile with its latest release. */
 int
-html_index(struct buf *b, const json_t *profiles)
+html_index(struct buf *b, const struct query_profiles *ps)
 {
-	const json_t	*p;
-	const char	*name;
+	const struct query_profile *p;
 	size_t		 i;
 	int		 ok;
 
@@ -140,25 +141,24 @@ html_index(struct buf *b, const json_t *profiles)
 	    "the public key</a>.</p>\n<table><tr><th>profile</th><th>"
 	    "holds</th><th>version</th><th>certificates</th><th>expires</th>"
 	    "<th>files</th></tr>\n");
-	json_array_foreach(profiles, i, p) {
-		name = str(p, "name");
+	for (i = 0; i < ps->n; i++) {
+		p = &ps->v[i];
 		ok = ok && buf_append(b, "<tr><td><a href=\"/p/", 20) &&
-		    html_text(b, name) && buf_append(b, "\">", 2) &&
-		    html_text(b, name) && buf_append(b, "</a></td>", 9) &&
-		    td(b, str(p, "description"));
-		if (json_is_null(json_object_get(p, "version"))) {
+		    html_text(b, p->name) && buf_append(b, "\">", 2) &&
+		    html_text(b, p->name) && buf_append(b, "</a></td>", 9) &&
+		    td(b, p->description);
+		if (!p->has_release) {
 			ok = ok && buf_printf(b, "<td colspan=\"4\" class=\""
 			    "muted\">no release yet</td></tr>\n");
 			continue;
 		}
-		ok = ok && buf_printf(b, "<td>%" JSON_INTEGER_FORMAT "</td>"
-		    "<td>%" JSON_INTEGER_FORMAT "</td>", num(p, "version"),
-		    num(p, "certificates")) &&
-		    td_time(b, num(p, "expires")) &&
+		ok = ok && buf_printf(b, "<td>%" PRId64 "</td><td>%" PRId64
+		    "</td>", p->version, p->certificates) &&
+		    td_time(b, p->expires) &&
 		    buf_append(b, "<td><a href=\"/v1/", 17) &&
-		    html_text(b, name) &&
+		    html_text(b, p->name) &&
 		    buf_append(b, "/cacert.pem\">cacert.pem</a> <a href=\""
-		    "/v1/", 41) && html_text(b, name) &&
+		    "/v1/", 41) && html_text(b, p->name) &&
 		    buf_append(b, "/cacert.pem.minisig\">.minisig</a></td>"
 		    "</tr>\n", 44);
 	}
@@ -166,18 +166,19 @@ html_index(struct buf *b, const json_t *profiles)
 }
 
 static int
-version_link(struct buf *b, const char *profile, json_int_t v)
+version_link(struct buf *b, const char *profile, int64_t v)
 {
 	return buf_append(b, "<td><a href=\"/p/", 16) &&
-	    html_text(b, profile) && buf_printf(b, "/%" JSON_INTEGER_FORMAT
-	    "\">%" JSON_INTEGER_FORMAT "</a></td>", v, v);
+	    html_text(b, profile) && buf_printf(b, "/%" PRId64 "\">%" PRId64
+	    "</a></td>", v, v);
 }
 
 /* /p/{profile}: the release history table, newest first. */
 int
-html_history(struct buf *b, const char *profile, const json_t *hist)
+html_history(struct buf *b, const char *profile,
+    const struct query_history *hist)
 {
-	const json_t	*r;
+	const struct query_release *r;
 	size_t		 i;
 	int		 ok;
 
@@ -185,86 +186,86 @@ html_history(struct buf *b, const char *profile, const json_t *hist)
 	    "</th><th>created</th><th>certificates</th><th>change</th>"
 	    "<th>reason</th><th>expires</th><th>key</th><th>files</th>"
 	    "</tr>\n");
-	for (i = json_array_size(hist); ok && i-- > 0;) {
-		r = json_array_get(hist, i);
+	for (i = hist->n; ok && i-- > 0;) {
+		r = &hist->v[i];
 		ok = buf_append(b, "<tr>", 4) &&
-		    version_link(b, profile, num(r, "version")) &&
-		    td_time(b, num(r, "created")) &&
-		    buf_printf(b, "<td>%" JSON_INTEGER_FORMAT "</td><td>"
-		    "<span class=\"add\">+%" JSON_INTEGER_FORMAT "</span> "
-		    "<span class=\"rm\">&minus;%" JSON_INTEGER_FORMAT
-		    "</span></td>", num(r, "certificates"), num(r, "added"),
-		    num(r, "removed")) && td(b, str(r, "reason")) &&
-		    td_time(b, num(r, "expires")) &&
+		    version_link(b, profile, r->version) &&
+		    td_time(b, r->created) &&
+		    buf_printf(b, "<td>%" PRId64 "</td><td>"
+		    "<span class=\"add\">+%" PRId64 "</span> "
+		    "<span class=\"rm\">&minus;%" PRId64
+		    "</span></td>", r->certificates, r->added, r->removed) &&
+		    td(b, r->reason) && td_time(b, r->expires) &&
 		    buf_append(b, "<td><code>", 10) &&
-		    html_text(b, str(r, "key_id")) &&
+		    html_text(b, r->key_id) &&
 		    buf_append(b, "</code></td><td><a href=\"/v1/", 29) &&
-		    html_text(b, profile) && buf_printf(b, "/%"
-		    JSON_INTEGER_FORMAT "/cacert.pem\">body</a> <a href=\"/v1/",
-		    num(r, "version")) && html_text(b, profile) &&
-		    buf_printf(b, "/%" JSON_INTEGER_FORMAT "/cacert.pem.minisig"
-		    "\">signature</a></td></tr>\n", num(r, "version"));
+		    html_text(b, profile) && buf_printf(b, "/%" PRId64
+		    "/cacert.pem\">body</a> <a href=\"/v1/", r->version) &&
+		    html_text(b, profile) &&
+		    buf_printf(b, "/%" PRId64 "/cacert.pem.minisig"
+		    "\">signature</a></td></tr>\n", r->version);
 	}
 	return ok && buf_printf(b, "</table>\n") && html_end(b);
 }
 
 static int
-cert_rows(struct buf *b, const json_t *rows, const char *cls, char sign)
+cert_rows(struct buf *b, const struct query_diff_cert *v, size_t n,
+    const char *cls, char sign)
 {
-	const json_t	*r;
 	char		 na[TIMEFMT_LEN];
 	size_t		 i;
 	int		 ok = 1;
 
-	json_array_foreach(rows, i, r) {
-		timefmt_date(num(r, "not_after"), na);
+	for (i = 0; i < n; i++) {
+		timefmt_date(v[i].not_after, na);
 		ok = ok && buf_printf(b, "<tr class=\"%s\"><td>%c</td>", cls,
-		    sign) && td(b, str(r, "label")) &&
-		    td_fp(b, str(r, "sha256")) && td_date(b, na) &&
-		    td(b, json_is_true(json_object_get(r, "organization")) ?
-		    "organization" : "upstream") &&
+		    sign) && td(b, v[i].label) &&
+		    td_fp(b, v[i].sha256) && td_date(b, na) &&
+		    td(b, v[i].organization ? "organization" : "upstream") &&
 		    buf_append(b, "</tr>\n", 6);
 	}
 	return ok;
 }
 
-/* /p/{profile}/{version}: one release and its diff to the previous. */
+/*
+ * /p/{profile}/{version}: one release and its diff to the previous
+ * (diff NULL: the first release).
+ */
 int
-html_release(struct buf *b, const char *profile, const json_t *rel,
-    const json_t *diff)
+html_release(struct buf *b, const char *profile,
+    const struct query_release *rel, const struct query_diff *diff)
 {
 	char	 title[128];
 	int	 ok;
 
-	snprintf(title, sizeof(title), "%s version %" JSON_INTEGER_FORMAT,
-	    profile, num(rel, "version"));
+	snprintf(title, sizeof(title), "%s version %" PRId64, profile,
+	    rel->version);
 	ok = html_begin(b, title) && buf_printf(b, "<table>") &&
 	    buf_printf(b, "<tr><th>created</th>") &&
-	    td_time(b, num(rel, "created")) &&
+	    td_time(b, rel->created) &&
 	    buf_printf(b, "</tr><tr><th>expires</th>") &&
-	    td_time(b, num(rel, "expires")) &&
-	    buf_printf(b, "</tr><tr><th>certificates</th><td>%"
-	    JSON_INTEGER_FORMAT "</td></tr><tr><th>sha256</th><td class=\"fp\">",
-	    num(rel, "certificates")) && html_text(b, str(rel, "sha256")) &&
+	    td_time(b, rel->expires) &&
+	    buf_printf(b, "</tr><tr><th>certificates</th><td>%" PRId64
+	    "</td></tr><tr><th>sha256</th><td class=\"fp\">",
+	    rel->certificates) && html_text(b, rel->has_sha256 ?
+	    rel->sha256 : "") &&
 	    buf_printf(b, "</td></tr><tr><th>signed by</th><td><code>") &&
-	    html_text(b, str(rel, "key_id")) &&
+	    html_text(b, rel->key_id) &&
 	    buf_printf(b, "</code> (%s)</td></tr></table>\n",
-	    strcmp(str(rel, "reason"), "inputs") == 0 ? "new bundle" :
+	    strcmp(rel->reason, "inputs") == 0 ? "new bundle" :
 	    "re-signed, same bundle");
 	if (!ok)
 		return 0;
 	if (diff == NULL)
 		return buf_printf(b, "<p class=\"muted\">The first release of "
 		    "this profile.</p>\n") && html_end(b);
-	return buf_printf(b, "<h2>Changes since version %" JSON_INTEGER_FORMAT
-	    "</h2>\n", num(diff, "from")) &&
-	    (json_array_size(json_object_get(diff, "added")) +
-	    json_array_size(json_object_get(diff, "removed")) == 0 ?
+	return buf_printf(b, "<h2>Changes since version %" PRId64 "</h2>\n",
+	    diff->from) && (diff->nadded + diff->nremoved == 0 ?
 	    buf_printf(b, "<p class=\"muted\">None: the same certificates."
 	    "</p>\n") : (buf_printf(b, "<table><tr><th></th><th>label</th>"
 	    "<th>sha256</th><th>expires</th><th>from</th></tr>\n") &&
-	    cert_rows(b, json_object_get(diff, "added"), "add", '+') &&
-	    cert_rows(b, json_object_get(diff, "removed"), "rm", '-') &&
+	    cert_rows(b, diff->added, diff->nadded, "add", '+') &&
+	    cert_rows(b, diff->removed, diff->nremoved, "rm", '-') &&
 	    buf_printf(b, "</table>\n"))) && html_end(b);
 }
 

@@ -34,6 +34,8 @@
 #include "http.h"
 #include "meta.h"
 #include "num.h"
+#include "query.h"
+#include "render_json.h"
 #include "route.h"
 #include "site.h"
 #include "store.h"
@@ -385,10 +387,11 @@ serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
     const struct target *t)
 {
 	sqlite3		*db;
+	struct query_diff diff;
 	json_t		*o = NULL, *rows;
 	char		 cache[64];
 	int64_t		 after, limit;
-	int		 rc = EXIT_LOCAL;
+	int		 found, rc = EXIT_LOCAL;
 
 	if (t->route == R_AUDIT && (!query_num(c, "after", 0, INT64_MAX,
 	    &after) || !query_num(c, "limit", AUDIT_PAGE, AUDIT_PAGE_MAX,
@@ -402,7 +405,13 @@ serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
 	    h->opts->latest_max_age);
 	switch (t->route) {
 	case R_DIFF:
-		o = diff_json(db, t->profile, t->a, t->b, &rc);
+		if (!query_diff(db, t->profile, t->a, t->b, &diff, &found))
+			break;
+		if (found)
+			o = render_diff(&diff);
+		else
+			rc = EXIT_REFUSED;
+		query_diff_free(&diff);
 		break;
 	case R_UPSTREAM:
 		o = snapshots_json(db, 1);
@@ -429,17 +438,20 @@ static int
 page_release(sqlite3 *db, struct buf *b, const struct target *t,
     int *found)
 {
-	json_t		*rel, *diff = NULL;
+	struct query_release rel;
+	struct query_diff diff;
 	int64_t		 prev;
-	int		 ok, rc;
+	int		 ok, dfound = 1;
 
-	if ((rel = history_release(db, t->profile, t->a, &prev, found)) ==
-	    NULL)
-		return !*found;
-	ok = (prev == 0 || (diff = diff_json(db, t->profile, prev, t->a,
-	    &rc)) != NULL) && html_release(b, t->profile, rel, diff);
-	json_decref(diff);
-	json_decref(rel);
+	memset(&diff, 0, sizeof(diff));
+	if (!query_release(db, t->profile, t->a, &rel, &prev, found))
+		return 0;
+	if (!*found)
+		return 1;
+	ok = (prev == 0 || (query_diff(db, t->profile, prev, t->a, &diff,
+	    &dfound) && dfound)) && html_release(b, t->profile, &rel,
+	    prev == 0 ? NULL : &diff);
+	query_diff_free(&diff);
 	return ok;
 }
 
@@ -450,6 +462,7 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 {
 	sqlite3			*db;
 	struct buf		 b;
+	struct query_history	 hist;
 	json_t			*o = NULL;
 	enum MHD_Result		 ret;
 	int64_t			 after;
@@ -465,8 +478,9 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 	buf_init(&b, 16u << 20);
 	switch (t->route) {
 	case R_PAGE_PROFILE:
-		ok = (o = history_json(db, t->profile)) != NULL &&
-		    html_history(&b, t->profile, o);
+		ok = query_history(db, t->profile, &hist) &&
+		    html_history(&b, t->profile, &hist);
+		query_history_free(&hist);
 		break;
 	case R_PAGE_RELEASE:
 		ok = page_release(db, &b, t, &found);
