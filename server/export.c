@@ -598,11 +598,15 @@ static int
 export_tree(struct export *ex, sqlite3 *db, struct site *s,
     struct site_profile **sel, size_t n, int some, int all)
 {
+	struct query_snapshots ss;
+	struct query_audits au;
 	struct doc	 d;
 	size_t		 i;
 	int		 conflict = 0, ok = 0;
 
 	memset(&d, 0, sizeof(d));
+	memset(&ss, 0, sizeof(ss));
+	memset(&au, 0, sizeof(au));
 	/* Another tree in DIR stops the export before it writes a byte. */
 	ex->dry = 1;
 	for (i = 0; i < n; i++)
@@ -631,16 +635,19 @@ export_tree(struct export *ex, sqlite3 *db, struct site *s,
 		goto out;
 	free(d.data);
 	d.data = NULL;
-	if (!json_doc(&d, snapshots_json(db, 1)) ||
+	if (!query_snapshots(db, 1, &ss) ||
+	    !json_doc(&d, render_snapshots(&ss)) ||
 	    !put_moving(ex, ex_path(ex, "v1/upstream"), &d))
 		goto out;
 	free(d.data);
+	d.data = NULL;	/* query_audit() may fail before json_doc() */
 	/*
 	 * The whole log, next null: a static server ignores ?after=, so a
 	 * paging reader must get everything at once and stop.
 	 */
-	if (!json_doc(&d, json_pack("{s:o, s:n}", "rows", audit_json(db, 0,
-	    INT64_MAX), "next")))
+	if (!query_audit(db, 0, INT64_MAX, &au) ||
+	    !json_doc(&d, json_pack("{s:o, s:n}", "rows", render_audit(&au),
+	    "next")))
 		goto out;
 	if (!put_moving(ex, ex_path(ex, "v1/audit"), &d))
 		goto out;
@@ -655,6 +662,8 @@ export_tree(struct export *ex, sqlite3 *db, struct site *s,
 			goto out;
 	ok = 1;
  out:
+	query_snapshots_free(&ss);
+	query_audit_free(&au);
 	free(d.data);
 	if (ok)
 		return EXIT_DONE;

@@ -34,8 +34,6 @@ int	cmd_history(const struct config *, int, char *[]);
 int	cmd_diff(const struct config *, int, char *[]);
 int	cmd_rebuild(const struct config *, int, char *[]);
 
-json_t	*snapshots_json(sqlite3 *, int);
-json_t	*audit_json(sqlite3 *, int64_t, int64_t);
 int	cmd_export(const struct config *, int, char *[]);
 
 #endif

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "html.h"
 #include "query.h"
+#include "render_json.h"
 #include "timefmt.h"
 
 #define STYLE \
@@ -271,38 +272,38 @@ html_release(struct buf *b, const char *profile,
 
 /* /quarantine: snapshots waiting for a human, with their reports. */
 int
-html_quarantine(struct buf *b, const json_t *snaps)
+html_quarantine(struct buf *b, const struct query_snapshots *ss)
 {
-	const json_t	*s, *row;
+	const struct query_snapshot *s;
+	const struct query_finding *f;
+	char		 when[TIMEFMT_LEN];
 	size_t		 i, j, n = 0;
 	int		 ok;
 
 	ok = html_begin(b, "Quarantine");
-	json_array_foreach(snaps, i, s) {
-		if (strcmp(str(s, "status"), "quarantined") != 0)
+	for (i = 0; i < ss->n; i++) {
+		s = &ss->v[i];
+		if (s->status == NULL || strcmp(s->status, "quarantined") != 0)
 			continue;
 		n++;
-		ok = ok && buf_printf(b, "<h2>Snapshot %" JSON_INTEGER_FORMAT
-		    "</h2>\n<p>", num(s, "id")) &&
-		    html_text(b, str(s, "created")) &&
+		timefmt_iso(s->created, when);
+		ok = ok && buf_printf(b, "<h2>Snapshot %" PRId64 "</h2>\n<p>",
+		    s->id) && html_text(b, when) &&
 		    buf_append(b, " from <code>", 12) &&
-		    html_text(b, str(s, "source")) &&
-		    buf_printf(b, "</code>: %" JSON_INTEGER_FORMAT
-		    " certificates, +%" JSON_INTEGER_FORMAT " &minus;%"
-		    JSON_INTEGER_FORMAT ". Decide with <code>cabundled approve"
-		    "|reject --reason TEXT %" JSON_INTEGER_FORMAT "</code>.</p>"
+		    html_text(b, s->source) &&
+		    buf_printf(b, "</code>: %" PRId64 " certificates, +%" PRId64
+		    " &minus;%" PRId64 ". Decide with <code>cabundled approve"
+		    "|reject --reason TEXT %" PRId64 "</code>.</p>"
 		    "\n<table><tr><th>level</th><th>check</th><th>certificate"
-		    "</th><th>rule</th></tr>\n", num(s, "certificates"),
-		    num(s, "added"), num(s, "removed"), num(s, "id"));
-		json_array_foreach(json_object_get(json_object_get(s,
-		    "report"), "rows"), j, row) {
-			if (strcmp(str(row, "level"), "info") == 0)
+		    "</th><th>rule</th></tr>\n", s->certificates, s->added,
+		    s->removed, s->id);
+		for (j = 0; j < s->nfindings; j++) {
+			f = &s->findings[j];
+			if (f->level != NULL && strcmp(f->level, "info") == 0)
 				continue;
 			ok = ok && buf_append(b, "<tr class=\"warn\">", 17) &&
-			    td(b, str(row, "level")) &&
-			    td(b, str(row, "check")) &&
-			    td(b, str(row, "label")) &&
-			    td(b, str(row, "rule")) &&
+			    td(b, f->level) && td(b, f->check) &&
+			    td(b, f->label) && td(b, f->rule) &&
 			    buf_append(b, "</tr>\n", 6);
 		}
 		ok = ok && buf_printf(b, "</table>\n");
@@ -313,11 +314,12 @@ html_quarantine(struct buf *b, const json_t *snaps)
 	return ok && html_end(b);
 }
 
-/* /audit: a page of the log (rows), with a link to the next one. */
+/* /audit: a page of the log, with a link to the next one (next 0: none). */
 int
-html_audit(struct buf *b, const json_t *rows, const json_t *next)
+html_audit(struct buf *b, const struct query_audits *a, int64_t next)
 {
-	const json_t	*r;
+	const struct query_audit *r;
+	char		 when[TIMEFMT_LEN];
 	char		*details;
 	size_t		 i;
 	int		 ok;
@@ -326,22 +328,21 @@ html_audit(struct buf *b, const json_t *rows, const json_t *next)
 	    "hash-chained; check it with <code>cabundled audit verify"
 	    "</code>.</p>\n<table><tr><th>id</th><th>time</th><th>actor</th>"
 	    "<th>action</th><th>object</th><th>details</th></tr>\n");
-	json_array_foreach(rows, i, r) {
-		details = json_dumps(json_object_get(r, "details"),
-		    JSON_COMPACT | JSON_ENSURE_ASCII);
-		ok = ok && buf_printf(b, "<tr><td>%" JSON_INTEGER_FORMAT
-		    "</td>", num(r, "id")) && td(b, str(r, "time")) &&
-		    td(b, str(r, "actor")) && td(b, str(r, "action")) &&
-		    td(b, str(r, "object")) && buf_append(b, "<td><code>", 10) &&
+	for (i = 0; i < a->n; i++) {
+		r = &a->v[i];
+		timefmt_iso(r->time, when);
+		details = render_details(r->details);
+		ok = ok && buf_printf(b, "<tr><td>%" PRId64 "</td>", r->id) &&
+		    td(b, when) && td(b, r->actor) && td(b, r->action) &&
+		    td(b, r->object) && buf_append(b, "<td><code>", 10) &&
 		    html_text(b, details) && buf_append(b, "</code></td></tr>\n",
 		    18);
 		free(details);
 	}
 	ok = ok && buf_printf(b, "</table>\n");
-	if (json_is_integer(next))
-		ok = ok && buf_printf(b, "<p><a href=\"/audit?after=%"
-		    JSON_INTEGER_FORMAT "\">older entries &rarr;</a></p>\n",
-		    json_integer_value(next));
+	if (next != 0)
+		ok = ok && buf_printf(b, "<p><a href=\"/audit?after=%" PRId64
+		    "\">older entries &rarr;</a></p>\n", next);
 	return ok && html_end(b);
 }
 

@@ -18,8 +18,8 @@ int	html_history(struct buf *, const char *,
 	    const struct query_history *);
 int	html_release(struct buf *, const char *,
 	    const struct query_release *, const struct query_diff *);
-int	html_quarantine(struct buf *, const json_t *);
-int	html_audit(struct buf *, const json_t *, const json_t *);
+int	html_quarantine(struct buf *, const struct query_snapshots *);
+int	html_audit(struct buf *, const struct query_audits *, int64_t);
 int	html_cert(struct buf *, const json_t *);
 
 #endif

@@ -388,6 +388,8 @@ serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
 {
 	sqlite3		*db;
 	struct query_diff diff;
+	struct query_snapshots ss;
+	struct query_audits au;
 	json_t		*o = NULL, *rows;
 	char		 cache[64];
 	int64_t		 after, limit;
@@ -414,15 +416,18 @@ serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
 		query_diff_free(&diff);
 		break;
 	case R_UPSTREAM:
-		o = snapshots_json(db, 1);
+		if (query_snapshots(db, 1, &ss))
+			o = render_snapshots(&ss);
+		query_snapshots_free(&ss);
 		break;
 	default:
 		/* next: the last id of a full page, to pass as after. */
-		if ((rows = audit_json(db, after, limit)) != NULL)
+		if (query_audit(db, after, limit, &au) &&
+		    (rows = render_audit(&au)) != NULL)
 			o = json_pack("{s:o, s:o}", "rows", rows, "next",
-			    (int64_t)json_array_size(rows) == limit ?
-			    json_incref(json_object_get(json_array_get(rows,
-			    json_array_size(rows) - 1), "id")) : json_null());
+			    (int64_t)au.n == limit ?
+			    json_integer(au.v[au.n - 1].id) : json_null());
+		query_audit_free(&au);
 		break;
 	}
 	sqlite3_close(db);
@@ -463,6 +468,8 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 	sqlite3			*db;
 	struct buf		 b;
 	struct query_history	 hist;
+	struct query_snapshots	 ss;
+	struct query_audits	 au;
 	json_t			*o = NULL;
 	enum MHD_Result		 ret;
 	int64_t			 after;
@@ -486,14 +493,14 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 		ok = page_release(db, &b, t, &found);
 		break;
 	case R_PAGE_QUARANTINE:
-		ok = (o = snapshots_json(db, 1)) != NULL &&
-		    html_quarantine(&b, o);
+		ok = query_snapshots(db, 1, &ss) && html_quarantine(&b, &ss);
+		query_snapshots_free(&ss);
 		break;
 	case R_PAGE_AUDIT:
-		ok = (o = audit_json(db, after, AUDIT_PAGE)) != NULL &&
-		    html_audit(&b, o, json_array_size(o) == AUDIT_PAGE ?
-		    json_object_get(json_array_get(o, AUDIT_PAGE - 1), "id") :
-		    NULL);
+		ok = query_audit(db, after, AUDIT_PAGE, &au) &&
+		    html_audit(&b, &au, au.n == AUDIT_PAGE ?
+		    au.v[AUDIT_PAGE - 1].id : 0);
+		query_audit_free(&au);
 		break;
 	default:
 		ok = (o = certificate_json(db, t->fp, &found)) != NULL ?

@@ -1,7 +1,7 @@
 /*
  * query.c - the read side of the store: a profile's history, the diff
- * between two of its versions and the list of profiles, as C
- * structures for the renderers (render_json.c, html.c, the commands).
+ * between two of its versions, the list of profiles, the snapshots
+ * with their reports and the audit log, as C structures for the renderers (render_json.c, html.c, the commands).
  * Nothing here writes, prints or knows a format.
  */
 #include <err.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -407,4 +408,207 @@ query_profiles_free(struct query_profiles *ps)
 		profile_free(&ps->v[i]);
 	free(ps->v);
 	memset(ps, 0, sizeof(*ps));
+}
+
+/* *dst: a copy of column col, NULL when it is NULL or empty. */
+static int
+col_dup_nonempty(sqlite3_stmt *st, int col, char **dst)
+{
+	*dst = NULL;
+	if (sqlite3_column_bytes(st, col) == 0)
+		return 1;
+	return col_dup(st, col, dst);
+}
+
+/* *dst: a copy of o's string member key, NULL when it has none. */
+static int
+member_dup(const json_t *o, const char *key, char **dst)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	*dst = NULL;
+	if (s == NULL)
+		return 1;
+	if ((*dst = strdup(s)) == NULL) {
+		warn("strdup");
+		return 0;
+	}
+	return 1;
+}
+
+/* The rows of a stored report (level, check, label, rule) into sn. */
+static int
+report_findings(struct query_snapshot *sn)
+{
+	json_t		*r, *row;
+	struct query_finding *f;
+	size_t		 i;
+	int		 ok = 0;
+
+	if ((r = json_loads(sn->report, 0, NULL)) == NULL) {
+		warnx("snapshot %" PRId64 ": stored report is not JSON",
+		    sn->id);
+		return 0;
+	}
+	if (json_array_size(json_object_get(r, "rows")) > 0 &&
+	    (sn->findings = calloc(json_array_size(json_object_get(r,
+	    "rows")), sizeof(*sn->findings))) == NULL) {
+		warn("report");
+		goto out;
+	}
+	json_array_foreach(json_object_get(r, "rows"), i, row) {
+		f = &sn->findings[sn->nfindings++];
+		if (!member_dup(row, "level", &f->level) ||
+		    !member_dup(row, "check", &f->check) ||
+		    !member_dup(row, "label", &f->label) ||
+		    !member_dup(row, "rule", &f->rule))
+			goto out;
+	}
+	ok = 1;
+ out:
+	json_decref(r);
+	return ok;
+}
+
+/*
+ * Every snapshot, oldest first, into ss (query_snapshots_free it,
+ * whatever this returns); with reports, each one's stored report too,
+ * verbatim and as findings.  Returns 1, or 0 after a warning.
+ */
+int
+query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
+{
+	sqlite3_stmt	*st;
+	struct query_snapshot *sn;
+	int		 step, ok = 0;
+
+	memset(ss, 0, sizeof(*ss));
+	if ((st = db_prepare(db, "SELECT id, created, source, body_sha256, "
+	    "ncerts, verdict, status, coalesce(decided_by, ''), "
+	    "coalesce(reason, ''), json_extract(report, '$.added'), "
+	    "json_extract(report, '$.removed'), report FROM snapshot ORDER "
+	    "BY id")) == NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((sn = reallocarray(ss->v, ss->n + 1, sizeof(*sn))) ==
+		    NULL) {
+			warn("snapshots");
+			goto out;
+		}
+		ss->v = sn;
+		sn = &ss->v[ss->n++];
+		memset(sn, 0, sizeof(*sn));
+		sn->id = sqlite3_column_int64(st, 0);
+		sn->created = sqlite3_column_int64(st, 1);
+		sn->certificates = sqlite3_column_int64(st, 4);
+		sn->added = sqlite3_column_int64(st, 9);
+		sn->removed = sqlite3_column_int64(st, 10);
+		if (!col_dup(st, 2, &sn->source) ||
+		    !col_dup(st, 3, &sn->sha256) ||
+		    !col_dup(st, 5, &sn->verdict) ||
+		    !col_dup(st, 6, &sn->status) ||
+		    !col_dup_nonempty(st, 7, &sn->decided_by) ||
+		    !col_dup_nonempty(st, 8, &sn->reason) ||
+		    (reports && (!col_dup(st, 11, &sn->report) ||
+		    sn->report == NULL || !report_findings(sn))))
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		goto out;
+	}
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Free what query_snapshots() filled in. */
+void
+query_snapshots_free(struct query_snapshots *ss)
+{
+	struct query_snapshot *sn;
+	size_t		 i, j;
+
+	for (i = 0; i < ss->n; i++) {
+		sn = &ss->v[i];
+		free(sn->source);
+		free(sn->sha256);
+		free(sn->verdict);
+		free(sn->status);
+		free(sn->decided_by);
+		free(sn->reason);
+		free(sn->report);
+		for (j = 0; j < sn->nfindings; j++) {
+			free(sn->findings[j].level);
+			free(sn->findings[j].check);
+			free(sn->findings[j].label);
+			free(sn->findings[j].rule);
+		}
+		free(sn->findings);
+	}
+	free(ss->v);
+	memset(ss, 0, sizeof(*ss));
+}
+
+/*
+ * Audit rows with an id above after, oldest first, at most limit of
+ * them (0: all), into a (query_audit_free it, whatever this returns).
+ * Returns 1, or 0 after a warning.
+ */
+int
+query_audit(sqlite3 *db, int64_t after, int64_t limit,
+    struct query_audits *a)
+{
+	sqlite3_stmt	*st;
+	struct query_audit *r;
+	int		 step, ok = 0;
+
+	memset(a, 0, sizeof(*a));
+	if ((st = db_prepare(db, "SELECT id, time, actor, action, object, "
+	    "details, hash FROM audit WHERE id > ? ORDER BY id LIMIT ?")) ==
+	    NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = reallocarray(a->v, a->n + 1, sizeof(*r))) == NULL) {
+			warn("audit");
+			goto out;
+		}
+		a->v = r;
+		r = &a->v[a->n++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(st, 0);
+		r->time = sqlite3_column_int64(st, 1);
+		if (!col_dup(st, 2, &r->actor) || !col_dup(st, 3, &r->action) ||
+		    !col_dup(st, 4, &r->object) ||
+		    !col_dup(st, 5, &r->details) || !col_dup(st, 6, &r->hash))
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		goto out;
+	}
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Free what query_audit() filled in. */
+void
+query_audit_free(struct query_audits *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->n; i++) {
+		free(a->v[i].actor);
+		free(a->v[i].action);
+		free(a->v[i].object);
+		free(a->v[i].details);
+		free(a->v[i].hash);
+	}
+	free(a->v);
+	memset(a, 0, sizeof(*a));
 }

@@ -1,6 +1,6 @@
 /*
- * query.h - the read side: what history, diff and the profile list
- * hold, answered from the database as C structures.  Rendering them
+ * query.h - the read side: what history, diff, the profile list, the
+ * snapshots with their reports and the audit log hold, answered from the database as C structures.  Rendering them
  * (JSON, text, HTML) is someone else's job: render_json.c, the
  * commands, html.c.
  */
@@ -79,6 +79,55 @@ struct query_profiles {
 	size_t		 n;
 };
 
+/* A finding of a stored vetting report. */
+struct query_finding {
+	char		*level;		/* info, warning, ... */
+	char		*check;
+	char		*label;		/* NULL: not about one certificate */
+	char		*rule;
+};
+
+/* A snapshot of the upstream bundle and how it was decided. */
+struct query_snapshot {
+	int64_t		 id;
+	int64_t		 created;
+	char		*source;
+	char		*sha256;
+	int64_t		 certificates;
+	char		*verdict;
+	char		*status;
+	int64_t		 added;
+	int64_t		 removed;
+	char		*decided_by;	/* NULL: not decided by a person */
+	char		*reason;	/* NULL: none given */
+	char		*report;	/* stored JSON; NULL unless asked */
+	struct query_finding *findings;	/* parsed report rows, if asked */
+	size_t		 nfindings;
+};
+
+/* Snapshots, oldest first. */
+struct query_snapshots {
+	struct query_snapshot *v;
+	size_t		 n;
+};
+
+/* A row of the audit log. */
+struct query_audit {
+	int64_t		 id;
+	int64_t		 time;
+	char		*actor;
+	char		*action;
+	char		*object;
+	char		*details;	/* stored JSON object */
+	char		*hash;
+};
+
+/* A stretch of the audit log, oldest first. */
+struct query_audits {
+	struct query_audit *v;
+	size_t		 n;
+};
+
 int	query_history_each(sqlite3 *, const char *, int64_t, int64_t,
 	    int (*)(const struct query_release *, void *), void *);
 int	query_history(sqlite3 *, const char *, struct query_history *);
@@ -90,5 +139,9 @@ int	query_diff(sqlite3 *, const char *, int64_t, int64_t,
 void	query_diff_free(struct query_diff *);
 int	query_profiles(sqlite3 *, struct query_profiles *);
 void	query_profiles_free(struct query_profiles *);
+int	query_snapshots(sqlite3 *, int, struct query_snapshots *);
+void	query_snapshots_free(struct query_snapshots *);
+int	query_audit(sqlite3 *, int64_t, int64_t, struct query_audits *);
+void	query_audit_free(struct query_audits *);
 
 #endif

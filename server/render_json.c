@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "query.h"
 #include "render_json.h"
+#include "timefmt.h"
 
 /*
  * A history row as a JSON object (version, created, expires,
@@ -218,4 +219,98 @@ render_profiles(const struct query_profiles *ps)
 		}
 	}
 	return arr;
+}
+
+/*
+ * Every snapshot as a JSON array (id, created, source, sha256,
+ * certificates, verdict, status, added, removed, decided_by, reason;
+ * report, the stored document, when ss holds them).  Returns a new
+ * reference, or NULL after a warning.
+ */
+json_t *
+render_snapshots(const struct query_snapshots *ss)
+{
+	const struct query_snapshot *sn;
+	json_t		*a, *o;
+	char		 when[TIMEFMT_LEN];
+	size_t		 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < ss->n; i++) {
+		sn = &ss->v[i];
+		timefmt_iso(sn->created, when);
+		o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I, "
+		    "s:I, s:s?, s:s?}",
+		    "id", (json_int_t)sn->id,
+		    "created", when,
+		    "source", sn->source,
+		    "sha256", sn->sha256,
+		    "certificates", (json_int_t)sn->certificates,
+		    "verdict", sn->verdict,
+		    "status", sn->status,
+		    "added", (json_int_t)sn->added,
+		    "removed", (json_int_t)sn->removed,
+		    "decided_by", sn->decided_by,
+		    "reason", sn->reason);
+		if (o == NULL || (sn->report != NULL &&
+		    json_object_set_new(o, "report", json_loads(sn->report, 0,
+		    NULL)) == -1) || json_array_append_new(a, o) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/*
+ * Audit rows as a JSON array (id, time, actor, action, object,
+ * details, hash).  Returns a new reference, or NULL when out of
+ * memory.
+ */
+json_t *
+render_audit(const struct query_audits *au)
+{
+	const struct query_audit *r;
+	json_t		*a, *o;
+	char		 when[TIMEFMT_LEN];
+	size_t		 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < au->n; i++) {
+		r = &au->v[i];
+		timefmt_iso(r->time, when);
+		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o?, s:s}",
+		    "id", (json_int_t)r->id,
+		    "time", when,
+		    "actor", r->actor,
+		    "action", r->action,
+		    "object", r->object,
+		    "details", json_loads(r->details, 0, NULL),
+		    "hash", r->hash);
+		if (o == NULL || json_array_append_new(a, o) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/*
+ * An audit row's details (stored JSON) on one line, ASCII only, as the
+ * text and HTML listings show them.  Returns a string to free, or NULL
+ * when the details are not a JSON object or array.
+ */
+char *
+render_details(const char *details)
+{
+	json_t	*o;
+	char	*s;
+
+	if (details == NULL || (o = json_loads(details, 0, NULL)) == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return s;
 }

@@ -20,5 +20,8 @@ json_t	*render_history(const struct query_history *);
 int	 render_history_dump(sqlite3 *, const char *, size_t, struct buf *);
 json_t	*render_diff(const struct query_diff *);
 json_t	*render_profiles(const struct query_profiles *);
+json_t	*render_snapshots(const struct query_snapshots *);
+json_t	*render_audit(const struct query_audits *);
+char	*render_details(const char *);
 
 #endif
