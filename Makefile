@@ -8,7 +8,8 @@
 #   make run        install missing packages, build, run the main job
 #   make deps       install (as root) or list the Debian packages needed
 #   make test-deps  the same, with what only the tests need (DEB_TEST_PKGS)
-#   make lint       cppcheck and clang-tidy; any finding fails (contrib/lint)
+#   make lint       layering, cppcheck and clang-tidy; any finding fails
+#                   (contrib/lint)
 #   make fuzz       build the libFuzzer harnesses with clang and run each
 #                   for FUZZ_SECONDS (60); fuzz/README.md
 #   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
@@ -178,8 +179,11 @@ integration: all $(TOOL_BINS)
 	if [ "$(LOAD)" != 0 ]; then TEST_DATE=$(TEST_DATE) $(PYTHON) -m pytest \
 	    -q -p no:cacheprovider tests/integration/test_load.py; fi
 
-# Static analysis: cppcheck, then clang-tidy (contrib/lint/clang-tidy.yml)
-# on every source but the generated migrations.c; any finding fails.
+# Static analysis: the server's layering from its objects
+# (contrib/lint/layers.py: no command called from below, no cycle
+# between modules but those in contrib/lint/layers.allow), cppcheck,
+# then clang-tidy (contrib/lint/clang-tidy.yml) on every source but
+# the generated migrations.c; any finding fails.
 # Neither installs anything: "make test-deps" brings both.  cppcheck
 # reads no system headers (fast) except for certshape.c, whose OpenSSL
 # ASN1 templates are macros it must expand.  clang-tidy runs LINT_JOBS
@@ -195,6 +199,9 @@ TIDY_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -Icommon -Iserver \
 	      $(call pkgcflags,$(SERVER_PKGS))
 
 lint:
+	$(MAKE) $(SERVER_OBJS)
+	$(PYTHON) contrib/lint/layers.py -a contrib/lint/layers.allow \
+	    $(SERVER_OBJS)
 	cppcheck $(CPPCHECK_FLAGS) -j$(LINT_JOBS) -Itests/unit \
 	    $(filter-out common/certshape.c,$(LINT_SRCS)) \
 	    $(wildcard tests/unit/*.c)
@@ -202,7 +209,7 @@ lint:
 	    --suppress=missingIncludeSystem common/certshape.c
 	ls -S $(LINT_SRCS) | xargs -P$(LINT_JOBS) -I{} \
 	    sh contrib/lint/tidy.sh {} $(TIDY_FLAGS)
-	@echo "lint: cppcheck and clang-tidy found nothing"
+	@echo "lint: layers, cppcheck and clang-tidy found nothing"
 
 # A working mirror in ./data: fetch (or, offline, import the system's
 # bundle), then serve on 127.0.0.1:8080 (contrib/quickstart.sh).
