@@ -8,7 +8,8 @@
 #   make run        install missing packages, build, run the main job
 #   make deps       install (as root) or list the Debian packages needed
 #   make test-deps  the same, with what only the tests need (DEB_TEST_PKGS)
-#   make lint       cppcheck and clang-tidy; any finding fails (contrib/lint)
+#   make lint       layering, cppcheck and clang-tidy; any finding fails
+#                   (contrib/lint)
 #   make fuzz       build the libFuzzer harnesses with clang and run each
 #                   for FUZZ_SECONDS (60); fuzz/README.md
 #   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
@@ -68,14 +69,16 @@ COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c common/verify.c \
 	      common/url.c
-SERVER_SRCS = server/main.c server/inspect.c server/config.c server/db.c \
+SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c server/db.c \
 	      server/migrations.c server/audit.c server/vet.c server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
-	      server/keys.c server/release.c server/org.c \
+	      server/keys.c server/cmd_key.c server/release.c server/org.c \
 	      server/cmd_release.c server/site.c server/http.c \
 	      server/html.c server/tls.c server/relay.c \
-	      server/export.c server/route.c
+	      server/export.c server/route.c \
+	      server/ingest.c server/upstream.c server/query.c \
+	      server/render_json.c
 CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
@@ -176,8 +179,11 @@ integration: all $(TOOL_BINS)
 	if [ "$(LOAD)" != 0 ]; then TEST_DATE=$(TEST_DATE) $(PYTHON) -m pytest \
 	    -q -p no:cacheprovider tests/integration/test_load.py; fi
 
-# Static analysis: cppcheck, then clang-tidy (contrib/lint/clang-tidy.yml)
-# on every source but the generated migrations.c; any finding fails.
+# Static analysis: the server's layering from its objects
+# (contrib/lint/layers.py: no command called from below, no cycle
+# between modules but those in contrib/lint/layers.allow), cppcheck,
+# then clang-tidy (contrib/lint/clang-tidy.yml) on every source but
+# the generated migrations.c; any finding fails.
 # Neither installs anything: "make test-deps" brings both.  cppcheck
 # reads no system headers (fast) except for certshape.c, whose OpenSSL
 # ASN1 templates are macros it must expand.  clang-tidy runs LINT_JOBS
@@ -193,6 +199,9 @@ TIDY_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -Icommon -Iserver \
 	      $(call pkgcflags,$(SERVER_PKGS))
 
 lint:
+	$(MAKE) $(SERVER_OBJS)
+	$(PYTHON) contrib/lint/layers.py -a contrib/lint/layers.allow \
+	    $(SERVER_OBJS)
 	cppcheck $(CPPCHECK_FLAGS) -j$(LINT_JOBS) -Itests/unit \
 	    $(filter-out common/certshape.c,$(LINT_SRCS)) \
 	    $(wildcard tests/unit/*.c)
@@ -200,7 +209,7 @@ lint:
 	    --suppress=missingIncludeSystem common/certshape.c
 	ls -S $(LINT_SRCS) | xargs -P$(LINT_JOBS) -I{} \
 	    sh contrib/lint/tidy.sh {} $(TIDY_FLAGS)
-	@echo "lint: cppcheck and clang-tidy found nothing"
+	@echo "lint: layers, cppcheck and clang-tidy found nothing"
 
 # A working mirror in ./data: fetch (or, offline, import the system's
 # bundle), then serve on 127.0.0.1:8080 (contrib/quickstart.sh).

@@ -25,7 +25,10 @@
 #include "log.h"
 #include "meta.h"
 #include "num.h"
+#include "output.h"
+#include "query.h"
 #include "release.h"
+#include "render_json.h"
 #include "sig.h"
 #include "timefmt.h"
 
@@ -156,253 +159,9 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
-/* One release in a profile's history; the text is valid until fn returns. */
-struct history_row {
-	int64_t		 version, created, expires, certificates;
-	int64_t		 added, removed, snapshot, build, size;
-	int		 has_snapshot, has_size;
-	const char	*key_id, *reason, *sha256;	/* sha256 NULL: null */
-};
-
-/*
- * Call fn with each release of a profile from version "from" to "to",
- * oldest first; a re-signing shows +0/-0 (the first release called
- * shows its build's, as if nothing came before it).  One row at a time,
- * so a long history never sits in memory.  Returns 1, or 0 after a
- * warning or when fn returns 0.
- */
-static int
-history_each(sqlite3 *db, const char *profile, int64_t from, int64_t to,
-    int (*fn)(const struct history_row *, void *), void *arg)
-{
-	sqlite3_stmt	*st;
-	struct history_row r;
-	int64_t		 prevbuild = 0;
-	int		 step;
-
-	if ((st = db_prepare(db, "SELECT r.version, r.created, r.expires, "
-	    "r.keyid, r.reason, r.build, b.ncerts, b.added, b.removed, "
-	    "b.snapshot, b.body_sha256, y.size FROM release r LEFT JOIN build "
-	    "b ON b.id = r.build LEFT JOIN body y ON y.sha256 = b.body_sha256 "
-	    "WHERE r.profile = ? AND r.version BETWEEN ? AND ? ORDER BY "
-	    "r.version")) == NULL)
-		return 0;
-	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, to);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.version = sqlite3_column_int64(st, 0);
-		r.created = sqlite3_column_int64(st, 1);
-		r.expires = sqlite3_column_int64(st, 2);
-		r.key_id = (const char *)sqlite3_column_text(st, 3);
-		r.reason = (const char *)sqlite3_column_text(st, 4);
-		r.build = sqlite3_column_int64(st, 5);
-		r.certificates = sqlite3_column_int64(st, 6);
-		if (r.build != prevbuild) {
-			r.added = sqlite3_column_int64(st, 7);
-			r.removed = sqlite3_column_int64(st, 8);
-		}
-		prevbuild = r.build;
-		if ((r.has_snapshot = sqlite3_column_type(st, 9) !=
-		    SQLITE_NULL))
-			r.snapshot = sqlite3_column_int64(st, 9);
-		r.sha256 = (const char *)sqlite3_column_text(st, 10);
-		if ((r.has_size = sqlite3_column_type(st, 11) != SQLITE_NULL))
-			r.size = sqlite3_column_int64(st, 11);
-		if (r.key_id == NULL || r.reason == NULL) {
-			warnx("%s version %" PRId64 ": malformed release row",
-			    profile, r.version);
-			break;
-		}
-		if (!fn(&r, arg))
-			break;
-	}
-	if (step != SQLITE_DONE && step != SQLITE_ROW)
-		warnx("%s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE;
-}
-
-/*
- * A history row as a JSON object (version, created, expires,
- * certificates, added, removed, snapshot, key_id, build, reason,
- * sha256, size): the one definition of the row.  Returns a new
- * reference, or NULL after a warning.
- */
-static json_t *
-history_row_json(const struct history_row *r)
-{
-	json_t	*o;
-
-	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:I, s:s, "
-	    "s:s?, s:o}",
-	    "version", (json_int_t)r->version,
-	    "created", (json_int_t)r->created,
-	    "expires", (json_int_t)r->expires,
-	    "certificates", (json_int_t)r->certificates,
-	    "added", (json_int_t)r->added, "removed", (json_int_t)r->removed,
-	    "snapshot", r->has_snapshot ? json_integer(r->snapshot) :
-	    json_null(),
-	    "key_id", r->key_id, "build", (json_int_t)r->build,
-	    "reason", r->reason, "sha256", r->sha256,
-	    "size", r->has_size ? json_integer(r->size) : json_null());
-	if (o == NULL)
-		warnx("%s version %" PRId64 ": release row is not UTF-8 text "
-		    "(or out of memory)", "history", r->version);
-	return o;
-}
-
-static int
-history_append(const struct history_row *r, void *arr)
-{
-	return json_array_append_new(arr, history_row_json(r)) == 0;
-}
-
-/*
- * A profile's releases, oldest first, as a JSON array of objects
- * (history_row_json).  Returns a new reference, or NULL after a warning.
- */
-json_t *
-history_json(sqlite3 *db, const char *profile)
-{
-	json_t	*arr;
-
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	if (!history_each(db, profile, 0, INT64_MAX, history_append, arr)) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
-}
-
-static int
-history_keep(const struct history_row *r, void *last)
-{
-	json_decref(*(json_t **)last);
-	return (*(json_t **)last = history_row_json(r)) != NULL;
-}
-
-/*
- * Release v of a profile as its history_json() row, and in *prev the
- * version before it (0: none), from those two rows alone.  Returns a new
- * reference, or NULL: *found 0 when there is no such release, else
- * after a warning.
- */
-json_t *
-history_release(sqlite3 *db, const char *profile, int64_t v, int64_t *prev,
-    int *found)
-{
-	sqlite3_stmt	*st;
-	json_t		*row = NULL;
-
-	*found = 1;
-	if ((st = db_prepare(db, "SELECT coalesce(max(version), 0) FROM "
-	    "release WHERE profile = ? AND version < ?")) == NULL)
-		return NULL;
-	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, v);
-	*prev = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) :
-	    -1;
-	sqlite3_finalize(st);
-	if (*prev < 0) {
-		warnx("%s", sqlite3_errmsg(db));
-		return NULL;
-	}
-	/* The row before v sets v's +/- as in the whole history. */
-	if (!history_each(db, profile, *prev ? *prev : v, v, history_keep,
-	    &row)) {
-		json_decref(row);
-		return NULL;
-	}
-	if (row == NULL || json_integer_value(json_object_get(row,
-	    "version")) != v) {
-		json_decref(row);
-		*found = 0;
-		return NULL;
-	}
-	return row;
-}
-
-struct history_text {
-	struct buf	*out;
-	size_t		 flags;
-	size_t		 n;
-};
-
-/*
- * Append one row as json_dumps() of the whole array would write it:
- * the row dumped by jansson on its own, one level deeper when
- * indenting (a JSON text holds no raw newline but between tokens).
- */
-static int
-history_dump_row(const struct history_row *r, void *arg)
-{
-	struct history_text *h = arg;
-	json_t		*o;
-	char		*t = NULL, *p, *nl;
-	size_t		 indent = h->flags & JSON_MAX_INDENT;
-	static const char spaces[JSON_MAX_INDENT + 1] =
-	    "                               ";
-	int		 ok = 0;
-
-	errno = 0;
-	if ((o = history_row_json(r)) == NULL ||
-	    (t = json_dumps(o, h->flags)) == NULL)
-		goto out;
-	if (!buf_append(h->out, h->n++ == 0 ? "[" : ",", 1))
-		goto out;
-	if (indent > 0) {
-		if (!buf_append(h->out, "\n", 1) ||
-		    !buf_append(h->out, spaces, indent))
-			goto out;
-	} else if (h->n > 1 && !(h->flags & JSON_COMPACT) &&
-	    !buf_append(h->out, " ", 1))
-		goto out;
-	for (p = t; (nl = strchr(p, '\n')) != NULL && indent > 0; p = nl + 1)
-		if (!buf_append(h->out, p, (size_t)(nl + 1 - p)) ||
-		    !buf_append(h->out, spaces, indent))
-			goto out;
-	ok = buf_append(h->out, p, strlen(p));
- out:
-	if (!ok && (errno == EFBIG || errno == ENOMEM))
-		warnx("history: %s", strerror(errno));
-	free(t);
-	json_decref(o);
-	return ok;
-}
-
-/*
- * The bytes json_dumps(history_json(db, profile), flags) makes,
- * appended to out a row at a time.  Returns 1, or 0 after a warning.
- */
-int
-history_dump(sqlite3 *db, const char *profile, size_t flags,
-    struct buf *out)
-{
-	struct history_text h;
-
-	h.out = out;
-	h.flags = flags;
-	h.n = 0;
-	if (!history_each(db, profile, 0, INT64_MAX, history_dump_row, &h))
-		return 0;
-	if (h.n == 0)
-		return buf_append(out, "[]", 2);
-	return ((flags & JSON_MAX_INDENT) == 0 || buf_append(out, "\n", 1)) &&
-	    buf_append(out, "]", 1);
-}
-
-static json_int_t
-jint(const json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 /* One line of "cabundled history PROFILE". */
 static int
-history_print_row(const struct history_row *r, void *arg)
+history_print_row(const struct query_release *r, void *arg)
 {
 	char		 created[TIMEFMT_LEN], expires[TIMEFMT_LEN], pm[48];
 	char		 sn[24];
@@ -444,9 +203,9 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
 		goto out;
 	}
-	/* What json_print() writes for history_json(), without the tree. */
+	/* What json_print() writes for render_history(), without the tree. */
 	if (o.json) {
-		if (history_dump(db, argv[optind], JSON_INDENT(2) |
+		if (render_history_dump(db, argv[optind], JSON_INDENT(2) |
 		    JSON_ENSURE_ASCII, &b) && buf_append(&b, "\n", 1) &&
 		    fwrite(b.data, 1, b.len, stdout) == b.len)
 			rc = EXIT_DONE;
@@ -455,8 +214,8 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 	printf("%-8s %-20s %6s %9s %8s  %-16s %-20s %s\n", "version",
 	    "created", "certs", "+/-", "snapshot", "key", "expires",
 	    "reason");
-	if (history_each(db, argv[optind], 0, INT64_MAX, history_print_row,
-	    NULL))
+	if (query_history_each(db, argv[optind], 0, INT64_MAX,
+	    history_print_row, NULL))
 		rc = EXIT_DONE;
  out:
 	buf_free(&b);
@@ -464,125 +223,16 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
-static int
-version_build(sqlite3 *db, const char *profile, int64_t version,
-    int64_t *build)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if ((st = db_prepare(db, "SELECT build FROM release WHERE profile = ? "
-	    "AND version = ?")) == NULL)
-		return EXIT_LOCAL;
-	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*build = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE) {
-		warnx("%s: no version %" PRId64, profile, version);
-		return EXIT_REFUSED;
-	}
-	return rc == SQLITE_ROW ? EXIT_DONE : EXIT_LOCAL;
-}
-
-static int
-has_fp(const struct comp *c, const char *fp)
-{
-	size_t	 i;
-
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i].fp, fp) == 0)
-			return 1;
-	return 0;
-}
-
-/* The certificates of a that b lacks, as JSON rows. */
-static json_t *
-diff_side(sqlite3 *db, const struct comp *a, const struct comp *b)
-{
-	sqlite3_stmt	*st;
-	json_t		*arr, *row;
-	int64_t		 t;
-	size_t		 i;
-
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	if ((st = db_prepare(db, "SELECT not_after FROM certificate WHERE "
-	    "sha256 = ?")) == NULL)
-		goto fail;
-	for (i = 0; i < a->n; i++) {
-		if (has_fp(b, a->v[i].fp))
-			continue;
-		sqlite3_bind_text(st, 1, a->v[i].fp, 64, SQLITE_STATIC);
-		t = sqlite3_step(st) == SQLITE_ROW ?
-		    sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		row = json_pack("{s:s, s:s, s:I, s:b}", "sha256", a->v[i].fp,
-		    "label", a->v[i].label, "not_after", (json_int_t)t,
-		    "organization", a->v[i].org_ca != 0);
-		if (row == NULL || json_array_append_new(arr, row) == -1)
-			goto fail;
-	}
-	sqlite3_finalize(st);
-	return arr;
- fail:
-	sqlite3_finalize(st);
-	json_decref(arr);
-	return NULL;
-}
-
-/*
- * Certificates added and removed from version va to vb of a profile:
- * {profile, from, to, added: [...], removed: [...]}, each row sha256,
- * label, not_after, organization.  Returns a new reference with *rc
- * EXIT_DONE, or NULL with *rc EXIT_REFUSED (no such version) or
- * EXIT_LOCAL, after a warning.
- */
-json_t *
-diff_json(sqlite3 *db, const char *profile, int64_t va, int64_t vb, int *rc)
-{
-	struct comp	 ca, cb;
-	json_t		*added = NULL, *removed = NULL, *o = NULL;
-	int64_t		 ba, bb;
-
-	memset(&ca, 0, sizeof(ca));
-	memset(&cb, 0, sizeof(cb));
-	if ((*rc = version_build(db, profile, va, &ba)) != EXIT_DONE ||
-	    (*rc = version_build(db, profile, vb, &bb)) != EXIT_DONE)
-		return NULL;
-	*rc = EXIT_LOCAL;
-	if (!comp_build(db, ba, &ca) || !comp_build(db, bb, &cb))
-		goto out;
-	if ((added = diff_side(db, &cb, &ca)) == NULL ||
-	    (removed = diff_side(db, &ca, &cb)) == NULL)
-		goto out;
-	if ((o = json_pack("{s:s, s:I, s:I, s:O, s:O}", "profile", profile,
-	    "from", (json_int_t)va, "to", (json_int_t)vb, "added", added,
-	    "removed", removed)) != NULL)
-		*rc = EXIT_DONE;
- out:
-	json_decref(added);
-	json_decref(removed);
-	comp_free(&ca);
-	comp_free(&cb);
-	return o;
-}
-
 static void
-diff_print(const json_t *arr, char sign)
+diff_print(const struct query_diff_cert *v, size_t n, char sign)
 {
-	json_t	*row;
 	char	 na[TIMEFMT_LEN];
 	size_t	 i;
 
-	json_array_foreach(arr, i, row) {
-		timefmt_date(jint(row, "not_after"), na);
-		printf("%c %s  \"%s\"  expires %s%s\n", sign,
-		    json_string_value(json_object_get(row, "sha256")),
-		    json_string_value(json_object_get(row, "label")), na,
-		    json_is_true(json_object_get(row, "organization")) ?
+	for (i = 0; i < n; i++) {
+		timefmt_date(v[i].not_after, na);
+		printf("%c %s  \"%s\"  expires %s%s\n", sign, v[i].sha256,
+		    v[i].label, na, v[i].organization ?
 		    "  (organization CA)" : "");
 	}
 }
@@ -592,11 +242,11 @@ int
 cmd_diff(const struct config *cfg, int argc, char *argv[])
 {
 	struct opts	 o;
+	struct query_diff d;
 	sqlite3		*db;
-	json_t		*d = NULL;
 	const char	*profile;
 	uint64_t	 va, vb;
-	int		 n, rc = EXIT_LOCAL;
+	int		 n, found, rc = EXIT_LOCAL;
 
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 3 ||
 	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
@@ -610,29 +260,30 @@ cmd_diff(const struct config *cfg, int argc, char *argv[])
 		warnx("versions are numbers from 1");
 		return EXIT_USAGE;
 	}
+	memset(&d, 0, sizeof(d));
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if ((n = profile_exists(db, profile)) != 1) {
 		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
 		goto out;
 	}
-	if ((d = diff_json(db, profile, (int64_t)va, (int64_t)vb, &rc)) ==
-	    NULL)
+	if (!query_diff(db, profile, (int64_t)va, (int64_t)vb, &d, &found))
 		goto out;
+	if (!found) {
+		rc = EXIT_REFUSED;
+		goto out;
+	}
 	if (o.json) {
-		rc = json_print(d) ? EXIT_DONE : EXIT_LOCAL;
-		d = NULL;
+		rc = json_print(render_diff(&d)) ? EXIT_DONE : EXIT_LOCAL;
 		goto out;
 	}
 	printf("%s %" PRIu64 " -> %" PRIu64 ":\n", profile, va, vb);
-	diff_print(json_object_get(d, "added"), '+');
-	diff_print(json_object_get(d, "removed"), '-');
-	printf("%zu added, %zu removed\n",
-	    json_array_size(json_object_get(d, "added")),
-	    json_array_size(json_object_get(d, "removed")));
+	diff_print(d.added, d.nadded, '+');
+	diff_print(d.removed, d.nremoved, '-');
+	printf("%zu added, %zu removed\n", d.nadded, d.nremoved);
 	rc = EXIT_DONE;
  out:
-	json_decref(d);
+	query_diff_free(&d);
 	db_close(db);
 	return rc;
 }
@@ -958,100 +609,43 @@ profile_add(sqlite3 *db, const struct config *cfg, const char *name,
 	return rc;
 }
 
-/*
- * Every profile with its rule and latest release, as a JSON array
- * (name, description, upstream, exclusions, org, builtin, tags,
- * version, expires, certificates, sha256).  Returns a new reference,
- * or NULL after a warning.
- */
-json_t *
-profiles_json(sqlite3 *db)
-{
-	sqlite3_stmt	*st;
-	json_t		*arr, *row;
-	int		 step;
-
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	if ((st = db_prepare(db, "SELECT p.name, p.description, p.upstream, "
-	    "p.exclusions, p.org, p.builtin, (SELECT group_concat(tag, ' ') "
-	    "FROM (SELECT tag FROM profile_tag WHERE profile = p.name ORDER "
-	    "BY tag)), r.version, r.expires, b.ncerts, b.body_sha256 FROM "
-	    "profile p LEFT JOIN release r ON r.profile = p.name AND "
-	    "r.version = (SELECT max(version) FROM release WHERE profile = "
-	    "p.name) LEFT JOIN build b ON b.id = r.build ORDER BY p.name"))
-	    == NULL)
-		goto fail;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		row = json_pack("{s:s, s:s, s:b, s:b, s:s, s:b, s:s?, s:o, "
-		    "s:o, s:o, s:s?}",
-		    "name", sqlite3_column_text(st, 0),
-		    "description", sqlite3_column_text(st, 1),
-		    "upstream", sqlite3_column_int(st, 2),
-		    "exclusions", sqlite3_column_int(st, 3),
-		    "org", sqlite3_column_text(st, 4),
-		    "builtin", sqlite3_column_int(st, 5),
-		    "tags", sqlite3_column_text(st, 6),
-		    "version", sqlite3_column_type(st, 7) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 7)),
-		    "expires", sqlite3_column_type(st, 8) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 8)),
-		    "certificates", sqlite3_column_type(st, 9) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 9)),
-		    "sha256", sqlite3_column_text(st, 10));
-		if (row == NULL || json_array_append_new(arr, row) == -1)
-			goto fail;
-	}
-	if (step != SQLITE_DONE) {
-		warnx("%s", sqlite3_errmsg(db));
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	return arr;
- fail:
-	sqlite3_finalize(st);
-	json_decref(arr);
-	return NULL;
-}
-
 static int
 profile_list(sqlite3 *db, int json)
 {
-	json_t		*arr, *row, *tags;
-	const char	*org;
+	struct query_profiles ps;
+	const struct query_profile *p;
 	char		 when[TIMEFMT_LEN];
 	size_t		 i;
+	int		 rc = EXIT_LOCAL;
 
-	if ((arr = profiles_json(db)) == NULL)
-		return EXIT_LOCAL;
-	if (json)
-		return json_print(arr) ? EXIT_DONE : EXIT_LOCAL;
-	json_array_foreach(arr, i, row) {
-		printf("%-16s", json_string_value(json_object_get(row, "name")));
-		if (json_is_null(json_object_get(row, "version")))
+	if (!query_profiles(db, &ps))
+		goto out;
+	if (json) {
+		rc = json_print(render_profiles(&ps)) ? EXIT_DONE : EXIT_LOCAL;
+		goto out;
+	}
+	for (i = 0; i < ps.n; i++) {
+		p = &ps.v[i];
+		printf("%-16s", p->name);
+		if (!p->has_release)
 			printf(" (no release yet)");
 		else {
-			timefmt_iso(jint(row, "expires"), when);
-			printf(" version %" JSON_INTEGER_FORMAT ", %"
-			    JSON_INTEGER_FORMAT " certificates, expires %s",
-			    jint(row, "version"), jint(row, "certificates"),
-			    when);
+			timefmt_iso(p->expires, when);
+			printf(" version %" PRId64 ", %" PRId64 " certificates, "
+			    "expires %s", p->version, p->certificates, when);
 		}
-		org = json_string_value(json_object_get(row, "org"));
-		tags = json_object_get(row, "tags");
 		printf("\n    %s%s%s%s%s\n",
-		    json_is_true(json_object_get(row, "upstream")) ?
-		    "upstream" : "no upstream",
-		    json_is_true(json_object_get(row, "exclusions")) ?
-		    " minus exclusions" : "",
-		    strcmp(org, "all") == 0 ? ", all organization CAs" :
-		    strcmp(org, "tags") == 0 ? ", organization CAs tagged: " :
-		    "", json_is_string(tags) ? json_string_value(tags) : "",
-		    json_is_true(json_object_get(row, "builtin")) ?
-		    " (built in)" : "");
+		    p->upstream ? "upstream" : "no upstream",
+		    p->exclusions ? " minus exclusions" : "",
+		    strcmp(p->org, "all") == 0 ? ", all organization CAs" :
+		    strcmp(p->org, "tags") == 0 ? ", organization CAs tagged: " :
+		    "", p->tags != NULL ? p->tags : "",
+		    p->builtin ? " (built in)" : "");
 	}
-	json_decref(arr);
-	return EXIT_DONE;
+	rc = EXIT_DONE;
+ out:
+	query_profiles_free(&ps);
+	return rc;
 }
 
 /*

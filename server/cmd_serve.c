@@ -20,8 +20,10 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "http.h"
+#include "release.h"
 #include "site.h"
 #include "timefmt.h"
+#include "upstream.h"
 
 #define PUBLISH_EVERY	60
 

@@ -17,6 +17,10 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "num.h"
+#include "output.h"
+#include "query.h"
+#include "release.h"
+#include "render_json.h"
 #include "store.h"
 #include "timefmt.h"
 #include "vet.h"
@@ -30,71 +34,6 @@ print_json(json_t *o)
 		return EXIT_DONE;
 	warnx("cannot write JSON");
 	return EXIT_LOCAL;
-}
-
-/* The report JSON in words; info rows only when all is set. */
-static void
-report_print(FILE *f, int64_t id, const char *source, json_t *r, int all)
-{
-	json_t		*row, *base;
-	size_t		 i, ninfo = 0;
-	const char	*label, *fp;
-
-	if (id != 0)
-		fprintf(f, "snapshot %" PRId64 ": ", id);
-	else
-		fprintf(f, "%s: ", source);
-	fprintf(f, "%s (%" JSON_INTEGER_FORMAT
-	    " certificates, %" JSON_INTEGER_FORMAT " added, %"
-	    JSON_INTEGER_FORMAT " removed",
-	    json_string_value(json_object_get(r, "verdict")),
-	    json_integer_value(json_object_get(r, "certificates")),
-	    json_integer_value(json_object_get(r, "added")),
-	    json_integer_value(json_object_get(r, "removed")));
-	base = json_object_get(r, "baseline");
-	if (json_is_integer(base))
-		fprintf(f, " against snapshot %" JSON_INTEGER_FORMAT,
-		    json_integer_value(base));
-	fprintf(f, ")\n  body sha256 %s, %" JSON_INTEGER_FORMAT
-	    " bytes, from %s\n",
-	    json_string_value(json_object_get(r, "sha256")),
-	    json_integer_value(json_object_get(r, "size")), source);
-	json_array_foreach(json_object_get(r, "rows"), i, row) {
-		if (!all && strcmp(json_string_value(json_object_get(row,
-		    "level")), "info") == 0) {
-			ninfo++;
-			continue;
-		}
-		label = json_string_value(json_object_get(row, "label"));
-		fp = json_string_value(json_object_get(row, "sha256"));
-		fprintf(f, "  %-10s %-13s ", json_string_value(
-		    json_object_get(row, "level")), json_string_value(
-		    json_object_get(row, "check")));
-		if (label != NULL)
-			fprintf(f, "\"%s\" ", label);
-		if (fp != NULL)
-			fprintf(f, "%s: ", fp);
-		fprintf(f, "%s\n", json_string_value(json_object_get(row,
-		    "rule")));
-	}
-	if (ninfo)
-		fprintf(f, "  (%zu info rows: added and removed roots; "
-		    "cabundled report %" PRId64 " lists them)\n", ninfo, id);
-}
-
-/* Print a fresh report as fetch and import do. */
-void
-report_print_vet(FILE *f, int64_t id, const char *source,
-    const struct vet_report *r, int all)
-{
-	json_t	*j;
-
-	if ((j = vet_report_json(r)) == NULL) {
-		warnx("out of memory");
-		return;
-	}
-	report_print(f, id, source, j, all);
-	json_decref(j);
 }
 
 static int
@@ -133,68 +72,14 @@ parse_id(const char *s, int64_t *id)
 	return 1;
 }
 
-/*
- * Every snapshot, oldest first, as a JSON array (id, created, source,
- * sha256, certificates, verdict, status, added, removed, decided_by,
- * reason; with reports, the vetting report too).  Returns a new
- * reference, or NULL after a warning.
- */
-json_t *
-snapshots_json(sqlite3 *db, int reports)
-{
-	sqlite3_stmt	*st;
-	json_t		*a, *o;
-	char		 when[TIMEFMT_LEN];
-	int		 step;
-
-	if ((a = json_array()) == NULL)
-		return NULL;
-	if ((st = db_prepare(db, "SELECT id, created, source, body_sha256, "
-	    "ncerts, verdict, status, coalesce(decided_by, ''), "
-	    "coalesce(reason, ''), json_extract(report, '$.added'), "
-	    "json_extract(report, '$.removed'), report FROM snapshot ORDER "
-	    "BY id")) == NULL)
-		goto fail;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		timefmt_iso(sqlite3_column_int64(st, 1), when);
-		o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I, "
-		    "s:I, s:s?, s:s?}",
-		    "id", (json_int_t)sqlite3_column_int64(st, 0),
-		    "created", when,
-		    "source", (const char *)sqlite3_column_text(st, 2),
-		    "sha256", (const char *)sqlite3_column_text(st, 3),
-		    "certificates", (json_int_t)sqlite3_column_int64(st, 4),
-		    "verdict", (const char *)sqlite3_column_text(st, 5),
-		    "status", (const char *)sqlite3_column_text(st, 6),
-		    "added", (json_int_t)sqlite3_column_int64(st, 9),
-		    "removed", (json_int_t)sqlite3_column_int64(st, 10),
-		    "decided_by", sqlite3_column_bytes(st, 7) ?
-		    (const char *)sqlite3_column_text(st, 7) : NULL,
-		    "reason", sqlite3_column_bytes(st, 8) ?
-		    (const char *)sqlite3_column_text(st, 8) : NULL);
-		if (o == NULL || (reports && json_object_set_new(o, "report",
-		    json_loads((const char *)sqlite3_column_text(st, 11), 0,
-		    NULL)) == -1) || json_array_append_new(a, o) == -1)
-			goto fail;
-	}
-	if (step != SQLITE_DONE) {
-		warnx("%s", sqlite3_errmsg(db));
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	return a;
- fail:
-	sqlite3_finalize(st);
-	json_decref(a);
-	return NULL;
-}
-
 /* cabundled snapshots [--json] */
 int
 cmd_snapshots(const struct config *cfg, int argc, char *argv[])
 {
+	struct query_snapshots ss;
+	const struct query_snapshot *sn;
 	sqlite3		*db;
-	json_t		*a = NULL, *o;
+	char		 when[TIMEFMT_LEN];
 	size_t		 i;
 	int		 json, rc = EXIT_LOCAL;
 
@@ -202,30 +87,25 @@ cmd_snapshots(const struct config *cfg, int argc, char *argv[])
 		return EXIT_USAGE;
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
-	if ((a = snapshots_json(db, 0)) == NULL)
+	if (!query_snapshots(db, 0, &ss))
 		goto out;
 	if (json) {
-		rc = print_json(a);
-		a = NULL;
+		rc = print_json(render_snapshots(&ss));
 		goto out;
 	}
 	printf("%-5s %-20s %-11s %-11s %5s %5s %5s  %s\n", "ID", "CREATED",
 	    "VERDICT", "STATUS", "CERTS", "ADDED", "REMOV", "SOURCE");
-	json_array_foreach(a, i, o)
-		printf("%-5" JSON_INTEGER_FORMAT " %-20s %-11s %-11s %5"
-		    JSON_INTEGER_FORMAT " %5" JSON_INTEGER_FORMAT " %5"
-		    JSON_INTEGER_FORMAT "  %s\n",
-		    json_integer_value(json_object_get(o, "id")),
-		    json_string_value(json_object_get(o, "created")),
-		    json_string_value(json_object_get(o, "verdict")),
-		    json_string_value(json_object_get(o, "status")),
-		    json_integer_value(json_object_get(o, "certificates")),
-		    json_integer_value(json_object_get(o, "added")),
-		    json_integer_value(json_object_get(o, "removed")),
-		    json_string_value(json_object_get(o, "source")));
+	for (i = 0; i < ss.n; i++) {
+		sn = &ss.v[i];
+		timefmt_iso(sn->created, when);
+		printf("%-5" PRId64 " %-20s %-11s %-11s %5" PRId64 " %5" PRId64
+		    " %5" PRId64 "  %s\n", sn->id, when, sn->verdict,
+		    sn->status, sn->certificates, sn->added, sn->removed,
+		    sn->source);
+	}
 	rc = EXIT_DONE;
  out:
-	json_decref(a);
+	query_snapshots_free(&ss);
 	db_close(db);
 	return rc;
 }

@@ -4,10 +4,7 @@
  * with the embedded migrations, each in its own transaction together
  * with PRAGMA user_version.
  */
-#include <sys/stat.h>
-
 #include <err.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -214,27 +211,6 @@ db_close(sqlite3 *db)
 {
 	if (db != NULL)
 		sqlite3_close(db);
-}
-
-/*
- * Refuse a signing key readable or writable by group or others.
- * Returns 1 when the key is private (or absent: commands that need it
- * fail when they load it), 0 after saying why.
- */
-int
-key_check_mode(const char *path)
-{
-	struct stat	 st;
-
-	if (stat(path, &st) == -1)
-		return errno == ENOENT;
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		warnx("%s: signing key is accessible by group or others "
-		    "(mode %04o); refusing to run until: chmod 600 %s", path,
-		    (unsigned)(st.st_mode & 07777), path);
-		return 0;
-	}
-	return 1;
 }
 
 /*

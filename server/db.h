@@ -24,6 +24,5 @@ int		 db_begin(sqlite3 *);
 int		 db_commit(sqlite3 *);
 void		 db_rollback(sqlite3 *);
 int		 db_schema_version(void);
-int		 key_check_mode(const char *);
 
 #endif

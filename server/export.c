@@ -52,6 +52,8 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "meta.h"
+#include "query.h"
+#include "render_json.h"
 #include "sig.h"
 #include "site.h"
 
@@ -543,11 +545,12 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
     int all, int *conflict)
 {
 	struct site_release	*r;
+	struct query_diff	 diff;
 	struct doc		 d;
 	const char		*path;
 	unsigned char		 sha[SHA256_DIGEST_LENGTH];
 	size_t			 i;
-	int			 rc, same;
+	int			 found, same;
 
 	for (i = all ? 0 : p->nrel - 1; i < p->nrel; i++) {
 		r = &p->rel[i];
@@ -569,9 +572,13 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
 			ex->kept++;
 			continue;
 		}
-		if (!json_doc(&d, diff_json(db, p->name, p->rel[i - 1].version,
-		    r->version, &rc)))
+		if (!query_diff(db, p->name, p->rel[i - 1].version,
+		    r->version, &diff, &found) || !found ||
+		    !json_doc(&d, render_diff(&diff))) {
+			query_diff_free(&diff);
 			return 0;
+		}
+		query_diff_free(&diff);
 		same = put_file(path, d.data, d.len);
 		free(d.data);
 		if (!same)
@@ -591,11 +598,15 @@ static int
 export_tree(struct export *ex, sqlite3 *db, struct site *s,
     struct site_profile **sel, size_t n, int some, int all)
 {
+	struct query_snapshots ss;
+	struct query_audits au;
 	struct doc	 d;
 	size_t		 i;
 	int		 conflict = 0, ok = 0;
 
 	memset(&d, 0, sizeof(d));
+	memset(&ss, 0, sizeof(ss));
+	memset(&au, 0, sizeof(au));
 	/* Another tree in DIR stops the export before it writes a byte. */
 	ex->dry = 1;
 	for (i = 0; i < n; i++)
@@ -624,16 +635,19 @@ export_tree(struct export *ex, sqlite3 *db, struct site *s,
 		goto out;
 	free(d.data);
 	d.data = NULL;
-	if (!json_doc(&d, snapshots_json(db, 1)) ||
+	if (!query_snapshots(db, 1, &ss) ||
+	    !json_doc(&d, render_snapshots(&ss)) ||
 	    !put_moving(ex, ex_path(ex, "v1/upstream"), &d))
 		goto out;
 	free(d.data);
+	d.data = NULL;	/* query_audit() may fail before json_doc() */
 	/*
 	 * The whole log, next null: a static server ignores ?after=, so a
 	 * paging reader must get everything at once and stop.
 	 */
-	if (!json_doc(&d, json_pack("{s:o, s:n}", "rows", audit_json(db, 0,
-	    INT64_MAX), "next")))
+	if (!query_audit(db, 0, INT64_MAX, &au) ||
+	    !json_doc(&d, json_pack("{s:o, s:n}", "rows", render_audit(&au),
+	    "next")))
 		goto out;
 	if (!put_moving(ex, ex_path(ex, "v1/audit"), &d))
 		goto out;
@@ -648,6 +662,8 @@ export_tree(struct export *ex, sqlite3 *db, struct site *s,
 			goto out;
 	ok = 1;
  out:
+	query_snapshots_free(&ss);
+	query_audit_free(&au);
 	free(d.data);
 	if (ok)
 		return EXIT_DONE;

@@ -14,9 +14,6 @@
 #include "config.h"
 
 struct buf;
-struct relay;
-struct rootset;
-struct vet_report;
 
 int	cmd_init(const struct config *, int, char *[]);
 int	cmd_fetch(const struct config *, int, char *[]);
@@ -37,29 +34,6 @@ int	cmd_history(const struct config *, int, char *[]);
 int	cmd_diff(const struct config *, int, char *[]);
 int	cmd_rebuild(const struct config *, int, char *[]);
 
-#define PUBLISH_FORCE	0x1	/* re-sign every profile now */
-#define PUBLISH_QUIET	0x2	/* no line for an empty profile */
-int	publish_all(sqlite3 *, const struct config *, const char *,
-	    const char *, int);
-
-int	json_print(json_t *);
-#define HISTORY_MAX	(256u << 20)	/* history_dump: ~350 B a release */
-json_t	*history_json(sqlite3 *, const char *);
-int	history_dump(sqlite3 *, const char *, size_t, struct buf *);
-json_t	*history_release(sqlite3 *, const char *, int64_t, int64_t *, int *);
-json_t	*diff_json(sqlite3 *, const char *, int64_t, int64_t, int *);
-json_t	*profiles_json(sqlite3 *);
-json_t	*snapshots_json(sqlite3 *, int);
-json_t	*audit_json(sqlite3 *, int64_t, int64_t);
-int	fetch_once(const struct config *, sqlite3 *, const char *);
-int	ingest_body(sqlite3 *, const struct config *, const char *,
-	    const char *, const unsigned char *, size_t,
-	    const struct rootset *, const struct relay *);
-int	ingest_checked(const struct config *, sqlite3 *, const char *,
-	    const char *, const struct buf *, const struct relay *);
-int	relay_once(const struct config *, sqlite3 *, const char *);
 int	cmd_export(const struct config *, int, char *[]);
-void	report_print_vet(FILE *, int64_t, const char *,
-	    const struct vet_report *, int);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * html.c - the pages for people: server-rendered from the same JSON
- * documents the API serves, every value escaped, one small inline
+ * html.c - the pages for people: server-rendered from what the API
+ * serves (the read side's structures, query.h, or the API's JSON where
+ * those are not moved yet), every value escaped, one small inline
  * style sheet, no script and no external asset.
  */
 #include <inttypes.h>
@@ -12,6 +13,8 @@
 
 #include "buf.h"
 #include "html.h"
+#include "query.h"
+#include "render_json.h"
 #include "timefmt.h"
 
 #define STYLE \
@@ -125,12 +128,11 @@ html_end(struct buf *b)
 	return buf_printf(b, "</body></html>\n");
 }
 
-/* "/": every profile with its latest release (profiles JSON). */
+/* "/": every profile with its latest release. */
 int
-html_index(struct buf *b, const json_t *profiles)
+html_index(struct buf *b, const struct query_profiles *ps)
 {
-	const json_t	*p;
-	const char	*name;
+	const struct query_profile *p;
 	size_t		 i;
 	int		 ok;
 
@@ -140,25 +142,24 @@ html_index(struct buf *b, const json_t *profiles)
 	    "the public key</a>.</p>\n<table><tr><th>profile</th><th>"
 	    "holds</th><th>version</th><th>certificates</th><th>expires</th>"
 	    "<th>files</th></tr>\n");
-	json_array_foreach(profiles, i, p) {
-		name = str(p, "name");
+	for (i = 0; i < ps->n; i++) {
+		p = &ps->v[i];
 		ok = ok && buf_append(b, "<tr><td><a href=\"/p/", 20) &&
-		    html_text(b, name) && buf_append(b, "\">", 2) &&
-		    html_text(b, name) && buf_append(b, "</a></td>", 9) &&
-		    td(b, str(p, "description"));
-		if (json_is_null(json_object_get(p, "version"))) {
+		    html_text(b, p->name) && buf_append(b, "\">", 2) &&
+		    html_text(b, p->name) && buf_append(b, "</a></td>", 9) &&
+		    td(b, p->description);
+		if (!p->has_release) {
 			ok = ok && buf_printf(b, "<td colspan=\"4\" class=\""
 			    "muted\">no release yet</td></tr>\n");
 			continue;
 		}
-		ok = ok && buf_printf(b, "<td>%" JSON_INTEGER_FORMAT "</td>"
-		    "<td>%" JSON_INTEGER_FORMAT "</td>", num(p, "version"),
-		    num(p, "certificates")) &&
-		    td_time(b, num(p, "expires")) &&
+		ok = ok && buf_printf(b, "<td>%" PRId64 "</td><td>%" PRId64
+		    "</td>", p->version, p->certificates) &&
+		    td_time(b, p->expires) &&
 		    buf_append(b, "<td><a href=\"/v1/", 17) &&
-		    html_text(b, name) &&
+		    html_text(b, p->name) &&
 		    buf_append(b, "/cacert.pem\">cacert.pem</a> <a href=\""
-		    "/v1/", 41) && html_text(b, name) &&
+		    "/v1/", 41) && html_text(b, p->name) &&
 		    buf_append(b, "/cacert.pem.minisig\">.minisig</a></td>"
 		    "</tr>\n", 44);
 	}
@@ -166,18 +167,19 @@ html_index(struct buf *b, const json_t *profiles)
 }
 
 static int
-version_link(struct buf *b, const char *profile, json_int_t v)
+version_link(struct buf *b, const char *profile, int64_t v)
 {
 	return buf_append(b, "<td><a href=\"/p/", 16) &&
-	    html_text(b, profile) && buf_printf(b, "/%" JSON_INTEGER_FORMAT
-	    "\">%" JSON_INTEGER_FORMAT "</a></td>", v, v);
+	    html_text(b, profile) && buf_printf(b, "/%" PRId64 "\">%" PRId64
+	    "</a></td>", v, v);
 }
 
 /* /p/{profile}: the release history table, newest first. */
 int
-html_history(struct buf *b, const char *profile, const json_t *hist)
+html_history(struct buf *b, const char *profile,
+    const struct query_history *hist)
 {
-	const json_t	*r;
+	const struct query_release *r;
 	size_t		 i;
 	int		 ok;
 
@@ -185,123 +187,123 @@ html_history(struct buf *b, const char *profile, const json_t *hist)
 	    "</th><th>created</th><th>certificates</th><th>change</th>"
 	    "<th>reason</th><th>expires</th><th>key</th><th>files</th>"
 	    "</tr>\n");
-	for (i = json_array_size(hist); ok && i-- > 0;) {
-		r = json_array_get(hist, i);
+	for (i = hist->n; ok && i-- > 0;) {
+		r = &hist->v[i];
 		ok = buf_append(b, "<tr>", 4) &&
-		    version_link(b, profile, num(r, "version")) &&
-		    td_time(b, num(r, "created")) &&
-		    buf_printf(b, "<td>%" JSON_INTEGER_FORMAT "</td><td>"
-		    "<span class=\"add\">+%" JSON_INTEGER_FORMAT "</span> "
-		    "<span class=\"rm\">&minus;%" JSON_INTEGER_FORMAT
-		    "</span></td>", num(r, "certificates"), num(r, "added"),
-		    num(r, "removed")) && td(b, str(r, "reason")) &&
-		    td_time(b, num(r, "expires")) &&
+		    version_link(b, profile, r->version) &&
+		    td_time(b, r->created) &&
+		    buf_printf(b, "<td>%" PRId64 "</td><td>"
+		    "<span class=\"add\">+%" PRId64 "</span> "
+		    "<span class=\"rm\">&minus;%" PRId64
+		    "</span></td>", r->certificates, r->added, r->removed) &&
+		    td(b, r->reason) && td_time(b, r->expires) &&
 		    buf_append(b, "<td><code>", 10) &&
-		    html_text(b, str(r, "key_id")) &&
+		    html_text(b, r->key_id) &&
 		    buf_append(b, "</code></td><td><a href=\"/v1/", 29) &&
-		    html_text(b, profile) && buf_printf(b, "/%"
-		    JSON_INTEGER_FORMAT "/cacert.pem\">body</a> <a href=\"/v1/",
-		    num(r, "version")) && html_text(b, profile) &&
-		    buf_printf(b, "/%" JSON_INTEGER_FORMAT "/cacert.pem.minisig"
-		    "\">signature</a></td></tr>\n", num(r, "version"));
+		    html_text(b, profile) && buf_printf(b, "/%" PRId64
+		    "/cacert.pem\">body</a> <a href=\"/v1/", r->version) &&
+		    html_text(b, profile) &&
+		    buf_printf(b, "/%" PRId64 "/cacert.pem.minisig"
+		    "\">signature</a></td></tr>\n", r->version);
 	}
 	return ok && buf_printf(b, "</table>\n") && html_end(b);
 }
 
 static int
-cert_rows(struct buf *b, const json_t *rows, const char *cls, char sign)
+cert_rows(struct buf *b, const struct query_diff_cert *v, size_t n,
+    const char *cls, char sign)
 {
-	const json_t	*r;
 	char		 na[TIMEFMT_LEN];
 	size_t		 i;
 	int		 ok = 1;
 
-	json_array_foreach(rows, i, r) {
-		timefmt_date(num(r, "not_after"), na);
+	for (i = 0; i < n; i++) {
+		timefmt_date(v[i].not_after, na);
 		ok = ok && buf_printf(b, "<tr class=\"%s\"><td>%c</td>", cls,
-		    sign) && td(b, str(r, "label")) &&
-		    td_fp(b, str(r, "sha256")) && td_date(b, na) &&
-		    td(b, json_is_true(json_object_get(r, "organization")) ?
-		    "organization" : "upstream") &&
+		    sign) && td(b, v[i].label) &&
+		    td_fp(b, v[i].sha256) && td_date(b, na) &&
+		    td(b, v[i].organization ? "organization" : "upstream") &&
 		    buf_append(b, "</tr>\n", 6);
 	}
 	return ok;
 }
 
-/* /p/{profile}/{version}: one release and its diff to the previous. */
+/*
+ * /p/{profile}/{version}: one release and its diff to the previous
+ * (diff NULL: the first release).
+ */
 int
-html_release(struct buf *b, const char *profile, const json_t *rel,
-    const json_t *diff)
+html_release(struct buf *b, const char *profile,
+    const struct query_release *rel, const struct query_diff *diff)
 {
 	char	 title[128];
 	int	 ok;
 
-	snprintf(title, sizeof(title), "%s version %" JSON_INTEGER_FORMAT,
-	    profile, num(rel, "version"));
+	snprintf(title, sizeof(title), "%s version %" PRId64, profile,
+	    rel->version);
 	ok = html_begin(b, title) && buf_printf(b, "<table>") &&
 	    buf_printf(b, "<tr><th>created</th>") &&
-	    td_time(b, num(rel, "created")) &&
+	    td_time(b, rel->created) &&
 	    buf_printf(b, "</tr><tr><th>expires</th>") &&
-	    td_time(b, num(rel, "expires")) &&
-	    buf_printf(b, "</tr><tr><th>certificates</th><td>%"
-	    JSON_INTEGER_FORMAT "</td></tr><tr><th>sha256</th><td class=\"fp\">",
-	    num(rel, "certificates")) && html_text(b, str(rel, "sha256")) &&
+	    td_time(b, rel->expires) &&
+	    buf_printf(b, "</tr><tr><th>certificates</th><td>%" PRId64
+	    "</td></tr><tr><th>sha256</th><td class=\"fp\">",
+	    rel->certificates) && html_text(b, rel->has_sha256 ?
+	    rel->sha256 : "") &&
 	    buf_printf(b, "</td></tr><tr><th>signed by</th><td><code>") &&
-	    html_text(b, str(rel, "key_id")) &&
+	    html_text(b, rel->key_id) &&
 	    buf_printf(b, "</code> (%s)</td></tr></table>\n",
-	    strcmp(str(rel, "reason"), "inputs") == 0 ? "new bundle" :
+	    strcmp(rel->reason, "inputs") == 0 ? "new bundle" :
 	    "re-signed, same bundle");
 	if (!ok)
 		return 0;
 	if (diff == NULL)
 		return buf_printf(b, "<p class=\"muted\">The first release of "
 		    "this profile.</p>\n") && html_end(b);
-	return buf_printf(b, "<h2>Changes since version %" JSON_INTEGER_FORMAT
-	    "</h2>\n", num(diff, "from")) &&
-	    (json_array_size(json_object_get(diff, "added")) +
-	    json_array_size(json_object_get(diff, "removed")) == 0 ?
+	return buf_printf(b, "<h2>Changes since version %" PRId64 "</h2>\n",
+	    diff->from) && (diff->nadded + diff->nremoved == 0 ?
 	    buf_printf(b, "<p class=\"muted\">None: the same certificates."
 	    "</p>\n") : (buf_printf(b, "<table><tr><th></th><th>label</th>"
 	    "<th>sha256</th><th>expires</th><th>from</th></tr>\n") &&
-	    cert_rows(b, json_object_get(diff, "added"), "add", '+') &&
-	    cert_rows(b, json_object_get(diff, "removed"), "rm", '-') &&
+	    cert_rows(b, diff->added, diff->nadded, "add", '+') &&
+	    cert_rows(b, diff->removed, diff->nremoved, "rm", '-') &&
 	    buf_printf(b, "</table>\n"))) && html_end(b);
 }
 
 /* /quarantine: snapshots waiting for a human, with their reports. */
 int
-html_quarantine(struct buf *b, const json_t *snaps)
+html_quarantine(struct buf *b, const struct query_snapshots *ss)
 {
-	const json_t	*s, *row;
+	const struct query_snapshot *s;
+	const struct query_finding *f;
+	char		 when[TIMEFMT_LEN];
 	size_t		 i, j, n = 0;
 	int		 ok;
 
 	ok = html_begin(b, "Quarantine");
-	json_array_foreach(snaps, i, s) {
-		if (strcmp(str(s, "status"), "quarantined") != 0)
+	for (i = 0; i < ss->n; i++) {
+		s = &ss->v[i];
+		if (s->status == NULL || strcmp(s->status, "quarantined") != 0)
 			continue;
 		n++;
-		ok = ok && buf_printf(b, "<h2>Snapshot %" JSON_INTEGER_FORMAT
-		    "</h2>\n<p>", num(s, "id")) &&
-		    html_text(b, str(s, "created")) &&
+		timefmt_iso(s->created, when);
+		ok = ok && buf_printf(b, "<h2>Snapshot %" PRId64 "</h2>\n<p>",
+		    s->id) && html_text(b, when) &&
 		    buf_append(b, " from <code>", 12) &&
-		    html_text(b, str(s, "source")) &&
-		    buf_printf(b, "</code>: %" JSON_INTEGER_FORMAT
-		    " certificates, +%" JSON_INTEGER_FORMAT " &minus;%"
-		    JSON_INTEGER_FORMAT ". Decide with <code>cabundled approve"
-		    "|reject --reason TEXT %" JSON_INTEGER_FORMAT "</code>.</p>"
+		    html_text(b, s->source) &&
+		    buf_printf(b, "</code>: %" PRId64 " certificates, +%" PRId64
+		    " &minus;%" PRId64 ". Decide with <code>cabundled approve"
+		    "|reject --reason TEXT %" PRId64 "</code>.</p>"
 		    "\n<table><tr><th>level</th><th>check</th><th>certificate"
-		    "</th><th>rule</th></tr>\n", num(s, "certificates"),
-		    num(s, "added"), num(s, "removed"), num(s, "id"));
-		json_array_foreach(json_object_get(json_object_get(s,
-		    "report"), "rows"), j, row) {
-			if (strcmp(str(row, "level"), "info") == 0)
+		    "</th><th>rule</th></tr>\n", s->certificates, s->added,
+		    s->removed, s->id);
+		for (j = 0; j < s->nfindings; j++) {
+			f = &s->findings[j];
+			if (f->level != NULL && strcmp(f->level, "info") == 0)
 				continue;
 			ok = ok && buf_append(b, "<tr class=\"warn\">", 17) &&
-			    td(b, str(row, "level")) &&
-			    td(b, str(row, "check")) &&
-			    td(b, str(row, "label")) &&
-			    td(b, str(row, "rule")) &&
+			    td(b, f->level) && td(b, f->check) &&
+			    td(b, f->label) && td(b, f->rule) &&
 			    buf_append(b, "</tr>\n", 6);
 		}
 		ok = ok && buf_printf(b, "</table>\n");
@@ -312,11 +314,12 @@ html_quarantine(struct buf *b, const json_t *snaps)
 	return ok && html_end(b);
 }
 
-/* /audit: a page of the log (rows), with a link to the next one. */
+/* /audit: a page of the log, with a link to the next one (next 0: none). */
 int
-html_audit(struct buf *b, const json_t *rows, const json_t *next)
+html_audit(struct buf *b, const struct query_audits *a, int64_t next)
 {
-	const json_t	*r;
+	const struct query_audit *r;
+	char		 when[TIMEFMT_LEN];
 	char		*details;
 	size_t		 i;
 	int		 ok;
@@ -325,22 +328,21 @@ html_audit(struct buf *b, const json_t *rows, const json_t *next)
 	    "hash-chained; check it with <code>cabundled audit verify"
 	    "</code>.</p>\n<table><tr><th>id</th><th>time</th><th>actor</th>"
 	    "<th>action</th><th>object</th><th>details</th></tr>\n");
-	json_array_foreach(rows, i, r) {
-		details = json_dumps(json_object_get(r, "details"),
-		    JSON_COMPACT | JSON_ENSURE_ASCII);
-		ok = ok && buf_printf(b, "<tr><td>%" JSON_INTEGER_FORMAT
-		    "</td>", num(r, "id")) && td(b, str(r, "time")) &&
-		    td(b, str(r, "actor")) && td(b, str(r, "action")) &&
-		    td(b, str(r, "object")) && buf_append(b, "<td><code>", 10) &&
+	for (i = 0; i < a->n; i++) {
+		r = &a->v[i];
+		timefmt_iso(r->time, when);
+		details = render_details(r->details);
+		ok = ok && buf_printf(b, "<tr><td>%" PRId64 "</td>", r->id) &&
+		    td(b, when) && td(b, r->actor) && td(b, r->action) &&
+		    td(b, r->object) && buf_append(b, "<td><code>", 10) &&
 		    html_text(b, details) && buf_append(b, "</code></td></tr>\n",
 		    18);
 		free(details);
 	}
 	ok = ok && buf_printf(b, "</table>\n");
-	if (json_is_integer(next))
-		ok = ok && buf_printf(b, "<p><a href=\"/audit?after=%"
-		    JSON_INTEGER_FORMAT "\">older entries &rarr;</a></p>\n",
-		    json_integer_value(next));
+	if (next != 0)
+		ok = ok && buf_printf(b, "<p><a href=\"/audit?after=%" PRId64
+		    "\">older entries &rarr;</a></p>\n", next);
 	return ok && html_end(b);
 }
 

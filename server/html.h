@@ -1,5 +1,6 @@
 /*
- * html.h - the pages for people, rendered from the API's JSON.
+ * html.h - the pages for people, rendered from the read side's
+ * structures (query.h) and, not yet moved, the API's JSON.
  */
 #ifndef CABUNDLED_HTML_H
 #define CABUNDLED_HTML_H
@@ -7,16 +8,18 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "query.h"
 
 int	html_text(struct buf *, const char *);
 int	html_begin(struct buf *, const char *);
 int	html_end(struct buf *);
-int	html_index(struct buf *, const json_t *);
-int	html_history(struct buf *, const char *, const json_t *);
-int	html_release(struct buf *, const char *, const json_t *,
-	    const json_t *);
-int	html_quarantine(struct buf *, const json_t *);
-int	html_audit(struct buf *, const json_t *, const json_t *);
+int	html_index(struct buf *, const struct query_profiles *);
+int	html_history(struct buf *, const char *,
+	    const struct query_history *);
+int	html_release(struct buf *, const char *,
+	    const struct query_release *, const struct query_diff *);
+int	html_quarantine(struct buf *, const struct query_snapshots *);
+int	html_audit(struct buf *, const struct query_audits *, int64_t);
 int	html_cert(struct buf *, const json_t *);
 
 #endif

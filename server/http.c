@@ -34,6 +34,8 @@
 #include "http.h"
 #include "meta.h"
 #include "num.h"
+#include "query.h"
+#include "render_json.h"
 #include "route.h"
 #include "site.h"
 #include "store.h"
@@ -385,10 +387,13 @@ serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
     const struct target *t)
 {
 	sqlite3		*db;
+	struct query_diff diff;
+	struct query_snapshots ss;
+	struct query_audits au;
 	json_t		*o = NULL, *rows;
 	char		 cache[64];
 	int64_t		 after, limit;
-	int		 rc = EXIT_LOCAL;
+	int		 found, rc = EXIT_LOCAL;
 
 	if (t->route == R_AUDIT && (!query_num(c, "after", 0, INT64_MAX,
 	    &after) || !query_num(c, "limit", AUDIT_PAGE, AUDIT_PAGE_MAX,
@@ -402,18 +407,27 @@ serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
 	    h->opts->latest_max_age);
 	switch (t->route) {
 	case R_DIFF:
-		o = diff_json(db, t->profile, t->a, t->b, &rc);
+		if (!query_diff(db, t->profile, t->a, t->b, &diff, &found))
+			break;
+		if (found)
+			o = render_diff(&diff);
+		else
+			rc = EXIT_REFUSED;
+		query_diff_free(&diff);
 		break;
 	case R_UPSTREAM:
-		o = snapshots_json(db, 1);
+		if (query_snapshots(db, 1, &ss))
+			o = render_snapshots(&ss);
+		query_snapshots_free(&ss);
 		break;
 	default:
 		/* next: the last id of a full page, to pass as after. */
-		if ((rows = audit_json(db, after, limit)) != NULL)
+		if (query_audit(db, after, limit, &au) &&
+		    (rows = render_audit(&au)) != NULL)
 			o = json_pack("{s:o, s:o}", "rows", rows, "next",
-			    (int64_t)json_array_size(rows) == limit ?
-			    json_incref(json_object_get(json_array_get(rows,
-			    json_array_size(rows) - 1), "id")) : json_null());
+			    (int64_t)au.n == limit ?
+			    json_integer(au.v[au.n - 1].id) : json_null());
+		query_audit_free(&au);
 		break;
 	}
 	sqlite3_close(db);
@@ -429,17 +443,20 @@ static int
 page_release(sqlite3 *db, struct buf *b, const struct target *t,
     int *found)
 {
-	json_t		*rel, *diff = NULL;
+	struct query_release rel;
+	struct query_diff diff;
 	int64_t		 prev;
-	int		 ok, rc;
+	int		 ok, dfound = 1;
 
-	if ((rel = history_release(db, t->profile, t->a, &prev, found)) ==
-	    NULL)
-		return !*found;
-	ok = (prev == 0 || (diff = diff_json(db, t->profile, prev, t->a,
-	    &rc)) != NULL) && html_release(b, t->profile, rel, diff);
-	json_decref(diff);
-	json_decref(rel);
+	memset(&diff, 0, sizeof(diff));
+	if (!query_release(db, t->profile, t->a, &rel, &prev, found))
+		return 0;
+	if (!*found)
+		return 1;
+	ok = (prev == 0 || (query_diff(db, t->profile, prev, t->a, &diff,
+	    &dfound) && dfound)) && html_release(b, t->profile, &rel,
+	    prev == 0 ? NULL : &diff);
+	query_diff_free(&diff);
 	return ok;
 }
 
@@ -450,6 +467,9 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 {
 	sqlite3			*db;
 	struct buf		 b;
+	struct query_history	 hist;
+	struct query_snapshots	 ss;
+	struct query_audits	 au;
 	json_t			*o = NULL;
 	enum MHD_Result		 ret;
 	int64_t			 after;
@@ -465,21 +485,22 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 	buf_init(&b, 16u << 20);
 	switch (t->route) {
 	case R_PAGE_PROFILE:
-		ok = (o = history_json(db, t->profile)) != NULL &&
-		    html_history(&b, t->profile, o);
+		ok = query_history(db, t->profile, &hist) &&
+		    html_history(&b, t->profile, &hist);
+		query_history_free(&hist);
 		break;
 	case R_PAGE_RELEASE:
 		ok = page_release(db, &b, t, &found);
 		break;
 	case R_PAGE_QUARANTINE:
-		ok = (o = snapshots_json(db, 1)) != NULL &&
-		    html_quarantine(&b, o);
+		ok = query_snapshots(db, 1, &ss) && html_quarantine(&b, &ss);
+		query_snapshots_free(&ss);
 		break;
 	case R_PAGE_AUDIT:
-		ok = (o = audit_json(db, after, AUDIT_PAGE)) != NULL &&
-		    html_audit(&b, o, json_array_size(o) == AUDIT_PAGE ?
-		    json_object_get(json_array_get(o, AUDIT_PAGE - 1), "id") :
-		    NULL);
+		ok = query_audit(db, after, AUDIT_PAGE, &au) &&
+		    html_audit(&b, &au, au.n == AUDIT_PAGE ?
+		    au.v[AUDIT_PAGE - 1].id : 0);
+		query_audit_free(&au);
 		break;
 	default:
 		ok = (o = certificate_json(db, t->fp, &found)) != NULL ?

@@ -20,6 +20,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "log.h"
+#include "output.h"
 #include "store.h"
 #include "timefmt.h"
 #include "vet.h"
@@ -49,22 +50,6 @@ cert_json(const struct cert *c, time_t now)
 	    "version", c->version, "key_type", c->key_type,
 	    "key_bits", c->key_bits, "key", c->key_desc,
 	    "line", (json_int_t)c->line);
-}
-
-/*
- * Print o as indented, ASCII-only JSON on stdout, for every --json of
- * the server.  Takes the reference.  Returns 1, or 0 when o is NULL
- * (out of memory) or stdout failed.
- */
-int
-json_print(json_t *o)
-{
-	int	 rc;
-
-	rc = o != NULL && json_dumpf(o, stdout, JSON_INDENT(2) |
-	    JSON_ENSURE_ASCII) == 0 && fputc('\n', stdout) != EOF;
-	json_decref(o);
-	return rc;
 }
 
 static int

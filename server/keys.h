@@ -14,6 +14,7 @@
 
 char		*keys_path(const struct config *, const char *, const char *);
 int		 keys_check_modes(const struct config *);
+int		 key_check_mode(const char *);
 int		 keys_create(sqlite3 *, const struct config *, const char *,
 		    const char *, struct pubkey *, char **);
 void		 keys_discard(const char *);

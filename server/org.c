@@ -30,6 +30,8 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "meta.h"
+#include "output.h"
+#include "release.h"
 #include "store.h"
 #include "timefmt.h"
 

@@ -14,6 +14,8 @@
 #include "meta.h"
 #include "sig.h"
 
+struct config;
+
 /* One certificate of a composition, in bundle order. */
 struct entry {
 	char		 fp[65];	/* SHA-256 hex of the DER */
@@ -50,6 +52,10 @@ struct relay {
 	char		 pubkey[PUBKEY_STR_LEN + 1];
 };
 
+#define PUBLISH_FORCE	0x1	/* re-sign every profile now */
+#define PUBLISH_QUIET	0x2	/* no line for an empty profile */
+int	publish_all(sqlite3 *, const struct config *, const char *,
+	    const char *, int);
 void	comp_free(struct comp *);
 int	comp_build(sqlite3 *, int64_t, struct comp *);
 int	comp_render(sqlite3 *, const struct comp *, struct buf *);

@@ -18,9 +18,10 @@
 #include "buf.h"
 #include "db.h"
 #include "encode.h"
-#include "extern.h"
 #include "html.h"
 #include "log.h"
+#include "query.h"
+#include "render_json.h"
 #include "sig.h"
 #include "site.h"
 
@@ -226,9 +227,9 @@ load_profile_docs(sqlite3 *db, struct site *s)
 	    "LIMIT 1)")) == NULL)
 		return 0;
 	for (i = 0; i < s->nprof; i++) {
-		/* As doc_json() of history_json(), a row at a time. */
+		/* As doc_json() of render_history(), a row at a time. */
 		buf_reset(&b);
-		if (!history_dump(db, s->prof[i].name, JSON_COMPACT |
+		if (!render_history_dump(db, s->prof[i].name, JSON_COMPACT |
 		    JSON_ENSURE_ASCII, &b) ||
 		    !doc_set(&s->prof[i].history, b.data, b.len))
 			goto fail;
@@ -292,19 +293,19 @@ load_state(sqlite3 *db, struct site *s)
 	return ok;
 }
 
-/* The front page, from the profiles document. */
+/* /v1/profiles and the front page, from one read of the profiles. */
 static int
-load_index(struct site *s)
+load_profiles(sqlite3 *db, struct site *s)
 {
+	struct query_profiles ps;
 	struct buf	 b;
-	json_t		*p;
 	int		 ok;
 
 	buf_init(&b, 1u << 20);
-	if ((p = json_loads(s->profiles.data, 0, NULL)) == NULL)
-		return 0;
-	ok = html_index(&b, p) && doc_set(&s->index, b.data, b.len);
-	json_decref(p);
+	ok = query_profiles(db, &ps) &&
+	    doc_json(&s->profiles, render_profiles(&ps)) &&
+	    html_index(&b, &ps) && doc_set(&s->index, b.data, b.len);
+	query_profiles_free(&ps);
 	buf_free(&b);
 	return ok;
 }
@@ -354,8 +355,7 @@ site_load(sqlite3 *db)
 	if ((s->generation = site_generation(db)) < 0 ||
 	    !load_bodies(db, s) || !load_releases(db, s) ||
 	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
-	    !load_state(db, s) || !doc_json(&s->profiles, profiles_json(db)) ||
-	    !load_index(s))
+	    !load_state(db, s) || !load_profiles(db, s))
 		goto out;
 	ok = 1;
  out:

@@ -1,0 +1,147 @@
+/*
+ * query.h - the read side: what history, diff, the profile list, the
+ * snapshots with their reports and the audit log hold, answered from the database as C structures.  Rendering them
+ * (JSON, text, HTML) is someone else's job: render_json.c, the
+ * commands, html.c.
+ */
+#ifndef CABUNDLED_QUERY_H
+#define CABUNDLED_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+/* One release in a profile's history (schema 003 bounds the text). */
+struct query_release {
+	int64_t		 version;
+	int64_t		 created;
+	int64_t		 expires;
+	int64_t		 certificates;
+	int64_t		 added;		/* +0/-0 for a re-signing */
+	int64_t		 removed;
+	int64_t		 snapshot;	/* when has_snapshot */
+	int64_t		 build;
+	int64_t		 size;		/* when has_size */
+	int		 has_snapshot;
+	int		 has_size;
+	int		 has_sha256;
+	char		 key_id[17];
+	char		 reason[8];	/* inputs, resign, key, relay */
+	char		 sha256[65];	/* body digest, when has_sha256 */
+};
+
+/* A profile's releases, oldest first. */
+struct query_history {
+	struct query_release *v;
+	size_t		 n;
+};
+
+/* A certificate one side of a diff has and the other lacks. */
+struct query_diff_cert {
+	char		 sha256[65];
+	char		*label;
+	int64_t		 not_after;	/* 0: unknown */
+	int		 organization;	/* an organization CA */
+};
+
+/* What changed from version "from" to version "to" of a profile. */
+struct query_diff {
+	char		*profile;
+	int64_t		 from;
+	int64_t		 to;
+	struct query_diff_cert *added;
+	size_t		 nadded;
+	struct query_diff_cert *removed;
+	size_t		 nremoved;
+};
+
+/* A profile, its rule and its latest release (when it has one). */
+struct query_profile {
+	char		*name;
+	char		*description;
+	char		*org;		/* none, all, tags */
+	char		*tags;		/* space-separated; NULL: none */
+	char		*sha256;	/* latest body; NULL: none */
+	int		 upstream;
+	int		 exclusions;
+	int		 builtin;
+	int		 has_release;	/* version and expires are set */
+	int		 has_certificates;
+	int64_t		 version;
+	int64_t		 expires;
+	int64_t		 certificates;
+};
+
+/* Every profile, by name. */
+struct query_profiles {
+	struct query_profile *v;
+	size_t		 n;
+};
+
+/* A finding of a stored vetting report. */
+struct query_finding {
+	char		*level;		/* info, warning, ... */
+	char		*check;
+	char		*label;		/* NULL: not about one certificate */
+	char		*rule;
+};
+
+/* A snapshot of the upstream bundle and how it was decided. */
+struct query_snapshot {
+	int64_t		 id;
+	int64_t		 created;
+	char		*source;
+	char		*sha256;
+	int64_t		 certificates;
+	char		*verdict;
+	char		*status;
+	int64_t		 added;
+	int64_t		 removed;
+	char		*decided_by;	/* NULL: not decided by a person */
+	char		*reason;	/* NULL: none given */
+	char		*report;	/* stored JSON; NULL unless asked */
+	struct query_finding *findings;	/* parsed report rows, if asked */
+	size_t		 nfindings;
+};
+
+/* Snapshots, oldest first. */
+struct query_snapshots {
+	struct query_snapshot *v;
+	size_t		 n;
+};
+
+/* A row of the audit log. */
+struct query_audit {
+	int64_t		 id;
+	int64_t		 time;
+	char		*actor;
+	char		*action;
+	char		*object;
+	char		*details;	/* stored JSON object */
+	char		*hash;
+};
+
+/* A stretch of the audit log, oldest first. */
+struct query_audits {
+	struct query_audit *v;
+	size_t		 n;
+};
+
+int	query_history_each(sqlite3 *, const char *, int64_t, int64_t,
+	    int (*)(const struct query_release *, void *), void *);
+int	query_history(sqlite3 *, const char *, struct query_history *);
+void	query_history_free(struct query_history *);
+int	query_release(sqlite3 *, const char *, int64_t,
+	    struct query_release *, int64_t *, int *);
+int	query_diff(sqlite3 *, const char *, int64_t, int64_t,
+	    struct query_diff *, int *);
+void	query_diff_free(struct query_diff *);
+int	query_profiles(sqlite3 *, struct query_profiles *);
+void	query_profiles_free(struct query_profiles *);
+int	query_snapshots(sqlite3 *, int, struct query_snapshots *);
+void	query_snapshots_free(struct query_snapshots *);
+int	query_audit(sqlite3 *, int64_t, int64_t, struct query_audits *);
+void	query_audit_free(struct query_audits *);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * render_json.c - the read side's structures (query.c) as JSON: the
+ * one definition of each document's fields and their order, for the
+ * API, the site, export and every --json.
+ */
+#include <err.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "query.h"
+#include "render_json.h"
+#include "timefmt.h"
+
+/*
+ * A history row as a JSON object (version, created, expires,
+ * certificates, added, removed, snapshot, key_id, build, reason,
+ * sha256, size): the one definition of the row.  Returns a new
+ * reference, or NULL after a warning.
+ */
+json_t *
+render_release(const struct query_release *r)
+{
+	json_t	*o;
+
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:I, s:s, "
+	    "s:s?, s:o}",
+	    "version", (json_int_t)r->version,
+	    "created", (json_int_t)r->created,
+	    "expires", (json_int_t)r->expires,
+	    "certificates", (json_int_t)r->certificates,
+	    "added", (json_int_t)r->added, "removed", (json_int_t)r->removed,
+	    "snapshot", r->has_snapshot ? json_integer(r->snapshot) :
+	    json_null(),
+	    "key_id", r->key_id, "build", (json_int_t)r->build,
+	    "reason", r->reason, "sha256", r->has_sha256 ? r->sha256 : NULL,
+	    "size", r->has_size ? json_integer(r->size) : json_null());
+	if (o == NULL)
+		warnx("%s version %" PRId64 ": release row is not UTF-8 text "
+		    "(or out of memory)", "history", r->version);
+	return o;
+}
+
+/*
+ * A profile's releases, oldest first, as a JSON array of objects
+ * (render_release).  Returns a new reference, or NULL after a warning.
+ */
+json_t *
+render_history(const struct query_history *h)
+{
+	json_t	*arr;
+	size_t	 i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < h->n; i++)
+		if (json_array_append_new(arr, render_release(&h->v[i])) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+struct history_text {
+	struct buf	*out;
+	size_t		 flags;
+	size_t		 n;
+};
+
+/*
+ * Append one row as json_dumps() of the whole array would write it:
+ * the row dumped by jansson on its own, one level deeper when
+ * indenting (a JSON text holds no raw newline but between tokens).
+ */
+static int
+history_dump_row(const struct query_release *r, void *arg)
+{
+	struct history_text *h = arg;
+	json_t		*o;
+	char		*t = NULL, *p, *nl;
+	size_t		 indent = h->flags & JSON_MAX_INDENT;
+	static const char spaces[JSON_MAX_INDENT + 1] =
+	    "                               ";
+	int		 ok = 0;
+
+	errno = 0;
+	if ((o = render_release(r)) == NULL ||
+	    (t = json_dumps(o, h->flags)) == NULL)
+		goto out;
+	if (!buf_append(h->out, h->n++ == 0 ? "[" : ",", 1))
+		goto out;
+	if (indent > 0) {
+		if (!buf_append(h->out, "\n", 1) ||
+		    !buf_append(h->out, spaces, indent))
+			goto out;
+	} else if (h->n > 1 && !(h->flags & JSON_COMPACT) &&
+	    !buf_append(h->out, " ", 1))
+		goto out;
+	for (p = t; (nl = strchr(p, '\n')) != NULL && indent > 0; p = nl + 1)
+		if (!buf_append(h->out, p, (size_t)(nl + 1 - p)) ||
+		    !buf_append(h->out, spaces, indent))
+			goto out;
+	ok = buf_append(h->out, p, strlen(p));
+ out:
+	if (!ok && (errno == EFBIG || errno == ENOMEM))
+		warnx("history: %s", strerror(errno));
+	free(t);
+	json_decref(o);
+	return ok;
+}
+
+/*
+ * The bytes json_dumps(render_history(all of profile's releases),
+ * flags) makes, appended to out a row at a time, so a long history
+ * never sits in memory as a tree.  Returns 1, or 0 after a warning.
+ */
+int
+render_history_dump(sqlite3 *db, const char *profile, size_t flags,
+    struct buf *out)
+{
+	struct history_text h;
+
+	h.out = out;
+	h.flags = flags;
+	h.n = 0;
+	if (!query_history_each(db, profile, 0, INT64_MAX, history_dump_row,
+	    &h))
+		return 0;
+	if (h.n == 0)
+		return buf_append(out, "[]", 2);
+	return ((flags & JSON_MAX_INDENT) == 0 || buf_append(out, "\n", 1)) &&
+	    buf_append(out, "]", 1);
+}
+
+/* One side of a diff as JSON rows (sha256, label, not_after, organization). */
+static json_t *
+diff_side(const struct query_diff_cert *v, size_t n)
+{
+	json_t	*arr, *row;
+	size_t	 i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		row = json_pack("{s:s, s:s, s:I, s:b}", "sha256", v[i].sha256,
+		    "label", v[i].label, "not_after",
+		    (json_int_t)v[i].not_after, "organization",
+		    v[i].organization);
+		if (row == NULL || json_array_append_new(arr, row) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/*
+ * A diff as {profile, from, to, added: [...], removed: [...]}, each row
+ * sha256, label, not_after, organization.  Returns a new reference, or
+ * NULL when out of memory.
+ */
+json_t *
+render_diff(const struct query_diff *d)
+{
+	json_t	*added, *removed, *o = NULL;
+
+	added = diff_side(d->added, d->nadded);
+	removed = diff_side(d->removed, d->nremoved);
+	if (added != NULL && removed != NULL)
+		o = json_pack("{s:s, s:I, s:I, s:O, s:O}", "profile",
+		    d->profile, "from", (json_int_t)d->from,
+		    "to", (json_int_t)d->to, "added", added,
+		    "removed", removed);
+	json_decref(added);
+	json_decref(removed);
+	return o;
+}
+
+/*
+ * Every profile with its rule and latest release, as a JSON array
+ * (name, description, upstream, exclusions, org, builtin, tags,
+ * version, expires, certificates, sha256).  Returns a new reference,
+ * or NULL when out of memory.
+ */
+json_t *
+render_profiles(const struct query_profiles *ps)
+{
+	const struct query_profile *p;
+	json_t		*arr, *row;
+	size_t		 i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < ps->n; i++) {
+		p = &ps->v[i];
+		row = json_pack("{s:s, s:s, s:b, s:b, s:s, s:b, s:s?, s:o, "
+		    "s:o, s:o, s:s?}",
+		    "name", p->name,
+		    "description", p->description,
+		    "upstream", p->upstream,
+		    "exclusions", p->exclusions,
+		    "org", p->org,
+		    "builtin", p->builtin,
+		    "tags", p->tags,
+		    "version", p->has_release ? json_integer(p->version) :
+		    json_null(),
+		    "expires", p->has_release ? json_integer(p->expires) :
+		    json_null(),
+		    "certificates", p->has_certificates ?
+		    json_integer(p->certificates) : json_null(),
+		    "sha256", p->sha256);
+		if (row == NULL || json_array_append_new(arr, row) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/*
+ * Every snapshot as a JSON array (id, created, source, sha256,
+ * certificates, verdict, status, added, removed, decided_by, reason;
+ * report, the stored document, when ss holds them).  Returns a new
+ * reference, or NULL after a warning.
+ */
+json_t *
+render_snapshots(const struct query_snapshots *ss)
+{
+	const struct query_snapshot *sn;
+	json_t		*a, *o;
+	char		 when[TIMEFMT_LEN];
+	size_t		 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < ss->n; i++) {
+		sn = &ss->v[i];
+		timefmt_iso(sn->created, when);
+		o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I, "
+		    "s:I, s:s?, s:s?}",
+		    "id", (json_int_t)sn->id,
+		    "created", when,
+		    "source", sn->source,
+		    "sha256", sn->sha256,
+		    "certificates", (json_int_t)sn->certificates,
+		    "verdict", sn->verdict,
+		    "status", sn->status,
+		    "added", (json_int_t)sn->added,
+		    "removed", (json_int_t)sn->removed,
+		    "decided_by", sn->decided_by,
+		    "reason", sn->reason);
+		if (o == NULL || (sn->report != NULL &&
+		    json_object_set_new(o, "report", json_loads(sn->report, 0,
+		    NULL)) == -1) || json_array_append_new(a, o) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/*
+ * Audit rows as a JSON array (id, time, actor, action, object,
+ * details, hash).  Returns a new reference, or NULL when out of
+ * memory.
+ */
+json_t *
+render_audit(const struct query_audits *au)
+{
+	const struct query_audit *r;
+	json_t		*a, *o;
+	char		 when[TIMEFMT_LEN];
+	size_t		 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < au->n; i++) {
+		r = &au->v[i];
+		timefmt_iso(r->time, when);
+		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o?, s:s}",
+		    "id", (json_int_t)r->id,
+		    "time", when,
+		    "actor", r->actor,
+		    "action", r->action,
+		    "object", r->object,
+		    "details", json_loads(r->details, 0, NULL),
+		    "hash", r->hash);
+		if (o == NULL || json_array_append_new(a, o) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/*
+ * An audit row's details (stored JSON) on one line, ASCII only, as the
+ * text and HTML listings show them.  Returns a string to free, or NULL
+ * when the details are not a JSON object or array.
+ */
+char *
+render_details(const char *details)
+{
+	json_t	*o;
+	char	*s;
+
+	if (details == NULL || (o = json_loads(details, 0, NULL)) == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return s;
+}
