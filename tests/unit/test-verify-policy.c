@@ -1,7 +1,8 @@
 /*
- * test-verify-policy.c - the client's trust decision (SPEC 8 steps 2-6
- * and 9-10) on releases signed here, with an injected clock.  Each rule
- * has a case one step past its boundary, and one on it.
+ * test-verify-policy.c - the trust decision of the client and the relay
+ * (SPEC 8 steps 2-7 and 9-10) on releases signed here, with an injected
+ * clock and floor.  Each rule has a case one step past its boundary,
+ * and one on it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -224,6 +225,90 @@ test_body(void **state)
 	}
 }
 
+/* Step 7: version 7 (make_sig's) against floors around it. */
+static void
+test_floor(void **state)
+{
+	static const struct {
+		const char		*name;
+		uint64_t		 floor;
+		int			 same;	/* floor_hex is the body's */
+		enum floor_verdict	 want;
+		const char		*words;
+	} c[] = {
+		{ "nothing held", 0, 0, FLOOR_NEWER, NULL },
+		{ "one newer", 6, 0, FLOOR_NEWER, NULL },
+		{ "held already", 7, 1, FLOOR_CURRENT, NULL },
+		{ "another body", 7, 0, FLOOR_REFUSED,
+		    "equivocation: org version 7 signed for two bodies" },
+		{ "one older", 8, 1, FLOOR_REFUSED,
+		    "rollback: https://m offers org version 7, older than "
+		    "version 8 installed before" },
+	};
+	struct release		 r;
+	struct buf		 sig;
+	enum floor_verdict	 v;
+	unsigned char		 h[32];
+	char			 why[512], hex[65], other[65];
+	size_t			 i;
+
+	(void)state;
+	EVP_Digest(pem.data, pem.len, h, NULL, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	memset(other, 'a', 64);
+	other[64] = '\0';
+	make_sig(k1, NULL, "org", CREATED, CREATED + DAY, pem.data, pem.len,
+	    &sig);
+	assert_true(check_sig(&sig, CREATED, &r, why));
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		why[0] = '\0';
+		v = verify_floor(&r, c[i].floor, c[i].same ? hex : other,
+		    "https://m", "installed", why, sizeof(why));
+		if (v != c[i].want)
+			fail_msg("%s: verdict %d, want %d (%s)", c[i].name, v,
+			    c[i].want, why);
+		if (c[i].words != NULL && strstr(why, c[i].words) == NULL)
+			fail_msg("%s: reason '%s'", c[i].name, why);
+	}
+	buf_free(&sig);
+}
+
+/*
+ * Step 9's last rule: size and sha256 as signed, but the signature
+ * over the body is another body's.  The trusted comment names pem, the
+ * signature covers a body that differs in one byte.
+ */
+static void
+test_body_signature(void **state)
+{
+	struct release	 r;
+	struct buf	 sig, other;
+	unsigned char	 h[32];
+	char		 why[512], hex[65], t[512];
+	size_t		 i;
+
+	(void)state;
+	EVP_Digest(pem.data, pem.len, h, NULL, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	snprintf(t, sizeof(t), "format:cabundle/1\tprofile:org\tversion:7\t"
+	    "created:%llu\texpires:%llu\tsize:%zu\tsha256:%s",
+	    (unsigned long long)CREATED, (unsigned long long)CREATED + DAY,
+	    pem.len, hex);
+	buf_init(&other, 1u << 20);
+	assert_true(buf_append(&other, pem.data, pem.len));
+	other.data[200] ^= 0x01;
+	buf_init(&sig, SIG_FILE_MAX);
+	assert_true(sig_sign(k1, other.data, other.len, t, 0, &sig));
+	assert_true(check_sig(&sig, CREATED, &r, why));
+	assert_false(verify_body(&r, pem.data, pem.len, why, sizeof(why)));
+	assert_non_null(strstr(why, "signature verification failed for the "
+	    "body"));
+	buf_free(&other);
+	buf_free(&sig);
+}
+
 int
 main(void)
 {
@@ -232,6 +317,8 @@ main(void)
 		cmocka_unit_test(test_keys_and_profile),
 		cmocka_unit_test(test_archive_mode),
 		cmocka_unit_test(test_body),
+		cmocka_unit_test(test_body_signature),
+		cmocka_unit_test(test_floor),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
