@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "encode.h"
 #include "verify.h"
 #include "testutil.h"
 
@@ -43,28 +44,46 @@ teardown(void **state)
 	return 0;
 }
 
-/*
- * Sign body with key under metadata built from the arguments; format
- * NULL means cabundle/1.  The .minisig text lands in out.
- */
+/* The lowercase hex SHA-256 of body into hex (65 bytes). */
 static void
-make_sig(const struct seckey *key, const char *format, const char *profile,
-    uint64_t created, uint64_t expires, const void *body, size_t len,
-    struct buf *out)
+sha_hex(const void *body, size_t len, char *hex)
 {
 	unsigned char	 h[32];
-	char		 hex[65], t[512];
-	size_t		 i;
 
 	EVP_Digest(body, len, h, NULL, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	hex_encode(h, 32, hex);
+}
+
+/*
+ * Sign sbody (slen bytes) with key under metadata built from the
+ * arguments, describing body (len bytes); format NULL means
+ * cabundle/1.  The .minisig text lands in out.
+ */
+static void
+make_sig_over(const struct seckey *key, const char *format,
+    const char *profile, uint64_t created, uint64_t expires,
+    const void *body, size_t len, const void *sbody, size_t slen,
+    struct buf *out)
+{
+	char	 hex[65], t[512];
+
+	sha_hex(body, len, hex);
 	snprintf(t, sizeof(t), "format:%s\tprofile:%s\tversion:7\t"
 	    "created:%llu\texpires:%llu\tsize:%zu\tsha256:%s",
 	    format ? format : "cabundle/1", profile,
 	    (unsigned long long)created, (unsigned long long)expires, len, hex);
 	buf_init(out, SIG_FILE_MAX);
-	assert_true(sig_sign(key, body, len, t, 0, out));
+	assert_true(sig_sign(key, sbody, slen, t, 0, out));
+}
+
+/* Sign body with key under metadata that describes it. */
+static void
+make_sig(const struct seckey *key, const char *format, const char *profile,
+    uint64_t created, uint64_t expires, const void *body, size_t len,
+    struct buf *out)
+{
+	make_sig_over(key, format, profile, created, expires, body, len, body,
+	    len, out);
 }
 
 /* verify_sig with keys K1 and K2 trusted, profile "org", clock now. */
@@ -248,14 +267,11 @@ test_floor(void **state)
 	struct release		 r;
 	struct buf		 sig;
 	enum floor_verdict	 v;
-	unsigned char		 h[32];
 	char			 why[512], hex[65], other[65];
 	size_t			 i;
 
 	(void)state;
-	EVP_Digest(pem.data, pem.len, h, NULL, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	sha_hex(pem.data, pem.len, hex);
 	memset(other, 'a', 64);
 	other[64] = '\0';
 	make_sig(k1, NULL, "org", CREATED, CREATED + DAY, pem.data, pem.len,
@@ -284,23 +300,14 @@ test_body_signature(void **state)
 {
 	struct release	 r;
 	struct buf	 sig, other;
-	unsigned char	 h[32];
-	char		 why[512], hex[65], t[512];
-	size_t		 i;
+	char		 why[512];
 
 	(void)state;
-	EVP_Digest(pem.data, pem.len, h, NULL, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
-	snprintf(t, sizeof(t), "format:cabundle/1\tprofile:org\tversion:7\t"
-	    "created:%llu\texpires:%llu\tsize:%zu\tsha256:%s",
-	    (unsigned long long)CREATED, (unsigned long long)CREATED + DAY,
-	    pem.len, hex);
 	buf_init(&other, 1u << 20);
 	assert_true(buf_append(&other, pem.data, pem.len));
 	other.data[200] ^= 0x01;
-	buf_init(&sig, SIG_FILE_MAX);
-	assert_true(sig_sign(k1, other.data, other.len, t, 0, &sig));
+	make_sig_over(k1, NULL, "org", CREATED, CREATED + DAY, pem.data,
+	    pem.len, other.data, other.len, &sig);
 	assert_true(check_sig(&sig, CREATED, &r, why));
 	assert_false(verify_body(&r, pem.data, pem.len, why, sizeof(why)));
 	assert_non_null(strstr(why, "signature verification failed for the "
