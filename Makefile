@@ -68,8 +68,9 @@ DEB_FUZZ_PKGS = clang libclang-rt-14-dev
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c common/verify.c \
-	      common/url.c
-SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c server/db.c \
+	      common/url.c common/atomic.c
+SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c \
+	      server/db.c \
 	      server/migrations.c server/audit.c server/vet.c server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \

@@ -20,7 +20,6 @@
  * attackers").
  */
 #define _GNU_SOURCE		/* renameat2, RENAME_EXCHANGE */
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -36,11 +35,12 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "atomic.h"
 #include "bundle.h"
 #include "encode.h"
 #include "extern.h"
 
-#define TREE_TAG	".cabundle-"
+#define TREE_TAG	ATOMIC_TAG
 #define TREE_BUNDLE	"cacert.pem"
 
 /* One file of the tree: its name and the certificate it holds. */
@@ -344,48 +344,18 @@ static int
 put_file(int dfd, const char *tree, const char *name, const void *p,
     size_t len)
 {
-	ssize_t	 w;
-	size_t	 off = 0;
-	int	 fd, ok = 0;
+	char	 path[PATH_MAX];
+	int	 fd, ok;
 
+	snprintf(path, sizeof(path), "%s/%s", tree, name);
 	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644)) == -1) {
-		warn("%s/%s", tree, name);
+		warn("%s", path);
 		return 0;
 	}
-	while (off < len) {
-		if ((w = write(fd, (const char *)p + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			warn("%s/%s", tree, name);
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) == -1) {
-		warn("%s/%s: fsync", tree, name);
-		goto out;
-	}
-	ok = 1;
- out:
+	ok = atomic_fill(fd, path, p, len);
 	close(fd);
 	return ok;
-}
-
-/* The six random letters or digits that end a tree's name. */
-static int
-tree_suffix(char *six)
-{
-	static const char	 set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char		 r[6];
-	int			 i;
-
-	if (getentropy(r, sizeof(r)) == -1)
-		return 0;
-	for (i = 0; i < 6; i++)
-		six[i] = set[r[i] % (sizeof(set) - 1)];
-	return 1;
 }
 
 /* mkdtemp(3) in pfd: tree ends in XXXXXX; its last component is made. */
@@ -396,7 +366,7 @@ tree_mkdir(int pfd, char *tree)
 	int	 tries;
 
 	for (tries = 0; tries < 100; tries++) {
-		if (!tree_suffix(tree + strlen(tree) - 6))
+		if (!atomic_suffix(tree + strlen(tree) - 6, 6))
 			return 0;
 		if (mkdirat(pfd, name, 0700) == 0)
 			return 1;

@@ -62,22 +62,6 @@ install_usage(void)
 	exit(EXIT_USAGE);
 }
 
-/* Profile names go into URLs: the server's grammar, nothing else. */
-static int
-profile_ok(const char *p)
-{
-	size_t	 i, n = strlen(p);
-
-	if (n == 0 || n > META_PROFILE_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' &&
-		    p[i] <= '9') || p[i] == '-' || p[i] == '_' ||
-		    p[i] == '.' || p[i] == '+'))
-			return 0;
-	return p[0] != '.';
-}
-
 /* KEY: an "RW..." string or a minisign .pub file. */
 static int
 key_load(const char *s, struct pubkey *k)
@@ -426,7 +410,8 @@ parse_args(struct run *r, int argc, char *argv[])
 	    r->o.nkeys == 0)
 		install_usage();
 	url_redact(r->o.from, r->from, sizeof(r->from));
-	if (!profile_ok(r->o.profile)) {
+	/* Profile names go into URLs: the server's grammar, nothing else. */
+	if (!profile_valid(r->o.profile, strlen(r->o.profile))) {
 		warnx("--profile %s: not a profile name", r->o.profile);
 		return EXIT_USAGE;
 	}
@@ -491,7 +476,8 @@ cmd_install(int argc, char *argv[])
 	uint64_t	 floor;
 	size_t		 i, need;
 	int64_t		 now = (int64_t)time(NULL);
-	int		 rc, lockfd = -1, have_floor, dirty;
+	int		 rc, lockfd = -1, dirty;
+	enum floor_verdict fv;
 	const char	*result = "error";
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -550,24 +536,12 @@ cmd_install(int argc, char *argv[])
 	    json_integer((json_int_t)rel.meta.expires));
 
 	/* Step 7: never backwards, never two bodies for one version. */
-	have_floor = state_floor(st, r->o.profile, r->keys, r->o.nkeys,
-	    &floor, floor_sha);
-	if (have_floor && rel.meta.version < floor) {
-		snprintf(r->why, sizeof(r->why), "rollback: %.512s offers %s "
-		    "version %llu, older than version %llu installed before",
-		    r->from, r->o.profile,
-		    (unsigned long long)rel.meta.version,
-		    (unsigned long long)floor);
+	if (!state_floor(st, r->o.profile, r->keys, r->o.nkeys, &floor,
+	    floor_sha))
+		floor = 0;	/* none: floor_sha is not read */
+	if ((fv = verify_floor(&rel, floor, floor_sha, r->from, "installed",
+	    r->why, sizeof(r->why))) == FLOOR_REFUSED)
 		goto refused;
-	}
-	if (have_floor && rel.meta.version == floor &&
-	    strcmp(hex, floor_sha) != 0) {
-		snprintf(r->why, sizeof(r->why), "equivocation: two different "
-		    "bundles signed as %s version %llu (sha256 %s installed, "
-		    "%s offered)", r->o.profile,
-		    (unsigned long long)rel.meta.version, floor_sha, hex);
-		goto refused;
-	}
 
 	/*
 	 * Which targets do not hold it yet.  From here on a failure is
@@ -623,7 +597,7 @@ cmd_install(int argc, char *argv[])
 		goto out;
 	}
 	/* Up to date and already recorded: the state is not rewritten. */
-	dirty = !(have_floor && rel.meta.version == floor);
+	dirty = fv != FLOOR_CURRENT;
 	for (i = 0; i < r->nt; i++) {
 		old = state_target(st, r->t[i].path);
 		if (old != NULL && r->t[i].replaced == -1 &&

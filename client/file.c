@@ -1,15 +1,14 @@
 /*
  * file.c - replacing a file so that every reader, and every crash,
- * sees the old bytes or the new ones and never anything between:
- * a temporary file in the same directory, write, fsync, rename over
- * the target, fsync of the directory (SPEC 8 step 11).
+ * sees the old bytes or the new ones and never anything between
+ * (SPEC 8 step 11), with common/atomic.c's temporary, fsync, rename
+ * and directory fsync.
  *
  * Every path goes through safepath_open_parent(): the directories on
  * the way pass the ownership rule and the last name is used with the
  * *at() calls, never followed.
  */
 #define _GNU_SOURCE		/* renameat2, RENAME_NOREPLACE */
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -23,6 +22,7 @@
 
 #include <openssl/sha.h>
 
+#include "atomic.h"
 #include "buf.h"
 #include "encode.h"
 #include "extern.h"
@@ -81,85 +81,17 @@ file_mkparent(const char *path)
 	return 1;
 }
 
-/* "name.cabundle-XXXXXX" with six random letters or digits. */
-static int
-tmp_name(const char *name, char *tmp, size_t len)
+/* What atomic_tmp_at() writes for path: data, with old's mode. */
+static void
+tmp_init(struct atomic_file *f, const char *path, const void *data,
+    size_t len, mode_t mode, const struct stat *old)
 {
-	static const char	 set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char		 r[6];
-	size_t			 i, n;
-
-	if (getentropy(r, sizeof(r)) == -1 || (n = (size_t)snprintf(tmp, len,
-	    "%s.cabundle-XXXXXX", name)) >= len)
-		return 0;
-	for (i = 0; i < 6; i++)
-		tmp[n - 6 + i] = set[r[i] % (sizeof(set) - 1)];
-	return 1;
-}
-
-/*
- * A new file in dfd holding data, fsynced, mode and owner of old (else
- * mode), its name in tmp and its status in st.  Returns 1, or 0 after
- * a warning with nothing left behind.
- */
-static int
-tmp_write(int dfd, const char *path, const void *data, size_t len,
-    mode_t mode, const struct stat *old, char *tmp, size_t tmplen,
-    struct stat *st)
-{
-	const char	*p = data, *base = strrchr(path, '/') + 1;
-	ssize_t		 n;
-	int		 fd = -1, tries, ok = 0;
-
-	for (tries = 0; fd == -1 && tries < 100; tries++) {
-		if (!tmp_name(base, tmp, tmplen)) {
-			warnx("%s: name too long", path);
-			return 0;
-		}
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-		if (fd == -1 && errno != EEXIST)
-			break;
-	}
-	if (fd == -1) {
-		warn("%s: cannot create a temporary file beside it", path);
-		return 0;
-	}
-	if (fchmod(fd, old != NULL ? old->st_mode & 07777 : mode) == -1) {
-		warn("%s: chmod", path);
-		goto out;
-	}
-	if (old != NULL && (old->st_uid != geteuid() ||
-	    old->st_gid != getegid()) &&
-	    fchown(fd, old->st_uid, old->st_gid) == -1) {
-		warn("%s: cannot keep the owner %u:%u", path,
-		    (unsigned)old->st_uid, (unsigned)old->st_gid);
-		goto out;
-	}
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			warn("%s: write", path);
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) == -1 || fstat(fd, st) == -1) {
-		warn("%s: fsync", path);
-		goto out;
-	}
-	ok = 1;
- out:
-	if (close(fd) == -1 && ok) {
-		warn("%s: close", path);
-		ok = 0;
-	}
-	if (!ok)
-		(void)unlinkat(dfd, tmp, 0);
-	return ok;
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	f->data = data;
+	f->len = len;
+	f->mode = mode;
+	f->like = old;
 }
 
 /*
@@ -173,26 +105,15 @@ int
 file_replace(const char *path, const void *data, size_t len, mode_t mode,
     const struct stat *old)
 {
-	char		 name[NAME_MAX + 1], tmp[NAME_MAX + 1];
-	struct stat	 st;
-	int		 dfd, ok = 0;
+	struct atomic_file	 f;
+	char			 name[NAME_MAX + 1];
+	int			 dfd, ok;
 
 	if ((dfd = parent_open(path, name, sizeof(name))) == -1)
 		return 0;
-	if (!tmp_write(dfd, path, data, len, mode, old, tmp, sizeof(tmp),
-	    &st))
-		goto out;
-	if (renameat(dfd, tmp, dfd, name) == -1) {
-		warn("%s: rename", path);
-		(void)unlinkat(dfd, tmp, 0);
-		goto out;
-	}
-	ok = 1;
-	if (fsync(dfd) == -1) {
-		warn("%s: fsync of its directory", path);
-		ok = 0;		/* renamed, but maybe not durable */
-	}
- out:
+	tmp_init(&f, path, data, len, mode, old);
+	ok = atomic_tmp_at(dfd, name, &f) &&
+	    atomic_commit_at(dfd, f.tmp, name, path);
 	close(dfd);
 	return ok;
 }
@@ -231,16 +152,16 @@ int
 file_backup(const char *target, const char *backup, const void *data,
     size_t len, const struct stat *old, struct fileid *id)
 {
-	char		 name[NAME_MAX + 1], tmp[NAME_MAX + 1];
-	struct stat	 st;
-	int		 dfd, e, ok = 0;
+	struct atomic_file	 f;
+	char			 name[NAME_MAX + 1];
+	int			 dfd, e, ok = 0;
 
 	if ((dfd = parent_open(backup, name, sizeof(name))) == -1)
 		return 0;
-	if (!tmp_write(dfd, backup, data, len, 0600, old, tmp, sizeof(tmp),
-	    &st))
+	tmp_init(&f, backup, data, len, 0600, old);
+	if (!atomic_tmp_at(dfd, name, &f))
 		goto out;
-	if (renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE) == -1) {
+	if (renameat2(dfd, f.tmp, dfd, name, RENAME_NOREPLACE) == -1) {
 		e = errno;
 		if (e != EEXIST || !same_bytes(dfd, name, backup, data, len)) {
 			errno = e;
@@ -250,22 +171,21 @@ file_backup(const char *target, const char *backup, const void *data,
 				    "adopt it; move it away", backup, target);
 			else
 				warn("%s: rename", backup);
-			(void)unlinkat(dfd, tmp, 0);
+			(void)unlinkat(dfd, f.tmp, 0);
 			goto out;
 		}
-		if (renameat(dfd, tmp, dfd, name) == -1) {
-			warn("%s: rename", backup);
-			(void)unlinkat(dfd, tmp, 0);
+		/* A killed run's copy of the same bytes: ours replaces it. */
+		if (!atomic_commit_at(dfd, f.tmp, name, backup))
 			goto out;
-		}
-	}
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	id->size = st.st_size;
-	file_sha256(data, len, id->sha256);
-	ok = fsync(dfd) == 0;
-	if (!ok)
+	} else if (fsync(dfd) == -1) {
 		warn("%s: fsync of its directory", backup);
+		goto out;
+	}
+	id->dev = f.st.st_dev;
+	id->ino = f.st.st_ino;
+	id->size = f.st.st_size;
+	file_sha256(data, len, id->sha256);
+	ok = 1;
  out:
 	close(dfd);
 	return ok;

@@ -12,16 +12,15 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "atomic.h"
 #include "encode.h"
 #include "log.h"
 #include "sig.h"
@@ -196,6 +195,27 @@ pubkey_write(const struct pubkey *pk, struct buf *b)
 }
 
 /*
+ * Fill sk->pub from sk->pkey: the raw public key and its key id,
+ * SHA-256(pk)[0..8) (SPEC 9).  Returns 1, or 0 after a warning naming
+ * what (the key's file).
+ */
+static int
+seckey_pub(struct seckey *sk, const char *what)
+{
+	unsigned char	 h[32];
+	size_t		 len = sizeof(sk->pub.pk);
+
+	if (EVP_PKEY_get_raw_public_key(sk->pkey, sk->pub.pk, &len) != 1 ||
+	    len != sizeof(sk->pub.pk) || !EVP_Digest(sk->pub.pk, len, h, NULL,
+	    EVP_sha256(), NULL)) {
+		cryptowarnx("%s: public key", what);
+		return 0;
+	}
+	memcpy(sk->pub.keyid, h, KEYID_LEN);
+	return 1;
+}
+
+/*
  * Load an Ed25519 secret key from a PKCS#8 PEM file (openssl genpkey
  * -algorithm ed25519).  Refuses a file that group or others may read,
  * and any other key type.  Returns the key (free with seckey_free), or
@@ -207,8 +227,6 @@ seckey_load(const char *path)
 	struct seckey	*sk = NULL;
 	struct stat	 st;
 	FILE		*f;
-	unsigned char	 h[32];
-	size_t		 len = 32;
 	int		 ok = 0;
 
 	if ((f = fopen(path, "re")) == NULL) {
@@ -242,16 +260,8 @@ seckey_load(const char *path)
 		warnx("%s: not an Ed25519 key", path);
 		goto out;
 	}
-	if (EVP_PKEY_get_raw_public_key(sk->pkey, sk->pub.pk, &len) != 1 ||
-	    len != 32) {
-		cryptowarnx("%s: public key", path);
+	if (!seckey_pub(sk, path))
 		goto out;
-	}
-	if (!EVP_Digest(sk->pub.pk, 32, h, NULL, EVP_sha256(), NULL)) {
-		cryptowarnx("%s: key id", path);
-		goto out;
-	}
-	memcpy(sk->pub.keyid, h, KEYID_LEN);
 	ok = 1;
  out:
 	fclose(f);
@@ -263,61 +273,60 @@ seckey_load(const char *path)
 }
 
 /*
- * Make a new Ed25519 key and write it to path as unencrypted PKCS#8 PEM,
- * mode 0600, created exclusively: an existing file is never replaced.
- * Returns 1 and the public half in pub, or 0 with a warning (and no
- * file left behind).
+ * A new random Ed25519 key, in memory only.  Returns it (free with
+ * seckey_free), or NULL after a warning.
  */
-int
-seckey_generate(const char *path, struct pubkey *pub)
+struct seckey *
+seckey_new(void)
 {
-	EVP_PKEY_CTX	*ctx = NULL;
-	EVP_PKEY	*key = NULL;
-	FILE		*f = NULL;
-	unsigned char	 h[32];
-	size_t		 len = 32;
-	int		 fd, ok = 0, made = 0;
+	EVP_PKEY_CTX	*ctx;
+	struct seckey	*sk;
+	int		 ok = 0;
 
+	if ((sk = calloc(1, sizeof(*sk))) == NULL) {
+		warn("calloc");
+		return NULL;
+	}
 	if ((ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL)) == NULL ||
-	    EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &key) != 1) {
+	    EVP_PKEY_keygen_init(ctx) != 1 ||
+	    EVP_PKEY_keygen(ctx, &sk->pkey) != 1) {
 		cryptowarnx("Ed25519 key generation");
 		goto out;
 	}
-	if (EVP_PKEY_get_raw_public_key(key, pub->pk, &len) != 1 ||
-	    len != 32 || !EVP_Digest(pub->pk, 32, h, NULL, EVP_sha256(), NULL)) {
-		cryptowarnx("Ed25519 public key");
-		goto out;
-	}
-	memcpy(pub->keyid, h, KEYID_LEN);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1) {
-		warn("%s", path);
-		goto out;
-	}
-	made = 1;
-	if ((f = fdopen(fd, "w")) == NULL) {
-		warn("%s", path);
-		close(fd);
-		goto out;
-	}
-	if (!PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL)) {
-		cryptowarnx("%s: write", path);
-		goto out;
-	}
-	if (fflush(f) == EOF || fsync(fileno(f)) == -1) {
-		warn("%s", path);
-		goto out;
-	}
-	ok = 1;
+	ok = seckey_pub(sk, "new Ed25519 key");
  out:
-	if (f != NULL && fclose(f) == EOF && ok) {
-		warn("%s", path);
-		ok = 0;
-	}
-	if (!ok && made)
-		unlink(path);
-	EVP_PKEY_free(key);
 	EVP_PKEY_CTX_free(ctx);
+	if (!ok) {
+		seckey_free(sk);
+		sk = NULL;
+	}
+	return sk;
+}
+
+/*
+ * Write sk as unencrypted PKCS#8 PEM (what seckey_load reads) to name
+ * in dfd, mode 0600, atomically (common/atomic.c); path names it in
+ * messages.  The PEM lives only in OpenSSL's memory BIO, which wipes
+ * it when freed.  Returns 1, or 0 after a warning with name as it was.
+ */
+int
+seckey_write_at(const struct seckey *sk, int dfd, const char *name,
+    const char *path)
+{
+	BIO	*bio;
+	char	*pem;
+	long	 n;
+	int	 ok = 0;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    !PEM_write_bio_PrivateKey(bio, sk->pkey, NULL, NULL, 0, NULL,
+	    NULL) || (n = BIO_get_mem_data(bio, &pem)) <= 0) {
+		cryptowarnx("%s: PEM", path);
+		goto out;
+	}
+	ok = atomic_write_at(dfd, name, path, pem, (size_t)n, 0600);
+ out:
+	BIO_free(bio);
 	return ok;
 }
 

@@ -57,7 +57,9 @@ void		 pubkey_string(const struct pubkey *, char *);
 int		 pubkey_write(const struct pubkey *, struct buf *);
 
 struct seckey	*seckey_load(const char *);
-int		 seckey_generate(const char *, struct pubkey *);
+struct seckey	*seckey_new(void);
+int		 seckey_write_at(const struct seckey *, int, const char *,
+		    const char *);
 void		 seckey_free(struct seckey *);
 
 int		 sig_sign(const struct seckey *, const unsigned char *,

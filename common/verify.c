@@ -2,15 +2,16 @@
  * verify.c - SPEC section 8 top to bottom: the client's trust decision,
  * also made by a cabundled whose upstream is another mirror.
  *
- *	verify_sig:  steps 2-6 on the .minisig alone (format, ED only,
- *		     trusted key, global signature, metadata, profile,
- *		     freeze rules).
+ *	verify_sig:   steps 2-6 on the .minisig alone (format, ED only,
+ *		      trusted key, global signature, metadata, profile,
+ *		      freeze rules).
+ *	verify_floor: step 7, the version against the floor the caller
+ *		      keeps (the client's state, the relay's database).
  *	verify_body: steps 9-10 on the body (exact size, sha256, the ED
  *		     signature, a PEM bundle of certificates only).
  *
- * No network, no files, no state: callers bring bytes and act on the
- * verdict.  Rollback (step 7) needs the client's state and lives with
- * it.  Every refusal says which rule failed.
+ * No network, no files, no state: callers bring bytes (and their
+ * floor) and act on the verdict.  Every refusal says which rule failed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,39 @@ verify_sig(const char *text, size_t len, const struct policy *p,
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * Step 7 for a release that passed verify_sig(): floor is the newest
+ * version held (0: none) and floor_hex the lowercase hex sha256 of its
+ * body.  source (where the release comes from) and held ("installed",
+ * "relayed") only word the refusal.  Returns FLOOR_NEWER, FLOOR_CURRENT
+ * for the held version and body, or FLOOR_REFUSED with why set: a
+ * version below the floor (rollback), or the floor's version signed
+ * for another body (equivocation).
+ */
+enum floor_verdict
+verify_floor(const struct release *r, uint64_t floor, const char *floor_hex,
+    const char *source, const char *held, char *why, size_t whylen)
+{
+	char	 hex[65];
+
+	if (r->meta.version > floor)
+		return FLOOR_NEWER;
+	if (r->meta.version < floor) {
+		snprintf(why, whylen, "rollback: %.512s offers %s version %llu, "
+		    "older than version %llu %s before", source,
+		    r->meta.profile, (unsigned long long)r->meta.version,
+		    (unsigned long long)floor, held);
+		return FLOOR_REFUSED;
+	}
+	hex_encode(r->meta.sha256, 32, hex);
+	if (strcmp(hex, floor_hex) == 0)
+		return FLOOR_CURRENT;
+	snprintf(why, whylen, "equivocation: %s version %llu signed for two "
+	    "bodies (sha256 %s %s, %s offered)", r->meta.profile,
+	    (unsigned long long)floor, floor_hex, held, hex);
+	return FLOOR_REFUSED;
 }
 
 /*

@@ -35,8 +35,18 @@ struct release {
 	size_t			 ncerts;	/* set by verify_body */
 };
 
+/* Step 7's verdict on a release against what is held already. */
+enum floor_verdict {
+	FLOOR_REFUSED = 0,	/* older, or another body for the version */
+	FLOOR_NEWER,
+	FLOOR_CURRENT,		/* this very version and body */
+	FLOOR__MAX
+};
+
 int	verify_sig(const char *, size_t, const struct policy *,
 	    struct release *, char *, size_t);
+enum floor_verdict verify_floor(const struct release *, uint64_t,
+	    const char *, const char *, const char *, char *, size_t);
 int	verify_body(struct release *, const unsigned char *, size_t,
 	    char *, size_t);
 

@@ -34,7 +34,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -47,6 +46,7 @@
 #include <jansson.h>
 #include <openssl/sha.h>
 
+#include "atomic.h"
 #include "buf.h"
 #include "db.h"
 #include "exitcode.h"
@@ -81,132 +81,59 @@ enum fixed_state {
 	FIXED_BAD		/* why says how */
 };
 
-/* Make every missing directory of path's parent, mode 0755. */
+/*
+ * The directory of path (a file in the tree), made if missing (0755)
+ * and opened.  Returns the descriptor, or -1 after a warning.
+ */
 static int
-mkparents(const char *path)
+dir_open(const char *path)
 {
-	char	 p[PATH_MAX], *s;
-
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
-		warnx("%s: path too long", path);
-		return 0;
-	}
-	for (s = p + 1; (s = strchr(s, '/')) != NULL; s++) {
-		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
-			warn("%s", p);
-			return 0;
-		}
-		*s = '/';
-	}
-	return 1;
-}
-
-/* fsync the directory holding path, so a rename in it is durable. */
-static int
-sync_parent(const char *path)
-{
-	char	 p[PATH_MAX];
-	int	 fd, ok;
-
-	snprintf(p, sizeof(p), "%s", path);
-	if ((fd = open(dirname(p), O_RDONLY | O_DIRECTORY)) == -1) {
-		warn("%s", p);
-		return 0;
-	}
-	ok = fsync(fd) == 0;
-	if (!ok)
-		warn("fsync %s", p);
-	close(fd);
-	return ok;
-}
-
-/* "DIR/.NAME.XXXXXX" beside path. */
-static int
-tmpname(const char *path, char *tmp, size_t len)
-{
+	char		 dir[PATH_MAX];
 	const char	*slash = strrchr(path, '/');
 
-	if (slash == NULL || snprintf(tmp, len, "%.*s/.%s.XXXXXX",
-	    (int)(slash - path), path, slash + 1) >= (int)len) {
+	if (slash == NULL || snprintf(dir, sizeof(dir), "%.*s",
+	    (int)(slash - path), path) >= (int)sizeof(dir)) {
 		warnx("%s: path too long", path);
-		return 0;
+		return -1;
 	}
-	return 1;
+	return atomic_mkdirs(AT_FDCWD, dir, 0755);
 }
 
 /*
- * Put data at path atomically: a temporary file beside it, mode 0644,
- * synced, renamed over it, the directory synced.  Returns 1, or 0 after
- * a warning with nothing at path changed.
+ * Put data at path atomically (common/atomic.c), mode 0644.  Returns
+ * 1, or 0 after a warning with nothing at path changed.
  */
 static int
 put_file(const char *path, const void *data, size_t len)
 {
-	char		 tmp[PATH_MAX];
-	const char	*p = data;
-	ssize_t		 n;
-	size_t		 off = 0;
-	int		 fd;
+	int	 dfd, ok;
 
-	if (!mkparents(path) || !tmpname(path, tmp, sizeof(tmp)))
+	if ((dfd = dir_open(path)) == -1)
 		return 0;
-	if ((fd = mkstemp(tmp)) == -1) {
-		warn("%s", tmp);
-		return 0;
-	}
-	while (off < len) {
-		if ((n = write(fd, p + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			warn("%s", tmp);
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) == -1 || fsync(fd) == -1) {
-		warn("%s", tmp);
-		goto fail;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		warn("%s", tmp);
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		warn("rename %s", path);
-		goto fail;
-	}
-	return sync_parent(path);
- fail:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return 0;
+	ok = atomic_write_at(dfd, strrchr(path, '/') + 1, path, data, len,
+	    0644);
+	close(dfd);
+	return ok;
 }
 
-/* Hard-link from to path atomically.  Returns 1, or 0 (then copy). */
+/*
+ * Hard-link from to path, under a temporary name renamed over it.
+ * Returns 1, or 0 (then the caller copies).
+ */
 static int
 put_link(const char *from, const char *path)
 {
-	char	 tmp[PATH_MAX];
-	int	 fd;
+	char		 tmp[NAME_MAX + 1];
+	const char	*name = strrchr(path, '/') + 1;
+	int		 dfd, ok = 0;
 
-	if (!mkparents(path) || !tmpname(path, tmp, sizeof(tmp)))
+	if ((dfd = dir_open(path)) == -1)
 		return 0;
-	/* mkstemp reserves a name nobody else takes; link needs it free. */
-	if ((fd = mkstemp(tmp)) == -1)
-		return 0;
-	close(fd);
-	unlink(tmp);
-	if (link(from, tmp) == -1)
-		return 0;
-	if (rename(tmp, path) == -1) {
-		unlink(tmp);
-		return 0;
-	}
-	return sync_parent(path);
+	if (atomic_tmpname(name, tmp, sizeof(tmp)) &&
+	    linkat(AT_FDCWD, from, dfd, tmp, 0) == 0)
+		ok = atomic_commit_at(dfd, tmp, name, path);
+	close(dfd);
+	return ok;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <err.h>
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "atomic.h"
 #include "audit.h"
 #include "buf.h"
 #include "db.h"
@@ -108,31 +110,6 @@ keys_check_modes(const struct config *cfg)
 	return ok;
 }
 
-static int
-write_pubfile(const char *path, const struct pubkey *pk)
-{
-	struct buf	 b;
-	FILE		*f = NULL;
-	int		 ok = 0;
-
-	buf_init(&b, PUBKEY_FILE_MAX);
-	if (!pubkey_write(pk, &b))
-		goto out;
-	if ((f = fopen(path, "we")) == NULL ||
-	    fwrite(b.data, 1, b.len, f) != b.len) {
-		warn("%s", path);
-		goto out;
-	}
-	ok = 1;
- out:
-	if (f != NULL && fclose(f) == EOF && ok) {
-		warn("%s", path);
-		ok = 0;
-	}
-	buf_free(&b);
-	return ok;
-}
-
 /* Remove a key's files: the secret at path and the .pub beside it. */
 void
 keys_discard(const char *path)
@@ -151,12 +128,12 @@ keys_discard(const char *path)
 }
 
 /*
- * Generate a key with role "active" or "standby": the secret file is
- * made first under a temporary name, then renamed to KEYID.key, its
- * .pub written, and the signing_key and audit rows added in the
- * caller's transaction.  Returns 1 with the public key and, in
- * *created, the secret file's path (the caller frees it, and passes it
- * to keys_discard if its transaction fails); 0 after a warning with no
+ * Generate a key with role "active" or "standby": KEYID.key (0600) and
+ * KEYID.pub written atomically in DATADIR/keys (made 0700 if missing),
+ * and the signing_key and audit rows added in the caller's
+ * transaction.  Returns 1 with the public key and, in *created, the
+ * secret file's path (the caller frees it, and passes it to
+ * keys_discard if its transaction fails); 0 after a warning with no
  * file left behind.
  */
 int
@@ -164,35 +141,30 @@ keys_create(sqlite3 *db, const struct config *cfg, const char *role,
     const char *actor, struct pubkey *pub, char **created)
 {
 	sqlite3_stmt	*st = NULL;
-	char		*dir = NULL, *tmp = NULL, *key = NULL, *pubpath = NULL;
-	char		 keyid[17], pubstr[PUBKEY_STR_LEN + 1];
-	struct buf	 t;
-	int		 ok = 0;
+	struct seckey	*sk = NULL;
+	char		*dir = NULL, *key = NULL, *pubpath = NULL;
+	char		 keyid[17], pubstr[PUBKEY_STR_LEN + 1], name[32];
+	struct buf	 pubfile;
+	int		 dfd = -1, ok = 0;
 
 	*created = NULL;
-	buf_init(&t, 4096);
-	if ((dir = keys_path(cfg, NULL, NULL)) == NULL)
+	buf_init(&pubfile, PUBKEY_FILE_MAX);
+	if ((dir = keys_path(cfg, NULL, NULL)) == NULL ||
+	    (dfd = atomic_mkdirs(AT_FDCWD, dir, 0700)) == -1 ||
+	    (sk = seckey_new()) == NULL)
 		goto out;
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		warn("%s", dir);
-		goto out;
-	}
-	if (!buf_printf(&t, "%s/.new-%ld.key", dir, (long)getpid()))
-		goto out;
-	tmp = (char *)t.data;
-	if (!seckey_generate(tmp, pub))
-		goto out;
+	*pub = sk->pub;
 	keyid_format(pub->keyid, keyid);
 	pubkey_string(pub, pubstr);
 	if ((key = keys_path(cfg, keyid, "key")) == NULL ||
 	    (pubpath = keys_path(cfg, keyid, "pub")) == NULL)
 		goto out;
-	if (rename(tmp, key) == -1) {
-		warn("%s", key);
-		unlink(tmp);
+	snprintf(name, sizeof(name), "%s.key", keyid);
+	if (!seckey_write_at(sk, dfd, name, key))
 		goto out;
-	}
-	if (!write_pubfile(pubpath, pub))
+	snprintf(name, sizeof(name), "%s.pub", keyid);
+	if (!pubkey_write(pub, &pubfile) || !atomic_write_at(dfd, name,
+	    pubpath, pubfile.data, pubfile.len, 0644))
 		goto out;
 	if ((st = db_prepare(db, "INSERT INTO signing_key (keyid, "
 	    "public_key, role, created, activated) VALUES (?, ?, ?, ?, "
@@ -214,8 +186,11 @@ keys_create(sqlite3 *db, const struct config *cfg, const char *role,
  out:
 	if (!ok && key != NULL)
 		keys_discard(key);
+	if (dfd != -1)
+		close(dfd);
 	sqlite3_finalize(st);
-	buf_free(&t);
+	seckey_free(sk);
+	buf_free(&pubfile);
 	free(dir);
 	free(key);
 	free(pubpath);

@@ -178,25 +178,19 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		goto refused;
 	hex_encode(r.meta.sha256, 32, hex);
 	/* Step 7: the version never goes down, one body per version. */
-	if ((int64_t)r.meta.version < floor) {
-		snprintf(why, sizeof(why), "rollback: it offers %s version "
-		    "%" PRIu64 ", older than version %" PRId64 " relayed "
-		    "here", m->profile, r.meta.version, floor);
+	switch (verify_floor(&r, (uint64_t)floor, have, m->url_shown,
+	    "relayed", why, sizeof(why))) {
+	case FLOOR_REFUSED:
 		goto refused;
-	}
-	if ((int64_t)r.meta.version == floor) {
-		if (strcmp(hex, have) != 0) {
-			snprintf(why, sizeof(why), "%s version %" PRId64 " "
-			    "signed for two bodies (%s here, %s there)",
-			    m->profile, floor, have, hex);
-			goto refused;
-		}
+	case FLOOR_CURRENT:
 		store_source_set(db, (const char *)sigshown.data, NULL, NULL,
 		    hex, "not modified");
 		printf("unchanged: %s version %" PRId64 " is the latest at "
 		    "%s\n", m->profile, floor, m->url_shown);
 		rc = EXIT_DONE;
 		goto out;
+	default:
+		break;
 	}
 	/* Steps 8-10: the body that version names, exactly its size. */
 	if (r.meta.size > cfg->fetch.max_bytes) {

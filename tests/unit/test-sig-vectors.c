@@ -5,7 +5,9 @@
  */
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -134,6 +136,32 @@ test_key_mode(void **state)
 	buf_free(&pem);
 }
 
+/* A new key is written 0600 and loads back as the same key. */
+static void
+test_key_new(void **state)
+{
+	char		 dir[] = "/tmp/cabundle-test-keydir.XXXXXX", path[64];
+	struct seckey	*sk, *back;
+	struct stat	 st;
+	int		 dfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1);
+	assert_non_null(sk = seckey_new());
+	snprintf(path, sizeof(path), "%s/k.key", dir);
+	assert_true(seckey_write_at(sk, dfd, "k.key", path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_non_null(back = seckey_load(path));
+	assert_memory_equal(&back->pub, &sk->pub, sizeof(sk->pub));
+	seckey_free(back);
+	seckey_free(sk);
+	unlink(path);
+	close(dfd);
+	rmdir(dir);
+}
+
 static int
 load_pem_text(const void *pem, size_t len)
 {
@@ -186,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_verify_vector),
 		cmocka_unit_test(test_key_mode),
+		cmocka_unit_test(test_key_new),
 		cmocka_unit_test(test_key_type),
 	};
 

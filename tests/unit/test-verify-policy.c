@@ -1,13 +1,15 @@
 /*
- * test-verify-policy.c - the client's trust decision (SPEC 8 steps 2-6
- * and 9-10) on releases signed here, with an injected clock.  Each rule
- * has a case one step past its boundary, and one on it.
+ * test-verify-policy.c - the trust decision of the client and the relay
+ * (SPEC 8 steps 2-7 and 9-10) on releases signed here, with an injected
+ * clock and floor.  Each rule has a case one step past its boundary,
+ * and one on it.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
+#include "encode.h"
 #include "verify.h"
 #include "testutil.h"
 
@@ -42,28 +44,46 @@ teardown(void **state)
 	return 0;
 }
 
-/*
- * Sign body with key under metadata built from the arguments; format
- * NULL means cabundle/1.  The .minisig text lands in out.
- */
+/* The lowercase hex SHA-256 of body into hex (65 bytes). */
 static void
-make_sig(const struct seckey *key, const char *format, const char *profile,
-    uint64_t created, uint64_t expires, const void *body, size_t len,
-    struct buf *out)
+sha_hex(const void *body, size_t len, char *hex)
 {
 	unsigned char	 h[32];
-	char		 hex[65], t[512];
-	size_t		 i;
 
 	EVP_Digest(body, len, h, NULL, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	hex_encode(h, 32, hex);
+}
+
+/*
+ * Sign sbody (slen bytes) with key under metadata built from the
+ * arguments, describing body (len bytes); format NULL means
+ * cabundle/1.  The .minisig text lands in out.
+ */
+static void
+make_sig_over(const struct seckey *key, const char *format,
+    const char *profile, uint64_t created, uint64_t expires,
+    const void *body, size_t len, const void *sbody, size_t slen,
+    struct buf *out)
+{
+	char	 hex[65], t[512];
+
+	sha_hex(body, len, hex);
 	snprintf(t, sizeof(t), "format:%s\tprofile:%s\tversion:7\t"
 	    "created:%llu\texpires:%llu\tsize:%zu\tsha256:%s",
 	    format ? format : "cabundle/1", profile,
 	    (unsigned long long)created, (unsigned long long)expires, len, hex);
 	buf_init(out, SIG_FILE_MAX);
-	assert_true(sig_sign(key, body, len, t, 0, out));
+	assert_true(sig_sign(key, sbody, slen, t, 0, out));
+}
+
+/* Sign body with key under metadata that describes it. */
+static void
+make_sig(const struct seckey *key, const char *format, const char *profile,
+    uint64_t created, uint64_t expires, const void *body, size_t len,
+    struct buf *out)
+{
+	make_sig_over(key, format, profile, created, expires, body, len, body,
+	    len, out);
 }
 
 /* verify_sig with keys K1 and K2 trusted, profile "org", clock now. */
@@ -224,6 +244,78 @@ test_body(void **state)
 	}
 }
 
+/* Step 7: version 7 (make_sig's) against floors around it. */
+static void
+test_floor(void **state)
+{
+	static const struct {
+		const char		*name;
+		uint64_t		 floor;
+		int			 same;	/* floor_hex is the body's */
+		enum floor_verdict	 want;
+		const char		*words;
+	} c[] = {
+		{ "nothing held", 0, 0, FLOOR_NEWER, NULL },
+		{ "one newer", 6, 0, FLOOR_NEWER, NULL },
+		{ "held already", 7, 1, FLOOR_CURRENT, NULL },
+		{ "another body", 7, 0, FLOOR_REFUSED,
+		    "equivocation: org version 7 signed for two bodies" },
+		{ "one older", 8, 1, FLOOR_REFUSED,
+		    "rollback: https://m offers org version 7, older than "
+		    "version 8 installed before" },
+	};
+	struct release		 r;
+	struct buf		 sig;
+	enum floor_verdict	 v;
+	char			 why[512], hex[65], other[65];
+	size_t			 i;
+
+	(void)state;
+	sha_hex(pem.data, pem.len, hex);
+	memset(other, 'a', 64);
+	other[64] = '\0';
+	make_sig(k1, NULL, "org", CREATED, CREATED + DAY, pem.data, pem.len,
+	    &sig);
+	assert_true(check_sig(&sig, CREATED, &r, why));
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		why[0] = '\0';
+		v = verify_floor(&r, c[i].floor, c[i].same ? hex : other,
+		    "https://m", "installed", why, sizeof(why));
+		if (v != c[i].want)
+			fail_msg("%s: verdict %d, want %d (%s)", c[i].name, v,
+			    c[i].want, why);
+		if (c[i].words != NULL && strstr(why, c[i].words) == NULL)
+			fail_msg("%s: reason '%s'", c[i].name, why);
+	}
+	buf_free(&sig);
+}
+
+/*
+ * Step 9's last rule: size and sha256 as signed, but the signature
+ * over the body is another body's.  The trusted comment names pem, the
+ * signature covers a body that differs in one byte.
+ */
+static void
+test_body_signature(void **state)
+{
+	struct release	 r;
+	struct buf	 sig, other;
+	char		 why[512];
+
+	(void)state;
+	buf_init(&other, 1u << 20);
+	assert_true(buf_append(&other, pem.data, pem.len));
+	other.data[200] ^= 0x01;
+	make_sig_over(k1, NULL, "org", CREATED, CREATED + DAY, pem.data,
+	    pem.len, other.data, other.len, &sig);
+	assert_true(check_sig(&sig, CREATED, &r, why));
+	assert_false(verify_body(&r, pem.data, pem.len, why, sizeof(why)));
+	assert_non_null(strstr(why, "signature verification failed for the "
+	    "body"));
+	buf_free(&other);
+	buf_free(&sig);
+}
+
 int
 main(void)
 {
@@ -232,6 +324,8 @@ main(void)
 		cmocka_unit_test(test_keys_and_profile),
 		cmocka_unit_test(test_archive_mode),
 		cmocka_unit_test(test_body),
+		cmocka_unit_test(test_body_signature),
+		cmocka_unit_test(test_floor),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,9 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "sig.h"
 #include "testutil.h"
 
@@ -88,23 +85,8 @@ testkey_vector(void)
 struct seckey *
 testkey_new(void)
 {
-	EVP_PKEY_CTX	*ctx;
-	EVP_PKEY	*key = NULL;
-	BIO		*bio;
-	char		*p;
-	long		 n;
 	struct seckey	*sk;
 
-	assert_non_null(ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL));
-	assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
-	assert_int_equal(EVP_PKEY_keygen(ctx, &key), 1);
-	assert_non_null(bio = BIO_new(BIO_s_mem()));
-	assert_true(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL,
-	    NULL));
-	n = BIO_get_mem_data(bio, &p);
-	sk = key_from_pem(p, (size_t)n);
-	BIO_free(bio);
-	EVP_PKEY_free(key);
-	EVP_PKEY_CTX_free(ctx);
+	assert_non_null(sk = seckey_new());
 	return sk;
 }
