@@ -113,8 +113,8 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	}
 	while (!quit) {
 		now = time(NULL);
-		if (now >= next_fetch && (once || next_fetch == 0 ||
-		    cfg->fetch_interval != 0)) {
+		/* fetch_interval 0: never, not even at start (air gaps). */
+		if (cfg->fetch_interval != 0 && now >= next_fetch) {
 			logline("fetch", cfg->mirror.url != NULL ?
 			    cfg->mirror.url_shown : cfg->url_shown, -1);
 			rc = fetch_once(cfg, db, cfg->actor);

@@ -1,0 +1,136 @@
+"""serve's schedules never hold up serving: a fetch or a relay hanging
+on a silent upstream (one that accepts the connection and never
+answers) does not delay serving what the command line changed, nor
+SIGTERM; fetch_interval = 0 never fetches, not even at start; a fetch
+process killed is logged and restarted while serving goes on."""
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import Server, upstream
+from upstream import FakeUpstream
+
+SIG = "/v1/org/cacert.pem.minisig"
+# Long enough that a fetch to a silent upstream outlasts every test.
+HANG = ["upstream.connect_timeout=120", "upstream.timeout=300",
+        "upstream.low_speed_time=300", "upstream.retries=0"]
+
+
+class Silent:
+    """A TCP server on 127.0.0.1 that accepts connections, holds them
+    open and never sends a byte; `accepted` counts them."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.accepted = 0
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            self.accepted += 1
+
+    def wait(self, n, timeout=20):
+        deadline = time.monotonic() + timeout
+        while self.accepted < n:
+            assert time.monotonic() < deadline, (
+                f"{self.accepted} connection(s), want {n}")
+            time.sleep(0.05)
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@pytest.fixture
+def silent():
+    s = Silent()
+    yield s
+    s.close()
+
+
+def hanging(good, silent, kind):
+    """good served with its schedule's fetch (or relay) stuck on silent."""
+    if kind == "fetch":
+        o = [f"upstream.url=https://127.0.0.1:{silent.port}/generate/"]
+    else:
+        # A profile this mirror does not sign itself, so the relay asks.
+        o = [f"mirror.url=http://127.0.0.1:{silent.port}",
+             "mirror.profile=relayed", "upstream.allow_insecure_http=yes",
+             "mirror.key=" + good.key()["public_key"]]
+    s = Server(good, *o, *HANG, "upstream.fetch_interval=3600")
+    silent.wait(1)
+    return s
+
+
+def stop(s):
+    """Server.stop, but a serve that does not stop is killed, not left
+    behind."""
+    try:
+        return s.stop()
+    except subprocess.TimeoutExpired:
+        s.proc.kill()
+        s.proc.wait()
+        raise
+
+
+def version(s):
+    sig = s.get(SIG).text
+    line = [x for x in sig.splitlines() if x.startswith("trusted comment")]
+    return int(line[0].split("\tversion:")[1].split("\t")[0])
+
+
+def children(pid):
+    """The pids of a process's children, as the kernel lists them."""
+    out = []
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                out += [int(x) for x in f.read().split()]
+        except FileNotFoundError:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("kind", ["fetch", "relay", "once"])
+def test_fetch_interval_0_never_fetches_not_even_at_start(good, silent,
+                                                          kind):
+    with FakeUpstream(host="127.0.0.1") as up:
+        up.body = upstream("2026.07.22").read_bytes()
+        o = ["upstream.url=" + up.url, f"upstream.ca_file={up.pki.ca}",
+             "upstream.fetch_interval=0"]
+        if kind == "relay":
+            o += [f"mirror.url=http://127.0.0.1:{silent.port}",
+                  "mirror.profile=relayed",
+                  "upstream.allow_insecure_http=yes",
+                  "mirror.key=" + good.key()["public_key"]]
+        if kind == "once":
+            # One round of the schedules: the renewals, no fetch.
+            good.overrides = o
+            p = good("serve", "--once", check=0)
+            assert b"fetch" not in p.stdout, p.stdout
+        else:
+            s = Server(good, *o)
+            try:
+                time.sleep(3)
+                assert s.get(SIG).status_code == 200
+            finally:
+                out = stop(s)
+            assert "fetch" not in out, out
+        assert up.requests == []
+        assert silent.accepted == 0
