@@ -51,6 +51,22 @@ class Silent:
                 f"{self.accepted} connection(s), want {n}")
             time.sleep(0.05)
 
+    def all_closed(self, timeout=2):
+        """Whether every connection was closed by its client (read to
+        end of file) within timeout: no fetch outlived its process."""
+        deadline = time.monotonic() + timeout
+        for c in self.conns:
+            while True:
+                c.settimeout(max(0.01, deadline - time.monotonic()))
+                try:
+                    if c.recv(65536) == b"":
+                        break
+                except (socket.timeout, TimeoutError):
+                    return False
+                except OSError:
+                    break
+        return True
+
     def close(self):
         self.sock.close()
         for c in self.conns:
@@ -107,6 +123,59 @@ def children(pid):
     return out
 
 
+def gone(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "zombie" in f.read()
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("kind", ["fetch", "relay"])
+def test_a_cli_change_is_served_within_a_second_while_a_fetch_hangs(
+        good, silent, kind):
+    s = hanging(good, silent, kind)
+    try:
+        before = version(s)
+        good("publish", "--resign", check=0)
+        t0 = time.monotonic()
+        while version(s) == before:
+            assert time.monotonic() - t0 < 5, "new release not served"
+            time.sleep(0.05)
+        took = time.monotonic() - t0
+        print(f"{kind}: served {took:.3f} s after the command returned")
+        assert took < 1.0, f"served only after {took:.3f} s"
+        # The fetch was still hanging all along.
+        assert b"fetch done" not in s.read(s.out)
+    finally:
+        stop(s)
+
+
+def test_sigterm_stops_serve_mid_fetch_within_two_seconds(good, silent):
+    s = hanging(good, silent, "fetch")
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    s.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = s.proc.wait(timeout=10)
+    except BaseException:
+        s.proc.kill()
+        raise
+    took = time.monotonic() - t0
+    out = (s.read(s.out) + s.read(s.err)).decode(errors="replace")
+    s.out.close()
+    s.err.close()
+    print(f"SIGTERM: exited {rc} after {took:.3f} s")
+    assert rc == 0, out
+    assert took < 2.0, f"exit took {took:.3f} s"
+    assert "stopping on signal 15" in out, out
+    assert "fetch done" not in out
+    assert "killed by signal" not in out
+    assert "did not stop" not in out
+    # The scheduler and the fetch process went with serve.
+    assert silent.all_closed(), "a fetch outlived serve"
+
+
 @pytest.mark.parametrize("kind", ["fetch", "relay", "once"])
 def test_fetch_interval_0_never_fetches_not_even_at_start(good, silent,
                                                           kind):
@@ -134,3 +203,40 @@ def test_fetch_interval_0_never_fetches_not_even_at_start(good, silent,
             assert "fetch" not in out, out
         assert up.requests == []
         assert silent.accepted == 0
+
+
+def test_a_killed_fetch_process_is_logged_and_restarted(good, silent):
+    s = hanging(good, silent, "fetch")
+    try:
+        sched = children(s.proc.pid)
+        assert len(sched) == 1, sched
+        fetcher = children(sched[0])
+        assert len(fetcher) == 1, fetcher
+        os.kill(fetcher[0], signal.SIGKILL)
+        # Serving goes on meanwhile, and the fetch starts again.
+        assert s.get(SIG).status_code == 200
+        silent.wait(2, timeout=15)
+        err = s.read(s.err).decode(errors="replace")
+        assert "fetch process killed by signal 9; restarting in" in err, err
+        assert s.proc.poll() is None
+        assert s.get(SIG).status_code == 200
+        assert children(sched[0]) not in ([], fetcher)
+    finally:
+        stop(s)
+    assert silent.all_closed(), "a fetch outlived serve"
+
+
+def test_kill_9_of_serve_takes_its_fetch_along(good, silent):
+    """No orphan goes on fetching (and writing to the database) for a
+    serve that is gone, even one killed without a chance to stop it."""
+    s = hanging(good, silent, "fetch")
+    sched = children(s.proc.pid)
+    s.proc.kill()
+    s.proc.wait(timeout=10)
+    s.out.close()
+    s.err.close()
+    assert silent.all_closed(), "a fetch outlived serve"
+    deadline = time.monotonic() + 2
+    while not gone(sched[0]):
+        assert time.monotonic() < deadline, "the scheduler outlived serve"
+        time.sleep(0.05)
