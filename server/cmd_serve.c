@@ -6,7 +6,7 @@
  * and served without a restart.  The schedules (a fetch at start and
  * every fetch_interval seconds, a publish after each fetch and every
  * SCHED_PUBLISH_EVERY seconds, renewing signatures in time) run in a
- * process of their own (sched.c), so a fetch hanging on a silent
+ * process of their own (schedproc.c), so a fetch hanging on a silent
  * upstream never holds up a reload or a stop.  "--once" runs one round
  * of the schedules in this process, without HTTP.
  */
@@ -22,7 +22,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "http.h"
-#include "sched.h"
+#include "schedproc.h"
 #include "site.h"
 
 #define RELOAD_MS	200	/* a CLI change is served within this */

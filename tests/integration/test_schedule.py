@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import Server, upstream
+from conftest import SANITIZER_WORDS, Server, upstream
 from upstream import FakeUpstream
 
 SIG = "/v1/org/cacert.pem.minisig"
@@ -166,6 +166,8 @@ def test_sigterm_stops_serve_mid_fetch_within_two_seconds(good, silent):
     s.out.close()
     s.err.close()
     print(f"SIGTERM: exited {rc} after {took:.3f} s")
+    for w in SANITIZER_WORDS:
+        assert w.decode() not in out, out
     assert rc == 0, out
     assert took < 2.0, f"exit took {took:.3f} s"
     assert "stopping on signal 15" in out, out

@@ -1,10 +1,10 @@
 /*
- * sched.h - serve's schedules (fetch or relay, publish) in a process
+ * schedproc.h - serve's schedules (fetch or relay, publish) in a process
  * of their own, so that nothing they wait for holds up the HTTP
  * process.
  */
-#ifndef CABUNDLED_SCHED_H
-#define CABUNDLED_SCHED_H
+#ifndef CABUNDLED_SCHEDPROC_H
+#define CABUNDLED_SCHEDPROC_H
 
 #include <sys/types.h>
 

@@ -1,5 +1,5 @@
 /*
- * sched.c - serve's schedules in a process of their own.
+ * schedproc.c - serve's schedules in a process of their own.
  *
  * serve forks the scheduler before libmicrohttpd starts a thread, so
  * the fork copies one thread and no lock another thread holds.  The
@@ -37,7 +37,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
-#include "sched.h"
+#include "schedproc.h"
 #include "timefmt.h"
 
 #define SCHED_TICK_MS	200	/* how often the scheduler looks around */
