@@ -74,6 +74,7 @@ SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c \
 	      server/migrations.c server/audit.c server/vet.c server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
+	      server/schedproc.c \
 	      server/keys.c server/cmd_key.c server/release.c server/org.c \
 	      server/cmd_release.c server/site.c server/http.c \
 	      server/html.c server/tls.c server/relay.c \

@@ -1,12 +1,14 @@
 /*
- * cmd_serve.c - "cabundled serve": the long-running mirror.  The HTTP
- * server (http.c) answers from an in-memory site; this thread runs the
- * schedules: a fetch at start and every fetch_interval seconds, a
- * publish after each fetch and every PUBLISH_EVERY seconds (renewing
- * signatures in time), and once a second a look at the audit log's
- * newest id, which every change by anyone (this process or the CLI)
- * moves: then the site is reloaded and served without a restart.
- * "--once" runs one round of the schedules without HTTP.
+ * cmd_serve.c - "cabundled serve": the long-running mirror.  This
+ * process serves HTTP (http.c) from an in-memory site and, every
+ * RELOAD_MS, looks at the audit log's newest id, which every change by
+ * anyone (the schedules or the CLI) moves: then the site is reloaded
+ * and served without a restart.  The schedules (a fetch at start and
+ * every fetch_interval seconds, a publish after each fetch and every
+ * SCHED_PUBLISH_EVERY seconds, renewing signatures in time) run in a
+ * process of their own (schedproc.c), so a fetch hanging on a silent
+ * upstream never holds up a reload or a stop.  "--once" runs one round
+ * of the schedules in this process, without HTTP.
  */
 #include <err.h>
 #include <getopt.h>
@@ -20,33 +22,17 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "http.h"
-#include "release.h"
+#include "schedproc.h"
 #include "site.h"
-#include "timefmt.h"
-#include "upstream.h"
 
-#define PUBLISH_EVERY	60
+#define RELOAD_MS	200	/* a CLI change is served within this */
 
-static volatile sig_atomic_t quit;
-
-static void
-logline(const char *what, const char *arg, int rc)
-{
-	char	 when[TIMEFMT_LEN];
-
-	timefmt_iso((int64_t)time(NULL), when);
-	if (rc < 0)
-		printf("%s %s %s\n", when, what, arg != NULL ? arg : "");
-	else
-		printf("%s %s done: exit %d\n", when, what, rc);
-	fflush(stdout);
-}
+static volatile sig_atomic_t quit;	/* the signal that stops us */
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	quit = 1;
+	quit = sig;
 }
 
 /* Reload the site when the data changed; 1 when serving something. */
@@ -68,20 +54,31 @@ refresh(sqlite3 *db, struct http *h, int64_t *generation)
 	return 1;
 }
 
+/* Sleep ms milliseconds, or less when a signal comes: on purpose. */
+static void
+nap(long ms)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
 /* cabundled serve [--once] */
 int
 cmd_serve(const struct config *cfg, int argc, char *argv[])
 {
 	struct sigaction sa;
+	struct sched	 sc;
 	struct http	*h = NULL;
 	sqlite3		*db;
-	time_t		 next_fetch = 0, next_publish = 0, now;
 	int64_t		 generation = -1;
 	static const struct option opts[] = {
 		{ "once", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int		 ch, once = 0, rc = EXIT_DONE, prc, v6;
+	int		 ch, once = 0, rc = EXIT_LOCAL, v6;
 
 	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -100,46 +97,46 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
-	if (!once) {
-		if ((h = http_start(cfg)) == NULL) {
-			db_close(db);
-			return EXIT_LOCAL;
-		}
-		v6 = strchr(cfg->http.listen, ':') != NULL;
-		printf("serving %s://%s%s%s:%d/\n",
-		    cfg->http.tls_cert != NULL ? "https" : "http",
-		    v6 ? "[" : "", cfg->http.listen, v6 ? "]" : "",
-		    cfg->http.port);
-		fflush(stdout);
-		refresh(db, h, &generation);
+	if (once) {
+		rc = sched_round(cfg, db, cfg->fetch_interval != 0);
+		db_close(db);
+		return rc;
 	}
+	/*
+	 * Fork the scheduler now, while this process has one thread and
+	 * no database handle: the handle above only proved there is a
+	 * database; the scheduler's rounds open their own.
+	 */
+	db_close(db);
+	db = NULL;
+	if (!sched_start(cfg, &sc))
+		return EXIT_LOCAL;
+	if ((h = http_start(cfg)) == NULL ||
+	    (db = db_open_datadir(cfg)) == NULL)
+		goto out;
+	v6 = strchr(cfg->http.listen, ':') != NULL;
+	printf("serving %s://%s%s%s:%d/\n",
+	    cfg->http.tls_cert != NULL ? "https" : "http",
+	    v6 ? "[" : "", cfg->http.listen, v6 ? "]" : "",
+	    cfg->http.port);
+	fflush(stdout);
+	refresh(db, h, &generation);
+	if (!sched_go(&sc))
+		goto out;
 	while (!quit) {
-		now = time(NULL);
-		if (now >= next_fetch && (once || next_fetch == 0 ||
-		    cfg->fetch_interval != 0)) {
-			logline("fetch", cfg->mirror.url != NULL ?
-			    cfg->mirror.url_shown : cfg->url_shown, -1);
-			rc = fetch_once(cfg, db, cfg->actor);
-			logline("fetch", NULL, rc);
-			next_fetch = now + cfg->fetch_interval;
-			next_publish = 0;
+		nap(RELOAD_MS);
+		/* Without schedules no signature is renewed: stop, loudly. */
+		if (!sched_alive(&sc)) {
+			warnx("no schedules: stopping");
+			goto out;
 		}
-		if (now >= next_publish) {
-			prc = publish_all(db, cfg, cfg->actor, NULL,
-			    PUBLISH_QUIET);
-			fflush(stdout);
-			if (prc != EXIT_DONE)
-				logline("publish", NULL, prc);
-			if (rc == EXIT_DONE)
-				rc = prc;
-			next_publish = now + PUBLISH_EVERY;
-		}
-		if (once)
-			break;
 		refresh(db, h, &generation);
-		sleep(1);
 	}
+	sched_log("stopping on signal %d", (int)quit);
+	rc = EXIT_DONE;
+ out:
+	sched_stop(&sc);
 	http_stop(h);
 	db_close(db);
-	return once ? rc : EXIT_DONE;
+	return rc;
 }
