@@ -70,8 +70,7 @@ COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/sig.c common/meta.c common/timefmt.c common/verify.c \
 	      common/url.c common/atomic.c
 SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c \
-	      server/db.c \
-	      server/migrations.c server/audit.c server/vet.c server/store.c \
+	      server/db.c server/audit.c server/vet.c server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/schedproc.c \
@@ -93,21 +92,26 @@ FUZZ_NAMES  = pem cert sig meta config copts route
 FUZZ_SRCS   = $(FUZZ_NAMES:%=fuzz/fuzz-%.c) fuzz/quiet.c fuzz/label.c \
 	      fuzz/replay.c
 
-COMMON_OBJS = $(COMMON_SRCS:.c=.o)
-SERVER_OBJS = $(SERVER_SRCS:.c=.o)
-CLIENT_OBJS = $(CLIENT_SRCS:.c=.o)
+# Objects, dependency files and the generated migrations.c live in
+# $(B), never beside the sources; the programs stay where the tests and
+# the documentation name them.
+B	    = build
+obj	    = $(patsubst %.c,$(B)/%.o,$(1))
+COMMON_OBJS = $(call obj,$(COMMON_SRCS))
+SERVER_OBJS = $(call obj,$(SERVER_SRCS)) $(B)/server/migrations.o
+CLIENT_OBJS = $(call obj,$(CLIENT_SRCS))
 UNIT_BINS   = $(UNIT_SRCS:.c=)
 TOOL_BINS   = $(TOOL_SRCS:.c=)
 FUZZ_REPLAY = $(FUZZ_NAMES:%=fuzz/out/replay-%)
 ALL_OBJS    = $(COMMON_OBJS) $(SERVER_OBJS) $(CLIENT_OBJS) \
-	      $(UNIT_SRCS:.c=.o) $(TOOL_SRCS:.c=.o) tests/unit/testutil.o \
-	      $(FUZZ_SRCS:.c=.o)
+	      $(call obj,$(UNIT_SRCS) $(TOOL_SRCS) tests/unit/testutil.c \
+	      $(FUZZ_SRCS))
 
 # Rebuild everything when the flags change (plain <-> SANITIZE=1).
-FLAGS_STAMP := .build-flags
+FLAGS_STAMP := $(B)/.flags
 FLAGS_NOW   := $(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)
 ifeq ($(filter deps test-deps fuzz-deps clean lint,$(MAKECMDGOALS)),)
-$(shell echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || \
+$(shell mkdir -p $(B); echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || \
 	echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 endif
 
@@ -121,35 +125,44 @@ all: server/cabundled client/cabundle
 
 $(ALL_OBJS): $(FLAGS_STAMP)
 
-common/%.o: common/%.c
+$(B)/common/%.o: common/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call pkgcflags,openssl) $(CFLAGS) -c -o $@ $<
-server/%.o: server/%.c
+$(B)/server/%.o: server/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call pkgcflags,$(SERVER_PKGS)) $(CFLAGS) -c -o $@ $<
-client/%.o: client/%.c
+$(B)/client/%.o: client/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call pkgcflags,$(CLIENT_PKGS)) $(CFLAGS) -c -o $@ $<
-tests/%.o: tests/%.c
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I. -Itests/unit -Iserver \
 	    $(call pkgcflags,$(TEST_PKGS) jansson) $(CFLAGS) \
 	    -c -o $@ $<
-fuzz/%.o: fuzz/%.c
+$(B)/fuzz/%.o: fuzz/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call pkgcflags,$(FUZZ_PKGS)) $(CFLAGS) -c -o $@ $<
 
 # The schema travels inside the binary: migrations.c is generated.
 SCHEMA_SQL = $(sort $(wildcard schema/[0-9][0-9][0-9]-*.sql))
-server/migrations.c: $(SCHEMA_SQL) schema/embed.sh
+$(B)/server/migrations.c: $(SCHEMA_SQL) schema/embed.sh
+	@mkdir -p $(@D)
 	sh schema/embed.sh $(SCHEMA_SQL) > $@.tmp && mv $@.tmp $@
+$(B)/server/migrations.o: $(B)/server/migrations.c
+	$(CC) $(CPPFLAGS) -Iserver $(CFLAGS) -c -o $@ $<
 
 server/cabundled: $(SERVER_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(SERVER_PKGS))
 client/cabundle: $(CLIENT_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(CLIENT_PKGS))
-tests/unit/test-%: tests/unit/test-%.o tests/unit/testutil.o $(COMMON_OBJS)
+tests/unit/test-%: $(B)/tests/unit/test-%.o $(B)/tests/unit/testutil.o \
+	    $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
 # Server units: the pure vetting function, linked with what it needs.
-tests/unit/test-vet: tests/unit/test-vet.o tests/unit/testutil.o server/vet.o \
-	    $(COMMON_OBJS)
+tests/unit/test-vet: $(B)/tests/unit/test-vet.o $(B)/tests/unit/testutil.o \
+	    $(B)/server/vet.o $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS) jansson)
-tests/tools/%: tests/tools/%.o $(COMMON_OBJS)
+tests/tools/%: $(B)/tests/tools/%.o $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,openssl)
 
 deps:
@@ -227,8 +240,8 @@ install: all
 	install -m 0644 man/cabundled.8 $(DESTDIR)$(MANDIR)/man8
 
 clean:
-	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) server/cabundled client/cabundle \
-	    server/migrations.c \
+	rm -rf $(B)
+	rm -f server/cabundled client/cabundle \
 	    $(UNIT_BINS) $(TOOL_BINS) $(FLAGS_STAMP)
 	rm -rf fuzz/out
 
@@ -284,11 +297,11 @@ $(FUZZ_BINS): fuzz/out/fuzz-%: $(FUZZ_OBJ_DIR)/fuzz/fuzz-%.o \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ \
 	    $(call pkglibs,$(FUZZ_PKGS))
 
-fuzz/out/replay-config: server/config.o
-fuzz/out/replay-copts: client/opts.o client/get.o client/safepath.o
-fuzz/out/replay-route: server/route.o
-$(FUZZ_REPLAY): fuzz/out/replay-%: fuzz/fuzz-%.o fuzz/quiet.o fuzz/label.o \
-	    fuzz/replay.o $(COMMON_OBJS)
+fuzz/out/replay-config: $(B)/server/config.o
+fuzz/out/replay-copts: $(call obj,client/opts.c client/get.c client/safepath.c)
+fuzz/out/replay-route: $(B)/server/route.o
+$(FUZZ_REPLAY): fuzz/out/replay-%: $(B)/fuzz/fuzz-%.o \
+	    $(call obj,fuzz/quiet.c fuzz/label.c fuzz/replay.c) $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(FUZZ_PKGS))
 

@@ -257,7 +257,8 @@ def ignore_patterns():
 def test_dockerignore_keeps_secrets_and_build_output_out():
     pats = ignore_patterns()
     for rel in (".git/HEAD", "data/cabundle.db", "data/keys/AB.key",
-                "server/main.o", "common/buf.d", "server/cabundled",
+                "build/server/main.o", "build/common/buf.d",
+                "server/main.o", "server/cabundled",
                 "client/cabundle", "tests/unit/test-verify"):
         assert dockerignored(rel, pats), rel
     for rel in ("Makefile", "server/main.c", "client/opts.c",
