@@ -69,6 +69,9 @@ COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c common/verify.c \
 	      common/url.c common/atomic.c
+# Signing: the server and the test tools link it, the client never does
+# (a verify-only program, as signify's VERIFYONLY build).
+SIGN_SRCS   = common/sign.c
 SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c \
 	      server/db.c server/audit.c server/vet.c server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
@@ -98,12 +101,13 @@ FUZZ_SRCS   = $(FUZZ_NAMES:%=fuzz/fuzz-%.c) fuzz/quiet.c fuzz/label.c \
 B	    = build
 obj	    = $(patsubst %.c,$(B)/%.o,$(1))
 COMMON_OBJS = $(call obj,$(COMMON_SRCS))
+SIGN_OBJS   = $(call obj,$(SIGN_SRCS))
 SERVER_OBJS = $(call obj,$(SERVER_SRCS)) $(B)/server/migrations.o
 CLIENT_OBJS = $(call obj,$(CLIENT_SRCS))
 UNIT_BINS   = $(UNIT_SRCS:.c=)
 TOOL_BINS   = $(TOOL_SRCS:.c=)
 FUZZ_REPLAY = $(FUZZ_NAMES:%=fuzz/out/replay-%)
-ALL_OBJS    = $(COMMON_OBJS) $(SERVER_OBJS) $(CLIENT_OBJS) \
+ALL_OBJS    = $(COMMON_OBJS) $(SIGN_OBJS) $(SERVER_OBJS) $(CLIENT_OBJS) \
 	      $(call obj,$(UNIT_SRCS) $(TOOL_SRCS) tests/unit/testutil.c \
 	      $(FUZZ_SRCS))
 
@@ -151,18 +155,18 @@ $(B)/server/migrations.c: $(SCHEMA_SQL) schema/embed.sh
 $(B)/server/migrations.o: $(B)/server/migrations.c
 	$(CC) $(CPPFLAGS) -Iserver $(CFLAGS) -c -o $@ $<
 
-server/cabundled: $(SERVER_OBJS) $(COMMON_OBJS)
+server/cabundled: $(SERVER_OBJS) $(SIGN_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(SERVER_PKGS))
 client/cabundle: $(CLIENT_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(CLIENT_PKGS))
 tests/unit/test-%: $(B)/tests/unit/test-%.o $(B)/tests/unit/testutil.o \
-	    $(COMMON_OBJS)
+	    $(SIGN_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
 # Server units: the pure vetting function, linked with what it needs.
 tests/unit/test-vet: $(B)/tests/unit/test-vet.o $(B)/tests/unit/testutil.o \
-	    $(B)/server/vet.o $(COMMON_OBJS)
+	    $(B)/server/vet.o $(SIGN_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS) jansson)
-tests/tools/%: $(B)/tests/tools/%.o $(COMMON_OBJS)
+tests/tools/%: $(B)/tests/tools/%.o $(SIGN_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,openssl)
 
 deps:

@@ -21,12 +21,6 @@ struct pubkey {
 	unsigned char	 pk[32];
 };
 
-/* An Ed25519 signing key; the key id is SHA-256(pk)[0..8) (SPEC 9). */
-struct seckey {
-	EVP_PKEY	*pkey;
-	struct pubkey	 pub;
-};
-
 /* A parsed .minisig.  comment is T, the signed trusted comment. */
 struct minisig {
 	unsigned char	 alg[2];
@@ -56,14 +50,8 @@ int		 pubkey_load(const char *, struct pubkey *);
 void		 pubkey_string(const struct pubkey *, char *);
 int		 pubkey_write(const struct pubkey *, struct buf *);
 
-struct seckey	*seckey_load(const char *);
-struct seckey	*seckey_new(void);
-int		 seckey_write_at(const struct seckey *, int, const char *,
-		    const char *);
-void		 seckey_free(struct seckey *);
-
-int		 sig_sign(const struct seckey *, const unsigned char *,
-		    size_t, const char *, int, struct buf *);
+int		 sig_prehash(const unsigned char *, size_t, unsigned char *);
+int		 sig_comment_ok(const char *, size_t);
 enum sig_err	 sig_parse(const char *, size_t, struct minisig *, char *,
 		    size_t);
 const struct pubkey *sig_find_key(const struct minisig *,

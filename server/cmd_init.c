@@ -23,6 +23,7 @@
 #include "extern.h"
 #include "keys.h"
 #include "sig.h"
+#include "sign.h"
 
 /* cabundled init [--actor NAME] */
 int

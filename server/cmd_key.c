@@ -21,6 +21,7 @@
 #include "keys.h"
 #include "output.h"
 #include "release.h"
+#include "sign.h"
 
 static json_t *
 key_json(sqlite3_stmt *st, const struct config *cfg)

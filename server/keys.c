@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "db.h"
 #include "keys.h"
+#include "sign.h"
 
 /* DATADIR/keys/KEYID.EXT (or DATADIR/keys when keyid is NULL). */
 char *

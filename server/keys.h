@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "sig.h"
+#include "sign.h"
 
 #define KEYS_DIR	"keys"
 

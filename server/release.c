@@ -33,6 +33,7 @@
 #include "log.h"
 #include "release.h"
 #include "sig.h"
+#include "sign.h"
 #include "store.h"
 #include "timefmt.h"
 

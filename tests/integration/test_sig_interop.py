@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from conftest import CABUNDLE, FIXTURES, SIGTOOL, now, run
+from conftest import (CABUNDLE, CABUNDLE_BIN, CABUNDLED_BIN, FIXTURES, SIGTOOL,
+                      now, run)
 
 BUNDLE = FIXTURES / "upstream" / "cacert-2026.07.22.pem"
 DAY = 86400
@@ -204,3 +205,29 @@ def test_usage(work):
     run(CABUNDLE, "verify", "--key", work / "theirs.pub", "--profile",
         "Bad Name", work / "cacert.pem", check=2)
     run(CABUNDLE, "fetch", check=2)
+
+
+# Secret-key and signing code: what a verify-only client must not hold.
+SIGNING = ("sig_sign", "seckey_load", "seckey_new", "seckey_write_at")
+SIGNING_IMPORTS = ("EVP_DigestSign", "EVP_PKEY_keygen",
+                   "PEM_read_PrivateKey", "PEM_write_bio_PrivateKey")
+
+
+def symbols(binary, *flags):
+    """The names nm lists, without symbol versions (@OPENSSL_3.0.0)."""
+    return {ln.split()[-1].split("@")[0] for ln in run("nm", *flags, binary,
+                                         check=0).stdout.decode().splitlines()
+            if ln.strip()}
+
+
+def test_the_client_is_verify_only():
+    """As signify's VERIFYONLY build: the client can load no secret key
+    and sign nothing (the server, which signs, has both)."""
+    client = symbols(CABUNDLE_BIN)
+    server = symbols(CABUNDLED_BIN)
+    assert set(SIGNING) <= server
+    assert not set(SIGNING) & client, set(SIGNING) & client
+    imports = symbols(CABUNDLE_BIN, "-D", "--undefined-only")
+    assert set(SIGNING_IMPORTS) <= symbols(CABUNDLED_BIN, "-D",
+                                           "--undefined-only")
+    assert not set(SIGNING_IMPORTS) & imports, set(SIGNING_IMPORTS) & imports

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "sig.h"
+#include "sign.h"
 
 int
 main(int argc, char *argv[])

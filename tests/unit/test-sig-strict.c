@@ -6,6 +6,7 @@
 
 #include "meta.h"
 #include "sig.h"
+#include "sign.h"
 #include "testutil.h"
 
 #define L1 "untrusted comment: signature from key 4C476354A75A4756\n"

@@ -16,6 +16,7 @@
 
 #include "meta.h"
 #include "sig.h"
+#include "sign.h"
 #include "testutil.h"
 
 #define T_VECTOR "format:cabundle/1\tprofile:test\tversion:1\t" \

@@ -12,6 +12,7 @@
 #include "encode.h"
 #include "verify.h"
 #include "testutil.h"
+#include "sign.h"
 
 #define DAY		86400
 #define CREATED		1767225600	/* 2026-01-01, long past */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sig.h"
+#include "sign.h"
 #include "testutil.h"
 
 /* Path of a fixture; static storage, valid until the next call. */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "sign.h"
 
 void	fixture_read(const char *, struct buf *);
 char	*fixture_path(const char *);
