@@ -402,16 +402,22 @@ class Server:
         self.proc = subprocess.Popen([str(c) for c in cmd],
                                      stdout=self.out, stderr=self.err)
         deadline = time.time() + 20
-        while True:
-            try:
-                if requests.get(self.base + "/v1/profiles", timeout=2,
-                                verify=self.verify).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert self.proc.poll() is None, self.read(self.err)
-            assert time.time() < deadline, "serve did not come up"
-            time.sleep(0.1)
+        try:
+            while True:
+                try:
+                    if requests.get(self.base + "/v1/profiles", timeout=2,
+                                    verify=self.verify).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                assert self.proc.poll() is None, self.read(self.err)
+                assert time.time() < deadline, "serve did not come up"
+                time.sleep(0.1)
+        except BaseException:
+            # A server that never answered is not left running.
+            self.proc.kill()
+            self.proc.wait()
+            raise
 
     def get(self, path, **kw):
         return requests.get(self.base + path, timeout=10,
