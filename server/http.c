@@ -597,11 +597,14 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 	struct site_release *r = NULL;
 	struct site	*s;
 
-	if (t->route == R_HEALTHZ)
-		return send_text(c, rq, MHD_HTTP_OK, CT_TEXT, "ok\n");
+	/* Healthy means ready: a site is loaded and every route answers. */
 	if ((s = current(h)) == NULL)
 		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
 		    "not ready\n");
+	if (t->route == R_HEALTHZ) {
+		site_unref(s);
+		return send_text(c, rq, MHD_HTTP_OK, CT_TEXT, "ok\n");
+	}
 	if (t->profile[0] != '\0' && (p = site_profile(s, t->profile)) ==
 	    NULL && t->route != R_DIFF)
 		goto notfound;

@@ -4,13 +4,16 @@ without a restart.  Served files are checked with stock minisign and
 sha256."""
 import concurrent.futures
 import hashlib
+import http.client
+import subprocess
 import socket
 import time
 
 import pytest
 import requests
 
-from conftest import CABUNDLED, Server, minisign_ok, run, trusted
+from conftest import (CABUNDLED, Server, free_port, minisign_ok, run,
+                      trusted)
 
 def test_latest_and_versioned_files_verify_with_minisign(served, tmp_path):
     pub = served.get("/v1/pubkey")
@@ -369,3 +372,40 @@ def test_slow_and_idle_clients_do_not_starve_the_others(good):
         assert s.get("/healthz").status_code == 200
     finally:
         s.stop()
+
+
+
+def test_healthz_is_ready_only_when_everything_answers(good):
+    """/healthz says ok only once the site is loaded: a probe that got
+    ok asks for a signature at once and gets it (the load test under
+    ASan once got 503 "not ready" right after an ok)."""
+    for _ in range(3):
+        port = free_port()
+        proc = subprocess.Popen(
+            [CABUNDLED, "-d", str(good.datadir), "-o", f"http.port={port}",
+             "-o", "upstream.fetch_interval=0", "serve"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 20
+            while True:
+                assert time.time() < deadline, "serve did not come up"
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", port,
+                                                   timeout=5)
+                    c.request("GET", "/healthz")
+                    r = c.getresponse()
+                    r.read()
+                    if r.status == 200:
+                        c.request("GET", "/v1/mozilla/cacert.pem.minisig")
+                        r = c.getresponse()
+                        r.read()
+                        assert r.status == 200, r.status
+                        break
+                    assert r.status == 503, r.status
+                except ConnectionError:
+                    pass
+                finally:
+                    c.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
