@@ -128,25 +128,68 @@ opts_ini(void *user, const char *section, const char *name,
 }
 
 /*
+ * Apply the settings of a configuration file's text in b (name for
+ * messages) to o: the parser the fuzzer drives.  Returns 1, or 0 after
+ * a warning naming the file and line: a NUL, a line over 198 bytes,
+ * not an INI line, an unknown setting or a bad value.
+ */
+int
+opts_parse(struct copts *o, const char *name, const struct buf *b)
+{
+	struct inictx	 c;
+	size_t		 i, start, line = 1;
+	int		 r;
+
+	for (i = start = 0; i <= b->len; i++) {
+		if (i < b->len && b->data[i] == '\0') {
+			warnx("%s:%zu: NUL byte", name, line);
+			return 0;
+		}
+		if (i == b->len || b->data[i] == '\n') {
+			if (i - start > CONF_LINE_MAX) {
+				warnx("%s:%zu: line longer than %d bytes",
+				    name, line, CONF_LINE_MAX);
+				return 0;
+			}
+			start = i + 1;
+			line++;
+		}
+	}
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	if ((r = ini_parse_string(b->len > 0 ? (const char *)b->data : "",
+	    opts_ini, &c)) != 0) {
+		warnx("%s:%d: %s", name, r, c.error[0] != '\0' ? c.error :
+		    "not an INI line");
+		return 0;
+	}
+	return 1;
+}
+
+/* The settings before any configuration file. */
+void
+opts_defaults(struct copts *o)
+{
+	o->get.timeout = 60;
+	o->get.low_speed_time = 10;
+}
+
+/*
  * Defaults, then the configuration file (--config, or
  * /etc/cabundle.conf when it exists).  The file is believed only as
  * ssh believes authorized_keys: a regular file of root (or ours),
  * writable by nobody else, in directories that pass the ownership rule
  * (safepath.c).  Returns 1, or 0 after a warning naming the file (and
  * line): missing, another user's or writable by others, unreadable,
- * over 64 KiB, a NUL, a line over 198 bytes, not an INI line, an
- * unknown setting or a bad value.
+ * over 64 KiB, or refused by opts_parse().
  */
 int
 opts_load(struct copts *o, const char *config)
 {
-	struct inictx	 c;
 	struct buf	 b;
-	size_t		 i, start, line = 1;
-	int		 r, ok = 0;
+	int		 ok = 0;
 
-	o->get.timeout = 60;
-	o->get.low_speed_time = 10;
+	opts_defaults(o);
 	if (config == NULL && access(CLIENT_CONFIG, F_OK) == 0)
 		config = CLIENT_CONFIG;
 	if (config == NULL)
@@ -160,30 +203,7 @@ opts_load(struct copts *o, const char *config)
 	}
 	if (!buf_readfile(&b, config))
 		goto out;
-	for (i = start = 0; i <= b.len; i++) {
-		if (i < b.len && b.data[i] == '\0') {
-			warnx("%s:%zu: NUL byte", config, line);
-			goto out;
-		}
-		if (i == b.len || b.data[i] == '\n') {
-			if (i - start > CONF_LINE_MAX) {
-				warnx("%s:%zu: line longer than %d bytes",
-				    config, line, CONF_LINE_MAX);
-				goto out;
-			}
-			start = i + 1;
-			line++;
-		}
-	}
-	memset(&c, 0, sizeof(c));
-	c.o = o;
-	if ((r = ini_parse_string((const char *)b.data, opts_ini, &c)) !=
-	    0) {
-		warnx("%s:%d: %s", config, r, c.error[0] != '\0' ? c.error :
-		    "not an INI line");
-		goto out;
-	}
-	ok = 1;
+	ok = opts_parse(o, config, &b);
  out:
 	buf_free(&b);
 	return ok;

@@ -27,6 +27,10 @@ struct copts {
 
 struct option;
 
+struct buf;
+
+void	opts_defaults(struct copts *);
+int	opts_parse(struct copts *, const char *, const struct buf *);
 int	opts_load(struct copts *, const char *);
 const char *opts_config(int, char *[], const struct option *, int);
 int	opts_cli(struct copts *, const char *, const char *);
