@@ -19,6 +19,9 @@ BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 PYTHON	?= /usr/bin/python3
 PKG_CONFIG ?= pkg-config
+# Who serve's HTTP process and signer become when serve starts as root
+# ([serve] user, cabundled(8)); "make run" and "make test-deps" create it.
+SERVE_USER ?= _cabundled
 
 CFLAGS	?= -O2 -g
 WARNFLAGS = -Wall -Wextra -Wshadow -Wpointer-arith \
@@ -40,13 +43,14 @@ endif
 # What each binary links.  The client: libcurl to fetch, OpenSSL to
 # verify (and libssl for doctor's handshakes), jansson for --json and
 # its state file, inih for /etc/cabundle.conf.
-SERVER_PKGS = libmicrohttpd libcurl openssl sqlite3 jansson inih
+SERVER_PKGS = libmicrohttpd libcurl openssl sqlite3 jansson inih libseccomp
 CLIENT_PKGS = libcurl openssl jansson inih
 TEST_PKGS   = cmocka openssl
 
 # Debian 12 packages for building, testing and running.
 DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 	   libcurl4-openssl-dev libsqlite3-dev libjansson-dev libinih-dev \
+	   libseccomp-dev \
 	   libcmocka-dev \
 	   python3 python3-pytest python3-requests minisign openssl sqlite3 \
 	   ca-certificates
@@ -82,7 +86,8 @@ SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c \
 	      server/html.c server/tls.c server/relay.c \
 	      server/export.c server/route.c \
 	      server/ingest.c server/upstream.c server/query.c \
-	      server/render_json.c
+	      server/render_json.c server/privmsg.c server/signer.c \
+	      server/sandbox.c
 CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
@@ -91,7 +96,7 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.
-FUZZ_NAMES  = pem cert sig meta config copts route
+FUZZ_NAMES  = pem cert sig meta config copts route privmsg
 FUZZ_SRCS   = $(FUZZ_NAMES:%=fuzz/fuzz-%.c) fuzz/quiet.c fuzz/label.c \
 	      fuzz/replay.c
 
@@ -174,6 +179,7 @@ deps:
 
 test-deps:
 	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_TEST_PKGS) $(DEB_FUZZ_PKGS)
+	@sh contrib/serveuser.sh $(SERVE_USER)
 
 test: test-deps
 	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
@@ -233,6 +239,7 @@ lint:
 # A working mirror in ./data: fetch (or, offline, import the system's
 # bundle), then serve on 127.0.0.1:8080 (contrib/quickstart.sh).
 run: deps
+	@sh contrib/serveuser.sh $(SERVE_USER)
 	$(MAKE) all
 	PYTHON=$(PYTHON) sh contrib/quickstart.sh
 
@@ -270,8 +277,8 @@ FUZZ_BINS   = $(FUZZ_NAMES:%=fuzz/out/fuzz-%)
 FUZZ_OBJ_DIR = fuzz/out/obj
 FUZZ_OBJS   = $(addprefix $(FUZZ_OBJ_DIR)/,$(COMMON_SRCS:.c=.o) \
 	      $(FUZZ_NAMES:%=fuzz/fuzz-%.o) fuzz/quiet.o fuzz/label.o \
-	      server/config.o server/route.o client/opts.o client/get.o \
-	      client/safepath.o)
+	      server/config.o server/route.o server/privmsg.o client/opts.o \
+	      client/get.o client/safepath.o)
 
 fuzz-deps:
 	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_FUZZ_PKGS)
@@ -295,6 +302,7 @@ fuzz/out/fuzz-config: $(FUZZ_OBJ_DIR)/server/config.o
 fuzz/out/fuzz-copts: $(FUZZ_OBJ_DIR)/client/opts.o $(FUZZ_OBJ_DIR)/client/get.o \
 	    $(FUZZ_OBJ_DIR)/client/safepath.o
 fuzz/out/fuzz-route: $(FUZZ_OBJ_DIR)/server/route.o
+fuzz/out/fuzz-privmsg: $(FUZZ_OBJ_DIR)/server/privmsg.o
 $(FUZZ_BINS): fuzz/out/fuzz-%: $(FUZZ_OBJ_DIR)/fuzz/fuzz-%.o \
 	    $(FUZZ_OBJ_DIR)/fuzz/quiet.o $(FUZZ_OBJ_DIR)/fuzz/label.o \
 	    $(addprefix $(FUZZ_OBJ_DIR)/,$(COMMON_SRCS:.c=.o))
@@ -304,6 +312,7 @@ $(FUZZ_BINS): fuzz/out/fuzz-%: $(FUZZ_OBJ_DIR)/fuzz/fuzz-%.o \
 fuzz/out/replay-config: $(B)/server/config.o
 fuzz/out/replay-copts: $(call obj,client/opts.c client/get.c client/safepath.c)
 fuzz/out/replay-route: $(B)/server/route.o
+fuzz/out/replay-privmsg: $(B)/server/privmsg.o
 $(FUZZ_REPLAY): fuzz/out/replay-%: $(B)/fuzz/fuzz-%.o \
 	    $(call obj,fuzz/quiet.c fuzz/label.c fuzz/replay.c) $(COMMON_OBJS)
 	@mkdir -p $(@D)

@@ -111,6 +111,7 @@ static const struct key {
 	{ "http", "access_log", T_BOOL, 0, 0 },
 	{ "http", "tls_cert", T_STR, 0, 0 },
 	{ "http", "tls_key", T_STR, 0, 0 },
+	{ "serve", "user", T_STR, 0, 0 },
 	{ "mirror", "url", T_MIRROR, 0, 0 },
 	{ "mirror", "profile", T_MIRROR, 0, 0 },
 	{ "mirror", "key", T_MIRROR, 0, 0 },
@@ -383,6 +384,8 @@ config_set(struct parse *p, const char *section, const char *name,
 			return set_string(&cfg->http.tls_cert, value);
 		if (strcmp(name, "tls_key") == 0)
 			return set_string(&cfg->http.tls_key, value);
+		if (strcmp(name, "user") == 0)
+			return set_string(&cfg->serve_user, value);
 		return set_string(&cfg->cafile, value);
 	case T_LONG:
 		if (!num_range(value, k->min, k->max, &n)) {
@@ -639,6 +642,9 @@ config_load(struct config *cfg)
 	if (cfg->http.listen == NULL && (cfg->http.listen =
 	    strdup("127.0.0.1")) == NULL)
 		return 0;
+	if (cfg->serve_user == NULL && (cfg->serve_user =
+	    strdup(SERVE_USER)) == NULL)
+		return 0;
 	if (cfg->url == NULL && (cfg->url =
 	    strdup("https://mkcert.org/generate/")) == NULL)
 		return 0;
@@ -687,6 +693,7 @@ config_free(struct config *cfg)
 	free(cfg->http.listen);
 	free(cfg->http.tls_cert);
 	free(cfg->http.tls_key);
+	free(cfg->serve_user);
 	free(cfg->mirror.url);
 	free(cfg->url_shown);
 	free(cfg->mirror.url_shown);

@@ -78,6 +78,9 @@ struct mirror_opts {
 	size_t		 nkeys;
 };
 
+/* Who serve's HTTP process and signer run as when started as root. */
+#define SERVE_USER	"_cabundled"
+
 struct config {
 	const char	*config;	/* -c, or the default if it exists */
 	const char	*overrides[CONFIG_MAX_OVERRIDES];	/* -o */
@@ -85,6 +88,8 @@ struct config {
 
 	char		*datadir;	/* [server] datadir, -d */
 	char		*actor;		/* [server] actor: audit log name */
+	char		*serve_user;	/* [serve] user: serve's HTTP process
+					   and signer, when started as root */
 	char		*url;		/* [upstream] url */
 	char		*url_shown;	/* url without its password: logs,
 					   messages, the database */
