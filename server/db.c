@@ -237,3 +237,25 @@ db_open_datadir(const struct config *cfg)
 	free(path);
 	return db;
 }
+
+/*
+ * Open the database at path read-only, with the busy timeout and no
+ * migration (a reader never writes).  Returns the handle (db_close it)
+ * or NULL after a warning.
+ */
+sqlite3 *
+db_open_readonly(const char *path)
+{
+	sqlite3	*db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		warnx("%s: %s", path, db != NULL ? sqlite3_errmsg(db) :
+		    "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	return db;
+}

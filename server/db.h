@@ -16,6 +16,7 @@ struct config;
 
 sqlite3		*db_open(const char *, int);
 sqlite3		*db_open_datadir(const struct config *);
+sqlite3		*db_open_readonly(const char *);
 void		 db_close(sqlite3 *);
 int		 db_exec(sqlite3 *, const char *);
 sqlite3_stmt	*db_prepare(sqlite3 *, const char *);

@@ -17,6 +17,7 @@
 
 #include "exitcode.h"
 #include "extern.h"
+#include "signer.h"
 
 /*
  * The table is what "cabundled -h" and "cabundled COMMAND --help" print
@@ -246,9 +247,12 @@ main(int argc, char *argv[])
 			usage();
 		help(cmd);
 	}
-	if (argc < 1 || (cmd = command_find(argv[0])) == NULL)
+	/* The signer (signer.c) is this program, started by itself. */
+	if (argc == 1 && strcmp(argv[0], SIGNER_COMMAND) == 0)
+		cmd = NULL;
+	else if (argc < 1 || (cmd = command_find(argv[0])) == NULL)
 		usage();
-	if (wants_help(cmd, argc, argv))
+	if (cmd != NULL && wants_help(cmd, argc, argv))
 		help(cmd);
 
 	if (!config_load(&cfg)) {
@@ -259,6 +263,14 @@ main(int argc, char *argv[])
 		free(cfg.datadir);
 		if ((cfg.datadir = strdup(datadir)) == NULL)
 			err(EXIT_LOCAL, "strdup");
+	}
+	if (cmd == NULL) {
+		/*
+		 * _exit: after its seccomp filter the signer may not run
+		 * what atexit() would (LeakSanitizer's ptrace, for one).
+		 */
+		rc = signer_main(&cfg);
+		_exit(rc);
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		errx(EXIT_LOCAL, "curl_global_init failed");

@@ -2,8 +2,10 @@
  * release.c - compose each profile, and publish: a new build when its
  * composition changed, a new signed release (version + 1) when the
  * build changed, the signature is due for renewal, or the signing key
- * was rotated.  All profiles are published in one transaction, so a
- * reader sees every release of a change or none.
+ * was rotated.  New builds are committed first, then every profile's
+ * release in one transaction, so a reader sees every release of a
+ * change or none; the signatures come from a signer process (signer.c)
+ * that checks each request against the committed builds.
  *
  * A profile's bundle is its certificates in order, the accepted
  * upstream roots first (upstream order, minus exclusions where the
@@ -29,11 +31,10 @@
 #include "encode.h"
 #include "exitcode.h"
 #include "extern.h"
-#include "keys.h"
 #include "log.h"
 #include "release.h"
 #include "sig.h"
-#include "sign.h"
+#include "signer.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -420,80 +421,94 @@ build_store(sqlite3 *db, const struct profile *p, const struct comp *c,
 }
 
 /*
- * Sign body as the next version of the profile and store the release
- * with its audit row.  The signature is verified before it is stored.
+ * What publishing one profile needs once its build is committed: the
+ * first transaction decides and stores builds, the second asks the
+ * signer and stores releases (the signer reads builds from its own
+ * handle, so they must be committed before it is asked).
+ */
+struct plan {
+	struct profile	 p;
+	int64_t		 last;		/* the newest version seen */
+	int64_t		 build;
+	int64_t		 ncerts;
+	size_t		 added, removed;
+	const char	*reason;	/* NULL: nothing due */
+	char		 hex[65];
+	struct buf	 body;
+};
+
+/*
+ * Have the signer sign plan's body as the next version, check what it
+ * sent against the key it says it holds, and store the release with
+ * its audit row.  Returns 1 and sets *version, or 0 after a warning:
+ * someone else published this profile since plan was made, the signer
+ * refused, or the signature does not verify.
  */
 static int
 release_store(sqlite3 *db, const struct config *cfg, const char *actor,
-    const struct seckey *sk, const char *keyid, const struct profile *p,
-    int64_t build, size_t ncerts, const struct buf *body, const char *hex,
-    const char *reason, int64_t now, int64_t *version)
+    struct signer *sg, const struct plan *pl, int64_t now, int64_t *version)
 {
 	sqlite3_stmt	*st = NULL;
+	struct relinfo	 last;
 	struct meta	 m;
 	struct minisig	 ms;
 	struct buf	 sig;
-	char		 t[256], why[256], obj[META_PROFILE_MAX + 32];
+	char		 why[256], obj[META_PROFILE_MAX + 32];
 	int		 ok = 0;
 
 	buf_init(&sig, SIG_FILE_MAX);
-	if ((st = db_prepare(db, "SELECT coalesce(max(version), 0) + 1 FROM "
-	    "release WHERE profile = ?")) == NULL)
+	if (!latest_release(db, pl->p.name, &last))
 		goto out;
-	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		warnx("%s", sqlite3_errmsg(db));
+	if (last.version != pl->last) {
+		warnx("%s: published by another process meanwhile",
+		    pl->p.name);
 		goto out;
 	}
-	*version = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-
+	*version = last.version + 1;
 	memset(&m, 0, sizeof(m));
-	snprintf(m.profile, sizeof(m.profile), "%s", p->name);
+	snprintf(m.profile, sizeof(m.profile), "%s", pl->p.name);
 	m.version = (uint64_t)*version;
 	m.created = (uint64_t)now;
 	m.expires = (uint64_t)(now + cfg->sign_validity);
-	m.size = body->len;
-	if (!hex_decode(hex, 64, m.sha256, 32) ||
-	    !meta_format(&m, t, sizeof(t))) {
-		warnx("%s: cannot make the trusted comment", p->name);
+	m.size = pl->body.len;
+	if (!hex_decode(pl->hex, 64, m.sha256, 32)) {
+		warnx("%s: cannot make the trusted comment", pl->p.name);
 		goto out;
 	}
-	if (!sig_sign(sk, body->data, body->len, t, 0, &sig)) {
-		warnx("%s: signing failed", p->name);
+	if (!signer_sign(sg, &m, &sig))
 		goto out;
-	}
 	if (sig_parse((const char *)sig.data, sig.len, &ms, why,
 	    sizeof(why)) != SIG_OK ||
-	    sig_verify_comment(&ms, &sk->pub) != SIG_OK ||
-	    sig_verify_data(&ms, &sk->pub, body->data, body->len) != SIG_OK) {
+	    sig_verify_comment(&ms, &sg->pub) != SIG_OK ||
+	    sig_verify_data(&ms, &sg->pub, pl->body.data, pl->body.len) !=
+	    SIG_OK) {
 		warnx("%s: the new signature does not verify; nothing "
-		    "published", p->name);
+		    "published", pl->p.name);
 		goto out;
 	}
 	if ((st = db_prepare(db, "INSERT INTO release (profile, version, "
 	    "build, created, expires, keyid, reason, signature) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, pl->p.name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, *version);
-	sqlite3_bind_int64(st, 3, build);
+	sqlite3_bind_int64(st, 3, pl->build);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)m.expires);
-	sqlite3_bind_text(st, 6, keyid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, sg->keyid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, pl->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, (const char *)sig.data, (int)sig.len,
 	    SQLITE_STATIC);
 	if (!db_step_done(db, st))
 		goto out;
-	snprintf(obj, sizeof(obj), "%s/%" PRId64, p->name, *version);
+	snprintf(obj, sizeof(obj), "%s/%" PRId64, pl->p.name, *version);
 	if (!audit_append(db, actor, "release", obj, json_pack("{s:s, s:I, "
-	    "s:s, s:I, s:s, s:I, s:I, s:s, s:I}", "profile", p->name,
-	    "version", (json_int_t)*version, "reason", reason,
-	    "build", (json_int_t)build, "sha256", hex,
-	    "size", (json_int_t)body->len, "certificates", (json_int_t)ncerts,
-	    "key_id", keyid, "expires", (json_int_t)m.expires)))
+	    "s:s, s:I, s:s, s:I, s:I, s:s, s:I}", "profile", pl->p.name,
+	    "version", (json_int_t)*version, "reason", pl->reason,
+	    "build", (json_int_t)pl->build, "sha256", pl->hex,
+	    "size", (json_int_t)pl->body.len,
+	    "certificates", (json_int_t)pl->ncerts,
+	    "key_id", sg->keyid, "expires", (json_int_t)m.expires)))
 		goto out;
 	ok = 1;
  out:
@@ -503,32 +518,58 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 }
 
 /*
- * Publish one profile if it needs it, saying so in msg (printed once
- * the transaction commits).  Returns 1 and sets *made when a release
- * was stored, 1 when nothing was due, 0 after a warning.
+ * A build of profile p with body hex stored after build after (an
+ * earlier publish that stored it and then failed): its id, 0 when
+ * there is none, -1 after a warning.
+ */
+static int64_t
+build_unreleased(sqlite3 *db, const char *profile, const char *hex,
+    int64_t after)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+	int		 rc;
+
+	if ((st = db_prepare(db, "SELECT id FROM build WHERE profile = ? AND "
+	    "body_sha256 = ? AND id > ? AND id NOT IN (SELECT build FROM "
+	    "release) ORDER BY id DESC LIMIT 1")) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, after);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		id = -1;
+	}
+	sqlite3_finalize(st);
+	return id;
+}
+
+/*
+ * Decide whether profile p needs a release, storing a new build when
+ * its composition changed, and fill pl (pl->reason NULL: nothing due;
+ * a line for msg then, unless PUBLISH_QUIET).  Returns 1, or 0 after a
+ * warning.
  */
 static int
-publish_profile(sqlite3 *db, const struct config *cfg, const char *actor,
-    const struct seckey *sk, const char *keyid, const struct profile *p,
-    int64_t now, int flags, struct buf *msg, int *made)
+publish_plan(sqlite3 *db, const struct config *cfg, const char *keyid,
+    int64_t now, int flags, struct buf *msg, struct plan *pl)
 {
 	struct comp	 c, prev;
 	struct relinfo	 last;
-	struct buf	 body;
 	struct bundle	*check = NULL;
 	struct bundle_error perr;
+	const struct profile *p = &pl->p;
 	unsigned char	 d[32];
-	char		 hex[65], when[TIMEFMT_LEN];
-	const char	*reason = NULL;
-	int64_t		 build, version, ncerts;
 	int		 ok = 0;
 
-	*made = 0;
 	memset(&prev, 0, sizeof(prev));
-	buf_init(&body, BUNDLE_MAX_BYTES);
 	memset(&c, 0, sizeof(c));
 	if (!latest_release(db, p->name, &last))
 		goto out;
+	pl->last = last.version;
 	/*
 	 * A relayed profile is signed upstream, never here; so is the one
 	 * [mirror] names before its first release is relayed, or an
@@ -559,118 +600,189 @@ publish_profile(sqlite3 *db, const struct config *cfg, const char *actor,
 	}
 	if (last.version && comp_equal(&c, &prev)) {
 		if (strcmp(last.keyid, keyid) != 0)
-			reason = "key";
+			pl->reason = "key";
 		else if ((flags & PUBLISH_FORCE) ||
 		    now >= last.created + cfg->resign_after)
-			reason = "resign";
+			pl->reason = "resign";
 		else {
 			ok = 1;
 			goto out;
 		}
-		build = last.build;
-		ncerts = (int64_t)prev.n;
-		snprintf(hex, sizeof(hex), "%s", last.sha256);
-		if (!body_load(db, hex, &body))
+		pl->build = last.build;
+		pl->ncerts = (int64_t)prev.n;
+		snprintf(pl->hex, sizeof(pl->hex), "%s", last.sha256);
+		if (!body_load(db, pl->hex, &pl->body))
 			goto out;
-	} else {
-		reason = "inputs";
-		if (!comp_render(db, &c, &body))
-			goto out;
-		/* What we sign, our own strict reader must take. */
-		if ((check = bundle_parse(body.data, body.len, &perr)) ==
-		    NULL || check->ncerts != c.n) {
-			warnx("%s: the rendered bundle does not read back: "
-			    "%s (line %zu)", p->name, check == NULL ?
-			    perr.msg : "certificate count differs", perr.line);
-			goto out;
-		}
-		if (!EVP_Digest(body.data, body.len, d, NULL, EVP_sha256(),
-		    NULL)) {
-			cryptowarnx("SHA-256");
-			goto out;
-		}
-		hex_encode(d, 32, hex);
-		ncerts = (int64_t)c.n;
-		if ((build = build_store(db, p, &c, &prev, hex, &body, now))
-		    == 0)
-			goto out;
-	}
-	if (!release_store(db, cfg, actor, sk, keyid, p, build,
-	    (size_t)ncerts, &body, hex, reason, now, &version))
+		ok = 1;
 		goto out;
-	timefmt_iso(now + cfg->sign_validity, when);
-	buf_printf(msg, "%s: version %" PRId64 " (%s; %" PRId64
-	    " certificate%s", p->name, version,
-	    strcmp(reason, "inputs") == 0 ? "new bundle" :
-	    strcmp(reason, "key") == 0 ? "re-signed with the new key" :
-	    "re-signed", ncerts, ncerts == 1 ? "" : "s");
-	if (strcmp(reason, "inputs") == 0)
-		buf_printf(msg, ", +%zu -%zu", comp_missing(&c, &prev),
-		    comp_missing(&prev, &c));
-	buf_printf(msg, "), sha256 %s, key %s, expires %s\n", hex, keyid,
-	    when);
-	*made = 1;
-	ok = 1;
+	}
+	pl->reason = "inputs";
+	if (!comp_render(db, &c, &pl->body))
+		goto out;
+	/* What we sign, our own strict reader must take. */
+	if ((check = bundle_parse(pl->body.data, pl->body.len, &perr)) ==
+	    NULL || check->ncerts != c.n) {
+		warnx("%s: the rendered bundle does not read back: %s "
+		    "(line %zu)", p->name, check == NULL ? perr.msg :
+		    "certificate count differs", perr.line);
+		goto out;
+	}
+	if (!EVP_Digest(pl->body.data, pl->body.len, d, NULL, EVP_sha256(),
+	    NULL)) {
+		cryptowarnx("SHA-256");
+		goto out;
+	}
+	hex_encode(d, 32, pl->hex);
+	pl->ncerts = (int64_t)c.n;
+	pl->added = comp_missing(&c, &prev);
+	pl->removed = comp_missing(&prev, &c);
+	if ((pl->build = build_unreleased(db, p->name, pl->hex,
+	    last.build)) == 0)
+		pl->build = build_store(db, p, &c, &prev, pl->hex, &pl->body,
+		    now);
+	ok = pl->build > 0;
  out:
+	if (!ok)
+		pl->reason = NULL;
 	bundle_free(check);
-	buf_free(&body);
 	comp_free(&c);
 	comp_free(&prev);
+	return ok;
+}
+
+/* The line that says what was published. */
+static void
+publish_say(const struct config *cfg, const struct plan *pl,
+    const char *keyid, int64_t version, int64_t now, struct buf *msg)
+{
+	char	 when[TIMEFMT_LEN];
+
+	timefmt_iso(now + cfg->sign_validity, when);
+	buf_printf(msg, "%s: version %" PRId64 " (%s; %" PRId64
+	    " certificate%s", pl->p.name, version,
+	    strcmp(pl->reason, "inputs") == 0 ? "new bundle" :
+	    strcmp(pl->reason, "key") == 0 ? "re-signed with the new key" :
+	    "re-signed", pl->ncerts, pl->ncerts == 1 ? "" : "s");
+	if (strcmp(pl->reason, "inputs") == 0)
+		buf_printf(msg, ", +%zu -%zu", pl->added, pl->removed);
+	buf_printf(msg, "), sha256 %s, key %s, expires %s\n", pl->hex, keyid,
+	    when);
+}
+
+/* Every profile's name (or only the one named) into a new plan each. */
+static int
+plans_make(sqlite3 *db, const char *only, struct plan **out, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct plan	*v = NULL, *nv;
+	int		 step, ok = 0;
+
+	*n = 0;
+	if ((st = db_prepare(db, "SELECT name FROM profile WHERE ?1 IS NULL "
+	    "OR name = ?1 ORDER BY name")) == NULL)
+		return 0;
+	if (only != NULL)
+		sqlite3_bind_text(st, 1, only, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((nv = reallocarray(v, *n + 1, sizeof(*v))) == NULL) {
+			warn("reallocarray");
+			goto out;
+		}
+		v = nv;
+		memset(&v[*n], 0, sizeof(v[*n]));
+		buf_init(&v[*n].body, BUNDLE_MAX_BYTES);
+		if (!profile_get(db, (const char *)sqlite3_column_text(st, 0),
+		    &v[(*n)++].p))
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		goto out;
+	}
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	*out = v;
 	return ok;
 }
 
 /*
  * Publish every profile (or only the one named) whose inputs changed,
  * whose signature is due for renewal (or PUBLISH_FORCE) or that was
- * signed by a key no longer active; all in one transaction.  Prints one
- * line per release, and per empty profile unless PUBLISH_QUIET.  Prints one line per release.
- * Returns an exit code: 0 done, 4 local error (nothing published).
+ * signed by a key no longer active, with signer sg (signer.c).  New
+ * builds are committed first; then every release in one transaction,
+ * so a reader sees every release of a change or none.  Prints one line
+ * per release, and per empty profile unless PUBLISH_QUIET.  Returns an
+ * exit code: 0 done, 4 local error (no release published).
  */
 int
-publish_all(sqlite3 *db, const struct config *cfg, const char *actor,
-    const char *only, int flags)
+publish_with(sqlite3 *db, const struct config *cfg, struct signer *sg,
+    const char *actor, const char *only, int flags)
 {
-	sqlite3_stmt	*st = NULL;
-	struct seckey	*sk = NULL;
-	struct profile	 p;
+	struct plan	*pl = NULL;
 	struct buf	 msg;
-	char		 keyid[17];
-	int64_t		 now = (int64_t)time(NULL);
-	int		 step, made, n = 0, rc = EXIT_LOCAL;
+	int64_t		 now = (int64_t)time(NULL), version;
+	size_t		 i, n = 0;
+	int		 due = 0, rc = EXIT_LOCAL;
 
 	buf_init(&msg, 1 << 20);
-	if (!db_begin(db))
-		return EXIT_LOCAL;
-	if ((sk = keys_load_active(db, cfg, keyid)) == NULL)
+	if (!db_begin(db) || !plans_make(db, only, &pl, &n))
 		goto out;
-	if ((st = db_prepare(db, "SELECT name FROM profile WHERE ?1 IS NULL "
-	    "OR name = ?1 ORDER BY name")) == NULL)
-		goto out;
-	if (only != NULL)
-		sqlite3_bind_text(st, 1, only, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!profile_get(db, (const char *)sqlite3_column_text(st, 0),
-		    &p) || !publish_profile(db, cfg, actor, sk, keyid, &p,
-		    now, flags, &msg, &made))
+	for (i = 0; i < n; i++) {
+		if (!publish_plan(db, cfg, sg->keyid, now, flags, &msg,
+		    &pl[i]))
 			goto out;
-		n += made;
-	}
-	if (step != SQLITE_DONE) {
-		warnx("%s", sqlite3_errmsg(db));
-		goto out;
+		due += pl[i].reason != NULL;
 	}
 	if (!db_commit(db))
 		goto out;
+	if (due > 0) {
+		if (!db_begin(db))
+			goto out;
+		for (i = 0; i < n; i++) {
+			if (pl[i].reason == NULL)
+				continue;
+			if (!release_store(db, cfg, actor, sg, &pl[i], now,
+			    &version))
+				goto out;
+			publish_say(cfg, &pl[i], sg->keyid, version, now,
+			    &msg);
+		}
+		if (!db_commit(db))
+			goto out;
+	}
 	if (msg.len > 0)
 		fwrite(msg.data, 1, msg.len, stdout);
 	rc = EXIT_DONE;
  out:
 	if (rc != EXIT_DONE)
 		warnx("publishing failed; nothing was published");
-	buf_free(&msg);
-	sqlite3_finalize(st);
-	seckey_free(sk);
 	db_rollback(db);
+	for (i = 0; i < n; i++)
+		buf_free(&pl[i].body);
+	free(pl);
+	buf_free(&msg);
+	return rc;
+}
+
+/*
+ * publish_with() through a signer of its own, started for the purpose.
+ * Returns an exit code: 0 done, 4 local error (no release published).
+ */
+int
+publish_all(sqlite3 *db, const struct config *cfg, const char *actor,
+    const char *only, int flags)
+{
+	struct signer	*sg;
+	int		 rc;
+
+	if ((sg = signer_start(cfg)) == NULL) {
+		warnx("publishing failed; nothing was published");
+		return EXIT_LOCAL;
+	}
+	rc = publish_with(db, cfg, sg, actor, only, flags);
+	if (!signer_stop(sg) && rc == EXIT_DONE)
+		warnx("the signer did not end cleanly");
 	return rc;
 }
 

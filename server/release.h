@@ -54,8 +54,11 @@ struct relay {
 
 #define PUBLISH_FORCE	0x1	/* re-sign every profile now */
 #define PUBLISH_QUIET	0x2	/* no line for an empty profile */
+struct signer;
 int	publish_all(sqlite3 *, const struct config *, const char *,
 	    const char *, int);
+int	publish_with(sqlite3 *, const struct config *, struct signer *,
+	    const char *, const char *, int);
 void	comp_free(struct comp *);
 int	comp_build(sqlite3 *, int64_t, struct comp *);
 int	comp_render(sqlite3 *, const struct comp *, struct buf *);

@@ -12,9 +12,15 @@
  * SQLite handle crosses a fork.  A round killed by a signal is logged
  * and run again after a backoff that doubles up to SCHED_BACKOFF_MAX.
  *
+ * The scheduler also keeps serve's signer (signer.c), which alone
+ * holds the secret key: the rounds inherit the socket to it and never
+ * see the key.  A signer that ends (killed, or its key rotated) is
+ * logged and started again after its own backoff; a round killed by a
+ * signal may have left half a request, so its signer is replaced.
+ *
  * The HTTP process holds the other end of a socketpair: a byte from it
- * starts the schedules once it listens, end of file stops them (issue
- * 19: the fetcher will report over it).  Linux's PR_SET_PDEATHSIG
+ * starts the schedules once it listens, end of file stops them.
+ * Linux's PR_SET_PDEATHSIG
  * kills the scheduler when the HTTP process dies, even by SIGKILL, and
  * a round when the scheduler dies: no orphan goes on writing to the
  * database of a mirror that was stopped.
@@ -38,6 +44,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "release.h"
+#include "signer.h"
 #include "schedproc.h"
 #include "timefmt.h"
 #include "upstream.h"
@@ -65,12 +72,14 @@ sched_log(const char *fmt, ...)
 
 /*
  * One round of the schedules in this process, on db: a fetch (or a
- * relay) when fetch is set, then the publications that are due.
+ * relay) when fetch is set, then the publications that are due,
+ * signed by sg (none when sg is NULL: the signer is being restarted).
  * Returns the fetch's exit code, or the publish's when there was no
  * fetch or it succeeded.
  */
 int
-sched_round(const struct config *cfg, sqlite3 *db, int fetch)
+sched_round(const struct config *cfg, sqlite3 *db, struct signer *sg,
+    int fetch)
 {
 	const char	*url;
 	int		 rc = EXIT_DONE, prc;
@@ -82,7 +91,11 @@ sched_round(const struct config *cfg, sqlite3 *db, int fetch)
 		rc = fetch_once(cfg, db, cfg->actor);
 		sched_log("fetch done: exit %d", rc);
 	}
-	prc = publish_all(db, cfg, cfg->actor, NULL, PUBLISH_QUIET);
+	if (sg == NULL) {
+		sched_log("publish skipped: no signer");
+		return rc == EXIT_DONE ? EXIT_LOCAL : rc;
+	}
+	prc = publish_with(db, cfg, sg, cfg->actor, NULL, PUBLISH_QUIET);
 	fflush(stdout);
 	if (prc != EXIT_DONE)
 		sched_log("publish done: exit %d", prc);
@@ -114,7 +127,8 @@ sched_tie(pid_t parent)
  * warning.  The child never returns: it exits with the round's code.
  */
 static pid_t
-sched_fork_round(const struct config *cfg, int fd, int fetch)
+sched_fork_round(const struct config *cfg, int fd, struct signer *sg,
+    int fetch)
 {
 	sqlite3	*db;
 	pid_t	 pid, parent = getpid();
@@ -135,7 +149,7 @@ sched_fork_round(const struct config *cfg, int fd, int fetch)
 	signal(SIGINT, SIG_DFL);
 	sched_tie(parent);
 	if ((db = db_open_datadir(cfg)) != NULL) {
-		rc = sched_round(cfg, db, fetch);
+		rc = sched_round(cfg, db, sg, fetch);
 		db_close(db);
 	}
 	fflush(stdout);
@@ -151,10 +165,13 @@ sched_main(const struct config *cfg, int fd)
 {
 	struct pollfd	 pfd;
 	time_t		 now, next_fetch = 0, next_publish = 0;
+	struct signer	*sg = NULL;
+	time_t		 next_signer = 0;
 	pid_t		 child = -1;
 	ssize_t		 n;
 	int		 status, started = 0, fetching = 0;
 	int		 backoff = SCHED_BACKOFF_MIN;
+	int		 sbackoff = SCHED_BACKOFF_MIN;
 	char		 c;
 
 	while (!sched_quit) {
@@ -172,8 +189,22 @@ sched_main(const struct config *cfg, int fd)
 			}
 		}
 		now = time(NULL);
+		if (sg != NULL && !signer_alive(sg)) {
+			/* A key rotation ends it too; it starts again. */
+			sched_log("signer ended; a new one in %d s", sbackoff);
+			signer_stop(sg);
+			sg = NULL;
+			next_signer = now + sbackoff;
+			sbackoff = sbackoff > SCHED_BACKOFF_MAX / 2 ?
+			    SCHED_BACKOFF_MAX : sbackoff * 2;
+		}
 		if (child != -1 && waitpid(child, &status, WNOHANG) == child) {
 			child = -1;
+			/* It may have left half a request: a new signer. */
+			if (WIFSIGNALED(status) && sg != NULL) {
+				signer_stop(sg);
+				sg = NULL;
+			}
 			if (WIFSIGNALED(status) && !sched_quit) {
 				warnx("%s process killed by signal %d; "
 				    "restarting in %d s", fetching ? "fetch" :
@@ -185,14 +216,25 @@ sched_main(const struct config *cfg, int fd)
 				    SCHED_BACKOFF_MAX : backoff * 2;
 			} else
 				backoff = SCHED_BACKOFF_MIN;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				sbackoff = SCHED_BACKOFF_MIN;
 		}
 		if (!started || child != -1 || sched_quit)
 			continue;
+		if (sg == NULL && now >= next_signer) {
+			if ((sg = signer_start(cfg)) == NULL) {
+				sched_log("no signer; trying again in %d s",
+				    sbackoff);
+				next_signer = now + sbackoff;
+				sbackoff = sbackoff > SCHED_BACKOFF_MAX / 2 ?
+				    SCHED_BACKOFF_MAX : sbackoff * 2;
+			}
+		}
 		/* fetch_interval 0: never, not even at start (air gaps). */
 		fetching = cfg->fetch_interval != 0 && now >= next_fetch;
 		if (!fetching && now < next_publish)
 			continue;
-		if ((child = sched_fork_round(cfg, fd, fetching)) == -1) {
+		if ((child = sched_fork_round(cfg, fd, sg, fetching)) == -1) {
 			if (fetching)
 				next_fetch = now + backoff;
 			next_publish = now + backoff;
@@ -207,6 +249,7 @@ sched_main(const struct config *cfg, int fd)
 		while (waitpid(child, &status, 0) == -1 && errno == EINTR)
 			continue;
 	}
+	signer_stop(sg);
 	close(fd);
 	fflush(stdout);
 	exit(EXIT_DONE);

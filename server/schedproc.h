@@ -24,7 +24,8 @@ struct sched {
 
 void	sched_log(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
-int	sched_round(const struct config *, sqlite3 *, int);
+struct signer;
+int	sched_round(const struct config *, sqlite3 *, struct signer *, int);
 int	sched_start(const struct config *, struct sched *);
 int	sched_go(struct sched *);
 int	sched_alive(struct sched *);
