@@ -13,6 +13,7 @@
 #include <err.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,7 +23,9 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "http.h"
+#include "sandbox.h"
 #include "schedproc.h"
+#include "signer.h"
 #include "site.h"
 
 #define RELOAD_MS	200	/* a CLI change is served within this */
@@ -71,8 +74,10 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 {
 	struct sigaction sa;
 	struct sched	 sc;
+	struct signer	*sg;
 	struct http	*h = NULL;
 	sqlite3		*db;
+	char		*path = NULL;
 	int64_t		 generation = -1;
 	static const struct option opts[] = {
 		{ "once", no_argument, NULL, 'o' },
@@ -98,7 +103,11 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	if ((db = db_open_datadir(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (once) {
-		rc = sched_round(cfg, db, cfg->fetch_interval != 0);
+		if ((sg = signer_start(cfg)) != NULL) {
+			rc = sched_round(cfg, db, sg, cfg->fetch_interval != 0);
+			if (!signer_stop(sg) && rc == EXIT_DONE)
+				rc = EXIT_LOCAL;
+		}
 		db_close(db);
 		return rc;
 	}
@@ -111,8 +120,17 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	db = NULL;
 	if (!sched_start(cfg, &sc))
 		return EXIT_LOCAL;
+	/*
+	 * The HTTP process binds, reads its TLS key and opens the database
+	 * read-only (a first read opens its WAL files too), then, when
+	 * started as root, becomes [serve] user for good: it never opens
+	 * keys/, and another user's keys/ (mode 0700) is out of its reach.
+	 */
 	if ((h = http_start(cfg)) == NULL ||
-	    (db = db_open_datadir(cfg)) == NULL)
+	    (path = config_path(cfg, DB_FILE)) == NULL ||
+	    (db = db_open_readonly(path)) == NULL ||
+	    site_generation(db) < 0 ||
+	    !sandbox_user(cfg->serve_user, 1))
 		goto out;
 	v6 = strchr(cfg->http.listen, ':') != NULL;
 	printf("serving %s://%s%s%s:%d/\n",
@@ -138,5 +156,6 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	sched_stop(&sc);
 	http_stop(h);
 	db_close(db);
+	free(path);
 	return rc;
 }
