@@ -225,6 +225,27 @@ def route_seeds():
         put('route', k, u)
 
 
+def frame(kind, payload):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    return (len(payload) + 1).to_bytes(4, 'big') + kind + payload
+
+
+def privmsg_seeds():
+    v = read(FIX + '/vectors/bundle.pem.minisig')
+    t = v.splitlines()[2][len('trusted comment: '):]
+    put('privmsg', 'sign', frame(b'S', t))
+    put('privmsg', 'sign-twice', frame(b'S', t) + frame(b'S', t))
+    put('privmsg', 'hello', frame(b'K', '4C476354A75A4756 '
+                                  'RWRWR1qnVGNHTAOhnT4GxP8s0aWgFUT5o8Lw'
+                                  'ZslDA4ssOrcXJ4yltlVG'))
+    put('privmsg', 'answer', frame(b'G', v))
+    put('privmsg', 'refusal', frame(b'E', 'created is not now'))
+    put('privmsg', 'non-canonical', frame(b'S', t + '\t'))
+    put('privmsg', 'short', frame(b'S', t)[:9])
+    put('privmsg', 'empty', b'\0\0\0\0')
+
+
 if __name__ == '__main__':
     pem_seeds()
     cert_seeds()
@@ -233,3 +254,4 @@ if __name__ == '__main__':
     config_seeds()
     copts_seeds()
     route_seeds()
+    privmsg_seeds()
