@@ -1,5 +1,5 @@
 /*
- * inspect.c - "cabundled inspect FILE [--json]": read a bundle with the
+ * cmd_inspect.c - "cabundled inspect FILE [--json]": read a bundle with the
  * strict reader and list its certificates, offline (rpki-client's
  * filemode): the one code path for an operator's look at a file.
  */
