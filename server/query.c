@@ -471,12 +471,12 @@ report_findings(struct query_snapshot *sn)
 }
 
 /*
- * Every snapshot, oldest first, into ss (query_snapshots_free it,
- * whatever this returns); with reports, each one's stored report too,
- * verbatim and as findings.  Returns 1, or 0 after a warning.
+ * Snapshot id (0: every snapshot, oldest first) into ss; with report,
+ * the stored report verbatim, with findings also as findings.
  */
-int
-query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
+static int
+snapshots_get(sqlite3 *db, int64_t id, int report, int findings,
+    struct query_snapshots *ss)
 {
 	sqlite3_stmt	*st;
 	struct query_snapshot *sn;
@@ -486,9 +486,10 @@ query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
 	if ((st = db_prepare(db, "SELECT id, created, source, body_sha256, "
 	    "ncerts, verdict, status, coalesce(decided_by, ''), "
 	    "coalesce(reason, ''), json_extract(report, '$.added'), "
-	    "json_extract(report, '$.removed'), report FROM snapshot ORDER "
-	    "BY id")) == NULL)
+	    "json_extract(report, '$.removed'), report FROM snapshot WHERE "
+	    "?1 = 0 OR id = ?1 ORDER BY id")) == NULL)
 		return 0;
+	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((sn = reallocarray(ss->v, ss->n + 1, sizeof(*sn))) ==
 		    NULL) {
@@ -509,8 +510,8 @@ query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
 		    !col_dup(st, 6, &sn->status) ||
 		    !col_dup_nonempty(st, 7, &sn->decided_by) ||
 		    !col_dup_nonempty(st, 8, &sn->reason) ||
-		    (reports && (!col_dup(st, 11, &sn->report) ||
-		    sn->report == NULL || !report_findings(sn))))
+		    (report && (!col_dup(st, 11, &sn->report) ||
+		    sn->report == NULL || (findings && !report_findings(sn)))))
 			goto out;
 	}
 	if (step != SQLITE_DONE) {
@@ -523,7 +524,18 @@ query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
 	return ok;
 }
 
-/* Free what query_snapshots() filled in. */
+/*
+ * Every snapshot, oldest first, into ss (query_snapshots_free it,
+ * whatever this returns); with reports, each one's stored report too,
+ * verbatim and as findings.  Returns 1, or 0 after a warning.
+ */
+int
+query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
+{
+	return snapshots_get(db, 0, reports, reports, ss);
+}
+
+/* Free what query_snapshots() or query_snapshot() filled in. */
 void
 query_snapshots_free(struct query_snapshots *ss)
 {
@@ -611,4 +623,20 @@ query_audit_free(struct query_audits *a)
 	}
 	free(a->v);
 	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * Snapshot id with its stored report verbatim (not as findings) into
+ * ss: ss->n is 0 when there is no such snapshot, else 1 (free with
+ * query_snapshots_free, whatever this returns).  Returns 1, or 0 after
+ * a warning.
+ */
+int
+query_snapshot(sqlite3 *db, int64_t id, struct query_snapshots *ss)
+{
+	if (id <= 0) {
+		memset(ss, 0, sizeof(*ss));
+		return 1;
+	}
+	return snapshots_get(db, id, 1, 0, ss);
 }

@@ -143,5 +143,6 @@ int	query_snapshots(sqlite3 *, int, struct query_snapshots *);
 void	query_snapshots_free(struct query_snapshots *);
 int	query_audit(sqlite3 *, int64_t, int64_t, struct query_audits *);
 void	query_audit_free(struct query_audits *);
+int	query_snapshot(sqlite3 *, int64_t, struct query_snapshots *);
 
 #endif

@@ -383,6 +383,28 @@ store_decide(sqlite3 *db, int64_t id, const char *status, const char *actor,
 	    "approve" : "reject", obj, json_pack("{s:s}", "reason", reason));
 }
 
+/*
+ * The id of the latest accepted snapshot into *id, 0 when none is.
+ * Returns 1, or 0 after a warning.
+ */
+int
+store_accepted_id(sqlite3 *db, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	int		 ok;
+
+	*id = 0;
+	if ((st = db_prepare(db, "SELECT coalesce(max(id), 0) FROM snapshot "
+	    "WHERE status = 'accepted'")) == NULL)
+		return 0;
+	if ((ok = sqlite3_step(st) == SQLITE_ROW))
+		*id = sqlite3_column_int64(st, 0);
+	else
+		warnx("%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /* Conditional-request state for url (all "" if none).  0: db error. */
 int
 store_source_get(sqlite3 *db, const char *url, struct source_state *ss)
