@@ -73,7 +73,8 @@ COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 # (a verify-only program, as signify's VERIFYONLY build).
 SIGN_SRCS   = common/sign.c
 SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c \
-	      server/db.c server/audit.c server/vet.c server/store.c \
+	      server/db.c server/datadir.c server/audit.c server/vet.c \
+	      server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/schedproc.c \

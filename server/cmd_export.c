@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "datadir.h"
 #include "db.h"
 #include "exitcode.h"
 #include "export.h"
@@ -48,7 +49,7 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 		goto usage;
 	dir = argv[optind];
 	rc = EXIT_LOCAL;
-	if ((db = db_open_datadir(cfg)) == NULL ||
+	if ((db = datadir_open(cfg)) == NULL ||
 	    (s = site_load(db)) == NULL)
 		goto out;
 	for (i = 0; i < s->nprof; i++) {

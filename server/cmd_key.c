@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "datadir.h"
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
@@ -266,7 +267,7 @@ cmd_key(const struct config *cfg, int argc, char *argv[])
 	if (strcmp(sub, "generate") != 0 && strcmp(sub, "show") != 0 &&
 	    strcmp(sub, "rotate") != 0)
 		goto usage;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (strcmp(sub, "generate") == 0)
 		rc = key_generate(db, cfg, actor, standby);

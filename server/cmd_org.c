@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "datadir.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -226,7 +227,7 @@ cmd_org(const struct config *cfg, int argc, char *argv[])
 			goto usage;
 	} else
 		goto usage;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (strcmp(sub, "add") == 0)
 		rc = org_add(db, cfg, argv[0], c);
@@ -277,7 +278,7 @@ cmd_exclude(const struct config *cfg, int argc, char *argv[])
 	} else if (strcmp(sub, "list") != 0 || argc != 0 || c->reason ||
 	    o.actor_given)
 		goto usage;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (strcmp(sub, "list") == 0)
 		rc = list_print(exclude_list(db, o.all), o.json,

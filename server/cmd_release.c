@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "datadir.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -145,7 +146,7 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 		    "[--profile NAME] [--actor NAME]\n");
 		return EXIT_USAGE;
 	}
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (o.only != NULL && (n = profile_exists(db, o.only)) != 1)
 		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
@@ -193,7 +194,7 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 		fprintf(stderr, "usage: cabundled history [--json] PROFILE\n");
 		return EXIT_USAGE;
 	}
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	buf_init(&b, HISTORY_MAX);
 	if ((n = profile_exists(db, argv[optind])) != 1) {
@@ -258,7 +259,7 @@ cmd_diff(const struct config *cfg, int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	memset(&d, 0, sizeof(d));
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if ((n = profile_exists(db, profile)) != 1) {
 		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
@@ -300,7 +301,7 @@ cmd_rebuild(const struct config *cfg, int argc, char *argv[])
 		fprintf(stderr, "usage: cabundled rebuild --check\n");
 		return EXIT_USAGE;
 	}
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (!rebuild_check(db, &res))
 		rc = EXIT_LOCAL;
@@ -467,7 +468,7 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	} else if (strcmp(sub, "list") != 0 || argc != 0 || o.ntags ||
 	    o.actor_given || o.all_org || o.no_upstream || o.keep_excluded || o.description)
 		goto usage;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (strcmp(sub, "add") == 0)
 		rc = profile_add(db, cfg, argv[0], &o);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
@@ -95,7 +96,7 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (once) {
 		rc = sched_round(cfg, db, cfg->fetch_interval != 0);
@@ -112,7 +113,7 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	if (!sched_start(cfg, &sc))
 		return EXIT_LOCAL;
 	if ((h = http_start(cfg)) == NULL ||
-	    (db = db_open_datadir(cfg)) == NULL)
+	    (db = datadir_open(cfg)) == NULL)
 		goto out;
 	v6 = strchr(cfg->http.listen, ':') != NULL;
 	printf("serving %s://%s%s%s:%d/\n",

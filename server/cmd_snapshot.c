@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "datadir.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -85,7 +86,7 @@ cmd_snapshots(const struct config *cfg, int argc, char *argv[])
 
 	if (!want_json(argc, argv, &json, 0, "snapshots [--json]"))
 		return EXIT_USAGE;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (!query_snapshots(db, 0, &ss))
 		goto out;
@@ -126,7 +127,7 @@ cmd_report(const struct config *cfg, int argc, char *argv[])
 		return EXIT_USAGE;
 	if (!parse_id(argv[optind], &id))
 		return EXIT_USAGE;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (!query_snapshot(db, id, &ss))
 		goto out;
@@ -196,7 +197,7 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 	}
 	if (!parse_id(argv[optind], &id))
 		return EXIT_USAGE;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (!db_begin(db) || !store_snapshot_get(db, id, &si))
 		goto out;
