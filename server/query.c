@@ -640,3 +640,95 @@ query_snapshot(sqlite3 *db, int64_t id, struct query_snapshots *ss)
 	}
 	return snapshots_get(db, id, 1, 0, ss);
 }
+
+/* 1 when a row loop ended with SQLITE_DONE, else 0 after a warning. */
+static int
+rows_done(sqlite3 *db, int step)
+{
+	if (step == SQLITE_DONE)
+		return 1;
+	warnx("%s", sqlite3_errmsg(db));
+	return 0;
+}
+
+/*
+ * The certificate with fingerprint fp (64 hex digits) into c, and per
+ * profile the versions of the releases that held it; *found is 0 when
+ * there is no such certificate.  Free c with query_certificate_free,
+ * whatever this returns.  Returns 1, or 0 after a warning.
+ */
+int
+query_certificate(sqlite3 *db, const char *fp, struct query_certificate *c,
+    int *found)
+{
+	sqlite3_stmt	*st;
+	struct query_cert_release *r;
+	int		 step, ok = 0;
+
+	memset(c, 0, sizeof(*c));
+	*found = 0;
+	if ((st = db_prepare(db, "SELECT sha256, subject, issuer, serial, "
+	    "not_before, not_after, key_desc, is_ca, self_signed, "
+	    "coalesce((SELECT label FROM snapshot_cert WHERE cert = ?1 UNION "
+	    "ALL SELECT name FROM org_ca WHERE cert = ?1 LIMIT 1), subject) "
+	    "FROM certificate WHERE sha256 = ?1")) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
+		ok = rows_done(db, step);
+		goto out;
+	}
+	*found = 1;
+	c->not_before = sqlite3_column_int64(st, 4);
+	c->not_after = sqlite3_column_int64(st, 5);
+	c->ca = sqlite3_column_int(st, 7);
+	c->self_signed = sqlite3_column_int(st, 8);
+	if (!col_dup(st, 0, &c->sha256) || !col_dup(st, 1, &c->subject) ||
+	    !col_dup(st, 2, &c->issuer) || !col_dup(st, 3, &c->serial) ||
+	    !col_dup(st, 6, &c->key) || !col_dup(st, 9, &c->label))
+		goto out;
+	sqlite3_finalize(st);
+	if ((st = db_prepare(db, "SELECT profile, min(version), max(version), "
+	    "count(*) FROM release WHERE build IN (SELECT build FROM "
+	    "build_cert WHERE cert = ?) GROUP BY profile ORDER BY profile"))
+	    == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = reallocarray(c->rel, c->nrel + 1, sizeof(*r))) ==
+		    NULL) {
+			warn("certificate");
+			goto out;
+		}
+		c->rel = r;
+		r = &c->rel[c->nrel++];
+		memset(r, 0, sizeof(*r));
+		r->first = sqlite3_column_int64(st, 1);
+		r->last = sqlite3_column_int64(st, 2);
+		r->count = sqlite3_column_int64(st, 3);
+		if (!col_dup(st, 0, &r->profile))
+			goto out;
+	}
+	ok = rows_done(db, step);
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Free what query_certificate() filled in. */
+void
+query_certificate_free(struct query_certificate *c)
+{
+	size_t	 i;
+
+	free(c->sha256);
+	free(c->subject);
+	free(c->issuer);
+	free(c->serial);
+	free(c->key);
+	free(c->label);
+	for (i = 0; i < c->nrel; i++)
+		free(c->rel[i].profile);
+	free(c->rel);
+	memset(c, 0, sizeof(*c));
+}

@@ -145,4 +145,32 @@ int	query_audit(sqlite3 *, int64_t, int64_t, struct query_audits *);
 void	query_audit_free(struct query_audits *);
 int	query_snapshot(sqlite3 *, int64_t, struct query_snapshots *);
 
+/* The releases of one profile that held a certificate. */
+struct query_cert_release {
+	char		*profile;
+	int64_t		 first;		/* version */
+	int64_t		 last;
+	int64_t		 count;
+};
+
+/* A stored certificate, for its page. */
+struct query_certificate {
+	char		*sha256;
+	char		*subject;
+	char		*issuer;
+	char		*serial;
+	char		*key;		/* "RSA 2048", ... */
+	char		*label;		/* upstream label, org name or subject */
+	int64_t		 not_before;
+	int64_t		 not_after;
+	int		 ca;
+	int		 self_signed;
+	struct query_cert_release *rel;	/* by profile */
+	size_t		 nrel;
+};
+
+int	query_certificate(sqlite3 *, const char *, struct query_certificate *,
+	    int *);
+void	query_certificate_free(struct query_certificate *);
+
 #endif
