@@ -10,11 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
-#include "audit.h"
 #include "buf.h"
 #include "datadir.h"
 #include "db.h"
@@ -24,6 +22,7 @@
 #include "meta.h"
 #include "num.h"
 #include "output.h"
+#include "profile.h"
 #include "query.h"
 #include "rebuild.h"
 #include "release.h"
@@ -319,61 +318,27 @@ cmd_rebuild(const struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
+/* profile add NAME: the row (profile.c), then its first release. */
 static int
-profile_add(sqlite3 *db, const struct config *cfg, const char *name,
+profile_create(sqlite3 *db, const struct config *cfg, const char *name,
     const struct opts *o)
 {
-	sqlite3_stmt	*st = NULL;
-	struct profile	 p;
-	json_t		*tags = NULL;
-	const char	*org = o->all_org ? "all" : o->ntags ? "tags" : "none";
-	size_t		 i;
-	int		 rc = EXIT_LOCAL;
+	struct profile_new n;
+	int		 rc;
 
-	if (!db_begin(db) || !profile_get(db, name, &p))
-		goto out;
-	if (p.name[0] != '\0') {
-		warnx("%s: profile exists already", name);
-		rc = EXIT_REFUSED;
-		goto out;
-	}
-	if ((st = db_prepare(db, "INSERT INTO profile (name, upstream, "
-	    "exclusions, org, description, builtin, created) VALUES "
-	    "(?, ?, ?, ?, ?, 0, ?)")) == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, !o->no_upstream);
-	sqlite3_bind_int(st, 3, !o->no_upstream && !o->keep_excluded);
-	sqlite3_bind_text(st, 4, org, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, o->description != NULL ? o->description :
-	    "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
-	if (!db_step_done(db, st))
-		goto out;
-	sqlite3_finalize(st);
-	if ((st = db_prepare(db, "INSERT OR IGNORE INTO profile_tag (profile, "
-	    "tag) VALUES (?, ?)")) == NULL || (tags = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < o->ntags; i++) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, o->tags[i], -1, SQLITE_STATIC);
-		if (!db_step_done(db, st) ||
-		    json_array_append_new(tags, json_string(o->tags[i])) == -1)
-			goto out;
-	}
-	if (!audit_append(db, o->actor, "profile-add", name, json_pack(
-	    "{s:s, s:b, s:b, s:s, s:O, s:s?}", "profile", name,
-	    "upstream", !o->no_upstream, "exclusions", !o->no_upstream &&
-	    !o->keep_excluded, "org", org, "tags", tags,
-	    "description", o->description)) || !db_commit(db))
-		goto out;
+	memset(&n, 0, sizeof(n));
+	n.name = name;
+	n.actor = o->actor;
+	n.description = o->description;
+	n.tags = o->tags;
+	n.ntags = o->ntags;
+	n.upstream = !o->no_upstream;
+	n.exclusions = !o->no_upstream && !o->keep_excluded;
+	n.all_org = o->all_org;
+	if ((rc = profile_add(db, &n)) != EXIT_DONE)
+		return rc;
 	printf("profile %s added\n", name);
-	rc = publish_all(db, cfg, o->actor, name, 0);
- out:
-	json_decref(tags);
-	sqlite3_finalize(st);
-	db_rollback(db);
-	return rc;
+	return publish_all(db, cfg, o->actor, name, 0);
 }
 
 static int
@@ -471,7 +436,7 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (strcmp(sub, "add") == 0)
-		rc = profile_add(db, cfg, argv[0], &o);
+		rc = profile_create(db, cfg, argv[0], &o);
 	else
 		rc = profile_list(db, o.json);
 	db_close(db);
