@@ -78,7 +78,8 @@ SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/schedproc.c \
-	      server/keys.c server/cmd_key.c server/release.c \
+	      server/keys.c server/keyset.c server/cmd_key.c \
+	      server/release.c \
 	      server/rebuild.c server/profile.c server/org.c \
 	      server/cmd_org.c \
 	      server/cmd_release.c server/site.c server/http.c \

@@ -641,6 +641,23 @@ query_snapshot(sqlite3 *db, int64_t id, struct query_snapshots *ss)
 	return snapshots_get(db, id, 1, 0, ss);
 }
 
+/*
+ * The array v of n elements of size with one more, zeroed, at the end:
+ * returns the (moved) array, or NULL after a warning with v unchanged.
+ */
+static void *
+array_grow(void *v, size_t n, size_t size, const char *what)
+{
+	unsigned char	*p;
+
+	if ((p = reallocarray(v, n + 1, size)) == NULL) {
+		warn("%s", what);
+		return NULL;
+	}
+	memset(p + n * size, 0, size);
+	return p;
+}
+
 /* 1 when a row loop ended with SQLITE_DONE, else 0 after a warning. */
 static int
 rows_done(sqlite3 *db, int step)
@@ -695,14 +712,11 @@ query_certificate(sqlite3 *db, const char *fp, struct query_certificate *c,
 		return 0;
 	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = reallocarray(c->rel, c->nrel + 1, sizeof(*r))) ==
-		    NULL) {
-			warn("certificate");
+		if ((r = array_grow(c->rel, c->nrel, sizeof(*r),
+		    "certificate")) == NULL)
 			goto out;
-		}
 		c->rel = r;
 		r = &c->rel[c->nrel++];
-		memset(r, 0, sizeof(*r));
 		r->first = sqlite3_column_int64(st, 1);
 		r->last = sqlite3_column_int64(st, 2);
 		r->count = sqlite3_column_int64(st, 3);
@@ -731,4 +745,59 @@ query_certificate_free(struct query_certificate *c)
 		free(c->rel[i].profile);
 	free(c->rel);
 	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Every signing key, active first, then standby, then retired, newest
+ * first within a role, into ks (query_keys_free it, whatever this
+ * returns).  Returns 1, or 0 after a warning.
+ */
+int
+query_keys(sqlite3 *db, struct query_keys *ks)
+{
+	sqlite3_stmt	*st;
+	struct query_key *k;
+	int		 step, ok = 0;
+
+	memset(ks, 0, sizeof(*ks));
+	if ((st = db_prepare(db, "SELECT keyid, public_key, role, created, "
+	    "activated, retired FROM signing_key ORDER BY CASE role WHEN "
+	    "'active' THEN 0 WHEN 'standby' THEN 1 ELSE 2 END, "
+	    "created DESC")) == NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((k = array_grow(ks->v, ks->n, sizeof(*k), "keys")) == NULL)
+			goto out;
+		ks->v = k;
+		k = &ks->v[ks->n++];
+		k->created = sqlite3_column_int64(st, 3);
+		if ((k->has_activated = sqlite3_column_type(st, 4) !=
+		    SQLITE_NULL))
+			k->activated = sqlite3_column_int64(st, 4);
+		if ((k->has_retired = sqlite3_column_type(st, 5) !=
+		    SQLITE_NULL))
+			k->retired = sqlite3_column_int64(st, 5);
+		if (!col_copy(st, 0, k->keyid, sizeof(k->keyid)) ||
+		    !col_copy(st, 2, k->role, sizeof(k->role)) ||
+		    !col_dup(st, 1, &k->public_key) || k->public_key == NULL) {
+			warnx("signing key %s: malformed row", k->keyid);
+			goto out;
+		}
+	}
+	ok = rows_done(db, step);
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Free what query_keys() filled in. */
+void
+query_keys_free(struct query_keys *ks)
+{
+	size_t	 i;
+
+	for (i = 0; i < ks->n; i++)
+		free(ks->v[i].public_key);
+	free(ks->v);
+	memset(ks, 0, sizeof(*ks));
 }

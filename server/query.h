@@ -173,4 +173,25 @@ int	query_certificate(sqlite3 *, const char *, struct query_certificate *,
 	    int *);
 void	query_certificate_free(struct query_certificate *);
 
+/* A signing key, in any role. */
+struct query_key {
+	char		 keyid[17];
+	char		 role[8];	/* active, standby, retired */
+	char		*public_key;	/* minisign "RW..." string */
+	int64_t		 created;
+	int64_t		 activated;	/* when has_activated */
+	int64_t		 retired;	/* when has_retired */
+	int		 has_activated;
+	int		 has_retired;
+};
+
+/* The signing keys: active, standby, then retired, newest first. */
+struct query_keys {
+	struct query_key *v;
+	size_t		 n;
+};
+
+int	query_keys(sqlite3 *, struct query_keys *);
+void	query_keys_free(struct query_keys *);
+
 #endif
