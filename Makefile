@@ -76,15 +76,19 @@ COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 # Signing: the server and the test tools link it, the client never does
 # (a verify-only program, as signify's VERIFYONLY build).
 SIGN_SRCS   = common/sign.c
-SERVER_SRCS = server/main.c server/inspect.c server/output.c server/config.c \
-	      server/db.c server/audit.c server/vet.c server/store.c \
+SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c \
+	      server/db.c server/datadir.c server/audit.c server/vet.c \
+	      server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/schedproc.c \
-	      server/keys.c server/cmd_key.c server/release.c server/org.c \
+	      server/keys.c server/keyset.c server/cmd_key.c \
+	      server/release.c \
+	      server/rebuild.c server/profile.c server/org.c \
+	      server/cmd_org.c \
 	      server/cmd_release.c server/site.c server/http.c \
 	      server/html.c server/tls.c server/relay.c \
-	      server/export.c server/route.c \
+	      server/export.c server/cmd_export.c server/route.c \
 	      server/ingest.c server/upstream.c server/query.c \
 	      server/render_json.c server/privmsg.c server/signer.c \
 	      server/sandbox.c

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "datadir.h"
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
@@ -78,7 +79,7 @@ cmd_audit(const struct config *cfg, int argc, char *argv[])
 		verify = 1;
 	else if (argc != optind)
 		goto usage;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (!verify)
 		rc = audit_list(db, json);

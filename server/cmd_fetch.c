@@ -16,6 +16,7 @@
 
 
 #include "buf.h"
+#include "datadir.h"
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
@@ -74,7 +75,7 @@ cmd_fetch(const struct config *cfg, int argc, char *argv[])
 	if (!parse_actor(cfg, argc, argv, &actor, "fetch [--actor NAME]") ||
 	    optind != argc)
 		return EXIT_USAGE;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	rc = then_publish(db, cfg, actor, fetch_once(cfg, db, actor));
 	db_close(db);
@@ -100,7 +101,7 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 	}
 	buf_init(&body, cfg->fetch.max_bytes);
 	buf_init(&source, PATH_MAX + 8);
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		goto out;
 	if (!buf_readfile(&body, argv[optind])) {
 		/* Too large is a refused input; unreadable, a local error. */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
@@ -100,7 +101,7 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (once) {
 		if ((sg = signer_start(cfg)) != NULL) {

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "datadir.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -85,7 +86,7 @@ cmd_snapshots(const struct config *cfg, int argc, char *argv[])
 
 	if (!want_json(argc, argv, &json, 0, "snapshots [--json]"))
 		return EXIT_USAGE;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (!query_snapshots(db, 0, &ss))
 		goto out;
@@ -114,8 +115,9 @@ cmd_snapshots(const struct config *cfg, int argc, char *argv[])
 int
 cmd_report(const struct config *cfg, int argc, char *argv[])
 {
+	struct query_snapshots ss;
+	const struct query_snapshot *sn;
 	sqlite3		*db;
-	sqlite3_stmt	*st = NULL;
 	json_t		*r = NULL;
 	json_error_t	 jerr;
 	int64_t		 id;
@@ -125,44 +127,38 @@ cmd_report(const struct config *cfg, int argc, char *argv[])
 		return EXIT_USAGE;
 	if (!parse_id(argv[optind], &id))
 		return EXIT_USAGE;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
-	if ((st = db_prepare(db, "SELECT report, source, status, "
-	    "coalesce(decided_by, ''), coalesce(reason, '') FROM snapshot "
-	    "WHERE id = ?")) == NULL)
+	if (!query_snapshot(db, id, &ss))
 		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (ss.n == 0) {
 		warnx("snapshot %" PRId64 ": no such snapshot", id);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((r = json_loads((const char *)sqlite3_column_text(st, 0), 0,
-	    &jerr)) == NULL) {
+	sn = &ss.v[0];
+	if ((r = json_loads(sn->report, 0, &jerr)) == NULL) {
 		warnx("snapshot %" PRId64 ": stored report: %s", id,
 		    jerr.text);
 		goto out;
 	}
 	if (json) {
 		json_object_set_new(r, "id", json_integer(id));
-		json_object_set_new(r, "source", json_string((const char *)
-		    sqlite3_column_text(st, 1)));
-		json_object_set_new(r, "status", json_string((const char *)
-		    sqlite3_column_text(st, 2)));
+		json_object_set_new(r, "source", json_string(sn->source));
+		json_object_set_new(r, "status", json_string(sn->status));
 		rc = print_json(json_incref(r));
 		goto out;
 	}
-	report_print(stdout, id, (const char *)sqlite3_column_text(st, 1),
-	    r, 1);
-	printf("  status: %s", sqlite3_column_text(st, 2));
-	if (sqlite3_column_bytes(st, 3))
-		printf(" (by %s: %s)", sqlite3_column_text(st, 3),
-		    sqlite3_column_text(st, 4));
+	report_print(stdout, id, sn->source, r, 1);
+	printf("  status: %s", sn->status);
+	if (sn->decided_by != NULL)
+		printf(" (by %s: %s)", sn->decided_by,
+		    sn->reason != NULL ? sn->reason : "");
 	printf("\n");
 	rc = EXIT_DONE;
  out:
 	json_decref(r);
-	sqlite3_finalize(st);
+	query_snapshots_free(&ss);
 	db_close(db);
 	return rc;
 }
@@ -178,7 +174,6 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 	};
 	struct snapinfo	 si;
 	sqlite3		*db = NULL;
-	sqlite3_stmt	*st = NULL;
 	const char	*reason = NULL, *actor = cfg->actor;
 	int64_t		 id, later = 0;
 	int		 ch, rc = EXIT_LOCAL;
@@ -202,7 +197,7 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 	}
 	if (!parse_id(argv[optind], &id))
 		return EXIT_USAGE;
-	if ((db = db_open_datadir(cfg)) == NULL)
+	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (!db_begin(db) || !store_snapshot_get(db, id, &si))
 		goto out;
@@ -218,11 +213,8 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	if ((st = db_prepare(db, "SELECT coalesce(max(id), 0) FROM snapshot "
-	    "WHERE status = 'accepted'")) == NULL ||
-	    sqlite3_step(st) != SQLITE_ROW)
+	if (!store_accepted_id(db, &later))
 		goto out;
-	later = sqlite3_column_int64(st, 0);
 	if (strcmp(status, "accepted") == 0 && later > id) {
 		warnx("snapshot %" PRId64 " is older than accepted snapshot %"
 		    PRId64 ": approving it would roll the mirror back; fetch "
@@ -241,7 +233,6 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 		rc = EXIT_DONE;
 	}
  out:
-	sqlite3_finalize(st);
 	db_rollback(db);
 	db_close(db);
 	return rc;

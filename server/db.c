@@ -6,12 +6,8 @@
  */
 #include <err.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include "config.h"
 #include "db.h"
-#include "keys.h"
 
 /* The number of migrations this binary carries. */
 int
@@ -211,31 +207,6 @@ db_close(sqlite3 *db)
 {
 	if (db != NULL)
 		sqlite3_close(db);
-}
-
-/*
- * Open the data directory's database for a command: every secret key's
- * mode is checked first and the database must exist (cabundled init
- * makes it).  Returns the handle or NULL after a warning (exit 4).
- */
-sqlite3 *
-db_open_datadir(const struct config *cfg)
-{
-	sqlite3		*db = NULL;
-	char		*path = NULL;
-
-	if (!keys_check_modes(cfg) ||
-	    (path = config_path(cfg, DB_FILE)) == NULL)
-		goto out;
-	if (access(path, F_OK) == -1) {
-		warn("%s: no database; run: cabundled -d %s init", path,
-		    cfg->datadir);
-		goto out;
-	}
-	db = db_open(path, 0);
- out:
-	free(path);
-	return db;
 }
 
 /*

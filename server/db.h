@@ -1,6 +1,6 @@
 /*
- * db.h - the SQLite store: open, migrate, transactions, and the data
- * directory's rules (database and signing key side by side).
+ * db.h - the SQLite store: open, migrate, transactions.  Opening the
+ * data directory (keys checked, then the database) is datadir.h.
  */
 #ifndef CABUNDLED_DB_H
 #define CABUNDLED_DB_H
@@ -12,10 +12,7 @@
 
 extern const char *const db_migrations[];	/* migrations.c */
 
-struct config;
-
 sqlite3		*db_open(const char *, int);
-sqlite3		*db_open_datadir(const struct config *);
 sqlite3		*db_open_readonly(const char *);
 void		 db_close(sqlite3 *);
 int		 db_exec(sqlite3 *, const char *);

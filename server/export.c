@@ -1,6 +1,6 @@
 /*
- * export.c - "cabundled export DIR": the HTTP contract's tree as static
- * files (BRIEF.md "HTTP contract (v1)"), for nginx, an object store, a
+ * export.c - the HTTP contract's tree as static files for
+ * "cabundled export DIR" (cmd_export.c) (BRIEF.md "HTTP contract (v1)"), for nginx, an object store, a
  * CDN or a USB stick carried across an air gap.
  *
  *	DIR/v1/pubkey
@@ -32,7 +32,6 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -50,14 +49,12 @@
 #include "buf.h"
 #include "db.h"
 #include "exitcode.h"
-#include "extern.h"
+#include "export.h"
 #include "meta.h"
 #include "query.h"
 #include "render_json.h"
 #include "sig.h"
 #include "site.h"
-
-#define EXPORT_MAX_PROFILES	64
 
 struct export {
 	const char	*dir;
@@ -515,14 +512,9 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
 	return 1;
 }
 
-/*
- * Write the tree of the selected profiles (some: named on the command
- * line; all: every version, else the latest; what an earlier export
- * wrote stays).  Returns an exit
- * code: 0 done, 1 DIR holds another tree, 4 local error.
- */
+/* export_tree() once its state is set up. */
 static int
-export_tree(struct export *ex, sqlite3 *db, struct site *s,
+export_write(struct export *ex, sqlite3 *db, struct site *s,
     struct site_profile **sel, size_t n, int some, int all)
 {
 	struct query_snapshots ss;
@@ -597,91 +589,36 @@ export_tree(struct export *ex, sqlite3 *db, struct site *s,
 	return conflict ? EXIT_REFUSED : EXIT_LOCAL;
 }
 
-/* cabundled export [--profile NAME]... [--all-versions] [--repair] DIR */
+/*
+ * Write the tree of the n profiles sel of site s into dir (some: they
+ * were named on the command line; all: every version, else the latest;
+ * repair: replace a bad versioned file; what an earlier export wrote
+ * stays), counting the files in *res.  Returns an exit code: 0 done,
+ * 1 dir holds another tree, 4 local error (warned).
+ */
 int
-cmd_export(const struct config *cfg, int argc, char *argv[])
+export_tree(sqlite3 *db, struct site *s, const char *dir,
+    struct site_profile **sel, size_t n, int some, int all, int repair,
+    struct export_result *res)
 {
-	static const struct option opts[] = {
-		{ "profile", required_argument, NULL, 'p' },
-		{ "all-versions", no_argument, NULL, 'a' },
-		{ "repair", no_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct site_profile *sel[EXPORT_MAX_PROFILES];
-	const char	*want[EXPORT_MAX_PROFILES];
 	struct export	 ex;
-	struct site	*s = NULL;
-	sqlite3		*db = NULL;
-	size_t		 i, j, nwant = 0, n = 0;
-	int		 ch, all = 0, rc = EXIT_USAGE;
+	size_t		 i;
+	int		 rc;
 
 	memset(&ex, 0, sizeof(ex));
+	memset(res, 0, sizeof(*res));
 	buf_init(&ex.path, PATH_MAX);
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'a')
-			all = 1;
-		else if (ch == 'r')
-			ex.repair = 1;
-		else if (ch == 'p' && nwant < EXPORT_MAX_PROFILES)
-			want[nwant++] = optarg;
-		else
-			goto usage;
-	}
-	if (optind != argc - 1 || argv[optind][0] == '\0')
-		goto usage;
-	ex.dir = argv[optind];
-	rc = EXIT_LOCAL;
-	if ((db = db_open_datadir(cfg)) == NULL ||
-	    (s = site_load(db)) == NULL)
-		goto out;
-	for (i = 0; i < s->nprof; i++) {
-		for (j = 0; j < nwant; j++)
-			if (strcmp(want[j], s->prof[i].name) == 0)
-				break;
-		if (nwant == 0 || j < nwant)
-			sel[n++] = &s->prof[i];
-		if (n == EXPORT_MAX_PROFILES)
-			break;
-	}
-	for (j = 0; j < nwant; j++)
-		if (site_profile(s, want[j]) == NULL) {
-			warnx("export: profile %s has no release to export",
-			    want[j]);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-	if (n == 0) {
-		warnx("export: nothing published yet (cabundled publish)");
-		rc = EXIT_REFUSED;
-		goto out;
-	}
-	if ((rc = export_tree(&ex, db, s, sel, n, nwant > 0, all)) != EXIT_DONE) {
-		warnx("export to %s stopped; what it wrote is consistent, "
-		    "the latest pointers are unchanged", ex.dir);
-		goto out;
-	}
-	printf("export %s: %zu files written, %zu linked, %zu unchanged",
-	    ex.dir, ex.written, ex.linked, ex.kept);
-	if (ex.repaired > 0)
-		printf(", %zu repaired", ex.repaired);
-	printf(";");
-	for (i = 0; i < n; i++)
-		printf(" %s %" PRId64, sel[i]->name,
-		    sel[i]->rel[sel[i]->nrel - 1].version);
-	printf("\n");
- out:
+	ex.dir = dir;
+	ex.repair = repair;
+	rc = export_write(&ex, db, s, sel, n, some, all);
+	res->written = ex.written;
+	res->linked = ex.linked;
+	res->kept = ex.kept;
+	res->repaired = ex.repaired;
 	for (i = 0; i < ex.nbodies; i++)
 		free(ex.bodypath[i]);
 	free(ex.bodypath);
 	free(ex.bodies);
 	buf_free(&ex.path);
-	if (s != NULL)
-		site_unref(s);
-	db_close(db);
 	return rc;
- usage:
-	fprintf(stderr, "usage: cabundled export [--profile NAME]... "
-	    "[--all-versions] [--repair] DIR\n");
-	return EXIT_USAGE;
 }

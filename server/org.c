@@ -1,14 +1,13 @@
 /*
- * org.c - what the organization adds and takes away:
- * "org add|remove|list" (its own CAs, linted on the way in) and
- * "exclude add|remove|list" (upstream roots it distrusts).  Each change
- * is one transaction with its audit row; the profiles it touches are
- * published right after.
+ * org.c - what the organization adds and takes away: its own CAs
+ * (linted on the way in) and the upstream roots it distrusts
+ * (exclusions).  Each change is one transaction with its audit row; the
+ * profiles it touches are published right after.  The commands ("org"
+ * and "exclude") are cmd_org.c.
  */
 #define _GNU_SOURCE	/* memmem */
 
 #include <err.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -28,119 +27,12 @@
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
-#include "extern.h"
-#include "meta.h"
-#include "output.h"
+#include "org.h"
 #include "release.h"
 #include "store.h"
 #include "timefmt.h"
 
 #define ORG_FILE_MAX	(1u << 20)	/* one CA file; chains are small */
-#define ORG_NAME_MAX	256
-#define ORG_TEXT_MAX	1024
-#define ORG_MAX_TAGS	16
-
-struct org_opts {
-	const char	*actor;
-	int		 actor_given;	/* refused by list */
-	const char	*name;
-	const char	*owner;
-	const char	*note;
-	const char	*reason;
-	const char	*tags[ORG_MAX_TAGS];
-	size_t		 ntags;
-	int		 intermediate;
-	int		 json;
-	int		 all;
-};
-
-static int
-text_ok(const char *what, const char *s, size_t max)
-{
-	size_t	 len;
-
-	if (s == NULL)
-		return 1;
-	len = strlen(s);
-	if (len == 0 || len > max || !text_valid(s, len)) {
-		warnx("%s: want 1 to %zu bytes of UTF-8 text without control "
-		    "characters", what, max);
-		return 0;
-	}
-	return 1;
-}
-
-/* Options shared by the org and exclude subcommands; 0: usage. */
-static int
-org_getopt(const struct config *cfg, int argc, char *argv[],
-    struct org_opts *o)
-{
-	static const struct option opts[] = {
-		{ "actor", required_argument, NULL, 'a' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "owner", required_argument, NULL, 'o' },
-		{ "note", required_argument, NULL, 'N' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "tag", required_argument, NULL, 't' },
-		{ "intermediate", no_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "all", no_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int	 ch;
-
-	memset(o, 0, sizeof(*o));
-	o->actor = cfg->actor;
-	optind = 0;	/* glibc: full reset, permute again */
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			o->actor = optarg;
-			o->actor_given = 1;
-			break;
-		case 'n':
-			o->name = optarg;
-			break;
-		case 'o':
-			o->owner = optarg;
-			break;
-		case 'N':
-			o->note = optarg;
-			break;
-		case 'r':
-			o->reason = optarg;
-			break;
-		case 't':
-			if (o->ntags == ORG_MAX_TAGS) {
-				warnx("--tag: at most %d", ORG_MAX_TAGS);
-				return 0;
-			}
-			if (!profile_valid(optarg, strlen(optarg))) {
-				warnx("--tag %s: want lower-case letters, "
-				    "digits and . _ + - (64 at most)", optarg);
-				return 0;
-			}
-			o->tags[o->ntags++] = optarg;
-			break;
-		case 'i':
-			o->intermediate = 1;
-			break;
-		case 'j':
-			o->json = 1;
-			break;
-		case 'A':
-			o->all = 1;
-			break;
-		default:
-			return 0;
-		}
-	}
-	return text_ok("--actor", o->actor, ORG_NAME_MAX) &&
-	    text_ok("--name", o->name, ORG_NAME_MAX) &&
-	    text_ok("--owner", o->owner, ORG_TEXT_MAX) &&
-	    text_ok("--note", o->note, ORG_TEXT_MAX) &&
-	    text_ok("--reason", o->reason, ORG_TEXT_MAX);
-}
 
 /* A DER private key (PKCS#8 or traditional), which PEM checks miss. */
 static int
@@ -232,7 +124,7 @@ weak_signature(const struct cert *c)
  */
 static int
 org_lint(const struct config *cfg, const char *path, size_t i,
-    const struct cert *c, const struct org_opts *o, int64_t now)
+    const struct cert *c, const struct org_change *o, int64_t now)
 {
 	const struct vet_policy *pol = &cfg->vet;
 	const char	*ws;
@@ -304,7 +196,7 @@ org_current(sqlite3 *db, const char *fp, int64_t *id)
 
 static int
 org_insert(sqlite3 *db, const struct cert *c, const char *fp,
-    const struct org_opts *o, int64_t now)
+    const struct org_change *o, int64_t now)
 {
 	sqlite3_stmt	*st = NULL;
 	json_t		*tags = NULL;
@@ -355,10 +247,15 @@ org_insert(sqlite3 *db, const struct cert *c, const char *fp,
 	return ok;
 }
 
-/* org add FILE: lint every certificate, then add all or none. */
-static int
+/*
+ * org add FILE: lint every certificate of the file at path, then add
+ * all or none (one transaction), then publish.  Refuses a private key,
+ * a leaf, an expired or weak CA, an intermediate unless asked for.
+ * Returns an exit code.
+ */
+int
 org_add(sqlite3 *db, const struct config *cfg, const char *path,
-    const struct org_opts *o)
+    const struct org_change *o)
 {
 	struct bundle	*b;
 	char		 fp[65];
@@ -427,32 +324,15 @@ mark_removed(sqlite3 *db, const char *table, const char *fp,
 	return ok;
 }
 
-static int
-fp_arg(const char *arg, char *hex)
-{
-	unsigned char	 fp[32];
-
-	if (!fp_decode(arg, fp)) {
-		warnx("%s: not a SHA-256 fingerprint (64 hex digits, colons "
-		    "allowed)", arg);
-		return 0;
-	}
-	hex_encode(fp, 32, hex);
-	return 1;
-}
-
 /* org remove FP / exclude remove FP */
 static int
 remove_fp(sqlite3 *db, const struct config *cfg, const char *table,
-    const char *arg, const struct org_opts *o)
+    const char *fp, const struct org_change *o)
 {
-	char		 fp[65];
 	const char	*action = strcmp(table, "org_ca") == 0 ?
 	    "org-remove" : "exclude-remove";
 	int		 n, rc = EXIT_LOCAL;
 
-	if (!fp_arg(arg, fp))
-		return EXIT_USAGE;
 	if (!db_begin(db) || !mark_removed(db, table, fp, o->actor, &n))
 		goto out;
 	if (n == 0) {
@@ -473,16 +353,42 @@ remove_fp(sqlite3 *db, const struct config *cfg, const char *table,
 	return rc;
 }
 
-static int
-org_list(sqlite3 *db, const struct org_opts *o)
+/*
+ * Stamp the current organization CA with the fingerprint fp (64 hex
+ * digits) removed, log it, publish.  Returns an exit code: 1 when there
+ * is no such CA.
+ */
+int
+org_remove(sqlite3 *db, const struct config *cfg, const char *fp,
+    const struct org_change *o)
+{
+	return remove_fp(db, cfg, "org_ca", fp, o);
+}
+
+/*
+ * Lift the current exclusion of fp (64 hex digits), log it, publish.
+ * Returns an exit code: 1 when fp is not excluded.
+ */
+int
+exclude_remove(sqlite3 *db, const struct config *cfg, const char *fp,
+    const struct org_change *o)
+{
+	return remove_fp(db, cfg, "exclusion", fp, o);
+}
+
+/*
+ * The organization CAs (all: the removed ones too), by name, as a JSON
+ * array the caller frees (json_decref).  Returns NULL after a warning.
+ */
+json_t *
+org_list(sqlite3 *db, int all)
 {
 	sqlite3_stmt	*st;
 	json_t		*arr, *row;
-	char		 na[TIMEFMT_LEN];
-	int		 step, rc = EXIT_LOCAL;
+	int		 step, ok = 0;
 
 	if ((arr = json_array()) == NULL)
-		return EXIT_LOCAL;
+		return NULL;
 	if ((st = db_prepare(db, "SELECT o.id, o.cert, o.name, k.subject, "
 	    "k.issuer, k.not_after, o.intermediate, o.owner, o.note, "
 	    "o.added, o.added_by, o.removed, o.removed_by, (SELECT "
@@ -491,22 +397,8 @@ org_list(sqlite3 *db, const struct org_opts *o)
 	    "k.sha256 = o.cert WHERE ?1 OR o.removed IS NULL ORDER BY o.name, "
 	    "o.cert, o.id")) == NULL)
 		goto out;
-	sqlite3_bind_int(st, 1, o->all);
+	sqlite3_bind_int(st, 1, all);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *tags = (const char *)sqlite3_column_text(st, 13);
-
-		if (!o->json) {
-			timefmt_date(sqlite3_column_int64(st, 5), na);
-			printf("%s  %-40s expires %s%s%s%s%s\n",
-			    sqlite3_column_text(st, 1),
-			    sqlite3_column_text(st, 2), na,
-			    sqlite3_column_int(st, 6) ? " intermediate" : "",
-			    tags != NULL ? " tags: " : "",
-			    tags != NULL ? tags : "",
-			    sqlite3_column_type(st, 11) != SQLITE_NULL ?
-			    " (removed)" : "");
-			continue;
-		}
 		row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:b, s:s?, "
 		    "s:s?, s:I, s:s, s:o, s:s?, s:s?}",
 		    "id", (json_int_t)sqlite3_column_int64(st, 0),
@@ -523,7 +415,7 @@ org_list(sqlite3 *db, const struct org_opts *o)
 		    "removed", sqlite3_column_type(st, 11) == SQLITE_NULL ?
 		    json_null() : json_integer(sqlite3_column_int64(st, 11)),
 		    "removed_by", sqlite3_column_text(st, 12),
-		    "tags", tags);
+		    "tags", sqlite3_column_text(st, 13));
 		if (row == NULL || json_array_append_new(arr, row) == -1)
 			goto out;
 	}
@@ -531,62 +423,14 @@ org_list(sqlite3 *db, const struct org_opts *o)
 		warnx("%s", sqlite3_errmsg(db));
 		goto out;
 	}
-	rc = EXIT_DONE;
-	if (o->json) {
-		rc = json_print(arr) ? EXIT_DONE : EXIT_LOCAL;
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	if (!ok) {
+		json_decref(arr);
 		arr = NULL;
 	}
- out:
-	json_decref(arr);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* cabundled org add|remove|list */
-int
-cmd_org(const struct config *cfg, int argc, char *argv[])
-{
-	struct org_opts	 o;
-	sqlite3		*db = NULL;
-	const char	*sub;
-	int		 rc;
-
-	if (argc < 2 || !org_getopt(cfg, argc - 1, argv + 1, &o))
-		goto usage;
-	sub = argv[1];
-	argc -= optind + 1;
-	argv += optind + 1;
-	if (strcmp(sub, "add") == 0) {
-		if (argc != 1 || o.json || o.all || o.reason)
-			goto usage;
-	} else if (strcmp(sub, "remove") == 0) {
-		if (argc != 1 || o.json || o.all || o.name || o.owner ||
-		    o.note || o.ntags || o.intermediate)
-			goto usage;
-	} else if (strcmp(sub, "list") == 0) {
-		if (argc != 0 || o.name || o.owner || o.note || o.ntags ||
-		    o.intermediate || o.reason || o.actor_given)
-			goto usage;
-	} else
-		goto usage;
-	if ((db = db_open_datadir(cfg)) == NULL)
-		return EXIT_LOCAL;
-	if (strcmp(sub, "add") == 0)
-		rc = org_add(db, cfg, argv[0], &o);
-	else if (strcmp(sub, "remove") == 0)
-		rc = remove_fp(db, cfg, "org_ca", argv[0], &o);
-	else
-		rc = org_list(db, &o);
-	db_close(db);
-	return rc;
- usage:
-	fprintf(stderr, "usage: cabundled org add [--name NAME] [--owner WHO] "
-	    "[--note TEXT] [--tag TAG]...\n"
-	    "                         [--intermediate] [--actor NAME] FILE\n"
-	    "       cabundled org remove [--reason TEXT] [--actor NAME] "
-	    "FINGERPRINT\n"
-	    "       cabundled org list [--all] [--json]\n");
-	return EXIT_USAGE;
+	return arr;
 }
 
 /* The label of fp in the served upstream set, or NULL when absent. */
@@ -607,16 +451,19 @@ upstream_label(sqlite3 *db, const char *fp)
 	return label;
 }
 
-static int
-exclude_add(sqlite3 *db, const struct config *cfg, const char *arg,
-    const struct org_opts *o)
+/*
+ * Exclude the root with fingerprint fp (64 hex digits) for o->reason,
+ * log it, publish; one that is not upstream (yet) is excluded too,
+ * with a warning.  Returns an exit code, 0 when already excluded.
+ */
+int
+exclude_add(sqlite3 *db, const struct config *cfg, const char *fp,
+    const struct org_change *o)
 {
 	sqlite3_stmt	*st = NULL;
-	char		 fp[65], *label = NULL;
+	char		*label = NULL;
 	int		 rc = EXIT_LOCAL, step;
 
-	if (!fp_arg(arg, fp))
-		return EXIT_USAGE;
 	if (!db_begin(db))
 		return EXIT_LOCAL;
 	if ((st = db_prepare(db, "SELECT 1 FROM exclusion WHERE cert = ? AND "
@@ -660,39 +507,31 @@ exclude_add(sqlite3 *db, const struct config *cfg, const char *arg,
 	return rc;
 }
 
-static int
-exclude_list(sqlite3 *db, const struct org_opts *o)
+/*
+ * The exclusions (all: the lifted ones too), oldest first, each with
+ * its latest upstream label, as a JSON array the caller frees
+ * (json_decref).  Returns NULL after a warning.
+ */
+json_t *
+exclude_list(sqlite3 *db, int all)
 {
 	sqlite3_stmt	*st;
 	json_t		*arr, *row;
-	char		 when[TIMEFMT_LEN];
-	int		 step, rc = EXIT_LOCAL;
+	int		 step, ok = 0;
 
 	if ((arr = json_array()) == NULL)
-		return EXIT_LOCAL;
+		return NULL;
 	if ((st = db_prepare(db, "SELECT e.cert, e.reason, e.added, "
 	    "e.added_by, e.removed, e.removed_by, (SELECT label FROM "
 	    "snapshot_cert WHERE cert = e.cert ORDER BY snapshot DESC LIMIT 1) "
 	    "FROM exclusion e WHERE ?1 OR e.removed IS NULL ORDER BY e.id"))
 	    == NULL)
 		goto out;
-	sqlite3_bind_int(st, 1, o->all);
+	sqlite3_bind_int(st, 1, all);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *label = (const char *)sqlite3_column_text(st, 6);
-
-		if (!o->json) {
-			timefmt_date(sqlite3_column_int64(st, 2), when);
-			printf("%s  %s  since %s by %s: %s%s\n",
-			    sqlite3_column_text(st, 0),
-			    label != NULL ? label : "(not seen upstream)", when,
-			    sqlite3_column_text(st, 3),
-			    sqlite3_column_text(st, 1),
-			    sqlite3_column_type(st, 4) != SQLITE_NULL ?
-			    " (lifted)" : "");
-			continue;
-		}
 		row = json_pack("{s:s, s:s?, s:s, s:I, s:s, s:o, s:s?}",
-		    "sha256", sqlite3_column_text(st, 0), "label", label,
+		    "sha256", sqlite3_column_text(st, 0),
+		    "label", sqlite3_column_text(st, 6),
 		    "reason", sqlite3_column_text(st, 1),
 		    "added", (json_int_t)sqlite3_column_int64(st, 2),
 		    "added_by", sqlite3_column_text(st, 3),
@@ -706,60 +545,12 @@ exclude_list(sqlite3 *db, const struct org_opts *o)
 		warnx("%s", sqlite3_errmsg(db));
 		goto out;
 	}
-	rc = EXIT_DONE;
-	if (o->json) {
-		rc = json_print(arr) ? EXIT_DONE : EXIT_LOCAL;
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	if (!ok) {
+		json_decref(arr);
 		arr = NULL;
 	}
- out:
-	json_decref(arr);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* cabundled exclude add|remove|list */
-int
-cmd_exclude(const struct config *cfg, int argc, char *argv[])
-{
-	struct org_opts	 o;
-	sqlite3		*db = NULL;
-	const char	*sub;
-	int		 rc;
-
-	if (argc < 2 || !org_getopt(cfg, argc - 1, argv + 1, &o) ||
-	    o.name || o.owner || o.note || o.ntags || o.intermediate)
-		goto usage;
-	sub = argv[1];
-	argc -= optind + 1;
-	argv += optind + 1;
-	if (strcmp(sub, "add") == 0) {
-		if (argc != 1 || o.json || o.all)
-			goto usage;
-		if (o.reason == NULL) {
-			warnx("exclude add: --reason is required");
-			goto usage;
-		}
-	} else if (strcmp(sub, "remove") == 0) {
-		if (argc != 1 || o.json || o.all)
-			goto usage;
-	} else if (strcmp(sub, "list") != 0 || argc != 0 || o.reason ||
-	    o.actor_given)
-		goto usage;
-	if ((db = db_open_datadir(cfg)) == NULL)
-		return EXIT_LOCAL;
-	if (strcmp(sub, "add") == 0)
-		rc = exclude_add(db, cfg, argv[0], &o);
-	else if (strcmp(sub, "remove") == 0)
-		rc = remove_fp(db, cfg, "exclusion", argv[0], &o);
-	else
-		rc = exclude_list(db, &o);
-	db_close(db);
-	return rc;
- usage:
-	fprintf(stderr, "usage: cabundled exclude add --reason TEXT "
-	    "[--actor NAME] FINGERPRINT\n"
-	    "       cabundled exclude remove [--reason TEXT] [--actor NAME] "
-	    "FINGERPRINT\n"
-	    "       cabundled exclude list [--all] [--json]\n");
-	return EXIT_USAGE;
+	return arr;
 }

@@ -471,12 +471,12 @@ report_findings(struct query_snapshot *sn)
 }
 
 /*
- * Every snapshot, oldest first, into ss (query_snapshots_free it,
- * whatever this returns); with reports, each one's stored report too,
- * verbatim and as findings.  Returns 1, or 0 after a warning.
+ * Snapshot id (0: every snapshot, oldest first) into ss; with report,
+ * the stored report verbatim, with findings also as findings.
  */
-int
-query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
+static int
+snapshots_get(sqlite3 *db, int64_t id, int report, int findings,
+    struct query_snapshots *ss)
 {
 	sqlite3_stmt	*st;
 	struct query_snapshot *sn;
@@ -486,9 +486,10 @@ query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
 	if ((st = db_prepare(db, "SELECT id, created, source, body_sha256, "
 	    "ncerts, verdict, status, coalesce(decided_by, ''), "
 	    "coalesce(reason, ''), json_extract(report, '$.added'), "
-	    "json_extract(report, '$.removed'), report FROM snapshot ORDER "
-	    "BY id")) == NULL)
+	    "json_extract(report, '$.removed'), report FROM snapshot WHERE "
+	    "?1 = 0 OR id = ?1 ORDER BY id")) == NULL)
 		return 0;
+	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((sn = reallocarray(ss->v, ss->n + 1, sizeof(*sn))) ==
 		    NULL) {
@@ -509,8 +510,8 @@ query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
 		    !col_dup(st, 6, &sn->status) ||
 		    !col_dup_nonempty(st, 7, &sn->decided_by) ||
 		    !col_dup_nonempty(st, 8, &sn->reason) ||
-		    (reports && (!col_dup(st, 11, &sn->report) ||
-		    sn->report == NULL || !report_findings(sn))))
+		    (report && (!col_dup(st, 11, &sn->report) ||
+		    sn->report == NULL || (findings && !report_findings(sn)))))
 			goto out;
 	}
 	if (step != SQLITE_DONE) {
@@ -523,7 +524,18 @@ query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
 	return ok;
 }
 
-/* Free what query_snapshots() filled in. */
+/*
+ * Every snapshot, oldest first, into ss (query_snapshots_free it,
+ * whatever this returns); with reports, each one's stored report too,
+ * verbatim and as findings.  Returns 1, or 0 after a warning.
+ */
+int
+query_snapshots(sqlite3 *db, int reports, struct query_snapshots *ss)
+{
+	return snapshots_get(db, 0, reports, reports, ss);
+}
+
+/* Free what query_snapshots() or query_snapshot() filled in. */
 void
 query_snapshots_free(struct query_snapshots *ss)
 {
@@ -611,4 +623,181 @@ query_audit_free(struct query_audits *a)
 	}
 	free(a->v);
 	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * Snapshot id with its stored report verbatim (not as findings) into
+ * ss: ss->n is 0 when there is no such snapshot, else 1 (free with
+ * query_snapshots_free, whatever this returns).  Returns 1, or 0 after
+ * a warning.
+ */
+int
+query_snapshot(sqlite3 *db, int64_t id, struct query_snapshots *ss)
+{
+	if (id <= 0) {
+		memset(ss, 0, sizeof(*ss));
+		return 1;
+	}
+	return snapshots_get(db, id, 1, 0, ss);
+}
+
+/*
+ * The array v of n elements of size with one more, zeroed, at the end:
+ * returns the (moved) array, or NULL after a warning with v unchanged.
+ */
+static void *
+array_grow(void *v, size_t n, size_t size, const char *what)
+{
+	unsigned char	*p;
+
+	if ((p = reallocarray(v, n + 1, size)) == NULL) {
+		warn("%s", what);
+		return NULL;
+	}
+	memset(p + n * size, 0, size);
+	return p;
+}
+
+/* 1 when a row loop ended with SQLITE_DONE, else 0 after a warning. */
+static int
+rows_done(sqlite3 *db, int step)
+{
+	if (step == SQLITE_DONE)
+		return 1;
+	warnx("%s", sqlite3_errmsg(db));
+	return 0;
+}
+
+/*
+ * The certificate with fingerprint fp (64 hex digits) into c, and per
+ * profile the versions of the releases that held it; *found is 0 when
+ * there is no such certificate.  Free c with query_certificate_free,
+ * whatever this returns.  Returns 1, or 0 after a warning.
+ */
+int
+query_certificate(sqlite3 *db, const char *fp, struct query_certificate *c,
+    int *found)
+{
+	sqlite3_stmt	*st;
+	struct query_cert_release *r;
+	int		 step, ok = 0;
+
+	memset(c, 0, sizeof(*c));
+	*found = 0;
+	if ((st = db_prepare(db, "SELECT sha256, subject, issuer, serial, "
+	    "not_before, not_after, key_desc, is_ca, self_signed, "
+	    "coalesce((SELECT label FROM snapshot_cert WHERE cert = ?1 UNION "
+	    "ALL SELECT name FROM org_ca WHERE cert = ?1 LIMIT 1), subject) "
+	    "FROM certificate WHERE sha256 = ?1")) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
+		ok = rows_done(db, step);
+		goto out;
+	}
+	*found = 1;
+	c->not_before = sqlite3_column_int64(st, 4);
+	c->not_after = sqlite3_column_int64(st, 5);
+	c->ca = sqlite3_column_int(st, 7);
+	c->self_signed = sqlite3_column_int(st, 8);
+	if (!col_dup(st, 0, &c->sha256) || !col_dup(st, 1, &c->subject) ||
+	    !col_dup(st, 2, &c->issuer) || !col_dup(st, 3, &c->serial) ||
+	    !col_dup(st, 6, &c->key) || !col_dup(st, 9, &c->label))
+		goto out;
+	sqlite3_finalize(st);
+	if ((st = db_prepare(db, "SELECT profile, min(version), max(version), "
+	    "count(*) FROM release WHERE build IN (SELECT build FROM "
+	    "build_cert WHERE cert = ?) GROUP BY profile ORDER BY profile"))
+	    == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = array_grow(c->rel, c->nrel, sizeof(*r),
+		    "certificate")) == NULL)
+			goto out;
+		c->rel = r;
+		r = &c->rel[c->nrel++];
+		r->first = sqlite3_column_int64(st, 1);
+		r->last = sqlite3_column_int64(st, 2);
+		r->count = sqlite3_column_int64(st, 3);
+		if (!col_dup(st, 0, &r->profile))
+			goto out;
+	}
+	ok = rows_done(db, step);
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Free what query_certificate() filled in. */
+void
+query_certificate_free(struct query_certificate *c)
+{
+	size_t	 i;
+
+	free(c->sha256);
+	free(c->subject);
+	free(c->issuer);
+	free(c->serial);
+	free(c->key);
+	free(c->label);
+	for (i = 0; i < c->nrel; i++)
+		free(c->rel[i].profile);
+	free(c->rel);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Every signing key, active first, then standby, then retired, newest
+ * first within a role, into ks (query_keys_free it, whatever this
+ * returns).  Returns 1, or 0 after a warning.
+ */
+int
+query_keys(sqlite3 *db, struct query_keys *ks)
+{
+	sqlite3_stmt	*st;
+	struct query_key *k;
+	int		 step, ok = 0;
+
+	memset(ks, 0, sizeof(*ks));
+	if ((st = db_prepare(db, "SELECT keyid, public_key, role, created, "
+	    "activated, retired FROM signing_key ORDER BY CASE role WHEN "
+	    "'active' THEN 0 WHEN 'standby' THEN 1 ELSE 2 END, "
+	    "created DESC")) == NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((k = array_grow(ks->v, ks->n, sizeof(*k), "keys")) == NULL)
+			goto out;
+		ks->v = k;
+		k = &ks->v[ks->n++];
+		k->created = sqlite3_column_int64(st, 3);
+		if ((k->has_activated = sqlite3_column_type(st, 4) !=
+		    SQLITE_NULL))
+			k->activated = sqlite3_column_int64(st, 4);
+		if ((k->has_retired = sqlite3_column_type(st, 5) !=
+		    SQLITE_NULL))
+			k->retired = sqlite3_column_int64(st, 5);
+		if (!col_copy(st, 0, k->keyid, sizeof(k->keyid)) ||
+		    !col_copy(st, 2, k->role, sizeof(k->role)) ||
+		    !col_dup(st, 1, &k->public_key) || k->public_key == NULL) {
+			warnx("signing key %s: malformed row", k->keyid);
+			goto out;
+		}
+	}
+	ok = rows_done(db, step);
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Free what query_keys() filled in. */
+void
+query_keys_free(struct query_keys *ks)
+{
+	size_t	 i;
+
+	for (i = 0; i < ks->n; i++)
+		free(ks->v[i].public_key);
+	free(ks->v);
+	memset(ks, 0, sizeof(*ks));
 }

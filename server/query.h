@@ -143,5 +143,55 @@ int	query_snapshots(sqlite3 *, int, struct query_snapshots *);
 void	query_snapshots_free(struct query_snapshots *);
 int	query_audit(sqlite3 *, int64_t, int64_t, struct query_audits *);
 void	query_audit_free(struct query_audits *);
+int	query_snapshot(sqlite3 *, int64_t, struct query_snapshots *);
+
+/* The releases of one profile that held a certificate. */
+struct query_cert_release {
+	char		*profile;
+	int64_t		 first;		/* version */
+	int64_t		 last;
+	int64_t		 count;
+};
+
+/* A stored certificate, for its page. */
+struct query_certificate {
+	char		*sha256;
+	char		*subject;
+	char		*issuer;
+	char		*serial;
+	char		*key;		/* "RSA 2048", ... */
+	char		*label;		/* upstream label, org name or subject */
+	int64_t		 not_before;
+	int64_t		 not_after;
+	int		 ca;
+	int		 self_signed;
+	struct query_cert_release *rel;	/* by profile */
+	size_t		 nrel;
+};
+
+int	query_certificate(sqlite3 *, const char *, struct query_certificate *,
+	    int *);
+void	query_certificate_free(struct query_certificate *);
+
+/* A signing key, in any role. */
+struct query_key {
+	char		 keyid[17];
+	char		 role[8];	/* active, standby, retired */
+	char		*public_key;	/* minisign "RW..." string */
+	int64_t		 created;
+	int64_t		 activated;	/* when has_activated */
+	int64_t		 retired;	/* when has_retired */
+	int		 has_activated;
+	int		 has_retired;
+};
+
+/* The signing keys: active, standby, then retired, newest first. */
+struct query_keys {
+	struct query_key *v;
+	size_t		 n;
+};
+
+int	query_keys(sqlite3 *, struct query_keys *);
+void	query_keys_free(struct query_keys *);
 
 #endif

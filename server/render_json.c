@@ -314,3 +314,52 @@ render_details(const char *details)
 	json_decref(o);
 	return s;
 }
+
+/*
+ * A certificate as its page's JSON: fields, and per profile the
+ * versions of the releases that held it ({profile, first, last,
+ * count}).  Returns a new reference, or NULL after a warning.
+ */
+json_t *
+render_certificate(const struct query_certificate *c)
+{
+	json_t	*rels, *r;
+	size_t	 i;
+
+	if ((rels = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < c->nrel; i++)
+		if ((r = json_pack("{s:s, s:I, s:I, s:I}",
+		    "profile", c->rel[i].profile,
+		    "first", (json_int_t)c->rel[i].first,
+		    "last", (json_int_t)c->rel[i].last,
+		    "count", (json_int_t)c->rel[i].count)) == NULL ||
+		    json_array_append_new(rels, r) == -1) {
+			json_decref(rels);
+			return NULL;
+		}
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:b, "
+	    "s:s, s:o}", "sha256", c->sha256, "subject", c->subject,
+	    "issuer", c->issuer, "serial", c->serial,
+	    "not_before", (json_int_t)c->not_before,
+	    "not_after", (json_int_t)c->not_after, "key", c->key,
+	    "ca", c->ca, "self_signed", c->self_signed, "label", c->label,
+	    "releases", rels);
+}
+
+/*
+ * The certificate with fingerprint fp from db, as render_certificate()
+ * makes it.  Returns a new reference, NULL with *found 0 when there is
+ * no such certificate, or NULL after a warning.
+ */
+json_t *
+certificate_json(sqlite3 *db, const char *fp, int *found)
+{
+	struct query_certificate c;
+	json_t	*o = NULL;
+
+	if (query_certificate(db, fp, &c, found) && *found)
+		o = render_certificate(&c);
+	query_certificate_free(&c);
+	return o;
+}

@@ -23,5 +23,7 @@ json_t	*render_profiles(const struct query_profiles *);
 json_t	*render_snapshots(const struct query_snapshots *);
 json_t	*render_audit(const struct query_audits *);
 char	*render_details(const char *);
+json_t	*render_certificate(const struct query_certificate *);
+json_t	*certificate_json(sqlite3 *, const char *, int *);
 
 #endif

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
@@ -148,7 +149,7 @@ sched_fork_round(const struct config *cfg, int fd, struct signer *sg,
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	sched_tie(parent);
-	if ((db = db_open_datadir(cfg)) != NULL) {
+	if ((db = datadir_open(cfg)) != NULL) {
 		rc = sched_round(cfg, db, sg, fetch);
 		db_close(db);
 	}

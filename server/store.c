@@ -383,6 +383,28 @@ store_decide(sqlite3 *db, int64_t id, const char *status, const char *actor,
 	    "approve" : "reject", obj, json_pack("{s:s}", "reason", reason));
 }
 
+/*
+ * The id of the latest accepted snapshot into *id, 0 when none is.
+ * Returns 1, or 0 after a warning.
+ */
+int
+store_accepted_id(sqlite3 *db, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	int		 ok;
+
+	*id = 0;
+	if ((st = db_prepare(db, "SELECT coalesce(max(id), 0) FROM snapshot "
+	    "WHERE status = 'accepted'")) == NULL)
+		return 0;
+	if ((ok = sqlite3_step(st) == SQLITE_ROW))
+		*id = sqlite3_column_int64(st, 0);
+	else
+		warnx("%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /* Conditional-request state for url (all "" if none).  0: db error. */
 int
 store_source_get(sqlite3 *db, const char *url, struct source_state *ss)
@@ -441,74 +463,4 @@ store_source_set(sqlite3 *db, const char *url, const char *etag,
 	ok = db_step_done(db, st);
 	sqlite3_finalize(st);
 	return ok;
-}
-
-/*
- * One certificate for its page: fields, and per profile the versions
- * of the releases that held it ({profile, first, last, count}).
- * Returns a new reference, NULL with *found 0 when there is no such
- * certificate, or NULL after a warning.
- */
-json_t *
-certificate_json(sqlite3 *db, const char *fp, int *found)
-{
-	sqlite3_stmt	*st = NULL;
-	json_t		*o = NULL, *rels = NULL, *r;
-	int		 step;
-
-	*found = 0;
-	if ((st = db_prepare(db, "SELECT sha256, subject, issuer, serial, "
-	    "not_before, not_after, key_desc, is_ca, self_signed, (SELECT "
-	    "label FROM snapshot_cert WHERE cert = ?1 UNION ALL SELECT name "
-	    "FROM org_ca WHERE cert = ?1 LIMIT 1) FROM certificate WHERE "
-	    "sha256 = ?1")) == NULL)
-		return NULL;
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
-	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
-		if (step != SQLITE_DONE)
-			warnx("%s", sqlite3_errmsg(db));
-		goto out;
-	}
-	*found = 1;
-	if ((rels = json_array()) == NULL || (o = json_pack("{s:s, s:s, s:s, "
-	    "s:s, s:I, s:I, s:s, s:b, s:b, s:s, s:O}",
-	    "sha256", sqlite3_column_text(st, 0),
-	    "subject", sqlite3_column_text(st, 1),
-	    "issuer", sqlite3_column_text(st, 2),
-	    "serial", sqlite3_column_text(st, 3),
-	    "not_before", (json_int_t)sqlite3_column_int64(st, 4),
-	    "not_after", (json_int_t)sqlite3_column_int64(st, 5),
-	    "key", sqlite3_column_text(st, 6),
-	    "ca", sqlite3_column_int(st, 7),
-	    "self_signed", sqlite3_column_int(st, 8),
-	    "label", sqlite3_column_type(st, 9) == SQLITE_NULL ?
-	    (const char *)sqlite3_column_text(st, 1) :
-	    (const char *)sqlite3_column_text(st, 9),
-	    "releases", rels)) == NULL)
-		goto out;
-	sqlite3_finalize(st);
-	if ((st = db_prepare(db, "SELECT profile, min(version), max(version), "
-	    "count(*) FROM release WHERE build IN (SELECT build FROM "
-	    "build_cert WHERE cert = ?) GROUP BY profile ORDER BY profile"))
-	    == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if ((r = json_pack("{s:s, s:I, s:I, s:I}", "profile",
-		    sqlite3_column_text(st, 0),
-		    "first", (json_int_t)sqlite3_column_int64(st, 1),
-		    "last", (json_int_t)sqlite3_column_int64(st, 2),
-		    "count", (json_int_t)sqlite3_column_int64(st, 3))) ==
-		    NULL || json_array_append_new(rels, r) == -1)
-			goto fail;
-	if (step == SQLITE_DONE)
-		goto out;
-	warnx("%s", sqlite3_errmsg(db));
- fail:
-	json_decref(o);
-	o = NULL;
- out:
-	json_decref(rels);
-	sqlite3_finalize(st);
-	return o;
 }

@@ -1,5 +1,5 @@
 /*
- * inspect.c - "cabundled inspect FILE [--json]": read a bundle with the
+ * cmd_inspect.c - "cabundled inspect FILE [--json]": read a bundle with the
  * strict reader and list its certificates, offline (rpki-client's
  * filemode): the one code path for an operator's look at a file.
  */
@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "bundle.h"
+#include "datadir.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -128,7 +129,7 @@ inspect_vet(const struct config *cfg, const char *fn, const struct buf *in,
 	memset(&prev, 0, sizeof(prev));
 	if ((path = config_path(cfg, DB_FILE)) == NULL)
 		return EXIT_LOCAL;
-	if (access(path, F_OK) == 0 && ((db = db_open_datadir(cfg)) == NULL ||
+	if (access(path, F_OK) == 0 && ((db = datadir_open(cfg)) == NULL ||
 	    !store_accepted_roots(db, &prev)))
 		goto out;
 	EVP_Digest(in->data, in->len, h, NULL, EVP_sha256(), NULL);

@@ -1,0 +1,75 @@
+/*
+ * profile.c - "profile add": a new profile's row, its tags and its
+ * audit row in one transaction.  The caller publishes it after
+ * (release.c); the command is cmd_release.c's cmd_profile.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "db.h"
+#include "exitcode.h"
+#include "profile.h"
+#include "release.h"
+
+/*
+ * Add profile p->name as p says, with its audit row, in one
+ * transaction.  Refuses a name that exists (exit 1).  Returns an exit
+ * code: 0 added (nothing published yet), 1 refused, 4 local error.
+ */
+int
+profile_add(sqlite3 *db, const struct profile_new *n)
+{
+	sqlite3_stmt	*st = NULL;
+	struct profile	 p;
+	json_t		*tags = NULL;
+	const char	*org = n->all_org ? "all" : n->ntags ? "tags" : "none";
+	size_t		 i;
+	int		 rc = EXIT_LOCAL;
+
+	if (!db_begin(db) || !profile_get(db, n->name, &p))
+		goto out;
+	if (p.name[0] != '\0') {
+		warnx("%s: profile exists already", n->name);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if ((st = db_prepare(db, "INSERT INTO profile (name, upstream, "
+	    "exclusions, org, description, builtin, created) VALUES "
+	    "(?, ?, ?, ?, ?, 0, ?)")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, n->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, n->upstream);
+	sqlite3_bind_int(st, 3, n->exclusions);
+	sqlite3_bind_text(st, 4, org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, n->description != NULL ? n->description :
+	    "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	if (!db_step_done(db, st))
+		goto out;
+	sqlite3_finalize(st);
+	if ((st = db_prepare(db, "INSERT OR IGNORE INTO profile_tag (profile, "
+	    "tag) VALUES (?, ?)")) == NULL || (tags = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < n->ntags; i++) {
+		sqlite3_bind_text(st, 1, n->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, n->tags[i], -1, SQLITE_STATIC);
+		if (!db_step_done(db, st) ||
+		    json_array_append_new(tags, json_string(n->tags[i])) == -1)
+			goto out;
+	}
+	if (!audit_append(db, n->actor, "profile-add", n->name, json_pack(
+	    "{s:s, s:b, s:b, s:s, s:O, s:s?}", "profile", n->name,
+	    "upstream", n->upstream, "exclusions", n->exclusions, "org", org,
+	    "tags", tags, "description", n->description)) || !db_commit(db))
+		goto out;
+	rc = EXIT_DONE;
+ out:
+	json_decref(tags);
+	sqlite3_finalize(st);
+	db_rollback(db);
+	return rc;
+}
