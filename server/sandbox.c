@@ -4,17 +4,28 @@
  * (all ids and groups, checked afterwards).  The signer then installs
  * a seccomp filter that lets it read, write, map memory and tell the
  * time, and nothing else: no socket, no connect, no exec, no new file.
+ * A fetch round, which parses what the network sends, keeps its user
+ * (it writes the database) but loses the data directory but for the
+ * database's files, keys/ included, through Landlock.
  */
 #define _GNU_SOURCE	/* setresuid(2) */
 
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
+#include <linux/landlock.h>
+
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -120,4 +131,139 @@ sandbox_signer(void)
 		warnx("seccomp: %s", strerror(-rc));
 	seccomp_release(ctx);
 	return rc == 0;
+}
+
+#define LL_FILE	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	LANDLOCK_ACCESS_FS_READ_FILE)
+#define LL_ALL	(LL_FILE | LANDLOCK_ACCESS_FS_READ_DIR | \
+	LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | \
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_SYM)
+
+/* Allow everything (a directory) or the file rights (anything else). */
+static int
+ll_allow(int ruleset, int dirfd, const char *name, uint64_t all)
+{
+	struct landlock_path_beneath_attr pb;
+	struct stat	 sb;
+	int		 fd, rc;
+
+	if ((fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return errno == ENOENT;
+	if (fstat(fd, &sb) == -1 || S_ISLNK(sb.st_mode)) {
+		/* A link leads somewhere the rules already cover, or not. */
+		close(fd);
+		return 1;
+	}
+	pb.allowed_access = S_ISDIR(sb.st_mode) ? all : LL_FILE;
+	pb.parent_fd = fd;
+	rc = (int)syscall(SYS_landlock_add_rule, ruleset,
+	    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	close(fd);
+	return rc == 0;
+}
+
+/*
+ * Allow every entry of directory path but skip (and, for skip NULL,
+ * every entry but the names in keep).
+ */
+static int
+ll_allow_dir(int ruleset, const char *path, const char *skip,
+    const char *const *keep, uint64_t all)
+{
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 i;
+	int		 ok = 1, take;
+
+	if ((d = opendir(path)) == NULL) {
+		warn("%s", path);
+		return 0;
+	}
+	while (ok && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (skip != NULL)
+			take = strcmp(de->d_name, skip) != 0;
+		else
+			for (take = 0, i = 0; keep[i] != NULL; i++)
+				take |= strcmp(de->d_name, keep[i]) == 0;
+		if (take && !ll_allow(ruleset, dirfd(d), de->d_name, all)) {
+			warn("landlock: %s/%s", path, de->d_name);
+			ok = 0;
+		}
+	}
+	closedir(d);
+	return ok;
+}
+
+/*
+ * Landlock (Linux 5.13): from now on this process and its children may
+ * reach everything on the file system as before except directory dir,
+ * where only the entries named in keep (NULL-terminated) stay within
+ * reach; what is open stays open.  Entries created later in a directory
+ * on the way to dir are out of reach too.  Returns 1 (also on a kernel
+ * without Landlock, saying so once), or 0 after a warning.
+ */
+int
+sandbox_hide(const char *dir, const char *const *keep)
+{
+	struct landlock_ruleset_attr ra;
+	char		*real = NULL, *p, *slash;
+	uint64_t	 all = LL_ALL;
+	int		 abi, ruleset = -1, rc, ok = 0;
+
+	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1) {
+		warnx("this kernel has no Landlock: the fetcher can reach "
+		    "%s", dir);
+		return 1;
+	}
+	if (abi >= 2)
+		all |= LANDLOCK_ACCESS_FS_REFER;
+	memset(&ra, 0, sizeof(ra));
+	ra.handled_access_fs = all;
+	if ((real = realpath(dir, NULL)) == NULL) {
+		warn("%s", dir);
+		return 0;
+	}
+	if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &ra,
+	    sizeof(ra), 0)) == -1) {
+		warn("landlock_create_ruleset");
+		goto out;
+	}
+	if (real[1] == '\0') {
+		warnx("%s: cannot hide the root directory", dir);
+		goto out;
+	}
+	/* "/a/b/dir": "/" but a, "/a" but b, "/a/b" but dir, then dir. */
+	for (p = real; p != NULL; p = slash) {
+		if ((slash = strchr(p + 1, '/')) != NULL)
+			*slash = '\0';
+		*p = '\0';
+		rc = ll_allow_dir(ruleset, p == real ? "/" : real, p + 1, NULL,
+		    all);
+		*p = '/';
+		if (slash != NULL)
+			*slash = '/';
+		if (!rc)
+			goto out;
+	}
+	if (!ll_allow_dir(ruleset, real, NULL, keep, all))
+		goto out;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0) == -1) {
+		warn("landlock_restrict_self");
+		goto out;
+	}
+	ok = 1;
+ out:
+	if (ruleset != -1)
+		close(ruleset);
+	free(real);
+	return ok;
 }

@@ -45,6 +45,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "release.h"
+#include "sandbox.h"
 #include "signer.h"
 #include "schedproc.h"
 #include "timefmt.h"
@@ -75,6 +76,8 @@ sched_log(const char *fmt, ...)
  * One round of the schedules in this process, on db: a fetch (or a
  * relay) when fetch is set, then the publications that are due,
  * signed by sg (none when sg is NULL: the signer is being restarted).
+ * The round first gives up the data directory but the database's files
+ * (sandbox_hide), for good: call it in a process that ends after.
  * Returns the fetch's exit code, or the publish's when there was no
  * fetch or it succeeded.
  */
@@ -82,8 +85,14 @@ int
 sched_round(const struct config *cfg, sqlite3 *db, struct signer *sg,
     int fetch)
 {
+	static const char *const keep[] = { DB_FILE, DB_FILE "-wal",
+	    DB_FILE "-shm", NULL };
 	const char	*url;
 	int		 rc = EXIT_DONE, prc;
+
+	/* What the network sends is parsed here: keys/ out of reach. */
+	if (!sandbox_hide(cfg->datadir, keep))
+		return EXIT_LOCAL;
 
 	if (fetch) {
 		url = cfg->mirror.url != NULL ? cfg->mirror.url_shown :

@@ -16,7 +16,9 @@ import time
 
 import pytest
 
-from conftest import CABUNDLED, DAY, Server, minisign_ok, now, run, tc
+from conftest import (CABUNDLED, DAY, Mirror, Server, minisign_ok, now, run,
+                      tc, upstream)
+from upstream import FakeUpstream, make_test_pki
 
 ROOT = os.geteuid() == 0
 USER = "_cabundled"
@@ -285,3 +287,29 @@ def test_the_signer_refuses_to_run_from_a_terminal(good):
     p = run(CABUNDLED, "-d", good.datadir, "signer", stdin=subprocess.DEVNULL)
     assert p.returncode == 2 and b"only cabundled starts this" in p.stderr
     assert p.stdout == b""
+
+
+def test_a_fetch_round_cannot_read_the_secret_key(tmp_path):
+    """A fetch round parses what the network sends; it keeps the data
+    directory's owner (it writes the database) but loses everything in
+    the directory besides the database's files.  A cross-check source
+    that names the key file shows it: the round gets EACCES, where the
+    fetch command, which is not a round, reads the file."""
+    pki = make_test_pki(tmp_path / "pki")
+    with FakeUpstream(pki) as up:
+        up.body = upstream("2026.07.22").read_bytes()
+        m = Mirror(tmp_path / "data")
+        m("init", "--actor", "tester", check=0)
+        keyfile = m.keyfile()
+        m.overrides = ["upstream.url=" + up.url,
+                       "upstream.ca_file=%s" % pki.ca, "upstream.retries=0",
+                       "upstream.crosscheck_url=file:%s" % keyfile]
+        p = m("serve", "--once")
+        assert f"{keyfile}: Permission denied".encode() in p.stderr, p
+        rows = [r for r in m.report(1)["rows"] if r["check"] == "cross-check"]
+        assert len(rows) == 1 and "cannot read" in rows[0]["rule"], rows
+        up.body = upstream("2025.07.14").read_bytes()
+        p = m("fetch")
+        assert b"Permission denied" not in p.stderr, p
+        rows = [r for r in m.report(2)["rows"] if r["check"] == "cross-check"]
+        assert rows and "cannot read" not in str(rows), rows
