@@ -22,12 +22,15 @@
  * committed as a build before asking (release.c commits builds first),
  * and only once per version.
  */
+#define _GNU_SOURCE	/* program_invocation_short_name */
+
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -201,9 +204,11 @@ signer_main(const struct config *cfg)
 	int64_t		 last;
 	int		 type, relay, r, rc = EXIT_LOCAL;
 
+	/* Its warnings, among serve's, say who wrote them. */
+	program_invocation_short_name = (char *)"cabundled signer";
 	buf_init(&sig, SIG_FILE_MAX);
 	if (fstat(SIGNER_FD, &sb) == -1 || !S_ISSOCK(sb.st_mode)) {
-		warnx("signer: only cabundled starts this");
+		warnx("only cabundled starts this");
 		return EXIT_USAGE;
 	}
 	/*
@@ -231,7 +236,7 @@ signer_main(const struct config *cfg)
 	while ((r = privmsg_recv(SIGNER_FD, &type, req, sizeof(req), &len)) ==
 	    1) {
 		if (type != PM_SIGN) {
-			warnx("signer: unexpected message");
+			warnx("unexpected message");
 			goto out;
 		}
 		sig.len = 0;
