@@ -45,6 +45,60 @@ render_release(const struct query_release *r)
 	return o;
 }
 
+/* Text JSON writes as it is: printable ASCII but '"' and '\\'. */
+static int
+plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+			return 0;
+	return 1;
+}
+
+/*
+ * Append the bytes json_dumps(render_release(r), JSON_COMPACT |
+ * JSON_ENSURE_ASCII) makes, without building the object when its text
+ * needs no escaping (a history of 10,000 rows is rendered at every
+ * reload).  Returns 1, or 0 after a warning.
+ */
+int
+render_release_append(const struct query_release *r, struct buf *out)
+{
+	json_t	*o;
+	char	*t;
+	int	 ok;
+
+	if (plain(r->key_id) && plain(r->reason) && plain(r->sha256)) {
+		if (!buf_printf(out, "{\"version\":%" PRId64 ",\"created\":%"
+		    PRId64 ",\"expires\":%" PRId64 ",\"certificates\":%"
+		    PRId64 ",\"added\":%" PRId64 ",\"removed\":%" PRId64
+		    ",\"snapshot\":", r->version, r->created, r->expires,
+		    r->certificates, r->added, r->removed))
+			return 0;
+		if ((r->has_snapshot ? buf_printf(out, "%" PRId64,
+		    r->snapshot) : buf_append(out, "null", 4)) == 0)
+			return 0;
+		if (!buf_printf(out, ",\"key_id\":\"%s\",\"build\":%" PRId64
+		    ",\"reason\":\"%s\",\"sha256\":", r->key_id, r->build,
+		    r->reason))
+			return 0;
+		if ((r->has_sha256 ? buf_printf(out, "\"%s\"", r->sha256) :
+		    buf_append(out, "null", 4)) == 0)
+			return 0;
+		if (r->has_size)
+			return buf_printf(out, ",\"size\":%" PRId64 "}",
+			    r->size);
+		return buf_append(out, ",\"size\":null}", 13);
+	}
+	if ((o = render_release(r)) == NULL)
+		return 0;
+	t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	ok = t != NULL && buf_append(out, t, strlen(t));
+	free(t);
+	return ok;
+}
+
 /*
  * A profile's releases, oldest first, as a JSON array of objects
  * (render_release).  Returns a new reference, or NULL after a warning.

@@ -1,13 +1,25 @@
 /*
- * site.c - load what the HTTP server sends for releases into memory.
+ * site.c - load what the HTTP server sends into memory.
  *
- * One read transaction gives a consistent picture: every release's
- * signature, the bodies they sign (each once), the active public key
- * and the JSON documents that list them.  A site is never changed once
- * loaded; reference counting lets a response in flight keep the site it
- * came from while a newer one takes its place.
+ * One read transaction gives a consistent picture: every release with
+ * its signature and build (the certificates it holds, by position),
+ * the bodies they sign, the certificates' page fields, the snapshots,
+ * the audit log, the active public key, and the documents that change
+ * with them (history, profiles, the upstream list, the quarantine and
+ * the first pages of history and audit), rendered once here.  The rest
+ * (a diff, a release page, an older page) is rendered per request from
+ * this memory, never from the database.
+ *
+ * A site is never changed once loaded; reference counting lets a
+ * response in flight keep the site it came from while a newer one takes
+ * its place.  Bodies are the bulk of it and never change: they are
+ * shared between sites (a pool, by digest), read from the database only
+ * when new, and trusted by their stored digest ("rebuild --check" is
+ * what re-hashes them).
  */
 #include <err.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +36,21 @@
 #include "render_json.h"
 #include "sig.h"
 #include "site.h"
+
+/* A body in memory, shared by every site that lists it. */
+struct site_body {
+	char		 sha256[65];
+	char		*data;		/* NUL-terminated */
+	size_t		 len;
+	int		 users;		/* sites; under pool.lock */
+};
+
+/* The bodies some site holds, by digest. */
+static struct {
+	pthread_mutex_t	 lock;
+	struct site_body **v;
+	size_t		 n;
+} pool = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
 
 /* The generation of the data: every change writes an audit row. */
 int64_t
@@ -98,37 +125,167 @@ bodycmp(const void *a, const void *b)
 }
 
 static int
+poolcmp(const void *key, const void *b)
+{
+	return strcmp(key, (*(struct site_body *const *)b)->sha256);
+}
+
+/* The pooled body of that digest, one user more; NULL: not in memory. */
+static struct site_body *
+pool_get(const char *hex)
+{
+	struct site_body **p = NULL;
+
+	pthread_mutex_lock(&pool.lock);
+	if (pool.n > 0)
+		p = bsearch(hex, pool.v, pool.n, sizeof(*pool.v), poolcmp);
+	if (p != NULL)
+		(*p)->users++;
+	pthread_mutex_unlock(&pool.lock);
+	return p != NULL ? *p : NULL;
+}
+
+/* Pool a new body (one user); 0 when out of memory. */
+static int
+pool_put(struct site_body *y)
+{
+	struct site_body **nv;
+	size_t		 i;
+
+	pthread_mutex_lock(&pool.lock);
+	if ((nv = reallocarray(pool.v, pool.n + 1, sizeof(*nv))) == NULL) {
+		pthread_mutex_unlock(&pool.lock);
+		return 0;
+	}
+	pool.v = nv;
+	for (i = pool.n; i > 0 && strcmp(nv[i - 1]->sha256, y->sha256) > 0;
+	    i--)
+		nv[i] = nv[i - 1];
+	nv[i] = y;
+	pool.n++;
+	y->users = 1;
+	pthread_mutex_unlock(&pool.lock);
+	return 1;
+}
+
+/* One user less; the last frees the body. */
+static void
+pool_drop(struct site_body *y)
+{
+	size_t	 i;
+	int	 last;
+
+	pthread_mutex_lock(&pool.lock);
+	if ((last = --y->users == 0)) {
+		for (i = 0; i < pool.n && pool.v[i] != y; i++)
+			;
+		if (i < pool.n) {
+			memmove(&pool.v[i], &pool.v[i + 1],
+			    (pool.n - i - 1) * sizeof(*pool.v));
+			pool.n--;
+		}
+		if (pool.n == 0) {	/* nothing left for a leak check */
+			free(pool.v);
+			pool.v = NULL;
+		}
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (last) {
+		free(y->data);
+		free(y);
+	}
+}
+
+/* The body of that digest from the database, pooled; NULL: warned. */
+static struct site_body *
+body_read(sqlite3 *db, sqlite3_stmt *st, const char *hex)
+{
+	struct site_body *y;
+	const void	*data;
+	size_t		 len;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		warnx("body %s: %s", hex, sqlite3_errmsg(db));
+		return NULL;
+	}
+	data = sqlite3_column_blob(st, 0);
+	len = (size_t)sqlite3_column_bytes(st, 0);
+	if ((y = calloc(1, sizeof(*y))) == NULL ||
+	    (y->data = malloc(len + 1)) == NULL) {
+		free(y);
+		warnx("out of memory");
+		return NULL;
+	}
+	if (len > 0)
+		memcpy(y->data, data, len);
+	y->data[len] = '\0';
+	y->len = len;
+	memcpy(y->sha256, hex, 65);
+	if (!pool_put(y)) {
+		free(y->data);
+		free(y);
+		warnx("out of memory");
+		return NULL;
+	}
+	return y;
+}
+
+/*
+ * The bodies the releases sign, each once: from the pool when another
+ * site has it, else from the database.  The stored digest is the ETag.
+ */
+static int
 load_bodies(sqlite3 *db, struct site *s)
 {
-	sqlite3_stmt	*st;
-	struct doc	*nb;
-	int		 step;
+	sqlite3_stmt	*st, *one = NULL;
+	struct site_body *y;
+	const char	*hex;
+	size_t		 cap = 0;
+	void		*nv;
+	int		 step, ok = 0;
 
-	if ((st = db_prepare(db, "SELECT y.data FROM body y WHERE y.sha256 "
-	    "IN (SELECT b.body_sha256 FROM build b JOIN release r ON "
-	    "r.build = b.id)")) == NULL)
+	if ((st = db_prepare(db, "SELECT DISTINCT b.body_sha256 FROM build b "
+	    "WHERE b.id IN (SELECT build FROM release) ORDER BY 1")) == NULL)
 		return 0;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nb = reallocarray(s->bodies, s->nbodies + 1,
-		    sizeof(*nb))) == NULL)
-			goto fail;
-		s->bodies = nb;
-		memset(&s->bodies[s->nbodies], 0, sizeof(*nb));
+		hex = (const char *)sqlite3_column_text(st, 0);
+		if (hex == NULL || strlen(hex) != 64)
+			continue;
+		if (s->nbodies == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = reallocarray(s->bodies, cap,
+			    sizeof(*s->bodies))) == NULL)
+				goto out;
+			s->bodies = nv;
+			if ((nv = reallocarray(s->bodyref, cap,
+			    sizeof(*s->bodyref))) == NULL)
+				goto out;
+			s->bodyref = nv;
+		}
+		if ((y = pool_get(hex)) == NULL) {
+			if (one == NULL && (one = db_prepare(db, "SELECT data "
+			    "FROM body WHERE sha256 = ?")) == NULL)
+				goto out;
+			if ((y = body_read(db, one, hex)) == NULL)
+				goto out;
+		}
+		s->bodyref[s->nbodies] = y;
+		memset(&s->bodies[s->nbodies], 0, sizeof(*s->bodies));
+		s->bodies[s->nbodies].data = y->data;
+		s->bodies[s->nbodies].len = y->len;
+		s->bodies[s->nbodies].etag[0] = '"';
+		memcpy(s->bodies[s->nbodies].etag + 1, hex, 64);
+		memcpy(s->bodies[s->nbodies].etag + 65, "\"", 2);
 		s->nbodies++;
-		if (!doc_set(&s->bodies[s->nbodies - 1],
-		    sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0)))
-			goto fail;
 	}
+	/* ORDER BY 1 sorts them as bodycmp() does: the ETags differ in hex. */
+	ok = step == SQLITE_DONE;
+ out:
 	sqlite3_finalize(st);
-	if (step != SQLITE_DONE)
-		return 0;
-	if (s->nbodies > 0)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(s->bodies, s->nbodies, sizeof(*s->bodies), bodycmp);
-	return 1;
- fail:
-	sqlite3_finalize(st);
-	return 0;
+	sqlite3_finalize(one);
+	return ok;
 }
 
 static struct doc *
@@ -146,6 +303,138 @@ find_body(const struct site *s, const char *hex)
 	    bodycmp);
 }
 
+static const struct site_build *sort_build;
+
+static int
+fpcmp(const void *a, const void *b)
+{
+	return strcmp(sort_build->v[*(const size_t *)a].fp,
+	    sort_build->v[*(const size_t *)b].fp);
+}
+
+/* Every build a release uses, by id, with its certificates. */
+static int
+load_builds(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	struct site_build *b = NULL, *nb;
+	struct site_entry *e, *ne;
+	const char	*fp, *label, *hex;
+	size_t		 cap = 0, ecap = 0, i, j;
+	int64_t		 id;
+	int		 step, ok = 0;
+
+	if ((st = db_prepare(db, "SELECT b.id, b.ncerts, b.added, b.removed, "
+	    "b.snapshot, b.body_sha256, c.cert, c.label, coalesce(c.org_ca, "
+	    "0) FROM build b LEFT JOIN build_cert c ON c.build = b.id WHERE "
+	    "b.id IN (SELECT build FROM release) ORDER BY b.id, "
+	    "c.position")) == NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (b == NULL || b->id != id) {
+			if (s->nbuilds == cap) {
+				cap = cap ? cap * 2 : 64;
+				if ((nb = reallocarray(s->builds, cap,
+				    sizeof(*nb))) == NULL)
+					goto out;
+				s->builds = nb;
+			}
+			b = &s->builds[s->nbuilds++];
+			memset(b, 0, sizeof(*b));
+			ecap = 0;
+			b->id = id;
+			b->ncerts = sqlite3_column_int64(st, 1);
+			b->added = sqlite3_column_int64(st, 2);
+			b->removed = sqlite3_column_int64(st, 3);
+			if ((b->has_snapshot = sqlite3_column_type(st, 4) !=
+			    SQLITE_NULL))
+				b->snapshot = sqlite3_column_int64(st, 4);
+			hex = (const char *)sqlite3_column_text(st, 5);
+			if (hex != NULL && strlen(hex) == 64)
+				memcpy(b->sha256, hex, 65);
+		}
+		if ((fp = (const char *)sqlite3_column_text(st, 6)) == NULL)
+			continue;	/* a build without certificates */
+		label = (const char *)sqlite3_column_text(st, 7);
+		if (strlen(fp) != 64 || label == NULL) {
+			warnx("build %" PRId64 ": malformed certificate row",
+			    id);
+			goto out;
+		}
+		if (b->n == ecap) {
+			ecap = ecap ? ecap * 2 : 256;
+			if ((ne = reallocarray(b->v, ecap, sizeof(*ne))) ==
+			    NULL)
+				goto out;
+			b->v = ne;
+		}
+		e = &b->v[b->n];
+		memcpy(e->fp, fp, 65);
+		e->org = sqlite3_column_int64(st, 8) != 0;
+		if ((e->label = strdup(label)) == NULL)
+			goto out;
+		b->n++;
+	}
+	if (step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		goto out;
+	}
+	for (i = 0; i < s->nbuilds; i++) {
+		b = &s->builds[i];
+		if (b->n == 0)
+			continue;
+		if ((b->byfp = calloc(b->n, sizeof(*b->byfp))) == NULL)
+			goto out;
+		for (j = 0; j < b->n; j++)
+			b->byfp[j] = j;
+		sort_build = b;	/* the reload path is single-threaded */
+		qsort(b->byfp, b->n, sizeof(*b->byfp), fpcmp);
+	}
+	ok = 1;
+ out:
+	if (!ok && step == SQLITE_ROW)
+		warnx("builds: out of memory");
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static struct site_build *
+find_build(const struct site *s, int64_t id)
+{
+	size_t	 lo = 0, hi = s->nbuilds, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->builds[mid].id == id)
+			return &s->builds[mid];
+		if (s->builds[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The build's entry for that certificate, or NULL. */
+static const struct site_entry *
+build_has(const struct site_build *b, const char *fp)
+{
+	size_t	 lo = 0, hi = b->n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(b->v[b->byfp[mid]].fp, fp)) == 0)
+			return &b->v[b->byfp[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static struct site_profile *
 add_profile(struct site *s, const char *name)
 {
@@ -160,23 +449,34 @@ add_profile(struct site *s, const char *name)
 	return np;
 }
 
+/* Copy column col, text of at most sz - 1 bytes, into dst; 0 if not. */
+static int
+col_copy(sqlite3_stmt *st, int col, char *dst, size_t sz)
+{
+	const char	*v = (const char *)sqlite3_column_text(st, col);
+
+	if (v == NULL || strlen(v) >= sz)
+		return 0;
+	memcpy(dst, v, strlen(v) + 1);
+	return 1;
+}
+
 static int
 load_releases(sqlite3 *db, struct site *s)
 {
 	sqlite3_stmt		*st;
 	struct site_profile	*p = NULL;
 	struct site_release	*nr, *r;
-	const char		*name, *hex;
+	const char		*name;
 	size_t			 cap = 0;
 	int			 step;
 
-	if ((st = db_prepare(db, "SELECT r.profile, r.version, r.created, "
-	    "r.expires, r.signature, b.body_sha256 FROM release r JOIN build "
-	    "b ON b.id = r.build ORDER BY r.profile, r.version")) == NULL)
+	if ((st = db_prepare(db, "SELECT profile, version, created, expires, "
+	    "signature, build, keyid, reason FROM release ORDER BY profile, "
+	    "version")) == NULL)
 		return 0;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(st, 0);
-		hex = (const char *)sqlite3_column_text(st, 5);
 		if (p == NULL || strcmp(p->name, name) != 0) {
 			if ((p = add_profile(s, name)) == NULL)
 				goto fail;
@@ -198,10 +498,17 @@ load_releases(sqlite3 *db, struct site *s)
 		if (!doc_set(&r->sig, sqlite3_column_text(st, 4),
 		    (size_t)sqlite3_column_bytes(st, 4)))
 			goto fail;
-		if (hex == NULL || strlen(hex) != 64 ||
-		    (r->body = find_body(s, hex)) == NULL) {
-			warnx("%s version %lld: body missing", name,
-			    (long long)r->version);
+		if (!col_copy(st, 6, r->key_id, sizeof(r->key_id)) ||
+		    !col_copy(st, 7, r->reason, sizeof(r->reason))) {
+			warnx("%s version %" PRId64 ": malformed release row",
+			    name, r->version);
+			goto fail;
+		}
+		if ((r->build = find_build(s, sqlite3_column_int64(st, 5))) ==
+		    NULL || (r->body = find_body(s, r->build->sha256)) ==
+		    NULL) {
+			warnx("%s version %" PRId64 ": body missing", name,
+			    r->version);
 			goto fail;
 		}
 	}
@@ -212,7 +519,427 @@ load_releases(sqlite3 *db, struct site *s)
 	return 0;
 }
 
-/* History JSON and the soonest certificate expiry of each profile. */
+/* Every certificate's page fields, by fingerprint. */
+static int
+load_certs(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	struct site_cert *c, *nc;
+	size_t		 cap = 0;
+	int		 step, ok = 0;
+
+	/* The label as certificate_json() picks it (store.c). */
+	if ((st = db_prepare(db, "SELECT k.sha256, k.subject, k.issuer, "
+	    "k.serial, k.not_before, k.not_after, k.key_desc, k.is_ca, "
+	    "k.self_signed, (SELECT label FROM snapshot_cert WHERE cert = "
+	    "k.sha256 UNION ALL SELECT name FROM org_ca WHERE cert = "
+	    "k.sha256 LIMIT 1) FROM certificate k ORDER BY k.sha256")) ==
+	    NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (s->ncerts == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nc = reallocarray(s->certs, cap, sizeof(*nc))) ==
+			    NULL)
+				goto out;
+			s->certs = nc;
+		}
+		c = &s->certs[s->ncerts++];
+		memset(c, 0, sizeof(*c));
+		if (!col_copy(st, 0, c->fp, sizeof(c->fp)))
+			goto out;
+		c->not_before = sqlite3_column_int64(st, 4);
+		c->not_after = sqlite3_column_int64(st, 5);
+		c->ca = sqlite3_column_int(st, 7);
+		c->self_signed = sqlite3_column_int(st, 8);
+		if ((c->subject = strdup((const char *)sqlite3_column_text(st,
+		    1))) == NULL || (c->issuer = strdup((const char *)
+		    sqlite3_column_text(st, 2))) == NULL || (c->serial =
+		    strdup((const char *)sqlite3_column_text(st, 3))) == NULL ||
+		    (c->key = strdup((const char *)sqlite3_column_text(st,
+		    6))) == NULL || (c->label = strdup((const char *)
+		    sqlite3_column_text(st, sqlite3_column_type(st, 9) ==
+		    SQLITE_NULL ? 1 : 9))) == NULL)
+			goto out;
+	}
+	ok = step == SQLITE_DONE;
+ out:
+	if (!ok)
+		warnx("certificates: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static const struct site_cert *
+find_cert(const struct site *s, const char *fp)
+{
+	size_t	 lo = 0, hi = s->ncerts, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(s->certs[mid].fp, fp)) == 0)
+			return &s->certs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * Release i of a profile as its history row: a re-signing (the build of
+ * the release before) shows +0/-0, the first its build's.
+ */
+static void
+release_row(const struct site_profile *p, size_t i, struct query_release *q)
+{
+	const struct site_release *r = &p->rel[i];
+	const struct site_build *b = r->build;
+
+	memset(q, 0, sizeof(*q));
+	q->version = r->version;
+	q->created = r->created;
+	q->expires = r->expires;
+	q->build = b->id;
+	q->certificates = b->ncerts;
+	if (i == 0 || p->rel[i - 1].build != b) {
+		q->added = b->added;
+		q->removed = b->removed;
+	}
+	if ((q->has_snapshot = b->has_snapshot))
+		q->snapshot = b->snapshot;
+	q->has_size = 1;
+	q->size = (int64_t)r->body->len;
+	q->has_sha256 = 1;
+	memcpy(q->sha256, b->sha256, sizeof(q->sha256));
+	memcpy(q->key_id, r->key_id, sizeof(q->key_id));
+	memcpy(q->reason, r->reason, sizeof(q->reason));
+}
+
+/* Index of the newest release older than before (0: the newest); n. */
+static size_t
+page_end(const struct site_profile *p, int64_t before)
+{
+	size_t	 lo = 0, hi = p->nrel, mid;
+
+	if (before == 0)
+		return p->nrel;
+	while (lo < hi) {	/* the first version >= before */
+		mid = lo + (hi - lo) / 2;
+		if (p->rel[mid].version < before)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Rows [from, to) of the history as the JSON array's elements. */
+static int
+history_rows(const struct site_profile *p, size_t from, size_t to,
+    struct buf *b)
+{
+	struct query_release q;
+	size_t		 i;
+
+	for (i = from; i < to; i++) {
+		release_row(p, i, &q);
+		if ((i > from && !buf_append(b, ",", 1)) ||
+		    !render_release_append(&q, b))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A page of a profile's history as JSON into b: {rows, next}, rows the
+ * limit newest releases older than version before (0: all), oldest
+ * first as in the whole history, next the before= of the older page
+ * (null: none).  limit 0 is the whole history, the array alone.
+ * Returns 1, or 0 after a warning.
+ */
+int
+site_history_json(const struct site_profile *p, int64_t before,
+    int64_t limit, struct buf *b)
+{
+	size_t	 end = page_end(p, before), from = 0;
+
+	if (limit == 0)
+		return buf_append(b, "[", 1) && history_rows(p, 0, p->nrel, b) &&
+		    buf_append(b, "]", 1);
+	if ((uint64_t)limit < end)
+		from = end - (size_t)limit;
+	if (!buf_append(b, "{\"rows\":[", 9) || !history_rows(p, from, end, b))
+		return 0;
+	if (from > 0)
+		return buf_printf(b, "],\"next\":%" PRId64 "}",
+		    p->rel[from].version);
+	return buf_append(b, "],\"next\":null}", 15);
+}
+
+/*
+ * /p/{profile}: the limit newest releases older than version before
+ * (0: the newest), newest first, linking to the older page.  Returns 1,
+ * or 0 after a warning.
+ */
+int
+site_history_html(const struct site_profile *p, int64_t before,
+    int64_t limit, struct buf *b)
+{
+	struct query_history h;
+	size_t		 end = page_end(p, before), from = 0, i;
+	int		 ok;
+
+	if ((uint64_t)limit < end)
+		from = end - (size_t)limit;
+	h.n = end - from;
+	if ((h.v = calloc(h.n > 0 ? h.n : 1, sizeof(*h.v))) == NULL)
+		return 0;
+	for (i = from; i < end; i++)
+		release_row(p, i, &h.v[i - from]);
+	ok = html_history(b, p->name, &h, from > 0 ? p->rel[from].version :
+	    0, limit == HISTORY_PAGE ? 0 : limit);
+	free(h.v);
+	return ok;
+}
+
+static void
+diff_certs_free(struct query_diff_cert *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].label);
+	free(v);
+}
+
+/* The certificates of a that b lacks, in a's order. */
+static int
+diff_side(const struct site *s, const struct site_build *a,
+    const struct site_build *b, struct query_diff_cert **out, size_t *n)
+{
+	struct query_diff_cert *v = NULL, *c;
+	const struct site_cert *k;
+	size_t		 i, nv = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < a->n; i++) {
+		if (build_has(b, a->v[i].fp) != NULL)
+			continue;
+		if ((c = reallocarray(v, nv + 1, sizeof(*v))) == NULL)
+			goto fail;
+		v = c;
+		c = &v[nv];
+		memset(c, 0, sizeof(*c));
+		if ((c->label = strdup(a->v[i].label)) == NULL)
+			goto fail;
+		nv++;
+		memcpy(c->sha256, a->v[i].fp, sizeof(c->sha256));
+		c->organization = a->v[i].org;
+		c->not_after = (k = find_cert(s, a->v[i].fp)) != NULL ?
+		    k->not_after : 0;
+	}
+	*out = v;
+	*n = nv;
+	return 1;
+ fail:
+	warnx("diff: out of memory");
+	diff_certs_free(v, nv);
+	return 0;
+}
+
+/* As query_diff(), from memory: 1, or 0 after a warning. */
+static int
+diff_fill(const struct site *s, const char *profile,
+    const struct site_release *ra, const struct site_release *rb,
+    struct query_diff *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->from = ra->version;
+	d->to = rb->version;
+	if ((d->profile = strdup(profile)) == NULL) {
+		warn("strdup");
+		return 0;
+	}
+	return diff_side(s, rb->build, ra->build, &d->added, &d->nadded) &&
+	    diff_side(s, ra->build, rb->build, &d->removed, &d->nremoved);
+}
+
+static void
+diff_free(struct query_diff *d)
+{
+	free(d->profile);
+	diff_certs_free(d->added, d->nadded);
+	diff_certs_free(d->removed, d->nremoved);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * The diff from version a to b of a profile as the API's JSON
+ * (render_diff).  Returns a new reference; NULL with *found 0 when
+ * either version does not exist, or NULL after a warning.
+ */
+json_t *
+site_diff_json(const struct site *s, const struct site_profile *p,
+    int64_t a, int64_t b, int *found)
+{
+	struct site_release *ra, *rb;
+	struct query_diff d;
+	json_t		*o = NULL;
+
+	*found = 0;
+	if ((ra = site_release((struct site_profile *)p, a)) == NULL ||
+	    (rb = site_release((struct site_profile *)p, b)) == NULL)
+		return NULL;
+	*found = 1;
+	if (diff_fill(s, p->name, ra, rb, &d))
+		o = render_diff(&d);
+	diff_free(&d);
+	return o;
+}
+
+/*
+ * /p/{profile}/{version}: the release and its diff to the one before,
+ * into b.  Returns 1 (*found 0: no such version), or 0 after a warning.
+ */
+int
+site_release_html(const struct site *s, const struct site_profile *p,
+    int64_t v, struct buf *b, int *found)
+{
+	struct site_release *r;
+	struct query_release q;
+	struct query_diff d;
+	size_t		 i;
+	int		 ok;
+
+	*found = 0;
+	memset(&d, 0, sizeof(d));
+	if ((r = site_release((struct site_profile *)p, v)) == NULL)
+		return 1;
+	*found = 1;
+	i = (size_t)(r - p->rel);
+	release_row(p, i, &q);
+	ok = (i == 0 || diff_fill(s, p->name, &p->rel[i - 1], r, &d)) &&
+	    html_release(b, p->name, &q, i == 0 ? NULL : &d);
+	diff_free(&d);
+	return ok;
+}
+
+/*
+ * /cert/{sha256}: the certificate and, per profile, the versions of the
+ * releases that held it.  Returns 1 (*found 0: no such certificate), or
+ * 0 after a warning.
+ */
+int
+site_cert_html(const struct site *s, const char *fp, struct buf *b,
+    int *found)
+{
+	const struct site_cert *c;
+	const struct site_profile *p;
+	const struct site_build *last;
+	json_t		*o, *rels, *r;
+	int64_t		 first, lastv, count;
+	size_t		 i, j;
+	int		 in = 0, ok = 0;
+
+	*found = 0;
+	if ((c = find_cert(s, fp)) == NULL)
+		return 1;
+	*found = 1;
+	if ((rels = json_array()) == NULL)
+		return 0;
+	for (i = 0; i < s->nprof; i++) {
+		p = &s->prof[i];
+		count = first = lastv = 0;
+		last = NULL;
+		for (j = 0; j < p->nrel; j++) {
+			if (p->rel[j].build != last) {
+				last = p->rel[j].build;
+				in = build_has(last, fp) != NULL;
+			}
+			if (!in)
+				continue;
+			if (count++ == 0)
+				first = p->rel[j].version;
+			lastv = p->rel[j].version;
+		}
+		if (count > 0 && ((r = json_pack("{s:s, s:I, s:I, s:I}",
+		    "profile", p->name, "first", (json_int_t)first, "last",
+		    (json_int_t)lastv, "count", (json_int_t)count)) == NULL ||
+		    json_array_append_new(rels, r) == -1))
+			goto out;
+	}
+	if ((o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:b, "
+	    "s:s, s:O}", "sha256", c->fp, "subject", c->subject, "issuer",
+	    c->issuer, "serial", c->serial, "not_before",
+	    (json_int_t)c->not_before, "not_after", (json_int_t)c->not_after,
+	    "key", c->key, "ca", c->ca, "self_signed", c->self_signed,
+	    "label", c->label, "releases", rels)) == NULL)
+		goto out;
+	ok = html_cert(b, o);
+	json_decref(o);
+ out:
+	json_decref(rels);
+	return ok;
+}
+
+/* Audit rows with an id above after, at most limit, borrowed from s. */
+static void
+audit_slice(const struct site *s, int64_t after, int64_t limit,
+    struct query_audits *a)
+{
+	size_t	 lo = 0, hi = s->audits.n, mid;
+
+	while (lo < hi) {	/* the first id > after */
+		mid = lo + (hi - lo) / 2;
+		if (s->audits.v[mid].id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	a->v = s->audits.v + lo;
+	a->n = s->audits.n - lo;
+	if (limit > 0 && (uint64_t)limit < a->n)
+		a->n = (size_t)limit;
+}
+
+/*
+ * A page of the audit log as /v1/audit sends it: {rows, next}, next
+ * the last id of a full page.  Returns a new reference, or NULL after
+ * a warning.
+ */
+json_t *
+site_audit_json(const struct site *s, int64_t after, int64_t limit)
+{
+	struct query_audits a;
+	json_t		*rows;
+
+	audit_slice(s, after, limit, &a);
+	if ((rows = render_audit(&a)) == NULL)
+		return NULL;
+	return json_pack("{s:o, s:o}", "rows", rows, "next",
+	    (int64_t)a.n == limit ? json_integer(a.v[a.n - 1].id) :
+	    json_null());
+}
+
+/* /audit: AUDIT_PAGE rows after that id, linking to the next page. */
+int
+site_audit_html(const struct site *s, int64_t after, struct buf *b)
+{
+	struct query_audits a;
+
+	audit_slice(s, after, SITE_AUDIT_PAGE, &a);
+	return html_audit(b, &a, a.n == SITE_AUDIT_PAGE ?
+	    a.v[SITE_AUDIT_PAGE - 1].id : 0);
+}
+
+/*
+ * The documents of each profile: the whole history as JSON, the first
+ * page of its HTML history, the soonest certificate expiry.
+ */
 static int
 load_profile_docs(sqlite3 *db, struct site *s)
 {
@@ -222,18 +949,20 @@ load_profile_docs(sqlite3 *db, struct site *s)
 
 	buf_init(&b, HISTORY_MAX);
 	if ((st = db_prepare(db, "SELECT min(k.not_after) FROM build_cert c "
-	    "JOIN certificate k ON k.sha256 = c.cert WHERE c.build = (SELECT "
-	    "build FROM release WHERE profile = ? ORDER BY version DESC "
-	    "LIMIT 1)")) == NULL)
+	    "JOIN certificate k ON k.sha256 = c.cert WHERE c.build = ?")) ==
+	    NULL)
 		return 0;
 	for (i = 0; i < s->nprof; i++) {
-		/* As doc_json() of render_history(), a row at a time. */
 		buf_reset(&b);
-		if (!render_history_dump(db, s->prof[i].name, JSON_COMPACT |
-		    JSON_ENSURE_ASCII, &b) ||
+		if (!site_history_json(&s->prof[i], 0, 0, &b) ||
 		    !doc_set(&s->prof[i].history, b.data, b.len))
 			goto fail;
-		sqlite3_bind_text(st, 1, s->prof[i].name, -1, SQLITE_STATIC);
+		buf_reset(&b);
+		if (!site_history_html(&s->prof[i], 0, HISTORY_PAGE, &b) ||
+		    !doc_set(&s->prof[i].page, b.data, b.len))
+			goto fail;
+		sqlite3_bind_int64(st, 1,
+		    s->prof[i].rel[s->prof[i].nrel - 1].build->id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			s->prof[i].cert_expiry = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
@@ -310,6 +1039,38 @@ load_profiles(sqlite3 *db, struct site *s)
 	return ok;
 }
 
+/* /v1/upstream and /quarantine, from one read of the snapshots. */
+static int
+load_snapshots(sqlite3 *db, struct site *s)
+{
+	struct query_snapshots ss;
+	struct buf	 b;
+	int		 ok;
+
+	buf_init(&b, 16u << 20);
+	ok = query_snapshots(db, 1, &ss) &&
+	    doc_json(&s->upstream, render_snapshots(&ss)) &&
+	    html_quarantine(&b, &ss) && doc_set(&s->quarantine, b.data, b.len);
+	query_snapshots_free(&ss);
+	buf_free(&b);
+	return ok;
+}
+
+/* The audit log, and the first pages of /v1/audit and /audit. */
+static int
+load_audit(sqlite3 *db, struct site *s)
+{
+	struct buf	 b;
+	int		 ok;
+
+	buf_init(&b, 16u << 20);
+	ok = query_audit(db, 0, 0, &s->audits) &&
+	    doc_json(&s->audit, site_audit_json(s, 0, SITE_AUDIT_PAGE)) &&
+	    site_audit_html(s, 0, &b) && doc_set(&s->auditpage, b.data, b.len);
+	buf_free(&b);
+	return ok;
+}
+
 static void
 site_free(struct site *s)
 {
@@ -322,14 +1083,36 @@ site_free(struct site *s)
 			free(s->prof[i].rel[j].sig.data);
 		free(s->prof[i].rel);
 		free(s->prof[i].history.data);
+		free(s->prof[i].page.data);
 	}
 	free(s->prof);
 	for (i = 0; i < s->nbodies; i++)
-		free(s->bodies[i].data);
+		pool_drop(s->bodyref[i]);
 	free(s->bodies);
+	free(s->bodyref);
+	for (i = 0; i < s->nbuilds; i++) {
+		for (j = 0; j < s->builds[i].n; j++)
+			free(s->builds[i].v[j].label);
+		free(s->builds[i].v);
+		free(s->builds[i].byfp);
+	}
+	free(s->builds);
+	for (i = 0; i < s->ncerts; i++) {
+		free(s->certs[i].subject);
+		free(s->certs[i].issuer);
+		free(s->certs[i].serial);
+		free(s->certs[i].key);
+		free(s->certs[i].label);
+	}
+	free(s->certs);
+	query_audit_free(&s->audits);
 	free(s->pubkey.data);
 	free(s->profiles.data);
 	free(s->index.data);
+	free(s->upstream.data);
+	free(s->quarantine.data);
+	free(s->audit.data);
+	free(s->auditpage.data);
 	free(s);
 }
 
@@ -353,9 +1136,11 @@ site_load(sqlite3 *db)
 	if (!db_exec(db, "BEGIN"))
 		goto out;
 	if ((s->generation = site_generation(db)) < 0 ||
-	    !load_bodies(db, s) || !load_releases(db, s) ||
+	    !load_bodies(db, s) || !load_builds(db, s) ||
+	    !load_releases(db, s) || !load_certs(db, s) ||
 	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
-	    !load_state(db, s) || !load_profiles(db, s))
+	    !load_state(db, s) || !load_profiles(db, s) ||
+	    !load_snapshots(db, s) || !load_audit(db, s))
 		goto out;
 	ok = 1;
  out:
@@ -414,15 +1199,20 @@ site_foreach_doc(struct site *s, void (*fn)(struct doc *))
 
 	for (i = 0; i < s->nbodies; i++, n++)
 		fn(&s->bodies[i]);
-	for (i = 0; i < s->nprof; i++, n++) {
+	for (i = 0; i < s->nprof; i++, n += 2) {
 		fn(&s->prof[i].history);
+		fn(&s->prof[i].page);
 		for (j = 0; j < s->prof[i].nrel; j++, n++)
 			fn(&s->prof[i].rel[j].sig);
 	}
 	fn(&s->pubkey);
 	fn(&s->profiles);
 	fn(&s->index);
-	return n + 3;
+	fn(&s->upstream);
+	fn(&s->quarantine);
+	fn(&s->audit);
+	fn(&s->auditpage);
+	return n + 7;
 }
 
 /* The profile of that name, or NULL when it has no release. */
