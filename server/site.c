@@ -676,7 +676,7 @@ site_history_json(const struct site_profile *p, int64_t before,
 	if (from > 0)
 		return buf_printf(b, "],\"next\":%" PRId64 "}",
 		    p->rel[from].version);
-	return buf_append(b, "],\"next\":null}", 15);
+	return buf_append(b, "],\"next\":null}", 14);
 }
 
 /*
