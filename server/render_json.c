@@ -55,6 +55,48 @@ plain(const char *s)
 	return 1;
 }
 
+/* Append "key":v for an integer, as jansson writes it. */
+static char *
+put_int(char *p, const char *key, int64_t v)
+{
+	char		 tmp[24];
+	uint64_t	 u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t		 n = 0;
+
+	while (*key != '\0')
+		*p++ = *key++;
+	if (v < 0)
+		*p++ = '-';
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Append "key":"s" for text that needs no escaping (plain()). */
+static char *
+put_str(char *p, const char *key, const char *v)
+{
+	while (*key != '\0')
+		*p++ = *key++;
+	*p++ = '"';
+	while (*v != '\0')
+		*p++ = *v++;
+	*p++ = '"';
+	return p;
+}
+
+static char *
+put_null(char *p, const char *key)
+{
+	while (*key != '\0')
+		*p++ = *key++;
+	memcpy(p, "null", 4);
+	return p + 4;
+}
+
 /*
  * Append the bytes json_dumps(render_release(r), JSON_COMPACT |
  * JSON_ENSURE_ASCII) makes, without building the object when its text
@@ -64,31 +106,30 @@ plain(const char *s)
 int
 render_release_append(const struct query_release *r, struct buf *out)
 {
+	/* 12 keys, 9 integers, 3 strings of at most 64 bytes. */
+	char	 row[512], *p = row;
 	json_t	*o;
 	char	*t;
 	int	 ok;
 
 	if (plain(r->key_id) && plain(r->reason) && plain(r->sha256)) {
-		if (!buf_printf(out, "{\"version\":%" PRId64 ",\"created\":%"
-		    PRId64 ",\"expires\":%" PRId64 ",\"certificates\":%"
-		    PRId64 ",\"added\":%" PRId64 ",\"removed\":%" PRId64
-		    ",\"snapshot\":", r->version, r->created, r->expires,
-		    r->certificates, r->added, r->removed))
-			return 0;
-		if ((r->has_snapshot ? buf_printf(out, "%" PRId64,
-		    r->snapshot) : buf_append(out, "null", 4)) == 0)
-			return 0;
-		if (!buf_printf(out, ",\"key_id\":\"%s\",\"build\":%" PRId64
-		    ",\"reason\":\"%s\",\"sha256\":", r->key_id, r->build,
-		    r->reason))
-			return 0;
-		if ((r->has_sha256 ? buf_printf(out, "\"%s\"", r->sha256) :
-		    buf_append(out, "null", 4)) == 0)
-			return 0;
-		if (r->has_size)
-			return buf_printf(out, ",\"size\":%" PRId64 "}",
-			    r->size);
-		return buf_append(out, ",\"size\":null}", 13);
+		p = put_int(p, "{\"version\":", r->version);
+		p = put_int(p, ",\"created\":", r->created);
+		p = put_int(p, ",\"expires\":", r->expires);
+		p = put_int(p, ",\"certificates\":", r->certificates);
+		p = put_int(p, ",\"added\":", r->added);
+		p = put_int(p, ",\"removed\":", r->removed);
+		p = r->has_snapshot ? put_int(p, ",\"snapshot\":",
+		    r->snapshot) : put_null(p, ",\"snapshot\":");
+		p = put_str(p, ",\"key_id\":", r->key_id);
+		p = put_int(p, ",\"build\":", r->build);
+		p = put_str(p, ",\"reason\":", r->reason);
+		p = r->has_sha256 ? put_str(p, ",\"sha256\":", r->sha256) :
+		    put_null(p, ",\"sha256\":");
+		p = r->has_size ? put_int(p, ",\"size\":", r->size) :
+		    put_null(p, ",\"size\":");
+		*p++ = '}';
+		return buf_append(out, row, (size_t)(p - row));
 	}
 	if ((o = render_release(r)) == NULL)
 		return 0;
