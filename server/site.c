@@ -219,7 +219,13 @@ body_read(sqlite3 *db, sqlite3_stmt *st, const char *hex)
 
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		warnx("%s: body missing", hex);
+		return NULL;
+	default:
 		warnx("body %s: %s", hex, sqlite3_errmsg(db));
 		return NULL;
 	}
@@ -316,6 +322,122 @@ find_body(const struct site *s, const char *hex)
 	    bodycmp);
 }
 
+/*
+ * What a reload carries over from the loads before it: the builds, the
+ * releases (without their prepared responses) and the audit rows.  The
+ * schema keeps each as it was written (triggers refuse UPDATE and
+ * DELETE, versions only go up), so a reload reads only what is new.
+ * The reload path alone adds to it (one thread); sites copy the arrays
+ * and point at what they hold, and it is freed with the last site.
+ */
+struct carried {
+	char		 name[65];
+	struct site_release *rel;	/* by version; no body, no prep */
+	size_t		 nrel;
+};
+
+static struct {
+	pthread_mutex_t	 lock;		/* sites, and freeing at zero */
+	int		 sites;
+	struct site_build **builds;	/* by id */
+	size_t		 nbuilds;
+	struct carried	*prof;		/* by name */
+	size_t		 nprof;
+	struct query_audit *audit;	/* oldest first */
+	size_t		 naudit;
+} carry = { PTHREAD_MUTEX_INITIALIZER, 0, NULL, 0, NULL, 0, NULL, 0 };
+
+static void
+build_free(struct site_build *b)
+{
+	size_t	 i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		free(b->v[i].label);
+	free(b->v);
+	free(b->byfp);
+	free(b);
+}
+
+/* Called with carry.lock held, when no site is left. */
+static void
+carry_free(void)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < carry.nbuilds; i++)
+		build_free(carry.builds[i]);
+	free(carry.builds);
+	for (i = 0; i < carry.nprof; i++) {
+		for (j = 0; j < carry.prof[i].nrel; j++)
+			free(carry.prof[i].rel[j].sig.data);
+		free(carry.prof[i].rel);
+	}
+	free(carry.prof);
+	for (i = 0; i < carry.naudit; i++) {
+		free(carry.audit[i].actor);
+		free(carry.audit[i].action);
+		free(carry.audit[i].object);
+		free(carry.audit[i].details);
+		free(carry.audit[i].hash);
+	}
+	free(carry.audit);
+	carry.builds = NULL;
+	carry.prof = NULL;
+	carry.audit = NULL;
+	carry.nbuilds = carry.nprof = carry.naudit = 0;
+}
+
+static void
+carry_enter(void)
+{
+	pthread_mutex_lock(&carry.lock);
+	carry.sites++;
+	pthread_mutex_unlock(&carry.lock);
+}
+
+static void
+carry_leave(void)
+{
+	pthread_mutex_lock(&carry.lock);
+	if (--carry.sites == 0)
+		carry_free();
+	pthread_mutex_unlock(&carry.lock);
+}
+
+/*
+ * The database is the one the carried rows came from: the last audit
+ * row carried is still there, with the same hash.  A database put in
+ * place of another under a running serve is refused, not mixed.
+ */
+static int
+carry_valid(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	const struct query_audit *last;
+	const char	*h;
+	int		 ok;
+
+	if (carry.naudit == 0)
+		return 1;
+	last = &carry.audit[carry.naudit - 1];
+	if ((st = db_prepare(db, "SELECT hash FROM audit WHERE id = ?")) ==
+	    NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, last->id);
+	ok = sqlite3_step(st) == SQLITE_ROW &&
+	    (h = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+	    strcmp(h, last->hash) == 0;
+	sqlite3_finalize(st);
+	if (!ok)
+		warnx("the database is not the one being served (audit row "
+		    "%" PRId64 " differs): restart serve to serve it",
+		    last->id);
+	return ok;
+}
+
 static const struct site_build *sort_build;
 
 static int
@@ -325,108 +447,109 @@ fpcmp(const void *a, const void *b)
 	    sort_build->v[*(const size_t *)b].fp);
 }
 
-/* Every build a release uses, by id, with its certificates. */
-static int
-load_builds(sqlite3 *db, struct site *s)
+/* Build id with its certificates from the database; NULL: warned. */
+static struct site_build *
+build_read(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt	*st;
-	struct site_build *b = NULL, *nb;
-	struct site_entry *e, *ne;
+	sqlite3_stmt	*st = NULL;
+	struct site_build *b;
+	struct site_entry *ne;
 	const char	*fp, *label, *hex;
-	size_t		 cap = 0, ecap = 0, i, j;
-	int64_t		 id;
-	int		 step, ok = 0;
+	size_t		 cap = 0, j;
+	int		 step = SQLITE_ERROR, ok = 0;
 
-	if ((st = db_prepare(db, "SELECT b.id, b.ncerts, b.added, b.removed, "
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		goto out;
+	b->id = id;
+	if ((st = db_prepare(db, "SELECT b.ncerts, b.added, b.removed, "
 	    "b.snapshot, b.body_sha256, c.cert, c.label, coalesce(c.org_ca, "
 	    "0) FROM build b LEFT JOIN build_cert c ON c.build = b.id WHERE "
-	    "b.id IN (SELECT build FROM release) ORDER BY b.id, "
-	    "c.position")) == NULL)
-		return 0;
+	    "b.id = ? ORDER BY c.position")) == NULL) {
+		free(b);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		if (b == NULL || b->id != id) {
-			if (s->nbuilds == cap) {
-				cap = cap ? cap * 2 : 64;
-				if ((nb = reallocarray(s->builds, cap,
-				    sizeof(*nb))) == NULL)
-					goto out;
-				s->builds = nb;
-			}
-			b = &s->builds[s->nbuilds++];
-			memset(b, 0, sizeof(*b));
-			ecap = 0;
-			b->id = id;
-			b->ncerts = sqlite3_column_int64(st, 1);
-			b->added = sqlite3_column_int64(st, 2);
-			b->removed = sqlite3_column_int64(st, 3);
-			if ((b->has_snapshot = sqlite3_column_type(st, 4) !=
+		if (b->sha256[0] == '\0') {
+			b->ncerts = sqlite3_column_int64(st, 0);
+			b->added = sqlite3_column_int64(st, 1);
+			b->removed = sqlite3_column_int64(st, 2);
+			if ((b->has_snapshot = sqlite3_column_type(st, 3) !=
 			    SQLITE_NULL))
-				b->snapshot = sqlite3_column_int64(st, 4);
-			hex = (const char *)sqlite3_column_text(st, 5);
-			if (hex != NULL && strlen(hex) == 64)
-				memcpy(b->sha256, hex, 65);
+				b->snapshot = sqlite3_column_int64(st, 3);
+			hex = (const char *)sqlite3_column_text(st, 4);
+			if (hex == NULL || strlen(hex) != 64)
+				goto out;
+			memcpy(b->sha256, hex, 65);
 		}
-		if ((fp = (const char *)sqlite3_column_text(st, 6)) == NULL)
+		if ((fp = (const char *)sqlite3_column_text(st, 5)) == NULL)
 			continue;	/* a build without certificates */
-		label = (const char *)sqlite3_column_text(st, 7);
-		if (strlen(fp) != 64 || label == NULL) {
-			warnx("build %" PRId64 ": malformed certificate row",
-			    id);
+		label = (const char *)sqlite3_column_text(st, 6);
+		if (strlen(fp) != 64 || label == NULL)
 			goto out;
-		}
-		if (b->n == ecap) {
-			ecap = ecap ? ecap * 2 : 256;
-			if ((ne = reallocarray(b->v, ecap, sizeof(*ne))) ==
-			    NULL)
+		if (b->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((ne = reallocarray(b->v, cap, sizeof(*ne))) == NULL)
 				goto out;
 			b->v = ne;
 		}
-		e = &b->v[b->n];
-		memcpy(e->fp, fp, 65);
-		e->org = sqlite3_column_int64(st, 8) != 0;
-		if ((e->label = strdup(label)) == NULL)
+		memcpy(b->v[b->n].fp, fp, 65);
+		b->v[b->n].org = sqlite3_column_int64(st, 7) != 0;
+		if ((b->v[b->n].label = strdup(label)) == NULL)
 			goto out;
 		b->n++;
 	}
-	if (step != SQLITE_DONE) {
-		warnx("%s", sqlite3_errmsg(db));
+	if (step != SQLITE_DONE || b->sha256[0] == '\0')
 		goto out;
-	}
-	for (i = 0; i < s->nbuilds; i++) {
-		b = &s->builds[i];
-		if (b->n == 0)
-			continue;
+	if (b->n > 0) {
 		if ((b->byfp = calloc(b->n, sizeof(*b->byfp))) == NULL)
 			goto out;
 		for (j = 0; j < b->n; j++)
 			b->byfp[j] = j;
-		sort_build = b;	/* the reload path is single-threaded */
+		sort_build = b;	/* the reload path is one thread */
 		qsort(b->byfp, b->n, sizeof(*b->byfp), fpcmp);
 	}
 	ok = 1;
  out:
-	if (!ok && step == SQLITE_ROW)
-		warnx("builds: out of memory");
+	if (!ok) {
+		warnx("build %" PRId64 ": %s", id, step == SQLITE_ROW ||
+		    step == SQLITE_DONE ? "malformed, or out of memory" :
+		    sqlite3_errmsg(db));
+		build_free(b);
+		b = NULL;
+	}
 	sqlite3_finalize(st);
-	return ok;
+	return b;
 }
 
+/* The carried build of that id, read and carried when new. */
 static struct site_build *
-find_build(const struct site *s, int64_t id)
+carry_build(sqlite3 *db, int64_t id)
 {
-	size_t	 lo = 0, hi = s->nbuilds, mid;
+	struct site_build **nb, *b;
+	size_t		 lo = 0, hi = carry.nbuilds, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (s->builds[mid].id == id)
-			return &s->builds[mid];
-		if (s->builds[mid].id < id)
+		if (carry.builds[mid]->id == id)
+			return carry.builds[mid];
+		if (carry.builds[mid]->id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	if ((b = build_read(db, id)) == NULL)
+		return NULL;
+	if ((nb = reallocarray(carry.builds, carry.nbuilds + 1,
+	    sizeof(*nb))) == NULL) {
+		build_free(b);
+		return NULL;
+	}
+	carry.builds = nb;
+	memmove(&nb[lo + 1], &nb[lo], (carry.nbuilds - lo) * sizeof(*nb));
+	nb[lo] = b;
+	carry.nbuilds++;
+	return b;
 }
 
 /* The build's entry for that certificate, or NULL. */
@@ -448,20 +571,6 @@ build_has(const struct site_build *b, const char *fp)
 	return NULL;
 }
 
-static struct site_profile *
-add_profile(struct site *s, const char *name)
-{
-	struct site_profile	*np;
-
-	if ((np = reallocarray(s->prof, s->nprof + 1, sizeof(*np))) == NULL)
-		return NULL;
-	s->prof = np;
-	np = &s->prof[s->nprof++];
-	memset(np, 0, sizeof(*np));
-	snprintf(np->name, sizeof(np->name), "%s", name);
-	return np;
-}
-
 /* Copy column col, text of at most sz - 1 bytes, into dst; 0 if not. */
 static int
 col_copy(sqlite3_stmt *st, int col, char *dst, size_t sz)
@@ -474,62 +583,134 @@ col_copy(sqlite3_stmt *st, int col, char *dst, size_t sz)
 	return 1;
 }
 
+/* The carried profile of that name, added (empty) when new. */
+static struct carried *
+carry_profile(const char *name)
+{
+	struct carried	*np;
+	size_t		 i;
+
+	for (i = 0; i < carry.nprof; i++)
+		if (strcmp(carry.prof[i].name, name) == 0)
+			return &carry.prof[i];
+	if ((np = reallocarray(carry.prof, carry.nprof + 1, sizeof(*np))) ==
+	    NULL)
+		return NULL;
+	carry.prof = np;
+	/* By name, as the site lists them (SQLite's BINARY is strcmp). */
+	for (i = carry.nprof; i > 0 && strcmp(np[i - 1].name, name) > 0; i--)
+		np[i] = np[i - 1];
+	memset(&np[i], 0, sizeof(*np));
+	snprintf(np[i].name, sizeof(np[i].name), "%s", name);
+	carry.nprof++;
+	return &np[i];
+}
+
+/* Releases of one profile newer than those carried, carried. */
+static int
+carry_releases(sqlite3 *db, sqlite3_stmt *st, struct carried *c)
+{
+	struct site_release *nr, *r;
+	size_t		 cap = c->nrel;
+	int		 step;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, c->nrel ? c->rel[c->nrel - 1].version : 0);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		/* Grow by doubling, not by one: 10,000 releases. */
+		if (c->nrel == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nr = reallocarray(c->rel, cap, sizeof(*nr))) ==
+			    NULL)
+				return 0;
+			c->rel = nr;
+		}
+		r = &c->rel[c->nrel];
+		memset(r, 0, sizeof(*r));
+		r->version = sqlite3_column_int64(st, 0);
+		r->created = sqlite3_column_int64(st, 1);
+		r->expires = sqlite3_column_int64(st, 2);
+		if (!col_copy(st, 5, r->key_id, sizeof(r->key_id)) ||
+		    !col_copy(st, 6, r->reason, sizeof(r->reason))) {
+			warnx("%s version %" PRId64 ": malformed release row",
+			    c->name, r->version);
+			return 0;
+		}
+		if ((r->build = carry_build(db, sqlite3_column_int64(st, 4))) ==
+		    NULL)
+			return 0;
+		if (!doc_set(&r->sig, sqlite3_column_text(st, 3),
+		    (size_t)sqlite3_column_bytes(st, 3))) {
+			free(r->sig.data);
+			return 0;
+		}
+		c->nrel++;
+	}
+	return step == SQLITE_DONE;
+}
+
+/*
+ * Every release, by profile and version: the new ones read and
+ * carried, then the carried arrays copied into the site, each release
+ * pointed at this site's copy of its body.
+ */
 static int
 load_releases(sqlite3 *db, struct site *s)
 {
-	sqlite3_stmt		*st;
-	struct site_profile	*p = NULL;
-	struct site_release	*nr, *r;
-	const char		*name;
-	size_t			 cap = 0;
-	int			 step;
+	sqlite3_stmt		*names, *st = NULL;
+	struct site_profile	*p;
+	struct carried		*c;
+	const struct site_build	*last;
+	struct doc		*body;
+	size_t			 i, j;
+	int			 step, ok = 0;
 
-	if ((st = db_prepare(db, "SELECT profile, version, created, expires, "
-	    "signature, build, keyid, reason FROM release ORDER BY profile, "
-	    "version")) == NULL)
-		return 0;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
-		if (p == NULL || strcmp(p->name, name) != 0) {
-			if ((p = add_profile(s, name)) == NULL)
-				goto fail;
-			cap = 0;
-		}
-		/* Grow by doubling, not by one: 10,000 releases. */
-		if (p->nrel == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((nr = reallocarray(p->rel, cap, sizeof(*nr))) ==
-			    NULL)
-				goto fail;
-			p->rel = nr;
-		}
-		r = &p->rel[p->nrel++];
-		memset(r, 0, sizeof(*r));
-		r->version = sqlite3_column_int64(st, 1);
-		r->created = sqlite3_column_int64(st, 2);
-		r->expires = sqlite3_column_int64(st, 3);
-		if (!doc_set(&r->sig, sqlite3_column_text(st, 4),
-		    (size_t)sqlite3_column_bytes(st, 4)))
-			goto fail;
-		if (!col_copy(st, 6, r->key_id, sizeof(r->key_id)) ||
-		    !col_copy(st, 7, r->reason, sizeof(r->reason))) {
-			warnx("%s version %" PRId64 ": malformed release row",
-			    name, r->version);
-			goto fail;
-		}
-		if ((r->build = find_build(s, sqlite3_column_int64(st, 5))) ==
-		    NULL || (r->body = find_body(s, r->build->sha256)) ==
-		    NULL) {
-			warnx("%s version %" PRId64 ": body missing", name,
-			    r->version);
-			goto fail;
+	if ((names = db_prepare(db, "SELECT DISTINCT profile FROM release "
+	    "ORDER BY profile")) == NULL || (st = db_prepare(db, "SELECT "
+	    "version, created, expires, signature, build, keyid, reason FROM "
+	    "release WHERE profile = ? AND version > ? ORDER BY version")) ==
+	    NULL)
+		goto out;
+	while ((step = sqlite3_step(names)) == SQLITE_ROW)
+		if ((c = carry_profile((const char *)sqlite3_column_text(names,
+		    0))) == NULL || !carry_releases(db, st, c))
+			goto out;
+	if (step != SQLITE_DONE)
+		goto out;
+	if ((s->prof = calloc(carry.nprof + 1, sizeof(*s->prof))) == NULL)
+		goto out;
+	for (i = 0; i < carry.nprof; i++) {
+		c = &carry.prof[i];
+		if (c->nrel == 0)
+			continue;
+		p = &s->prof[s->nprof++];
+		memcpy(p->name, c->name, sizeof(p->name));
+		if ((p->rel = calloc(c->nrel, sizeof(*p->rel))) == NULL)
+			goto out;
+		memcpy(p->rel, c->rel, c->nrel * sizeof(*p->rel));
+		p->nrel = c->nrel;
+		last = NULL;
+		body = NULL;
+		for (j = 0; j < p->nrel; j++) {
+			if (p->rel[j].build != last) {
+				last = p->rel[j].build;
+				body = find_body(s, last->sha256);
+			}
+			if ((p->rel[j].body = body) == NULL) {
+				warnx("%s version %" PRId64 ": body missing",
+				    p->name, p->rel[j].version);
+				goto out;
+			}
 		}
 	}
+	ok = 1;
+ out:
+	if (!ok)
+		warnx("releases: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(names);
 	sqlite3_finalize(st);
-	return step == SQLITE_DONE;
- fail:
-	sqlite3_finalize(st);
-	return 0;
+	return ok;
 }
 
 /* Every certificate's page fields, by fingerprint. */
@@ -1154,17 +1335,41 @@ load_snapshots(sqlite3 *db, struct site *s)
 	return ok;
 }
 
-/* The audit log, and the first pages of /v1/audit and /audit. */
+/*
+ * The audit log: rows after those carried read and carried, the whole
+ * log copied into the site (its text stays the carry's); and the first
+ * pages of /v1/audit and /audit.
+ */
 static int
 load_audit(sqlite3 *db, struct site *s)
 {
+	struct query_audits more;
+	struct query_audit *na;
 	struct buf	 b;
-	int		 ok;
+	int		 ok = 0;
 
 	buf_init(&b, 16u << 20);
-	ok = query_audit(db, 0, 0, &s->audits) &&
-	    doc_json(&s->audit, site_audit_json(s, 0, SITE_AUDIT_PAGE)) &&
+	if (!query_audit(db, carry.naudit ? carry.audit[carry.naudit - 1].id :
+	    0, 0, &more))
+		goto out;
+	if (more.n > 0) {
+		if ((na = reallocarray(carry.audit, carry.naudit + more.n,
+		    sizeof(*na))) == NULL)
+			goto out;
+		carry.audit = na;
+		memcpy(na + carry.naudit, more.v, more.n * sizeof(*na));
+		carry.naudit += more.n;
+		free(more.v);	/* the text is the carry's now */
+		memset(&more, 0, sizeof(more));
+	}
+	if ((s->audits.v = calloc(carry.naudit + 1, sizeof(*na))) == NULL)
+		goto out;
+	memcpy(s->audits.v, carry.audit, carry.naudit * sizeof(*na));
+	s->audits.n = carry.naudit;
+	ok = doc_json(&s->audit, site_audit_json(s, 0, SITE_AUDIT_PAGE)) &&
 	    site_audit_html(s, 0, &b) && doc_set(&s->auditpage, b.data, b.len);
+ out:
+	query_audit_free(&more);
 	buf_free(&b);
 	return ok;
 }
@@ -1172,14 +1377,12 @@ load_audit(sqlite3 *db, struct site *s)
 static void
 site_free(struct site *s)
 {
-	size_t	 i, j;
+	size_t	 i;
 
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->nprof; i++) {
-		for (j = 0; j < s->prof[i].nrel; j++)
-			free(s->prof[i].rel[j].sig.data);
-		free(s->prof[i].rel);
+		free(s->prof[i].rel);	/* signatures: the carry's */
 		free(s->prof[i].history.data);
 		free(s->prof[i].page.data);
 	}
@@ -1188,13 +1391,6 @@ site_free(struct site *s)
 		pool_drop(s->bodyref[i]);
 	free(s->bodies);
 	free(s->bodyref);
-	for (i = 0; i < s->nbuilds; i++) {
-		for (j = 0; j < s->builds[i].n; j++)
-			free(s->builds[i].v[j].label);
-		free(s->builds[i].v);
-		free(s->builds[i].byfp);
-	}
-	free(s->builds);
 	for (i = 0; i < s->ncerts; i++) {
 		free(s->certs[i].subject);
 		free(s->certs[i].issuer);
@@ -1203,7 +1399,7 @@ site_free(struct site *s)
 		free(s->certs[i].label);
 	}
 	free(s->certs);
-	query_audit_free(&s->audits);
+	free(s->audits.v);	/* the text is the carry's */
 	free(s->pubkey.data);
 	free(s->profiles.data);
 	free(s->index.data);
@@ -1212,6 +1408,7 @@ site_free(struct site *s)
 	free(s->audit.data);
 	free(s->auditpage.data);
 	free(s);
+	carry_leave();
 }
 
 /*
@@ -1231,10 +1428,11 @@ site_load(sqlite3 *db)
 	s->refs = 1;
 	s->holds = 1;
 	s->loaded = (int64_t)time(NULL);
+	carry_enter();
 	if (!db_exec(db, "BEGIN"))
 		goto out;
-	if ((s->generation = site_generation(db)) < 0 ||
-	    !load_bodies(db, s) || !load_builds(db, s) ||
+	if ((s->generation = site_generation(db)) < 0 || !carry_valid(db) ||
+	    !load_bodies(db, s) ||
 	    !load_releases(db, s) || !load_certs(db, s) ||
 	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
 	    !load_state(db, s) || !load_profiles(db, s) ||

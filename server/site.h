@@ -116,8 +116,6 @@ struct site {
 	struct doc	*bodies;	/* data shared with other sites */
 	struct site_body **bodyref;
 	size_t		 nbodies;
-	struct site_build *builds;	/* by id */
-	size_t		 nbuilds;
 	struct site_cert *certs;	/* by fingerprint */
 	size_t		 ncerts;
 	struct query_audits audits;	/* the whole log, oldest first */
