@@ -799,6 +799,10 @@ serve_metrics(struct http *h, struct MHD_Connection *c, struct req *rq,
 	    "for approve or reject.\n"
 	    "# TYPE cabundle_quarantined_snapshots gauge\n"
 	    "cabundle_quarantined_snapshots %" PRId64 "\n", s->quarantined);
+	fprintf(f, "# HELP cabundle_site_load_seconds Time the last load of "
+	    "the site from the database took.\n"
+	    "# TYPE cabundle_site_load_seconds gauge\n"
+	    "cabundle_site_load_seconds %.6f\n", s->load_seconds);
 	if (s->last_fetch_ok)
 		fprintf(f, "# HELP cabundle_last_fetch_age_seconds Seconds "
 		    "since the last successful fetch.\n"

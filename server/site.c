@@ -1419,8 +1419,10 @@ struct site *
 site_load(sqlite3 *db)
 {
 	struct site	*s;
+	struct timespec	 t0, t1;
 	int		 ok = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		warnx("out of memory");
 		return NULL;
@@ -1445,6 +1447,9 @@ site_load(sqlite3 *db)
 		site_free(s);
 		return NULL;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s->load_seconds = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return s;
 }
 

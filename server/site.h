@@ -104,6 +104,7 @@ struct site {
 	void		(*retire)(struct site *);
 	int64_t		 generation;	/* max(audit.id) when loaded */
 	int64_t		 loaded;
+	double		 load_seconds;	/* what site_load took */
 	int64_t		 last_fetch_ok;	/* 0: never */
 	int64_t		 quarantined;	/* snapshots waiting */
 	struct doc	 pubkey;	/* the active key's .pub file */

@@ -48,6 +48,9 @@ def test_every_route_answers_with_the_database_moved_away(six, tmp_path):
                   "/v1/org/history?before=3&limit=1", "/p/org?before=4"):
             assert s.get(p).status_code == 200, p
         assert s.get("/v1/org/diff/1/7").status_code == 404
+        load = [ln for ln in s.get("/metrics").text.splitlines()
+                if ln.startswith("cabundle_site_load_seconds ")]
+        assert 0 < float(load[0].split()[1]) < 10
     finally:
         for f in moved:
             os.rename(tmp_path / f, db.parent / f)
