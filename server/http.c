@@ -1063,7 +1063,7 @@ http_start(const struct config *cfg)
 	h->opts = &cfg->http;
 	snprintf(h->latest, sizeof(h->latest), "public, max-age=%ld",
 	    cfg->http.latest_max_age);
-	if ((h->slots = calloc(CACHE_SLOTS, sizeof(*h->slots))) == NULL)
+	if ((h->slots = calloc(CACHE_SLOTS, sizeof(struct centry *))) == NULL)
 		goto fail;
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));

@@ -91,10 +91,13 @@ put_str(char *p, const char *key, const char *v)
 static char *
 put_null(char *p, const char *key)
 {
+	const char	*null = "null";
+
 	while (*key != '\0')
 		*p++ = *key++;
-	memcpy(p, "null", 4);
-	return p + 4;
+	while (*null != '\0')
+		*p++ = *null++;
+	return p;
 }
 
 /*

@@ -151,7 +151,8 @@ pool_get(const char *hex)
 
 	pthread_mutex_lock(&pool.lock);
 	if (pool.n > 0)
-		p = bsearch(hex, pool.v, pool.n, sizeof(*pool.v), poolcmp);
+		p = bsearch(hex, pool.v, pool.n, sizeof(struct site_body *),
+		    poolcmp);
 	if (p != NULL)
 		(*p)->users++;
 	pthread_mutex_unlock(&pool.lock);
@@ -166,7 +167,8 @@ pool_put(struct site_body *y)
 	size_t		 i;
 
 	pthread_mutex_lock(&pool.lock);
-	if ((nv = reallocarray(pool.v, pool.n + 1, sizeof(*nv))) == NULL) {
+	if ((nv = reallocarray(pool.v, pool.n + 1,
+	    sizeof(struct site_body *))) == NULL) {
 		pthread_mutex_unlock(&pool.lock);
 		return 0;
 	}
@@ -194,7 +196,7 @@ pool_drop(struct site_body *y)
 			;
 		if (i < pool.n) {
 			memmove(&pool.v[i], &pool.v[i + 1],
-			    (pool.n - i - 1) * sizeof(*pool.v));
+			    (pool.n - i - 1) * sizeof(struct site_body *));
 			pool.n--;
 		}
 		if (pool.n == 0) {	/* nothing left for a leak check */
@@ -279,7 +281,7 @@ load_bodies(sqlite3 *db, struct site *s)
 				goto out;
 			s->bodies = nv;
 			if ((nv = reallocarray(s->bodyref, cap,
-			    sizeof(*s->bodyref))) == NULL)
+			    sizeof(struct site_body *))) == NULL)
 				goto out;
 			s->bodyref = nv;
 		}
@@ -541,12 +543,13 @@ carry_build(sqlite3 *db, int64_t id)
 	if ((b = build_read(db, id)) == NULL)
 		return NULL;
 	if ((nb = reallocarray(carry.builds, carry.nbuilds + 1,
-	    sizeof(*nb))) == NULL) {
+	    sizeof(struct site_build *))) == NULL) {
 		build_free(b);
 		return NULL;
 	}
 	carry.builds = nb;
-	memmove(&nb[lo + 1], &nb[lo], (carry.nbuilds - lo) * sizeof(*nb));
+	memmove(&nb[lo + 1], &nb[lo], (carry.nbuilds - lo) *
+	    sizeof(struct site_build *));
 	nb[lo] = b;
 	carry.nbuilds++;
 	return b;
@@ -1293,7 +1296,7 @@ load_snapshots(sqlite3 *db, struct site *s)
 	char		**reports = NULL;
 	const char	*t;
 	size_t		 i = 0, j;
-	int		 step, ok = 0;
+	int		 ok = 0;
 
 	buf_init(&b, 16u << 20);
 	if (!query_snapshots(db, 0, &ss))
@@ -1302,7 +1305,7 @@ load_snapshots(sqlite3 *db, struct site *s)
 	    (st = db_prepare(db, "SELECT id, report FROM snapshot ORDER BY "
 	    "id")) == NULL)
 		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW && i < ss.n) {
+	while (i < ss.n && sqlite3_step(st) == SQLITE_ROW) {
 		t = (const char *)sqlite3_column_text(st, 1);
 		if (sqlite3_column_int64(st, 0) != ss.v[i].id || t == NULL ||
 		    t[0] != '{') {
