@@ -336,6 +336,9 @@ struct carried {
 	char		 name[65];
 	struct site_release *rel;	/* by version; no body, no prep */
 	size_t		 nrel;
+	struct buf	 hist;		/* "[" and the history rows so far */
+	size_t		 nhist;		/* rows in hist */
+	EVP_MD_CTX	*hsha;		/* SHA-256 of hist so far */
 };
 
 static struct {
@@ -376,6 +379,8 @@ carry_free(void)
 		for (j = 0; j < carry.prof[i].nrel; j++)
 			free(carry.prof[i].rel[j].sig.data);
 		free(carry.prof[i].rel);
+		buf_free(&carry.prof[i].hist);
+		EVP_MD_CTX_free(carry.prof[i].hsha);
 	}
 	free(carry.prof);
 	for (i = 0; i < carry.naudit; i++) {
@@ -605,6 +610,7 @@ carry_profile(const char *name)
 		np[i] = np[i - 1];
 	memset(&np[i], 0, sizeof(*np));
 	snprintf(np[i].name, sizeof(np[i].name), "%s", name);
+	buf_init(&np[i].hist, HISTORY_MAX);
 	carry.nprof++;
 	return &np[i];
 }
@@ -1134,6 +1140,63 @@ site_audit_html(const struct site *s, int64_t after, struct buf *b)
 }
 
 /*
+ * The whole history of p as JSON into d, as site_history_json(p, 0, 0)
+ * writes it: rows never change once written, so the carry keeps the
+ * text so far and its running SHA-256, and a reload renders and hashes
+ * only the new rows.  Returns 1, or 0 after a warning (and the carried
+ * text is dropped, to be made again).
+ */
+static int
+history_doc(struct carried *c, const struct site_profile *p, struct doc *d)
+{
+	struct query_release q;
+	EVP_MD_CTX	*x = NULL;
+	unsigned char	 h[32];
+	size_t		 i, from = c->hist.len;
+	int		 ok = 0;
+
+	pthread_once(&sha256_once, sha256_fetch);
+	if (c->hsha == NULL && ((c->hsha = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(c->hsha, sha256_md != NULL ? sha256_md :
+	    EVP_sha256(), NULL) || !buf_append(&c->hist, "[", 1)))
+		goto out;
+	for (i = c->nhist; i < p->nrel; i++) {
+		release_row(p, i, &q);
+		if ((i > 0 && !buf_append(&c->hist, ",", 1)) ||
+		    !render_release_append(&q, &c->hist))
+			goto out;
+	}
+	if (!EVP_DigestUpdate(c->hsha, c->hist.data + from,
+	    c->hist.len - from))
+		goto out;
+	c->nhist = p->nrel;
+	if ((d->data = malloc(c->hist.len + 2)) == NULL)
+		goto out;
+	memcpy(d->data, c->hist.data, c->hist.len);
+	memcpy(d->data + c->hist.len, "]", 2);
+	d->len = c->hist.len + 1;
+	if ((x = EVP_MD_CTX_new()) == NULL || !EVP_MD_CTX_copy_ex(x,
+	    c->hsha) || !EVP_DigestUpdate(x, "]", 1) ||
+	    !EVP_DigestFinal_ex(x, h, NULL))
+		goto out;
+	d->etag[0] = '"';
+	hex_encode(h, 32, d->etag + 1);
+	memcpy(d->etag + 65, "\"", 2);
+	ok = 1;
+ out:
+	EVP_MD_CTX_free(x);
+	if (!ok) {
+		warnx("%s: history: out of memory", p->name);
+		buf_free(&c->hist);
+		buf_init(&c->hist, HISTORY_MAX);
+		EVP_MD_CTX_free(c->hsha);
+		c->hsha = NULL;
+		c->nhist = 0;
+	}
+	return ok;
+}
+
+/*
  * The documents of each profile: the whole history as JSON, the first
  * page of its HTML history, the soonest certificate expiry.
  */
@@ -1142,7 +1205,7 @@ load_profile_docs(sqlite3 *db, struct site *s)
 {
 	sqlite3_stmt	*st;
 	struct buf	 b;
-	size_t		 i;
+	size_t		 i, j;
 
 	buf_init(&b, HISTORY_MAX);
 	if ((st = db_prepare(db, "SELECT min(k.not_after) FROM build_cert c "
@@ -1150,9 +1213,12 @@ load_profile_docs(sqlite3 *db, struct site *s)
 	    NULL)
 		return 0;
 	for (i = 0; i < s->nprof; i++) {
-		buf_reset(&b);
-		if (!site_history_json(&s->prof[i], 0, 0, &b) ||
-		    !doc_set(&s->prof[i].history, b.data, b.len))
+		for (j = 0; j < carry.nprof; j++)
+			if (strcmp(carry.prof[j].name, s->prof[i].name) == 0)
+				break;
+		if (j == carry.nprof ||
+		    !history_doc(&carry.prof[j], &s->prof[i],
+		    &s->prof[i].history))
 			goto fail;
 		buf_reset(&b);
 		if (!site_history_html(&s->prof[i], 0, HISTORY_PAGE, &b) ||
