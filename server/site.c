@@ -332,13 +332,31 @@ find_body(const struct site *s, const char *hex)
  * The reload path alone adds to it (one thread); sites copy the arrays
  * and point at what they hold, and it is freed with the last site.
  */
+/*
+ * Bytes shared by the site that serves them and the carry, which makes
+ * the next from them: freed by the last of the two.
+ */
+struct site_text {
+	int		 refs;		/* atomic */
+	size_t		 len;
+	char		 data[];	/* len bytes and a NUL */
+};
+
+static void
+site_text_drop(struct site_text *t)
+{
+	if (t != NULL && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) ==
+	    0)
+		free(t);
+}
+
 struct carried {
 	char		 name[65];
 	struct site_release *rel;	/* by version; no body, no prep */
 	size_t		 nrel;
-	struct buf	 hist;		/* "[" and the history rows so far */
+	struct site_text *hist;		/* the last history made */
 	size_t		 nhist;		/* rows in hist */
-	EVP_MD_CTX	*hsha;		/* SHA-256 of hist so far */
+	EVP_MD_CTX	*hsha;		/* SHA-256 of hist but its "]" */
 };
 
 static struct {
@@ -379,7 +397,7 @@ carry_free(void)
 		for (j = 0; j < carry.prof[i].nrel; j++)
 			free(carry.prof[i].rel[j].sig.data);
 		free(carry.prof[i].rel);
-		buf_free(&carry.prof[i].hist);
+		site_text_drop(carry.prof[i].hist);
 		EVP_MD_CTX_free(carry.prof[i].hsha);
 	}
 	free(carry.prof);
@@ -610,7 +628,6 @@ carry_profile(const char *name)
 		np[i] = np[i - 1];
 	memset(&np[i], 0, sizeof(*np));
 	snprintf(np[i].name, sizeof(np[i].name), "%s", name);
-	buf_init(&np[i].hist, HISTORY_MAX);
 	carry.nprof++;
 	return &np[i];
 }
@@ -1140,55 +1157,70 @@ site_audit_html(const struct site *s, int64_t after, struct buf *b)
 }
 
 /*
- * The whole history of p as JSON into d, as site_history_json(p, 0, 0)
- * writes it: rows never change once written, so the carry keeps the
- * text so far and its running SHA-256, and a reload renders and hashes
- * only the new rows.  Returns 1, or 0 after a warning (and the carried
- * text is dropped, to be made again).
+ * The whole history of p as JSON into p->history, as
+ * site_history_json(p, 0, 0) writes it.  Rows never change once
+ * written, so a reload renders and hashes only the new rows: the text
+ * is the last one made (shared with the site that serves it) up to its
+ * "]", then the new rows, and the carry keeps the running SHA-256 of
+ * all but the "]".  Returns 1, or 0 after a warning (and the carry
+ * forgets the history, to make it whole next time).
  */
 static int
-history_doc(struct carried *c, const struct site_profile *p, struct doc *d)
+history_doc(struct carried *c, struct site_profile *p)
 {
 	struct query_release q;
+	struct site_text *t = NULL;
+	struct buf	 more;
 	EVP_MD_CTX	*x = NULL;
 	unsigned char	 h[32];
-	size_t		 i, from = c->hist.len;
+	size_t		 i, keep;
 	int		 ok = 0;
 
 	pthread_once(&sha256_once, sha256_fetch);
+	buf_init(&more, HISTORY_MAX);
 	if (c->hsha == NULL && ((c->hsha = EVP_MD_CTX_new()) == NULL ||
 	    !EVP_DigestInit_ex(c->hsha, sha256_md != NULL ? sha256_md :
-	    EVP_sha256(), NULL) || !buf_append(&c->hist, "[", 1)))
+	    EVP_sha256(), NULL) || !EVP_DigestUpdate(c->hsha, "[", 1)))
 		goto out;
 	for (i = c->nhist; i < p->nrel; i++) {
 		release_row(p, i, &q);
-		if ((i > 0 && !buf_append(&c->hist, ",", 1)) ||
-		    !render_release_append(&q, &c->hist))
+		if ((i > 0 && !buf_append(&more, ",", 1)) ||
+		    !render_release_append(&q, &more))
 			goto out;
 	}
-	if (!EVP_DigestUpdate(c->hsha, c->hist.data + from,
-	    c->hist.len - from))
+	keep = c->hist != NULL ? c->hist->len - 1 : 1;	/* up to "]" */
+	if ((t = malloc(sizeof(*t) + keep + more.len + 2)) == NULL)
 		goto out;
-	c->nhist = p->nrel;
-	if ((d->data = malloc(c->hist.len + 2)) == NULL)
-		goto out;
-	memcpy(d->data, c->hist.data, c->hist.len);
-	memcpy(d->data + c->hist.len, "]", 2);
-	d->len = c->hist.len + 1;
-	if ((x = EVP_MD_CTX_new()) == NULL || !EVP_MD_CTX_copy_ex(x,
-	    c->hsha) || !EVP_DigestUpdate(x, "]", 1) ||
+	t->refs = 2;	/* p and the carry */
+	memcpy(t->data, c->hist != NULL ? c->hist->data : "[", keep);
+	if (more.len > 0)
+		memcpy(t->data + keep, more.data, more.len);
+	memcpy(t->data + keep + more.len, "]", 2);
+	t->len = keep + more.len + 1;
+	if (!EVP_DigestUpdate(c->hsha, more.data != NULL ? (void *)more.data :
+	    (void *)"", more.len) || (x = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_MD_CTX_copy_ex(x, c->hsha) || !EVP_DigestUpdate(x, "]", 1) ||
 	    !EVP_DigestFinal_ex(x, h, NULL))
 		goto out;
-	d->etag[0] = '"';
-	hex_encode(h, 32, d->etag + 1);
-	memcpy(d->etag + 65, "\"", 2);
+	site_text_drop(c->hist);
+	c->hist = t;
+	c->nhist = p->nrel;
+	p->histtext = t;
+	p->history.data = t->data;
+	p->history.len = t->len;
+	p->history.etag[0] = '"';
+	hex_encode(h, 32, p->history.etag + 1);
+	memcpy(p->history.etag + 65, "\"", 2);
+	t = NULL;
 	ok = 1;
  out:
 	EVP_MD_CTX_free(x);
+	buf_free(&more);
+	free(t);
 	if (!ok) {
 		warnx("%s: history: out of memory", p->name);
-		buf_free(&c->hist);
-		buf_init(&c->hist, HISTORY_MAX);
+		site_text_drop(c->hist);
+		c->hist = NULL;
 		EVP_MD_CTX_free(c->hsha);
 		c->hsha = NULL;
 		c->nhist = 0;
@@ -1216,9 +1248,8 @@ load_profile_docs(sqlite3 *db, struct site *s)
 		for (j = 0; j < carry.nprof; j++)
 			if (strcmp(carry.prof[j].name, s->prof[i].name) == 0)
 				break;
-		if (j == carry.nprof ||
-		    !history_doc(&carry.prof[j], &s->prof[i],
-		    &s->prof[i].history))
+		if (j == carry.nprof || !history_doc(&carry.prof[j],
+		    &s->prof[i]))
 			goto fail;
 		buf_reset(&b);
 		if (!site_history_html(&s->prof[i], 0, HISTORY_PAGE, &b) ||
@@ -1452,7 +1483,7 @@ site_free(struct site *s)
 		return;
 	for (i = 0; i < s->nprof; i++) {
 		free(s->prof[i].rel);	/* signatures: the carry's */
-		free(s->prof[i].history.data);
+		site_text_drop(s->prof[i].histtext);	/* history's bytes */
 		free(s->prof[i].page.data);
 	}
 	free(s->prof);

@@ -71,6 +71,8 @@ struct site_cert {
 	int		 self_signed;
 };
 
+struct site_text;
+
 struct site_release {
 	int64_t		 version;
 	int64_t		 created;
@@ -87,6 +89,7 @@ struct site_profile {
 	struct site_release *rel;	/* by version, ascending */
 	size_t		 nrel;
 	struct doc	 history;	/* /v1/{profile}/history */
+	struct site_text *histtext;	/* history's bytes, shared */
 	struct doc	 page;		/* /p/{profile}, its newest page */
 	int64_t		 cert_expiry;	/* soonest notAfter in latest */
 };
