@@ -21,8 +21,11 @@
 # every release), "history --json" and "diff --json" (median of RUNS,
 # the process included: wall time, and CPU time in brackets, by
 # bench/scale/timeit.py) and the same over HTTP, the HTML history and
-# release pages, the time to publish one more release (a re-sign, an
-# org CA, an import), "serve" startup time and resident memory, "export
+# release pages (and the bytes of the first HTML history page), the time
+# to publish one more release (a re-sign, an org CA, an import), "serve"
+# startup time, the time a reload takes (RELOADS re-signs made while
+# serving; serve's own cabundle_site_load_seconds) and resident memory,
+# "export
 # --all-versions" into an empty directory (30,000 files, each synced:
 # minutes) and again, and wrk requests/s of the latest signature and of
 # one versioned body (the same bytes in both) served by the small and
@@ -360,6 +363,34 @@ PAGE_S=$(time_get "$HS/p/org")
 PAGE_B=$(time_get "$HB/p/org")
 PREL_S=$(time_get "$HS/p/org/$((NS / 2))")
 PREL_B=$(time_get "$HB/p/org/$((NB / 2))")
+PAGEBYTES_S=$(curl -sf "$HS/p/org" | wc -c)
+PAGEBYTES_B=$(curl -sf "$HB/p/org" | wc -c)
+
+# Reloads: RELOADS re-signings made while serving, each waited for; the
+# time site_load took, as serve reports it (cabundle_site_load_seconds
+# in /metrics), median; then the resident memory.
+metric() { curl -sf "$1/metrics" | awk -v k="$2" '$1 == k { print $2 }'; }
+reload_ms() {
+	: >"$W/rl"
+	i=0
+	while [ $i -lt "${RELOADS:-5}" ]; do
+		v0=$(metric "$1" 'cabundle_release_version{profile="org"}')
+		c "$2" publish --resign --profile org >/dev/null
+		until [ "$(metric "$1" 'cabundle_release_version{profile="org"}')" != "$v0" ]; do
+			sleep 0.02
+		done
+		metric "$1" cabundle_site_load_seconds |
+		    awk '{ printf "%.1f\n", $1 * 1000 }' >>"$W/rl"
+		i=$((i + 1))
+	done
+	median <"$W/rl"
+}
+START_LOAD_S=$(metric "$HS" cabundle_site_load_seconds | awk '{ printf "%.1f", $1 * 1000 }')
+START_LOAD_B=$(metric "$HB" cabundle_site_load_seconds | awk '{ printf "%.1f", $1 * 1000 }')
+RELOAD_S=$(reload_ms "$HS" small)
+RELOAD_B=$(reload_ms "$HB" big)
+RSS3_S=$(rss small)
+RSS3_B=$(rss big)
 
 # CPU time of a server so far, in clock ticks (utime + stime).
 ticks() { awk '{ print $14 + $15 }' "/proc/$(cat "$W/$1.pid")/stat"; }
@@ -441,13 +472,15 @@ row "diff --json last-1 last" "$(wc_ $DADJ_S)" "$(wc_ $DADJ_B)" ms "< 20" "$(ver
 row "GET /v1/org/diff/1/last" "$HDFAR_S" "$HDFAR_B" ms "< 20" "$(verdict lt "$HDFAR_B" 20)"
 row "GET /v1/org/diff/last-1/last" "$HDADJ_S" "$HDADJ_B" ms "< 20" "$(verdict lt "$HDADJ_B" 20)"
 row "GET /p/org (HTML history)" "$PAGE_S" "$PAGE_B" ms "" info
+row "GET /p/org bytes (first page)" "$PAGEBYTES_S" "$PAGEBYTES_B" B "< 102400" "$(verdict lt "$PAGEBYTES_B" 102400)"
 row "GET /p/org/N (HTML release)" "$PREL_S" "$PREL_B" ms "" info
 row "one more: publish --resign" "$PUB_S" "$PUB_B" ms "" "info (wall, median of 3)"
 row "one more: org add (2 releases)" "$ORG_S" "$ORG_B" ms "" info
 row "one more: import (2 releases)" "$IMP_S" "$IMP_B" ms "" info
 row "re-sign, mean of $MORE in a row" "$RESIGN_MS_S" "$RESIGN_MS_B" ms "" info
-row "serve: start to first signature" "$UP_S" "$UP_B" ms "" "info (median of 3)"
-row "serve: RSS started / after wrk" "$RSS_S/$RSS2_S" "$RSS_B/$RSS2_B" kB "" info
+row "serve: start to first signature" "$UP_S" "$UP_B" ms "< 100" "$(verdict lt "$UP_B" 100) (median of 3; site_load $START_LOAD_S / $START_LOAD_B ms)"
+row "serve: reload (site_load)" "$RELOAD_S" "$RELOAD_B" ms "< 100" "$(verdict lt "$RELOAD_B" 100) (median of ${RELOADS:-5} re-signs)"
+row "serve: RSS started/reloads/wrk" "$RSS_S/$RSS3_S/$RSS2_S" "$RSS_B/$RSS3_B/$RSS2_B" kB "<= 65536" "$(verdict le "$(printf '%s\n' "$RSS_B" "$RSS3_B" "$RSS2_B" | sort -n | tail -1)" 65536)"
 row "export --all-versions, first" "$EXA_S" "$EXA_B" ms "" "info ($EXF_B files at 10k)"
 row "export --all-versions, again" "$(wc_ $EXB_S)" "$(wc_ $EXB_B)" ms "" info
 row "export (latest only), again" "$(wc_ $EXL_S)" "$(wc_ $EXL_B)" ms "" info

@@ -174,10 +174,14 @@ version_link(struct buf *b, const char *profile, int64_t v)
 	    "</a></td>", v, v);
 }
 
-/* /p/{profile}: the release history table, newest first. */
+/*
+ * /p/{profile}: a page of the release history table, newest first
+ * (hist holds it oldest first), and a link to the older page: next is
+ * its before= (0: none), limit its limit= (0: the default, left out).
+ */
 int
 html_history(struct buf *b, const char *profile,
-    const struct query_history *hist)
+    const struct query_history *hist, int64_t next, int64_t limit)
 {
 	const struct query_release *r;
 	size_t		 i;
@@ -206,7 +210,16 @@ html_history(struct buf *b, const char *profile,
 		    buf_printf(b, "/%" PRId64 "/cacert.pem.minisig"
 		    "\">signature</a></td></tr>\n", r->version);
 	}
-	return ok && buf_printf(b, "</table>\n") && html_end(b);
+	ok = ok && buf_printf(b, "</table>\n");
+	if (next != 0) {
+		ok = ok && buf_append(b, "<p><a href=\"/p/", 15) &&
+		    html_text(b, profile) &&
+		    buf_printf(b, "?before=%" PRId64, next);
+		if (limit != 0)
+			ok = ok && buf_printf(b, "&amp;limit=%" PRId64, limit);
+		ok = ok && buf_printf(b, "\">older releases &rarr;</a></p>\n");
+	}
+	return ok && html_end(b);
 }
 
 static int

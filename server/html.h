@@ -5,6 +5,8 @@
 #ifndef CABUNDLED_HTML_H
 #define CABUNDLED_HTML_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "buf.h"
@@ -15,7 +17,7 @@ int	html_begin(struct buf *, const char *);
 int	html_end(struct buf *);
 int	html_index(struct buf *, const struct query_profiles *);
 int	html_history(struct buf *, const char *,
-	    const struct query_history *);
+	    const struct query_history *, int64_t, int64_t);
 int	html_release(struct buf *, const char *,
 	    const struct query_release *, const struct query_diff *);
 int	html_quarantine(struct buf *, const struct query_snapshots *);

@@ -2,12 +2,16 @@
  * http.c - the read-only HTTP mirror on libmicrohttpd (BRIEF.md "HTTP
  * contract (v1)").
  *
- * An internal polling thread with epoll and a thread pool; release
- * files come from the in-memory site (site.c) without a copy, each
- * response holding a reference to the site it came from, so a reload
- * never frees bytes still being sent.  GET and HEAD only: there is no
- * write endpoint.  Paths are matched against a strict grammar; anything
- * else is 404 before it touches a file or the database.
+ * An internal polling thread with epoll and a thread pool; every
+ * document comes from memory, never from the database: the in-memory
+ * site (site.c) holds the releases and the documents that change with
+ * them, sent without a copy, each response holding a reference to the
+ * site it came from, so a reload never frees bytes still being sent.
+ * What never changes once made (a diff, a release page) is made from
+ * the site on first request and kept in a cache that outlives reloads.
+ * GET and HEAD only: there is no write endpoint.  Paths are matched
+ * against a strict grammar; anything else is 404 before it touches
+ * anything.
  */
 #include <sys/socket.h>
 
@@ -16,6 +20,7 @@
 
 #include <err.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,25 +31,23 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "db.h"
 #include "buf.h"
-#include "exitcode.h"
-#include "extern.h"
 #include "html.h"
 #include "http.h"
 #include "meta.h"
 #include "num.h"
-#include "query.h"
 #include "render_json.h"
 #include "route.h"
 #include "site.h"
-#include "store.h"
 #include "tls.h"
 
 #define CONN_MEMORY_LIMIT	(32 * 1024)	/* request line + headers */
 #define URL_MAX			512
-#define AUDIT_PAGE		100	/* /v1/audit rows by default */
 #define AUDIT_PAGE_MAX		1000
+#define CACHE_SLOTS		8192	/* a power of two */
+#define CACHE_ENTRIES		(CACHE_SLOTS / 2)
+#define CACHE_BYTES		(32u << 20)
+#define MMAP_THRESHOLD		(64 * 1024)
 #define CT_PEM		"application/x-pem-file"
 #define CT_JSON		"application/json"
 #define CT_TEXT		"text/plain; charset=utf-8"
@@ -78,11 +81,26 @@ struct req {
 	char		 url[URL_MAX / 4];
 };
 
+/*
+ * A document that never changes once made (a diff, a release page),
+ * under a key that names it and the releases it was made from (their
+ * signatures' ETags): a database whose releases were replaced makes
+ * other keys.  Entries are added, never removed, until http_stop.
+ */
+struct centry {
+	char		*key;
+	struct doc	 doc;
+	const char	*ctype;
+	const char	*cache;
+};
+
 struct http {
 	struct MHD_Daemon *d;
 	pthread_mutex_t	 lock;
 	struct site	*site;		/* under lock */
-	char		*dbpath;
+	struct centry	**slots;	/* CACHE_SLOTS, atomic */
+	size_t		 centries;	/* atomic */
+	size_t		 cbytes;	/* atomic */
 	const struct http_opts *opts;
 	char		 latest[64];	/* Cache-Control of latest paths */
 	uint64_t	 count[R__MAX][NSTATUS];	/* atomic */
@@ -240,6 +258,9 @@ prepared(struct site *s, struct doc *d, int slot, const char *ctype,
 	if (nm)
 		r = MHD_create_response_from_buffer(0, NULL,
 		    MHD_RESPMEM_PERSISTENT);
+	else if (s == NULL)	/* a cache entry: kept until http_stop */
+		r = MHD_create_response_from_buffer(d->len, d->data,
+		    MHD_RESPMEM_PERSISTENT);
 	else {
 		site_hold(s);
 		if ((r = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -264,6 +285,26 @@ prepared(struct site *s, struct doc *d, int slot, const char *ctype,
 }
 
 /*
+ * A document from its prepared response, with that caching (a document
+ * is always sent with the same one: slot 0 and 1 for latest or pages,
+ * 2 and 3 for immutable).  s: the site it belongs to, NULL for a cache
+ * entry.
+ */
+static enum MHD_Result
+send_prepared(struct MHD_Connection *c, struct req *rq, struct site *s,
+    struct doc *d, const char *ctype, const char *cache, int immutable)
+{
+	struct MHD_Response	*r;
+	int			 nm = etag_matches(c, d->etag);
+
+	if ((r = prepared(s, d, immutable * 2 + nm, ctype, cache)) == NULL)
+		return MHD_NO;
+	rq->status = nm ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK;
+	rq->bytes = nm ? 0 : d->len;
+	return MHD_queue_response(c, rq->status, r);
+}
+
+/*
  * A document of site s, from its prepared response (latest or
  * immutable caching); takes the caller's reference to s.
  */
@@ -271,17 +312,22 @@ static enum MHD_Result
 send_doc(struct http *h, struct MHD_Connection *c, struct req *rq,
     struct site *s, struct doc *d, const char *ctype, int immutable)
 {
-	struct MHD_Response	*r;
-	enum MHD_Result		 ret = MHD_NO;
-	int			 nm = etag_matches(c, d->etag);
+	enum MHD_Result		 ret;
 
-	r = prepared(s, d, immutable * 2 + nm, ctype, immutable ?
-	    CC_IMMUTABLE : h->latest);
-	if (r != NULL) {
-		rq->status = nm ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK;
-		rq->bytes = nm ? 0 : d->len;
-		ret = MHD_queue_response(c, rq->status, r);
-	}
+	ret = send_prepared(c, rq, s, d, ctype, immutable ? CC_IMMUTABLE :
+	    h->latest, immutable);
+	site_unref(s);
+	return ret;
+}
+
+/* A page of site s (no-store); takes the caller's reference to s. */
+static enum MHD_Result
+send_page(struct MHD_Connection *c, struct req *rq, struct site *s,
+    struct doc *d)
+{
+	enum MHD_Result		 ret;
+
+	ret = send_prepared(c, rq, s, d, CT_HTML, CC_NONE, 0);
 	site_unref(s);
 	return ret;
 }
@@ -362,160 +408,344 @@ query_num(struct MHD_Connection *c, const char *name, int64_t def,
 	return 1;
 }
 
-/* A read-only handle of our own for one request, or NULL. */
-static sqlite3 *
-open_ro(const struct http *h)
+static uint64_t
+cache_hash(const char *k)
 {
-	sqlite3	*db;
+	uint64_t	 x = 1469598103934665603ULL;	/* FNV-1a */
 
-	if (sqlite3_open_v2(h->dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		sqlite3_close(db);
-		return NULL;
+	for (; *k != '\0'; k++)
+		x = (x ^ (unsigned char)*k) * 1099511628211ULL;
+	return x;
+}
+
+/* The cached document under key, or NULL. */
+static struct centry *
+cache_get(struct http *h, const char *key)
+{
+	struct centry	*e;
+	size_t		 i = cache_hash(key) & (CACHE_SLOTS - 1);
+
+	while ((e = __atomic_load_n(&h->slots[i], __ATOMIC_ACQUIRE)) !=
+	    NULL) {
+		if (strcmp(e->key, key) == 0)
+			return e;
+		i = (i + 1) & (CACHE_SLOTS - 1);
 	}
-	sqlite3_busy_timeout(db, DB_BUSY_MS);
-	return db;
+	return NULL;
 }
 
 /*
- * The JSON documents made per request, each from its own read-only
- * database handle: a diff, the upstream snapshots with their reports,
- * a page of the audit log ({rows, next}; ?after=ID&limit=N).
+ * Keep e (its key and doc set): returns e, or the entry another thread
+ * put there first (free e), or NULL when the cache is full (the caller
+ * sends e's bytes itself and frees e).
  */
-static enum MHD_Result
-serve_db(struct http *h, struct MHD_Connection *c, struct req *rq,
-    const struct target *t)
+static struct centry *
+cache_put(struct http *h, struct centry *e)
 {
-	sqlite3		*db;
-	struct query_diff diff;
-	struct query_snapshots ss;
-	struct query_audits au;
-	json_t		*o = NULL, *rows;
-	char		 cache[64];
-	int64_t		 after, limit;
-	int		 found, rc = EXIT_LOCAL;
+	struct centry	*have;
+	size_t		 i = cache_hash(e->key) & (CACHE_SLOTS - 1);
 
-	if (t->route == R_AUDIT && (!query_num(c, "after", 0, INT64_MAX,
-	    &after) || !query_num(c, "limit", AUDIT_PAGE, AUDIT_PAGE_MAX,
-	    &limit) || limit == 0))
-		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
-		    "after: an audit id; limit: 1 to 1000\n");
-	if ((db = open_ro(h)) == NULL)
-		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
-		    "database unavailable\n");
-	snprintf(cache, sizeof(cache), "public, max-age=%ld",
-	    h->opts->latest_max_age);
-	switch (t->route) {
-	case R_DIFF:
-		if (!query_diff(db, t->profile, t->a, t->b, &diff, &found))
-			break;
-		if (found)
-			o = render_diff(&diff);
-		else
-			rc = EXIT_REFUSED;
-		query_diff_free(&diff);
-		break;
-	case R_UPSTREAM:
-		if (query_snapshots(db, 1, &ss))
-			o = render_snapshots(&ss);
-		query_snapshots_free(&ss);
-		break;
-	default:
-		/* next: the last id of a full page, to pass as after. */
-		if (query_audit(db, after, limit, &au) &&
-		    (rows = render_audit(&au)) != NULL)
-			o = json_pack("{s:o, s:o}", "rows", rows, "next",
-			    (int64_t)au.n == limit ?
-			    json_integer(au.v[au.n - 1].id) : json_null());
-		query_audit_free(&au);
-		break;
+	if (__atomic_add_fetch(&h->centries, 1, __ATOMIC_ACQ_REL) >
+	    CACHE_ENTRIES || __atomic_add_fetch(&h->cbytes, e->doc.len,
+	    __ATOMIC_ACQ_REL) > CACHE_BYTES) {
+		/* Full for good: the counters stay above the limits. */
+		return NULL;
 	}
-	sqlite3_close(db);
-	if (o == NULL)
-		return rc == EXIT_REFUSED ? send_text(c, rq,
-		    MHD_HTTP_NOT_FOUND, CT_TEXT, "no such version\n") :
-		    send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, CT_TEXT,
-		    "internal error\n");
-	return send_json(c, rq, o, t->route == R_DIFF ? CC_IMMUTABLE : cache);
+	for (;;) {
+		have = NULL;
+		if (__atomic_compare_exchange_n(&h->slots[i], &have, e, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return e;
+		if (strcmp(have->key, e->key) == 0) {
+			__atomic_sub_fetch(&h->centries, 1, __ATOMIC_ACQ_REL);
+			__atomic_sub_fetch(&h->cbytes, e->doc.len,
+			    __ATOMIC_ACQ_REL);
+			return have;
+		}
+		i = (i + 1) & (CACHE_SLOTS - 1);
+	}
 }
 
-static int
-page_release(sqlite3 *db, struct buf *b, const struct target *t,
-    int *found)
+static void
+centry_free(struct centry *e)
 {
-	struct query_release rel;
-	struct query_diff diff;
-	int64_t		 prev;
-	int		 ok, dfound = 1;
+	size_t	 i;
 
-	memset(&diff, 0, sizeof(diff));
-	if (!query_release(db, t->profile, t->a, &rel, &prev, found))
-		return 0;
-	if (!*found)
-		return 1;
-	ok = (prev == 0 || (query_diff(db, t->profile, prev, t->a, &diff,
-	    &dfound) && dfound)) && html_release(b, t->profile, &rel,
-	    prev == 0 ? NULL : &diff);
-	query_diff_free(&diff);
+	if (e == NULL)
+		return;
+	for (i = 0; i < DOC_PREP; i++)
+		if (e->doc.prep[i] != NULL)
+			MHD_destroy_response(e->doc.prep[i]);
+	free(e->doc.data);
+	free(e->key);
+	free(e);
+}
+
+/*
+ * Send the document under key from the cache, or make it with make(),
+ * keep it and send it.  Returns what MHD_queue_response() does; a
+ * document make() cannot find (*found 0) is a 404 saying notfound.
+ */
+static enum MHD_Result
+send_cached(struct MHD_Connection *c, struct req *rq, struct http *h,
+    const char *key, const char *ctype, const char *cache,
+    int (*make)(const void *, struct buf *, int *), const void *arg,
+    const char *notfound)
+{
+	struct centry	*e, *have;
+	struct buf	 b;
+	enum MHD_Result	 ret;
+	int		 found = 1, ok;
+
+	if ((e = cache_get(h, key)) != NULL)
+		return send_prepared(c, rq, NULL, &e->doc, ctype, cache, 0);
+	buf_init(&b, 16u << 20);
+	ok = make(arg, &b, &found);
+	if (ok && !found) {
+		buf_free(&b);
+		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT, notfound);
+	}
+	if (!ok || (e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->key = strdup(key)) == NULL || !doc_set(&e->doc, b.data, b.len)) {
+		buf_free(&b);
+		centry_free(e);
+		return send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    CT_TEXT, "internal error\n");
+	}
+	buf_free(&b);
+	e->ctype = ctype;
+	e->cache = cache;
+	if ((have = cache_put(h, e)) != NULL) {
+		if (have != e)
+			centry_free(e);
+		return send_prepared(c, rq, NULL, &have->doc, ctype, cache, 0);
+	}
+	ret = send_made(c, rq, e->doc.data, e->doc.len, ctype, cache);
+	centry_free(e);
+	return ret;
+}
+
+/* What a cached document is made from. */
+struct making {
+	const struct site *s;
+	const struct site_profile *p;
+	int64_t		 a, b;
+};
+
+static int
+make_diff(const void *arg, struct buf *b, int *found)
+{
+	const struct making *m = arg;
+	json_t		*o;
+	char		*t;
+	int		 ok;
+
+	if ((o = site_diff_json(m->s, m->p, m->a, m->b, found)) == NULL)
+		return !*found;
+	t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	ok = t != NULL && buf_append(b, t, strlen(t));
+	free(t);
 	return ok;
 }
 
-/* The pages for people, from a read-only database handle. */
+static int
+make_release_page(const void *arg, struct buf *b, int *found)
+{
+	const struct making *m = arg;
+
+	return site_release_html(m->s, m->p, m->a, b, found);
+}
+
+/*
+ * The key of a document made from releases a and b (b 0: a alone) of a
+ * profile: their versions and signatures.  0 when a release is missing.
+ */
+static int
+cache_key(char *key, size_t sz, const char *kind, struct site_profile *p,
+    int64_t a, int64_t b)
+{
+	struct site_release *ra, *rb = NULL;
+	size_t		 i;
+	int		 n;
+
+	if ((ra = site_release(p, a)) == NULL || (b != 0 &&
+	    (rb = site_release(p, b)) == NULL))
+		return 0;
+	if (b == 0 && (i = (size_t)(ra - p->rel)) > 0)
+		rb = &p->rel[i - 1];	/* a release page shows its diff */
+	n = snprintf(key, sz, "%s/%s/%" PRId64 "/%" PRId64 "/%s/%s", kind,
+	    p->name, a, b, ra->sig.etag, rb != NULL ? rb->sig.etag : "");
+	return n > 0 && (size_t)n < sz;
+}
+
+/* A history query: ?before=VERSION&limit=N, either may be absent. */
+static int
+history_args(struct MHD_Connection *c, int64_t *before, int64_t *limit)
+{
+	if (!query_num(c, "before", 0, INT64_MAX, before) ||
+	    (*before == 0 && MHD_lookup_connection_value(c,
+	    MHD_GET_ARGUMENT_KIND, "before") != NULL) ||
+	    !query_num(c, "limit", 0, HISTORY_PAGE_MAX, limit) ||
+	    (*limit == 0 && MHD_lookup_connection_value(c,
+	    MHD_GET_ARGUMENT_KIND, "limit") != NULL))
+		return 0;
+	return 1;
+}
+
+/*
+ * /v1/{profile}/history: without arguments the whole history, made at
+ * load; with ?before=&limit= a page of it ({rows, next}) from memory.
+ * Takes the caller's reference to s.
+ */
+static enum MHD_Result
+serve_history(struct http *h, struct MHD_Connection *c, struct req *rq,
+    struct site *s, struct site_profile *p)
+{
+	struct buf	 b;
+	enum MHD_Result	 ret;
+	int64_t		 before, limit;
+
+	if (!history_args(c, &before, &limit)) {
+		site_unref(s);
+		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
+		    "before: a version; limit: 1 to 1000\n");
+	}
+	if (before == 0 && limit == 0)
+		return send_doc(h, c, rq, s, &p->history, CT_JSON, 0);
+	buf_init(&b, HISTORY_MAX);
+	ret = site_history_json(p, before, limit ? limit : HISTORY_PAGE, &b) ?
+	    send_made(c, rq, b.data, b.len, CT_JSON, h->latest) :
+	    send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, CT_TEXT,
+	    "internal error\n");
+	buf_free(&b);
+	site_unref(s);
+	return ret;
+}
+
+/*
+ * /v1/upstream and /v1/audit: made at load; a page of the audit log
+ * other than the first ({rows, next}; ?after=ID&limit=N) from memory.
+ * Takes the caller's reference to s.
+ */
+static enum MHD_Result
+serve_json(struct http *h, struct MHD_Connection *c, struct req *rq,
+    struct site *s, const struct target *t)
+{
+	enum MHD_Result	 ret;
+	int64_t		 after, limit;
+
+	if (t->route == R_UPSTREAM)
+		return send_doc(h, c, rq, s, &s->upstream, CT_JSON, 0);
+	if (!query_num(c, "after", 0, INT64_MAX, &after) ||
+	    !query_num(c, "limit", SITE_AUDIT_PAGE, AUDIT_PAGE_MAX, &limit) ||
+	    limit == 0) {
+		site_unref(s);
+		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
+		    "after: an audit id; limit: 1 to 1000\n");
+	}
+	if (after == 0 && limit == SITE_AUDIT_PAGE)
+		return send_doc(h, c, rq, s, &s->audit, CT_JSON, 0);
+	ret = send_json(c, rq, site_audit_json(s, after, limit), h->latest);
+	site_unref(s);
+	return ret;
+}
+
+/*
+ * The pages for people: the moving ones made at load, a release page
+ * from the cache, older pages of history and audit and the certificate
+ * pages from memory.  Takes the caller's reference to s.
+ */
 static enum MHD_Result
 serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
-    const struct target *t)
+    struct site *s, struct site_profile *p, const struct target *t)
 {
-	sqlite3			*db;
-	struct buf		 b;
-	struct query_history	 hist;
-	struct query_snapshots	 ss;
-	struct query_audits	 au;
-	json_t			*o = NULL;
-	enum MHD_Result		 ret;
-	int64_t			 after;
-	int			 ok = 0, found = 1;
+	struct making	 m;
+	struct buf	 b;
+	enum MHD_Result	 ret;
+	char		 key[512];
+	int64_t		 after = 0, before = 0, limit = 0;
+	int		 ok = 0, found = 1;
 
-	if (t->route == R_PAGE_AUDIT && !query_num(c, "after", 0, INT64_MAX,
-	    &after))
+	if ((t->route == R_PAGE_AUDIT && !query_num(c, "after", 0,
+	    INT64_MAX, &after)) || (t->route == R_PAGE_PROFILE &&
+	    !history_args(c, &before, &limit))) {
+		site_unref(s);
 		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
-		    "after: an audit id\n");
-	if ((db = open_ro(h)) == NULL)
-		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
-		    "database unavailable\n");
-	buf_init(&b, 16u << 20);
+		    t->route == R_PAGE_AUDIT ? "after: an audit id\n" :
+		    "before: a version; limit: 1 to 1000\n");
+	}
 	switch (t->route) {
+	case R_PAGE_QUARANTINE:
+		return send_page(c, rq, s, &s->quarantine);
+	case R_PAGE_AUDIT:
+		if (after == 0)
+			return send_page(c, rq, s, &s->auditpage);
+		break;
 	case R_PAGE_PROFILE:
-		ok = query_history(db, t->profile, &hist) &&
-		    html_history(&b, t->profile, &hist);
-		query_history_free(&hist);
+		if (before == 0 && limit == 0)
+			return send_page(c, rq, s, &p->page);
 		break;
 	case R_PAGE_RELEASE:
-		ok = page_release(db, &b, t, &found);
-		break;
-	case R_PAGE_QUARANTINE:
-		ok = query_snapshots(db, 1, &ss) && html_quarantine(&b, &ss);
-		query_snapshots_free(&ss);
-		break;
-	case R_PAGE_AUDIT:
-		ok = query_audit(db, after, AUDIT_PAGE, &au) &&
-		    html_audit(&b, &au, au.n == AUDIT_PAGE ?
-		    au.v[AUDIT_PAGE - 1].id : 0);
-		query_audit_free(&au);
-		break;
+		if (!cache_key(key, sizeof(key), "p", p, t->a, 0)) {
+			site_unref(s);
+			return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+			    "not found\n");
+		}
+		m.s = s;
+		m.p = p;
+		m.a = t->a;
+		m.b = 0;
+		ret = send_cached(c, rq, h, key, CT_HTML, CC_NONE,
+		    make_release_page, &m, "not found\n");
+		site_unref(s);
+		return ret;
 	default:
-		ok = (o = certificate_json(db, t->fp, &found)) != NULL ?
-		    html_cert(&b, o) : !found;
 		break;
 	}
-	json_decref(o);
-	sqlite3_close(db);
-	if (ok && !found) {
-		buf_free(&b);
-		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+	buf_init(&b, 16u << 20);
+	if (t->route == R_PAGE_AUDIT)
+		ok = site_audit_html(s, after, &b);
+	else if (t->route == R_PAGE_PROFILE)
+		ok = site_history_html(p, before, limit ? limit : HISTORY_PAGE,
+		    &b);
+	else
+		ok = site_cert_html(s, t->fp, &b, &found);
+	site_unref(s);
+	if (ok && !found)
+		ret = send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
 		    "not found\n");
-	}
-	ret = send_made(c, rq, ok ? b.data : NULL, b.len, CT_HTML, CC_NONE);
+	else
+		ret = send_made(c, rq, ok ? b.data : NULL, b.len, CT_HTML,
+		    CC_NONE);
 	buf_free(&b);
+	return ret;
+}
+
+/*
+ * /v1/{profile}/diff/{a}/{b}: from the cache, made from memory on
+ * first request.  Takes the caller's reference to s.
+ */
+static enum MHD_Result
+serve_diff(struct http *h, struct MHD_Connection *c, struct req *rq,
+    struct site *s, struct site_profile *p, const struct target *t)
+{
+	struct making	 m;
+	enum MHD_Result	 ret;
+	char		 key[512];
+
+	if (!cache_key(key, sizeof(key), "d", p, t->a, t->b)) {
+		site_unref(s);
+		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+		    "no such version\n");
+	}
+	m.s = s;
+	m.p = p;
+	m.a = t->a;
+	m.b = t->b;
+	ret = send_cached(c, rq, h, key, CT_JSON, CC_IMMUTABLE, make_diff, &m,
+	    "no such version\n");
+	site_unref(s);
 	return ret;
 }
 
@@ -569,6 +799,10 @@ serve_metrics(struct http *h, struct MHD_Connection *c, struct req *rq,
 	    "for approve or reject.\n"
 	    "# TYPE cabundle_quarantined_snapshots gauge\n"
 	    "cabundle_quarantined_snapshots %" PRId64 "\n", s->quarantined);
+	fprintf(f, "# HELP cabundle_site_load_seconds Time the last load of "
+	    "the site from the database took.\n"
+	    "# TYPE cabundle_site_load_seconds gauge\n"
+	    "cabundle_site_load_seconds %.6f\n", s->load_seconds);
 	if (s->last_fetch_ok)
 		fprintf(f, "# HELP cabundle_last_fetch_age_seconds Seconds "
 		    "since the last successful fetch.\n"
@@ -619,7 +853,7 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 	case R_HISTORY:
 		if (p == NULL)
 			goto notfound;
-		return send_doc(h, c, rq, s, &p->history, CT_JSON, 0);
+		return serve_history(h, c, rq, s, p);
 	case R_LATEST_PEM:
 		if (p == NULL)
 			goto notfound;
@@ -644,27 +878,21 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return ret;
 	}
 	case R_DIFF:
-		site_unref(s);
 		if (p == NULL)
-			return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
-			    "not found\n");
-		return serve_db(h, c, rq, t);
+			goto notfound;
+		return serve_diff(h, c, rq, s, p, t);
 	case R_UPSTREAM:
 	case R_AUDIT:
-		site_unref(s);
-		return serve_db(h, c, rq, t);
+		return serve_json(h, c, rq, s, t);
 	case R_PAGE_PROFILE:
 	case R_PAGE_RELEASE:
-		site_unref(s);
 		if (p == NULL)
-			return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
-			    "not found\n");
-		return serve_page(h, c, rq, t);
+			goto notfound;
+		return serve_page(h, c, rq, s, p, t);
 	case R_PAGE_QUARANTINE:
 	case R_PAGE_AUDIT:
 	case R_PAGE_CERT:
-		site_unref(s);
-		return serve_page(h, c, rq, t);
+		return serve_page(h, c, rq, s, NULL, t);
 	default:
 		break;
 	}
@@ -819,6 +1047,14 @@ http_start(const struct config *cfg)
 	unsigned		 threads, flags = 0;
 	struct MHD_OptionItem	 tls[3];
 
+	/*
+	 * A reload allocates a site's large documents (the history of
+	 * 10,000 releases: 2.6 MB) while the old one is still served.
+	 * glibc raises its mmap threshold each time such a block is freed,
+	 * after which they come from the heap and what is freed stays
+	 * resident; a fixed threshold gives them back.
+	 */
+	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	memset(tls, 0, sizeof(tls));
@@ -827,7 +1063,7 @@ http_start(const struct config *cfg)
 	h->opts = &cfg->http;
 	snprintf(h->latest, sizeof(h->latest), "public, max-age=%ld",
 	    cfg->http.latest_max_age);
-	if ((h->dbpath = config_path(cfg, DB_FILE)) == NULL)
+	if ((h->slots = calloc(CACHE_SLOTS, sizeof(struct centry *))) == NULL)
 		goto fail;
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));
@@ -888,7 +1124,7 @@ http_start(const struct config *cfg)
 	return h;
  fail:
 	tls_free(&h->tls_cert, &h->tls_key);
-	free(h->dbpath);
+	free(h->slots);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	return NULL;
@@ -898,12 +1134,16 @@ http_start(const struct config *cfg)
 void
 http_stop(struct http *h)
 {
+	size_t	 i;
+
 	if (h == NULL)
 		return;
 	MHD_stop_daemon(h->d);
 	site_unref(h->site);
+	for (i = 0; i < CACHE_SLOTS; i++)
+		centry_free(h->slots[i]);
+	free(h->slots);
 	tls_free(&h->tls_cert, &h->tls_key);
 	pthread_mutex_destroy(&h->lock);
-	free(h->dbpath);
 	free(h);
 }

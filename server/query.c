@@ -436,9 +436,13 @@ member_dup(const json_t *o, const char *key, char **dst)
 	return 1;
 }
 
-/* The rows of a stored report (level, check, label, rule) into sn. */
-static int
-report_findings(struct query_snapshot *sn)
+/*
+ * The rows of sn's stored report (level, check, label, rule) into its
+ * findings.  Returns 1, or 0 after a warning; query_snapshots_free()
+ * frees them.
+ */
+int
+query_findings(struct query_snapshot *sn)
 {
 	json_t		*r, *row;
 	struct query_finding *f;
@@ -511,7 +515,7 @@ snapshots_get(sqlite3 *db, int64_t id, int report, int findings,
 		    !col_dup_nonempty(st, 7, &sn->decided_by) ||
 		    !col_dup_nonempty(st, 8, &sn->reason) ||
 		    (report && (!col_dup(st, 11, &sn->report) ||
-		    sn->report == NULL || (findings && !report_findings(sn)))))
+		    sn->report == NULL || (findings && !query_findings(sn)))))
 			goto out;
 	}
 	if (step != SQLITE_DONE) {

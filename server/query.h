@@ -140,6 +140,7 @@ void	query_diff_free(struct query_diff *);
 int	query_profiles(sqlite3 *, struct query_profiles *);
 void	query_profiles_free(struct query_profiles *);
 int	query_snapshots(sqlite3 *, int, struct query_snapshots *);
+int	query_findings(struct query_snapshot *);
 void	query_snapshots_free(struct query_snapshots *);
 int	query_audit(sqlite3 *, int64_t, int64_t, struct query_audits *);
 void	query_audit_free(struct query_audits *);

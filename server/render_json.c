@@ -45,6 +45,104 @@ render_release(const struct query_release *r)
 	return o;
 }
 
+/* Text JSON writes as it is: printable ASCII but '"' and '\\'. */
+static int
+plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+			return 0;
+	return 1;
+}
+
+/* Append "key":v for an integer, as jansson writes it. */
+static char *
+put_int(char *p, const char *key, int64_t v)
+{
+	char		 tmp[24];
+	uint64_t	 u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t		 n = 0;
+
+	while (*key != '\0')
+		*p++ = *key++;
+	if (v < 0)
+		*p++ = '-';
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Append "key":"s" for text that needs no escaping (plain()). */
+static char *
+put_str(char *p, const char *key, const char *v)
+{
+	while (*key != '\0')
+		*p++ = *key++;
+	*p++ = '"';
+	while (*v != '\0')
+		*p++ = *v++;
+	*p++ = '"';
+	return p;
+}
+
+static char *
+put_null(char *p, const char *key)
+{
+	const char	*null = "null";
+
+	while (*key != '\0')
+		*p++ = *key++;
+	while (*null != '\0')
+		*p++ = *null++;
+	return p;
+}
+
+/*
+ * Append the bytes json_dumps(render_release(r), JSON_COMPACT |
+ * JSON_ENSURE_ASCII) makes, without building the object when its text
+ * needs no escaping (a history of 10,000 rows is rendered at every
+ * reload).  Returns 1, or 0 after a warning.
+ */
+int
+render_release_append(const struct query_release *r, struct buf *out)
+{
+	/* 12 keys, 9 integers, 3 strings of at most 64 bytes. */
+	char	 row[512], *p = row;
+	json_t	*o;
+	char	*t;
+	int	 ok;
+
+	if (plain(r->key_id) && plain(r->reason) && plain(r->sha256)) {
+		p = put_int(p, "{\"version\":", r->version);
+		p = put_int(p, ",\"created\":", r->created);
+		p = put_int(p, ",\"expires\":", r->expires);
+		p = put_int(p, ",\"certificates\":", r->certificates);
+		p = put_int(p, ",\"added\":", r->added);
+		p = put_int(p, ",\"removed\":", r->removed);
+		p = r->has_snapshot ? put_int(p, ",\"snapshot\":",
+		    r->snapshot) : put_null(p, ",\"snapshot\":");
+		p = put_str(p, ",\"key_id\":", r->key_id);
+		p = put_int(p, ",\"build\":", r->build);
+		p = put_str(p, ",\"reason\":", r->reason);
+		p = r->has_sha256 ? put_str(p, ",\"sha256\":", r->sha256) :
+		    put_null(p, ",\"sha256\":");
+		p = r->has_size ? put_int(p, ",\"size\":", r->size) :
+		    put_null(p, ",\"size\":");
+		*p++ = '}';
+		return buf_append(out, row, (size_t)(p - row));
+	}
+	if ((o = render_release(r)) == NULL)
+		return 0;
+	t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	ok = t != NULL && buf_append(out, t, strlen(t));
+	free(t);
+	return ok;
+}
+
 /*
  * A profile's releases, oldest first, as a JSON array of objects
  * (render_release).  Returns a new reference, or NULL after a warning.

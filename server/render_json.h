@@ -16,6 +16,7 @@
 #define HISTORY_MAX	(256u << 20)	/* render_history_dump: ~350 B a row */
 
 json_t	*render_release(const struct query_release *);
+int	 render_release_append(const struct query_release *, struct buf *);
 json_t	*render_history(const struct query_history *);
 int	 render_history_dump(sqlite3 *, const char *, size_t, struct buf *);
 json_t	*render_diff(const struct query_diff *);

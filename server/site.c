@@ -1,13 +1,25 @@
 /*
- * site.c - load what the HTTP server sends for releases into memory.
+ * site.c - load what the HTTP server sends into memory.
  *
- * One read transaction gives a consistent picture: every release's
- * signature, the bodies they sign (each once), the active public key
- * and the JSON documents that list them.  A site is never changed once
- * loaded; reference counting lets a response in flight keep the site it
- * came from while a newer one takes its place.
+ * One read transaction gives a consistent picture: every release with
+ * its signature and build (the certificates it holds, by position),
+ * the bodies they sign, the certificates' page fields, the snapshots,
+ * the audit log, the active public key, and the documents that change
+ * with them (history, profiles, the upstream list, the quarantine and
+ * the first pages of history and audit), rendered once here.  The rest
+ * (a diff, a release page, an older page) is rendered per request from
+ * this memory, never from the database.
+ *
+ * A site is never changed once loaded; reference counting lets a
+ * response in flight keep the site it came from while a newer one takes
+ * its place.  Bodies are the bulk of it and never change: they are
+ * shared between sites (a pool, by digest), read from the database only
+ * when new, and trusted by their stored digest ("rebuild --check" is
+ * what re-hashes them).
  */
 #include <err.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +37,21 @@
 #include "sig.h"
 #include "site.h"
 
+/* A body in memory, shared by every site that lists it. */
+struct site_body {
+	char		 sha256[65];
+	char		*data;		/* NUL-terminated */
+	size_t		 len;
+	int		 users;		/* sites; under pool.lock */
+};
+
+/* The bodies some site holds, by digest. */
+static struct {
+	pthread_mutex_t	 lock;
+	struct site_body **v;
+	size_t		 n;
+} pool = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+
 /* The generation of the data: every change writes an audit row. */
 int64_t
 site_generation(sqlite3 *db)
@@ -41,6 +68,16 @@ site_generation(sqlite3 *db)
 	return g;
 }
 
+static EVP_MD		*sha256_md;
+static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
+
+/* OpenSSL 3 looks EVP_sha256() up on every use: 10,000 signatures. */
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 /*
  * Fill d with a NUL-terminated copy of data and its strong ETag (the
  * SHA-256 in quotes).  Returns 1, or 0 after a warning; free d->data.
@@ -50,6 +87,8 @@ doc_set(struct doc *d, const void *data, size_t len)
 {
 	unsigned char	 h[32];
 
+	pthread_once(&sha256_once, sha256_fetch);
+
 	if ((d->data = malloc(len + 1)) == NULL) {
 		warnx("out of memory");
 		return 0;
@@ -57,7 +96,8 @@ doc_set(struct doc *d, const void *data, size_t len)
 	memcpy(d->data, data, len);
 	d->data[len] = '\0';
 	d->len = len;
-	if (!EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL)) {
+	if (!EVP_Digest(data, len, h, NULL, sha256_md != NULL ? sha256_md :
+	    EVP_sha256(), NULL)) {
 		cryptowarnx("SHA-256");
 		return 0;
 	}
@@ -98,37 +138,175 @@ bodycmp(const void *a, const void *b)
 }
 
 static int
+poolcmp(const void *key, const void *b)
+{
+	return strcmp(key, (*(struct site_body *const *)b)->sha256);
+}
+
+/* The pooled body of that digest, one user more; NULL: not in memory. */
+static struct site_body *
+pool_get(const char *hex)
+{
+	struct site_body **p = NULL;
+
+	pthread_mutex_lock(&pool.lock);
+	if (pool.n > 0)
+		p = bsearch(hex, pool.v, pool.n, sizeof(struct site_body *),
+		    poolcmp);
+	if (p != NULL)
+		(*p)->users++;
+	pthread_mutex_unlock(&pool.lock);
+	return p != NULL ? *p : NULL;
+}
+
+/* Pool a new body (one user); 0 when out of memory. */
+static int
+pool_put(struct site_body *y)
+{
+	struct site_body **nv;
+	size_t		 i;
+
+	pthread_mutex_lock(&pool.lock);
+	if ((nv = reallocarray(pool.v, pool.n + 1,
+	    sizeof(struct site_body *))) == NULL) {
+		pthread_mutex_unlock(&pool.lock);
+		return 0;
+	}
+	pool.v = nv;
+	for (i = pool.n; i > 0 && strcmp(nv[i - 1]->sha256, y->sha256) > 0;
+	    i--)
+		nv[i] = nv[i - 1];
+	nv[i] = y;
+	pool.n++;
+	y->users = 1;
+	pthread_mutex_unlock(&pool.lock);
+	return 1;
+}
+
+/* One user less; the last frees the body. */
+static void
+pool_drop(struct site_body *y)
+{
+	size_t	 i;
+	int	 last;
+
+	pthread_mutex_lock(&pool.lock);
+	if ((last = --y->users == 0)) {
+		for (i = 0; i < pool.n && pool.v[i] != y; i++)
+			;
+		if (i < pool.n) {
+			memmove(&pool.v[i], &pool.v[i + 1],
+			    (pool.n - i - 1) * sizeof(struct site_body *));
+			pool.n--;
+		}
+		if (pool.n == 0) {	/* nothing left for a leak check */
+			free(pool.v);
+			pool.v = NULL;
+		}
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (last) {
+		free(y->data);
+		free(y);
+	}
+}
+
+/* The body of that digest from the database, pooled; NULL: warned. */
+static struct site_body *
+body_read(sqlite3 *db, sqlite3_stmt *st, const char *hex)
+{
+	struct site_body *y;
+	const void	*data;
+	size_t		 len;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		warnx("%s: body missing", hex);
+		return NULL;
+	default:
+		warnx("body %s: %s", hex, sqlite3_errmsg(db));
+		return NULL;
+	}
+	data = sqlite3_column_blob(st, 0);
+	len = (size_t)sqlite3_column_bytes(st, 0);
+	if ((y = calloc(1, sizeof(*y))) == NULL ||
+	    (y->data = malloc(len + 1)) == NULL) {
+		free(y);
+		warnx("out of memory");
+		return NULL;
+	}
+	if (len > 0)
+		memcpy(y->data, data, len);
+	y->data[len] = '\0';
+	y->len = len;
+	memcpy(y->sha256, hex, 65);
+	if (!pool_put(y)) {
+		free(y->data);
+		free(y);
+		warnx("out of memory");
+		return NULL;
+	}
+	return y;
+}
+
+/*
+ * The bodies the releases sign, each once: from the pool when another
+ * site has it, else from the database.  The stored digest is the ETag.
+ */
+static int
 load_bodies(sqlite3 *db, struct site *s)
 {
-	sqlite3_stmt	*st;
-	struct doc	*nb;
-	int		 step;
+	sqlite3_stmt	*st, *one = NULL;
+	struct site_body *y;
+	const char	*hex;
+	size_t		 cap = 0;
+	void		*nv;
+	int		 step, ok = 0;
 
-	if ((st = db_prepare(db, "SELECT y.data FROM body y WHERE y.sha256 "
-	    "IN (SELECT b.body_sha256 FROM build b JOIN release r ON "
-	    "r.build = b.id)")) == NULL)
+	if ((st = db_prepare(db, "SELECT DISTINCT b.body_sha256 FROM build b "
+	    "WHERE b.id IN (SELECT build FROM release) ORDER BY 1")) == NULL)
 		return 0;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nb = reallocarray(s->bodies, s->nbodies + 1,
-		    sizeof(*nb))) == NULL)
-			goto fail;
-		s->bodies = nb;
-		memset(&s->bodies[s->nbodies], 0, sizeof(*nb));
+		hex = (const char *)sqlite3_column_text(st, 0);
+		if (hex == NULL || strlen(hex) != 64)
+			continue;
+		if (s->nbodies == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = reallocarray(s->bodies, cap,
+			    sizeof(*s->bodies))) == NULL)
+				goto out;
+			s->bodies = nv;
+			if ((nv = reallocarray(s->bodyref, cap,
+			    sizeof(struct site_body *))) == NULL)
+				goto out;
+			s->bodyref = nv;
+		}
+		if ((y = pool_get(hex)) == NULL) {
+			if (one == NULL && (one = db_prepare(db, "SELECT data "
+			    "FROM body WHERE sha256 = ?")) == NULL)
+				goto out;
+			if ((y = body_read(db, one, hex)) == NULL)
+				goto out;
+		}
+		s->bodyref[s->nbodies] = y;
+		memset(&s->bodies[s->nbodies], 0, sizeof(*s->bodies));
+		s->bodies[s->nbodies].data = y->data;
+		s->bodies[s->nbodies].len = y->len;
+		s->bodies[s->nbodies].etag[0] = '"';
+		memcpy(s->bodies[s->nbodies].etag + 1, hex, 64);
+		memcpy(s->bodies[s->nbodies].etag + 65, "\"", 2);
 		s->nbodies++;
-		if (!doc_set(&s->bodies[s->nbodies - 1],
-		    sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0)))
-			goto fail;
 	}
+	/* ORDER BY 1 sorts them as bodycmp() does: the ETags differ in hex. */
+	ok = step == SQLITE_DONE;
+ out:
 	sqlite3_finalize(st);
-	if (step != SQLITE_DONE)
-		return 0;
-	if (s->nbodies > 0)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(s->bodies, s->nbodies, sizeof(*s->bodies), bodycmp);
-	return 1;
- fail:
-	sqlite3_finalize(st);
-	return 0;
+	sqlite3_finalize(one);
+	return ok;
 }
 
 static struct doc *
@@ -146,94 +324,939 @@ find_body(const struct site *s, const char *hex)
 	    bodycmp);
 }
 
-static struct site_profile *
-add_profile(struct site *s, const char *name)
-{
-	struct site_profile	*np;
+/*
+ * What a reload carries over from the loads before it: the builds, the
+ * releases (without their prepared responses) and the audit rows.  The
+ * schema keeps each as it was written (triggers refuse UPDATE and
+ * DELETE, versions only go up), so a reload reads only what is new.
+ * The reload path alone adds to it (one thread); sites copy the arrays
+ * and point at what they hold, and it is freed with the last site.
+ */
+/*
+ * Bytes shared by the site that serves them and the carry, which makes
+ * the next from them: freed by the last of the two.
+ */
+struct site_text {
+	int		 refs;		/* atomic */
+	size_t		 len;
+	char		 data[];	/* len bytes and a NUL */
+};
 
-	if ((np = reallocarray(s->prof, s->nprof + 1, sizeof(*np))) == NULL)
-		return NULL;
-	s->prof = np;
-	np = &s->prof[s->nprof++];
-	memset(np, 0, sizeof(*np));
-	snprintf(np->name, sizeof(np->name), "%s", name);
-	return np;
+static void
+site_text_drop(struct site_text *t)
+{
+	if (t != NULL && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) ==
+	    0)
+		free(t);
 }
 
+struct carried {
+	char		 name[65];
+	struct site_release *rel;	/* by version; no body, no prep */
+	size_t		 nrel;
+	struct site_text *hist;		/* the last history made */
+	size_t		 nhist;		/* rows in hist */
+	EVP_MD_CTX	*hsha;		/* SHA-256 of hist but its "]" */
+};
+
+static struct {
+	pthread_mutex_t	 lock;		/* sites, and freeing at zero */
+	int		 sites;
+	struct site_build **builds;	/* by id */
+	size_t		 nbuilds;
+	struct carried	*prof;		/* by name */
+	size_t		 nprof;
+	struct query_audit *audit;	/* oldest first */
+	size_t		 naudit;
+} carry = { PTHREAD_MUTEX_INITIALIZER, 0, NULL, 0, NULL, 0, NULL, 0 };
+
+static void
+build_free(struct site_build *b)
+{
+	size_t	 i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		free(b->v[i].label);
+	free(b->v);
+	free(b->byfp);
+	free(b);
+}
+
+/* Called with carry.lock held, when no site is left. */
+static void
+carry_free(void)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < carry.nbuilds; i++)
+		build_free(carry.builds[i]);
+	free(carry.builds);
+	for (i = 0; i < carry.nprof; i++) {
+		for (j = 0; j < carry.prof[i].nrel; j++)
+			free(carry.prof[i].rel[j].sig.data);
+		free(carry.prof[i].rel);
+		site_text_drop(carry.prof[i].hist);
+		EVP_MD_CTX_free(carry.prof[i].hsha);
+	}
+	free(carry.prof);
+	for (i = 0; i < carry.naudit; i++) {
+		free(carry.audit[i].actor);
+		free(carry.audit[i].action);
+		free(carry.audit[i].object);
+		free(carry.audit[i].details);
+		free(carry.audit[i].hash);
+	}
+	free(carry.audit);
+	carry.builds = NULL;
+	carry.prof = NULL;
+	carry.audit = NULL;
+	carry.nbuilds = carry.nprof = carry.naudit = 0;
+}
+
+static void
+carry_enter(void)
+{
+	pthread_mutex_lock(&carry.lock);
+	carry.sites++;
+	pthread_mutex_unlock(&carry.lock);
+}
+
+static void
+carry_leave(void)
+{
+	pthread_mutex_lock(&carry.lock);
+	if (--carry.sites == 0)
+		carry_free();
+	pthread_mutex_unlock(&carry.lock);
+}
+
+/*
+ * The database is the one the carried rows came from: the last audit
+ * row carried is still there, with the same hash.  A database put in
+ * place of another under a running serve is refused, not mixed.
+ */
+static int
+carry_valid(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	const struct query_audit *last;
+	const char	*h;
+	int		 ok;
+
+	if (carry.naudit == 0)
+		return 1;
+	last = &carry.audit[carry.naudit - 1];
+	if ((st = db_prepare(db, "SELECT hash FROM audit WHERE id = ?")) ==
+	    NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, last->id);
+	ok = sqlite3_step(st) == SQLITE_ROW &&
+	    (h = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+	    strcmp(h, last->hash) == 0;
+	sqlite3_finalize(st);
+	if (!ok)
+		warnx("the database is not the one being served (audit row "
+		    "%" PRId64 " differs): restart serve to serve it",
+		    last->id);
+	return ok;
+}
+
+static const struct site_build *sort_build;
+
+static int
+fpcmp(const void *a, const void *b)
+{
+	return strcmp(sort_build->v[*(const size_t *)a].fp,
+	    sort_build->v[*(const size_t *)b].fp);
+}
+
+/* Build id with its certificates from the database; NULL: warned. */
+static struct site_build *
+build_read(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt	*st = NULL;
+	struct site_build *b;
+	struct site_entry *ne;
+	const char	*fp, *label, *hex;
+	size_t		 cap = 0, j;
+	int		 step = SQLITE_ERROR, ok = 0;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		goto out;
+	b->id = id;
+	if ((st = db_prepare(db, "SELECT b.ncerts, b.added, b.removed, "
+	    "b.snapshot, b.body_sha256, c.cert, c.label, coalesce(c.org_ca, "
+	    "0) FROM build b LEFT JOIN build_cert c ON c.build = b.id WHERE "
+	    "b.id = ? ORDER BY c.position")) == NULL) {
+		free(b);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (b->sha256[0] == '\0') {
+			b->ncerts = sqlite3_column_int64(st, 0);
+			b->added = sqlite3_column_int64(st, 1);
+			b->removed = sqlite3_column_int64(st, 2);
+			if ((b->has_snapshot = sqlite3_column_type(st, 3) !=
+			    SQLITE_NULL))
+				b->snapshot = sqlite3_column_int64(st, 3);
+			hex = (const char *)sqlite3_column_text(st, 4);
+			if (hex == NULL || strlen(hex) != 64)
+				goto out;
+			memcpy(b->sha256, hex, 65);
+		}
+		if ((fp = (const char *)sqlite3_column_text(st, 5)) == NULL)
+			continue;	/* a build without certificates */
+		label = (const char *)sqlite3_column_text(st, 6);
+		if (strlen(fp) != 64 || label == NULL)
+			goto out;
+		if (b->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((ne = reallocarray(b->v, cap, sizeof(*ne))) == NULL)
+				goto out;
+			b->v = ne;
+		}
+		memcpy(b->v[b->n].fp, fp, 65);
+		b->v[b->n].org = sqlite3_column_int64(st, 7) != 0;
+		if ((b->v[b->n].label = strdup(label)) == NULL)
+			goto out;
+		b->n++;
+	}
+	if (step != SQLITE_DONE || b->sha256[0] == '\0')
+		goto out;
+	if (b->n > 0) {
+		if ((b->byfp = calloc(b->n, sizeof(*b->byfp))) == NULL)
+			goto out;
+		for (j = 0; j < b->n; j++)
+			b->byfp[j] = j;
+		sort_build = b;	/* the reload path is one thread */
+		qsort(b->byfp, b->n, sizeof(*b->byfp), fpcmp);
+	}
+	ok = 1;
+ out:
+	if (!ok) {
+		warnx("build %" PRId64 ": %s", id, step == SQLITE_ROW ||
+		    step == SQLITE_DONE ? "malformed, or out of memory" :
+		    sqlite3_errmsg(db));
+		build_free(b);
+		b = NULL;
+	}
+	sqlite3_finalize(st);
+	return b;
+}
+
+/* The carried build of that id, read and carried when new. */
+static struct site_build *
+carry_build(sqlite3 *db, int64_t id)
+{
+	struct site_build **nb, *b;
+	size_t		 lo = 0, hi = carry.nbuilds, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (carry.builds[mid]->id == id)
+			return carry.builds[mid];
+		if (carry.builds[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if ((b = build_read(db, id)) == NULL)
+		return NULL;
+	if ((nb = reallocarray(carry.builds, carry.nbuilds + 1,
+	    sizeof(struct site_build *))) == NULL) {
+		build_free(b);
+		return NULL;
+	}
+	carry.builds = nb;
+	memmove(&nb[lo + 1], &nb[lo], (carry.nbuilds - lo) *
+	    sizeof(struct site_build *));
+	nb[lo] = b;
+	carry.nbuilds++;
+	return b;
+}
+
+/* The build's entry for that certificate, or NULL. */
+static const struct site_entry *
+build_has(const struct site_build *b, const char *fp)
+{
+	size_t	 lo = 0, hi = b->n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(b->v[b->byfp[mid]].fp, fp)) == 0)
+			return &b->v[b->byfp[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Copy column col, text of at most sz - 1 bytes, into dst; 0 if not. */
+static int
+col_copy(sqlite3_stmt *st, int col, char *dst, size_t sz)
+{
+	const char	*v = (const char *)sqlite3_column_text(st, col);
+
+	if (v == NULL || strlen(v) >= sz)
+		return 0;
+	memcpy(dst, v, strlen(v) + 1);
+	return 1;
+}
+
+/* The carried profile of that name, added (empty) when new. */
+static struct carried *
+carry_profile(const char *name)
+{
+	struct carried	*np;
+	size_t		 i;
+
+	for (i = 0; i < carry.nprof; i++)
+		if (strcmp(carry.prof[i].name, name) == 0)
+			return &carry.prof[i];
+	if ((np = reallocarray(carry.prof, carry.nprof + 1, sizeof(*np))) ==
+	    NULL)
+		return NULL;
+	carry.prof = np;
+	/* By name, as the site lists them (SQLite's BINARY is strcmp). */
+	for (i = carry.nprof; i > 0 && strcmp(np[i - 1].name, name) > 0; i--)
+		np[i] = np[i - 1];
+	memset(&np[i], 0, sizeof(*np));
+	snprintf(np[i].name, sizeof(np[i].name), "%s", name);
+	carry.nprof++;
+	return &np[i];
+}
+
+/* Releases of one profile newer than those carried, carried. */
+static int
+carry_releases(sqlite3 *db, sqlite3_stmt *st, struct carried *c)
+{
+	struct site_release *nr, *r;
+	size_t		 cap = c->nrel;
+	int		 step;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, c->nrel ? c->rel[c->nrel - 1].version : 0);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		/* Grow by doubling, not by one: 10,000 releases. */
+		if (c->nrel == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nr = reallocarray(c->rel, cap, sizeof(*nr))) ==
+			    NULL)
+				return 0;
+			c->rel = nr;
+		}
+		r = &c->rel[c->nrel];
+		memset(r, 0, sizeof(*r));
+		r->version = sqlite3_column_int64(st, 0);
+		r->created = sqlite3_column_int64(st, 1);
+		r->expires = sqlite3_column_int64(st, 2);
+		if (!col_copy(st, 5, r->key_id, sizeof(r->key_id)) ||
+		    !col_copy(st, 6, r->reason, sizeof(r->reason))) {
+			warnx("%s version %" PRId64 ": malformed release row",
+			    c->name, r->version);
+			return 0;
+		}
+		if ((r->build = carry_build(db, sqlite3_column_int64(st, 4))) ==
+		    NULL)
+			return 0;
+		if (!doc_set(&r->sig, sqlite3_column_text(st, 3),
+		    (size_t)sqlite3_column_bytes(st, 3))) {
+			free(r->sig.data);
+			return 0;
+		}
+		c->nrel++;
+	}
+	return step == SQLITE_DONE;
+}
+
+/*
+ * Every release, by profile and version: the new ones read and
+ * carried, then the carried arrays copied into the site, each release
+ * pointed at this site's copy of its body.
+ */
 static int
 load_releases(sqlite3 *db, struct site *s)
 {
-	sqlite3_stmt		*st;
-	struct site_profile	*p = NULL;
-	struct site_release	*nr, *r;
-	const char		*name, *hex;
-	size_t			 cap = 0;
-	int			 step;
+	sqlite3_stmt		*names, *st = NULL;
+	struct site_profile	*p;
+	struct carried		*c;
+	const struct site_build	*last;
+	struct doc		*body;
+	size_t			 i, j;
+	int			 step, ok = 0;
 
-	if ((st = db_prepare(db, "SELECT r.profile, r.version, r.created, "
-	    "r.expires, r.signature, b.body_sha256 FROM release r JOIN build "
-	    "b ON b.id = r.build ORDER BY r.profile, r.version")) == NULL)
-		return 0;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
-		hex = (const char *)sqlite3_column_text(st, 5);
-		if (p == NULL || strcmp(p->name, name) != 0) {
-			if ((p = add_profile(s, name)) == NULL)
-				goto fail;
-			cap = 0;
-		}
-		/* Grow by doubling, not by one: 10,000 releases. */
-		if (p->nrel == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((nr = reallocarray(p->rel, cap, sizeof(*nr))) ==
-			    NULL)
-				goto fail;
-			p->rel = nr;
-		}
-		r = &p->rel[p->nrel++];
-		memset(r, 0, sizeof(*r));
-		r->version = sqlite3_column_int64(st, 1);
-		r->created = sqlite3_column_int64(st, 2);
-		r->expires = sqlite3_column_int64(st, 3);
-		if (!doc_set(&r->sig, sqlite3_column_text(st, 4),
-		    (size_t)sqlite3_column_bytes(st, 4)))
-			goto fail;
-		if (hex == NULL || strlen(hex) != 64 ||
-		    (r->body = find_body(s, hex)) == NULL) {
-			warnx("%s version %lld: body missing", name,
-			    (long long)r->version);
-			goto fail;
+	if ((names = db_prepare(db, "SELECT DISTINCT profile FROM release "
+	    "ORDER BY profile")) == NULL || (st = db_prepare(db, "SELECT "
+	    "version, created, expires, signature, build, keyid, reason FROM "
+	    "release WHERE profile = ? AND version > ? ORDER BY version")) ==
+	    NULL)
+		goto out;
+	while ((step = sqlite3_step(names)) == SQLITE_ROW)
+		if ((c = carry_profile((const char *)sqlite3_column_text(names,
+		    0))) == NULL || !carry_releases(db, st, c))
+			goto out;
+	if (step != SQLITE_DONE)
+		goto out;
+	if ((s->prof = calloc(carry.nprof + 1, sizeof(*s->prof))) == NULL)
+		goto out;
+	for (i = 0; i < carry.nprof; i++) {
+		c = &carry.prof[i];
+		if (c->nrel == 0)
+			continue;
+		p = &s->prof[s->nprof++];
+		memcpy(p->name, c->name, sizeof(p->name));
+		if ((p->rel = calloc(c->nrel, sizeof(*p->rel))) == NULL)
+			goto out;
+		memcpy(p->rel, c->rel, c->nrel * sizeof(*p->rel));
+		p->nrel = c->nrel;
+		last = NULL;
+		body = NULL;
+		for (j = 0; j < p->nrel; j++) {
+			if (p->rel[j].build != last) {
+				last = p->rel[j].build;
+				body = find_body(s, last->sha256);
+			}
+			if ((p->rel[j].body = body) == NULL) {
+				warnx("%s version %" PRId64 ": body missing",
+				    p->name, p->rel[j].version);
+				goto out;
+			}
 		}
 	}
+	ok = 1;
+ out:
+	if (!ok)
+		warnx("releases: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(names);
 	sqlite3_finalize(st);
-	return step == SQLITE_DONE;
+	return ok;
+}
+
+/* Every certificate's page fields, by fingerprint. */
+static int
+load_certs(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	struct site_cert *c, *nc;
+	size_t		 cap = 0;
+	int		 step, ok = 0;
+
+	/* The label as certificate_json() picks it (store.c). */
+	if ((st = db_prepare(db, "SELECT k.sha256, k.subject, k.issuer, "
+	    "k.serial, k.not_before, k.not_after, k.key_desc, k.is_ca, "
+	    "k.self_signed, (SELECT label FROM snapshot_cert WHERE cert = "
+	    "k.sha256 UNION ALL SELECT name FROM org_ca WHERE cert = "
+	    "k.sha256 LIMIT 1) FROM certificate k ORDER BY k.sha256")) ==
+	    NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (s->ncerts == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nc = reallocarray(s->certs, cap, sizeof(*nc))) ==
+			    NULL)
+				goto out;
+			s->certs = nc;
+		}
+		c = &s->certs[s->ncerts++];
+		memset(c, 0, sizeof(*c));
+		if (!col_copy(st, 0, c->fp, sizeof(c->fp)))
+			goto out;
+		c->not_before = sqlite3_column_int64(st, 4);
+		c->not_after = sqlite3_column_int64(st, 5);
+		c->ca = sqlite3_column_int(st, 7);
+		c->self_signed = sqlite3_column_int(st, 8);
+		if ((c->subject = strdup((const char *)sqlite3_column_text(st,
+		    1))) == NULL || (c->issuer = strdup((const char *)
+		    sqlite3_column_text(st, 2))) == NULL || (c->serial =
+		    strdup((const char *)sqlite3_column_text(st, 3))) == NULL ||
+		    (c->key = strdup((const char *)sqlite3_column_text(st,
+		    6))) == NULL || (c->label = strdup((const char *)
+		    sqlite3_column_text(st, sqlite3_column_type(st, 9) ==
+		    SQLITE_NULL ? 1 : 9))) == NULL)
+			goto out;
+	}
+	ok = step == SQLITE_DONE;
+ out:
+	if (!ok)
+		warnx("certificates: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static const struct site_cert *
+find_cert(const struct site *s, const char *fp)
+{
+	size_t	 lo = 0, hi = s->ncerts, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(s->certs[mid].fp, fp)) == 0)
+			return &s->certs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * Release i of a profile as its history row: a re-signing (the build of
+ * the release before) shows +0/-0, the first its build's.
+ */
+static void
+release_row(const struct site_profile *p, size_t i, struct query_release *q)
+{
+	const struct site_release *r = &p->rel[i];
+	const struct site_build *b = r->build;
+
+	memset(q, 0, sizeof(*q));
+	q->version = r->version;
+	q->created = r->created;
+	q->expires = r->expires;
+	q->build = b->id;
+	q->certificates = b->ncerts;
+	if (i == 0 || p->rel[i - 1].build != b) {
+		q->added = b->added;
+		q->removed = b->removed;
+	}
+	if ((q->has_snapshot = b->has_snapshot))
+		q->snapshot = b->snapshot;
+	q->has_size = 1;
+	q->size = (int64_t)r->body->len;
+	q->has_sha256 = 1;
+	memcpy(q->sha256, b->sha256, sizeof(q->sha256));
+	memcpy(q->key_id, r->key_id, sizeof(q->key_id));
+	memcpy(q->reason, r->reason, sizeof(q->reason));
+}
+
+/* Index of the newest release older than before (0: the newest); n. */
+static size_t
+page_end(const struct site_profile *p, int64_t before)
+{
+	size_t	 lo = 0, hi = p->nrel, mid;
+
+	if (before == 0)
+		return p->nrel;
+	while (lo < hi) {	/* the first version >= before */
+		mid = lo + (hi - lo) / 2;
+		if (p->rel[mid].version < before)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Rows [from, to) of the history as the JSON array's elements. */
+static int
+history_rows(const struct site_profile *p, size_t from, size_t to,
+    struct buf *b)
+{
+	struct query_release q;
+	size_t		 i;
+
+	for (i = from; i < to; i++) {
+		release_row(p, i, &q);
+		if ((i > from && !buf_append(b, ",", 1)) ||
+		    !render_release_append(&q, b))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A page of a profile's history as JSON into b: {rows, next}, rows the
+ * limit newest releases older than version before (0: all), oldest
+ * first as in the whole history, next the before= of the older page
+ * (null: none).  limit 0 is the whole history, the array alone.
+ * Returns 1, or 0 after a warning.
+ */
+int
+site_history_json(const struct site_profile *p, int64_t before,
+    int64_t limit, struct buf *b)
+{
+	size_t	 end = page_end(p, before), from = 0;
+
+	if (limit == 0)
+		return buf_append(b, "[", 1) && history_rows(p, 0, p->nrel, b) &&
+		    buf_append(b, "]", 1);
+	if ((uint64_t)limit < end)
+		from = end - (size_t)limit;
+	if (!buf_append(b, "{\"rows\":[", 9) || !history_rows(p, from, end, b))
+		return 0;
+	if (from > 0)
+		return buf_printf(b, "],\"next\":%" PRId64 "}",
+		    p->rel[from].version);
+	return buf_append(b, "],\"next\":null}", 14);
+}
+
+/*
+ * /p/{profile}: the limit newest releases older than version before
+ * (0: the newest), newest first, linking to the older page.  Returns 1,
+ * or 0 after a warning.
+ */
+int
+site_history_html(const struct site_profile *p, int64_t before,
+    int64_t limit, struct buf *b)
+{
+	struct query_history h;
+	size_t		 end = page_end(p, before), from = 0, i;
+	int		 ok;
+
+	if ((uint64_t)limit < end)
+		from = end - (size_t)limit;
+	h.n = end - from;
+	if ((h.v = calloc(h.n > 0 ? h.n : 1, sizeof(*h.v))) == NULL)
+		return 0;
+	for (i = from; i < end; i++)
+		release_row(p, i, &h.v[i - from]);
+	ok = html_history(b, p->name, &h, from > 0 ? p->rel[from].version :
+	    0, limit == HISTORY_PAGE ? 0 : limit);
+	free(h.v);
+	return ok;
+}
+
+static void
+diff_certs_free(struct query_diff_cert *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].label);
+	free(v);
+}
+
+/* The certificates of a that b lacks, in a's order. */
+static int
+diff_side(const struct site *s, const struct site_build *a,
+    const struct site_build *b, struct query_diff_cert **out, size_t *n)
+{
+	struct query_diff_cert *v = NULL, *c;
+	const struct site_cert *k;
+	size_t		 i, nv = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < a->n; i++) {
+		if (build_has(b, a->v[i].fp) != NULL)
+			continue;
+		if ((c = reallocarray(v, nv + 1, sizeof(*v))) == NULL)
+			goto fail;
+		v = c;
+		c = &v[nv];
+		memset(c, 0, sizeof(*c));
+		if ((c->label = strdup(a->v[i].label)) == NULL)
+			goto fail;
+		nv++;
+		memcpy(c->sha256, a->v[i].fp, sizeof(c->sha256));
+		c->organization = a->v[i].org;
+		c->not_after = (k = find_cert(s, a->v[i].fp)) != NULL ?
+		    k->not_after : 0;
+	}
+	*out = v;
+	*n = nv;
+	return 1;
  fail:
-	sqlite3_finalize(st);
+	warnx("diff: out of memory");
+	diff_certs_free(v, nv);
 	return 0;
 }
 
-/* History JSON and the soonest certificate expiry of each profile. */
+/* As query_diff(), from memory: 1, or 0 after a warning. */
+static int
+diff_fill(const struct site *s, const char *profile,
+    const struct site_release *ra, const struct site_release *rb,
+    struct query_diff *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->from = ra->version;
+	d->to = rb->version;
+	if ((d->profile = strdup(profile)) == NULL) {
+		warn("strdup");
+		return 0;
+	}
+	return diff_side(s, rb->build, ra->build, &d->added, &d->nadded) &&
+	    diff_side(s, ra->build, rb->build, &d->removed, &d->nremoved);
+}
+
+static void
+diff_free(struct query_diff *d)
+{
+	free(d->profile);
+	diff_certs_free(d->added, d->nadded);
+	diff_certs_free(d->removed, d->nremoved);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * The diff from version a to b of a profile as the API's JSON
+ * (render_diff).  Returns a new reference; NULL with *found 0 when
+ * either version does not exist, or NULL after a warning.
+ */
+json_t *
+site_diff_json(const struct site *s, const struct site_profile *p,
+    int64_t a, int64_t b, int *found)
+{
+	struct site_release *ra, *rb;
+	struct query_diff d;
+	json_t		*o = NULL;
+
+	*found = 0;
+	if ((ra = site_release((struct site_profile *)p, a)) == NULL ||
+	    (rb = site_release((struct site_profile *)p, b)) == NULL)
+		return NULL;
+	*found = 1;
+	if (diff_fill(s, p->name, ra, rb, &d))
+		o = render_diff(&d);
+	diff_free(&d);
+	return o;
+}
+
+/*
+ * /p/{profile}/{version}: the release and its diff to the one before,
+ * into b.  Returns 1 (*found 0: no such version), or 0 after a warning.
+ */
+int
+site_release_html(const struct site *s, const struct site_profile *p,
+    int64_t v, struct buf *b, int *found)
+{
+	struct site_release *r;
+	struct query_release q;
+	struct query_diff d;
+	size_t		 i;
+	int		 ok;
+
+	*found = 0;
+	memset(&d, 0, sizeof(d));
+	if ((r = site_release((struct site_profile *)p, v)) == NULL)
+		return 1;
+	*found = 1;
+	i = (size_t)(r - p->rel);
+	release_row(p, i, &q);
+	ok = (i == 0 || diff_fill(s, p->name, &p->rel[i - 1], r, &d)) &&
+	    html_release(b, p->name, &q, i == 0 ? NULL : &d);
+	diff_free(&d);
+	return ok;
+}
+
+/*
+ * /cert/{sha256}: the certificate and, per profile, the versions of the
+ * releases that held it.  Returns 1 (*found 0: no such certificate), or
+ * 0 after a warning.
+ */
+int
+site_cert_html(const struct site *s, const char *fp, struct buf *b,
+    int *found)
+{
+	const struct site_cert *c;
+	const struct site_profile *p;
+	const struct site_build *last;
+	json_t		*o, *rels, *r;
+	int64_t		 first, lastv, count;
+	size_t		 i, j;
+	int		 in = 0, ok = 0;
+
+	*found = 0;
+	if ((c = find_cert(s, fp)) == NULL)
+		return 1;
+	*found = 1;
+	if ((rels = json_array()) == NULL)
+		return 0;
+	for (i = 0; i < s->nprof; i++) {
+		p = &s->prof[i];
+		count = first = lastv = 0;
+		last = NULL;
+		for (j = 0; j < p->nrel; j++) {
+			if (p->rel[j].build != last) {
+				last = p->rel[j].build;
+				in = build_has(last, fp) != NULL;
+			}
+			if (!in)
+				continue;
+			if (count++ == 0)
+				first = p->rel[j].version;
+			lastv = p->rel[j].version;
+		}
+		if (count > 0 && ((r = json_pack("{s:s, s:I, s:I, s:I}",
+		    "profile", p->name, "first", (json_int_t)first, "last",
+		    (json_int_t)lastv, "count", (json_int_t)count)) == NULL ||
+		    json_array_append_new(rels, r) == -1))
+			goto out;
+	}
+	if ((o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:b, "
+	    "s:s, s:O}", "sha256", c->fp, "subject", c->subject, "issuer",
+	    c->issuer, "serial", c->serial, "not_before",
+	    (json_int_t)c->not_before, "not_after", (json_int_t)c->not_after,
+	    "key", c->key, "ca", c->ca, "self_signed", c->self_signed,
+	    "label", c->label, "releases", rels)) == NULL)
+		goto out;
+	ok = html_cert(b, o);
+	json_decref(o);
+ out:
+	json_decref(rels);
+	return ok;
+}
+
+/* Audit rows with an id above after, at most limit, borrowed from s. */
+static void
+audit_slice(const struct site *s, int64_t after, int64_t limit,
+    struct query_audits *a)
+{
+	size_t	 lo = 0, hi = s->audits.n, mid;
+
+	while (lo < hi) {	/* the first id > after */
+		mid = lo + (hi - lo) / 2;
+		if (s->audits.v[mid].id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	a->v = s->audits.v + lo;
+	a->n = s->audits.n - lo;
+	if (limit > 0 && (uint64_t)limit < a->n)
+		a->n = (size_t)limit;
+}
+
+/*
+ * A page of the audit log as /v1/audit sends it: {rows, next}, next
+ * the last id of a full page.  Returns a new reference, or NULL after
+ * a warning.
+ */
+json_t *
+site_audit_json(const struct site *s, int64_t after, int64_t limit)
+{
+	struct query_audits a;
+	json_t		*rows;
+
+	audit_slice(s, after, limit, &a);
+	if ((rows = render_audit(&a)) == NULL)
+		return NULL;
+	return json_pack("{s:o, s:o}", "rows", rows, "next",
+	    (int64_t)a.n == limit ? json_integer(a.v[a.n - 1].id) :
+	    json_null());
+}
+
+/* /audit: AUDIT_PAGE rows after that id, linking to the next page. */
+int
+site_audit_html(const struct site *s, int64_t after, struct buf *b)
+{
+	struct query_audits a;
+
+	audit_slice(s, after, SITE_AUDIT_PAGE, &a);
+	return html_audit(b, &a, a.n == SITE_AUDIT_PAGE ?
+	    a.v[SITE_AUDIT_PAGE - 1].id : 0);
+}
+
+/*
+ * The whole history of p as JSON into p->history, as
+ * site_history_json(p, 0, 0) writes it.  Rows never change once
+ * written, so a reload renders and hashes only the new rows: the text
+ * is the last one made (shared with the site that serves it) up to its
+ * "]", then the new rows, and the carry keeps the running SHA-256 of
+ * all but the "]".  Returns 1, or 0 after a warning (and the carry
+ * forgets the history, to make it whole next time).
+ */
+static int
+history_doc(struct carried *c, struct site_profile *p)
+{
+	struct query_release q;
+	struct site_text *t = NULL;
+	struct buf	 more;
+	EVP_MD_CTX	*x = NULL;
+	unsigned char	 h[32];
+	size_t		 i, keep;
+	int		 ok = 0;
+
+	pthread_once(&sha256_once, sha256_fetch);
+	buf_init(&more, HISTORY_MAX);
+	if (c->hsha == NULL && ((c->hsha = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(c->hsha, sha256_md != NULL ? sha256_md :
+	    EVP_sha256(), NULL) || !EVP_DigestUpdate(c->hsha, "[", 1)))
+		goto out;
+	for (i = c->nhist; i < p->nrel; i++) {
+		release_row(p, i, &q);
+		if ((i > 0 && !buf_append(&more, ",", 1)) ||
+		    !render_release_append(&q, &more))
+			goto out;
+	}
+	keep = c->hist != NULL ? c->hist->len - 1 : 1;	/* up to "]" */
+	if ((t = malloc(sizeof(*t) + keep + more.len + 2)) == NULL)
+		goto out;
+	t->refs = 2;	/* p and the carry */
+	memcpy(t->data, c->hist != NULL ? c->hist->data : "[", keep);
+	if (more.len > 0)
+		memcpy(t->data + keep, more.data, more.len);
+	memcpy(t->data + keep + more.len, "]", 2);
+	t->len = keep + more.len + 1;
+	if (!EVP_DigestUpdate(c->hsha, more.data != NULL ? (void *)more.data :
+	    (void *)"", more.len) || (x = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_MD_CTX_copy_ex(x, c->hsha) || !EVP_DigestUpdate(x, "]", 1) ||
+	    !EVP_DigestFinal_ex(x, h, NULL))
+		goto out;
+	site_text_drop(c->hist);
+	c->hist = t;
+	c->nhist = p->nrel;
+	p->histtext = t;
+	p->history.data = t->data;
+	p->history.len = t->len;
+	p->history.etag[0] = '"';
+	hex_encode(h, 32, p->history.etag + 1);
+	memcpy(p->history.etag + 65, "\"", 2);
+	t = NULL;
+	ok = 1;
+ out:
+	EVP_MD_CTX_free(x);
+	buf_free(&more);
+	free(t);
+	if (!ok) {
+		warnx("%s: history: out of memory", p->name);
+		site_text_drop(c->hist);
+		c->hist = NULL;
+		EVP_MD_CTX_free(c->hsha);
+		c->hsha = NULL;
+		c->nhist = 0;
+	}
+	return ok;
+}
+
+/*
+ * The documents of each profile: the whole history as JSON, the first
+ * page of its HTML history, the soonest certificate expiry.
+ */
 static int
 load_profile_docs(sqlite3 *db, struct site *s)
 {
 	sqlite3_stmt	*st;
 	struct buf	 b;
-	size_t		 i;
+	size_t		 i, j;
 
 	buf_init(&b, HISTORY_MAX);
 	if ((st = db_prepare(db, "SELECT min(k.not_after) FROM build_cert c "
-	    "JOIN certificate k ON k.sha256 = c.cert WHERE c.build = (SELECT "
-	    "build FROM release WHERE profile = ? ORDER BY version DESC "
-	    "LIMIT 1)")) == NULL)
+	    "JOIN certificate k ON k.sha256 = c.cert WHERE c.build = ?")) ==
+	    NULL)
 		return 0;
 	for (i = 0; i < s->nprof; i++) {
-		/* As doc_json() of render_history(), a row at a time. */
-		buf_reset(&b);
-		if (!render_history_dump(db, s->prof[i].name, JSON_COMPACT |
-		    JSON_ENSURE_ASCII, &b) ||
-		    !doc_set(&s->prof[i].history, b.data, b.len))
+		for (j = 0; j < carry.nprof; j++)
+			if (strcmp(carry.prof[j].name, s->prof[i].name) == 0)
+				break;
+		if (j == carry.nprof || !history_doc(&carry.prof[j],
+		    &s->prof[i]))
 			goto fail;
-		sqlite3_bind_text(st, 1, s->prof[i].name, -1, SQLITE_STATIC);
+		buf_reset(&b);
+		if (!site_history_html(&s->prof[i], 0, HISTORY_PAGE, &b) ||
+		    !doc_set(&s->prof[i].page, b.data, b.len))
+			goto fail;
+		sqlite3_bind_int64(st, 1,
+		    s->prof[i].rel[s->prof[i].nrel - 1].build->id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			s->prof[i].cert_expiry = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
@@ -310,27 +1333,182 @@ load_profiles(sqlite3 *db, struct site *s)
 	return ok;
 }
 
+/*
+ * /v1/upstream as render_snapshots() makes it, each row with its stored
+ * report spliced in as stored: store.c writes it as json_dumps(...,
+ * JSON_COMPACT | JSON_ENSURE_ASCII), the bytes a parse and a dump make
+ * again (60 reports of 10 KB parsed at every reload: 70 ms).
+ */
+static int
+upstream_doc(struct site *s, const struct query_snapshots *ss,
+    char **reports)
+{
+	struct query_snapshots one;
+	struct buf	 b;
+	json_t		*a;
+	char		*t;
+	size_t		 i, n;
+	int		 ok = 0;
+
+	buf_init(&b, 256u << 20);
+	if (!buf_append(&b, "[", 1))
+		goto out;
+	for (i = 0; i < ss->n; i++) {
+		one.v = &ss->v[i];
+		one.n = 1;
+		if ((a = render_snapshots(&one)) == NULL)
+			goto out;
+		t = json_dumps(json_array_get(a, 0), JSON_COMPACT |
+		    JSON_ENSURE_ASCII);
+		json_decref(a);
+		if (t == NULL || (n = strlen(t)) < 2 || t[n - 1] != '}' ||
+		    (i > 0 && !buf_append(&b, ",", 1)) ||
+		    !buf_append(&b, t, n - 1) ||
+		    !buf_append(&b, ",\"report\":", 10) ||
+		    !buf_append(&b, reports[i], strlen(reports[i])) ||
+		    !buf_append(&b, "}", 1)) {
+			free(t);
+			goto out;
+		}
+		free(t);
+	}
+	ok = buf_append(&b, "]", 1) && doc_set(&s->upstream, b.data, b.len);
+ out:
+	if (!ok)
+		warnx("upstream: out of memory");
+	buf_free(&b);
+	return ok;
+}
+
+/*
+ * /v1/upstream and /quarantine from one read of the snapshots; only
+ * the reports of snapshots in quarantine are parsed.
+ */
+static int
+load_snapshots(sqlite3 *db, struct site *s)
+{
+	struct query_snapshots ss;
+	sqlite3_stmt	*st = NULL;
+	struct buf	 b;
+	char		**reports = NULL;
+	const char	*t;
+	size_t		 i = 0, j;
+	int		 ok = 0;
+
+	buf_init(&b, 16u << 20);
+	if (!query_snapshots(db, 0, &ss))
+		goto out;
+	if ((reports = calloc(ss.n + 1, sizeof(*reports))) == NULL ||
+	    (st = db_prepare(db, "SELECT id, report FROM snapshot ORDER BY "
+	    "id")) == NULL)
+		goto out;
+	while (i < ss.n && sqlite3_step(st) == SQLITE_ROW) {
+		t = (const char *)sqlite3_column_text(st, 1);
+		if (sqlite3_column_int64(st, 0) != ss.v[i].id || t == NULL ||
+		    t[0] != '{') {
+			warnx("snapshot %" PRId64 ": no stored report",
+			    ss.v[i].id);
+			goto out;
+		}
+		if ((reports[i] = strdup(t)) == NULL)
+			goto out;
+		if (strcmp(ss.v[i].status, "quarantined") == 0) {
+			ss.v[i].report = reports[i];
+			if (!query_findings(&ss.v[i]))
+				goto out;
+		}
+		i++;
+	}
+	if (i != ss.n)
+		goto out;
+	ok = upstream_doc(s, &ss, reports) && html_quarantine(&b, &ss) &&
+	    doc_set(&s->quarantine, b.data, b.len);
+ out:
+	for (j = 0; reports != NULL && j < ss.n; j++) {
+		ss.v[j].report = NULL;	/* reports[] owns them */
+		free(reports[j]);
+	}
+	query_snapshots_free(&ss);
+	free(reports);
+	sqlite3_finalize(st);
+	buf_free(&b);
+	return ok;
+}
+
+/*
+ * The audit log: rows after those carried read and carried, the whole
+ * log copied into the site (its text stays the carry's); and the first
+ * pages of /v1/audit and /audit.
+ */
+static int
+load_audit(sqlite3 *db, struct site *s)
+{
+	struct query_audits more;
+	struct query_audit *na;
+	struct buf	 b;
+	int		 ok = 0;
+
+	buf_init(&b, 16u << 20);
+	if (!query_audit(db, carry.naudit ? carry.audit[carry.naudit - 1].id :
+	    0, 0, &more))
+		goto out;
+	if (more.n > 0) {
+		if ((na = reallocarray(carry.audit, carry.naudit + more.n,
+		    sizeof(*na))) == NULL)
+			goto out;
+		carry.audit = na;
+		memcpy(na + carry.naudit, more.v, more.n * sizeof(*na));
+		carry.naudit += more.n;
+		free(more.v);	/* the text is the carry's now */
+		memset(&more, 0, sizeof(more));
+	}
+	if ((s->audits.v = calloc(carry.naudit + 1, sizeof(*na))) == NULL)
+		goto out;
+	memcpy(s->audits.v, carry.audit, carry.naudit * sizeof(*na));
+	s->audits.n = carry.naudit;
+	ok = doc_json(&s->audit, site_audit_json(s, 0, SITE_AUDIT_PAGE)) &&
+	    site_audit_html(s, 0, &b) && doc_set(&s->auditpage, b.data, b.len);
+ out:
+	query_audit_free(&more);
+	buf_free(&b);
+	return ok;
+}
+
 static void
 site_free(struct site *s)
 {
-	size_t	 i, j;
+	size_t	 i;
 
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->nprof; i++) {
-		for (j = 0; j < s->prof[i].nrel; j++)
-			free(s->prof[i].rel[j].sig.data);
-		free(s->prof[i].rel);
-		free(s->prof[i].history.data);
+		free(s->prof[i].rel);	/* signatures: the carry's */
+		site_text_drop(s->prof[i].histtext);	/* history's bytes */
+		free(s->prof[i].page.data);
 	}
 	free(s->prof);
 	for (i = 0; i < s->nbodies; i++)
-		free(s->bodies[i].data);
+		pool_drop(s->bodyref[i]);
 	free(s->bodies);
+	free(s->bodyref);
+	for (i = 0; i < s->ncerts; i++) {
+		free(s->certs[i].subject);
+		free(s->certs[i].issuer);
+		free(s->certs[i].serial);
+		free(s->certs[i].key);
+		free(s->certs[i].label);
+	}
+	free(s->certs);
+	free(s->audits.v);	/* the text is the carry's */
 	free(s->pubkey.data);
 	free(s->profiles.data);
 	free(s->index.data);
+	free(s->upstream.data);
+	free(s->quarantine.data);
+	free(s->audit.data);
+	free(s->auditpage.data);
 	free(s);
+	carry_leave();
 }
 
 /*
@@ -341,8 +1519,10 @@ struct site *
 site_load(sqlite3 *db)
 {
 	struct site	*s;
+	struct timespec	 t0, t1;
 	int		 ok = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		warnx("out of memory");
 		return NULL;
@@ -350,12 +1530,15 @@ site_load(sqlite3 *db)
 	s->refs = 1;
 	s->holds = 1;
 	s->loaded = (int64_t)time(NULL);
+	carry_enter();
 	if (!db_exec(db, "BEGIN"))
 		goto out;
-	if ((s->generation = site_generation(db)) < 0 ||
-	    !load_bodies(db, s) || !load_releases(db, s) ||
+	if ((s->generation = site_generation(db)) < 0 || !carry_valid(db) ||
+	    !load_bodies(db, s) ||
+	    !load_releases(db, s) || !load_certs(db, s) ||
 	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
-	    !load_state(db, s) || !load_profiles(db, s))
+	    !load_state(db, s) || !load_profiles(db, s) ||
+	    !load_snapshots(db, s) || !load_audit(db, s))
 		goto out;
 	ok = 1;
  out:
@@ -364,6 +1547,9 @@ site_load(sqlite3 *db)
 		site_free(s);
 		return NULL;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s->load_seconds = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return s;
 }
 
@@ -414,15 +1600,20 @@ site_foreach_doc(struct site *s, void (*fn)(struct doc *))
 
 	for (i = 0; i < s->nbodies; i++, n++)
 		fn(&s->bodies[i]);
-	for (i = 0; i < s->nprof; i++, n++) {
+	for (i = 0; i < s->nprof; i++, n += 2) {
 		fn(&s->prof[i].history);
+		fn(&s->prof[i].page);
 		for (j = 0; j < s->prof[i].nrel; j++, n++)
 			fn(&s->prof[i].rel[j].sig);
 	}
 	fn(&s->pubkey);
 	fn(&s->profiles);
 	fn(&s->index);
-	return n + 3;
+	fn(&s->upstream);
+	fn(&s->quarantine);
+	fn(&s->audit);
+	fn(&s->auditpage);
+	return n + 7;
 }
 
 /* The profile of that name, or NULL when it has no release. */

@@ -1,8 +1,9 @@
 /*
- * site.h - everything the HTTP server sends for releases, loaded from
- * the database in one read transaction and kept in memory, immutable:
- * a new site replaces the old one when the database changes, and the
- * old one is freed when its last response is sent.
+ * site.h - everything the HTTP server sends, loaded from the database
+ * in one read transaction and kept in memory, immutable: a new site
+ * replaces the old one when the database changes, and the old one is
+ * freed when its last response is sent.  Requests read only this; no
+ * request opens the database.
  */
 #ifndef CABUNDLED_SITE_H
 #define CABUNDLED_SITE_H
@@ -13,9 +14,16 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "buf.h"
+#include "query.h"
+
 #define ETAG_LEN	67	/* '"' hex64 '"' NUL */
 
 #define DOC_PREP	4	/* 200 and 304, latest and immutable */
+
+#define HISTORY_PAGE	100	/* rows of a history page by default */
+#define HISTORY_PAGE_MAX 1000
+#define SITE_AUDIT_PAGE	100	/* rows of /v1/audit and /audit by default */
 
 /*
  * A document with its strong validator.  prep: responses the HTTP
@@ -28,12 +36,52 @@ struct doc {
 	void		*prep[DOC_PREP];
 };
 
+/* A certificate as a build lists it. */
+struct site_entry {
+	char		 fp[65];
+	char		*label;
+	int		 org;		/* an organization CA */
+};
+
+/* A build: the certificates of a body, by position. */
+struct site_build {
+	int64_t		 id;
+	int64_t		 ncerts;
+	int64_t		 added;
+	int64_t		 removed;
+	int64_t		 snapshot;	/* when has_snapshot */
+	int		 has_snapshot;
+	char		 sha256[65];	/* the body */
+	struct site_entry *v;
+	size_t		 n;
+	size_t		*byfp;		/* indexes into v, by fingerprint */
+};
+
+/* A certificate's page fields. */
+struct site_cert {
+	char		 fp[65];
+	char		*subject;
+	char		*issuer;
+	char		*serial;
+	char		*key;
+	char		*label;
+	int64_t		 not_before;
+	int64_t		 not_after;
+	int		 ca;
+	int		 self_signed;
+};
+
+struct site_text;
+
 struct site_release {
 	int64_t		 version;
 	int64_t		 created;
 	int64_t		 expires;
+	char		 key_id[17];
+	char		 reason[8];
 	struct doc	 sig;		/* the .minisig file */
 	struct doc	*body;		/* shared between re-signings */
+	struct site_build *build;
 };
 
 struct site_profile {
@@ -41,6 +89,8 @@ struct site_profile {
 	struct site_release *rel;	/* by version, ascending */
 	size_t		 nrel;
 	struct doc	 history;	/* /v1/{profile}/history */
+	struct site_text *histtext;	/* history's bytes, shared */
+	struct doc	 page;		/* /p/{profile}, its newest page */
 	int64_t		 cert_expiry;	/* soonest notAfter in latest */
 };
 
@@ -57,13 +107,22 @@ struct site {
 	void		(*retire)(struct site *);
 	int64_t		 generation;	/* max(audit.id) when loaded */
 	int64_t		 loaded;
+	double		 load_seconds;	/* what site_load took */
 	int64_t		 last_fetch_ok;	/* 0: never */
 	int64_t		 quarantined;	/* snapshots waiting */
 	struct doc	 pubkey;	/* the active key's .pub file */
 	struct doc	 profiles;	/* /v1/profiles */
 	struct doc	 index;		/* / */
-	struct doc	*bodies;
+	struct doc	 upstream;	/* /v1/upstream */
+	struct doc	 quarantine;	/* /quarantine */
+	struct doc	 audit;		/* /v1/audit, its first page */
+	struct doc	 auditpage;	/* /audit, its first page */
+	struct doc	*bodies;	/* data shared with other sites */
+	struct site_body **bodyref;
 	size_t		 nbodies;
+	struct site_cert *certs;	/* by fingerprint */
+	size_t		 ncerts;
+	struct query_audits audits;	/* the whole log, oldest first */
 	struct site_profile *prof;
 	size_t		 nprof;
 };
@@ -79,5 +138,18 @@ void		 site_unhold(struct site *);
 int		 site_foreach_doc(struct site *, void (*)(struct doc *));
 struct site_profile *site_profile(struct site *, const char *);
 struct site_release *site_release(struct site_profile *, int64_t);
+int		 site_history_json(const struct site_profile *, int64_t,
+		    int64_t, struct buf *);
+int		 site_history_html(const struct site_profile *, int64_t,
+		    int64_t, struct buf *);
+json_t		*site_diff_json(const struct site *,
+		    const struct site_profile *, int64_t, int64_t, int *);
+int		 site_release_html(const struct site *,
+		    const struct site_profile *, int64_t, struct buf *,
+		    int *);
+int		 site_cert_html(const struct site *, const char *,
+		    struct buf *, int *);
+json_t		*site_audit_json(const struct site *, int64_t, int64_t);
+int		 site_audit_html(const struct site *, int64_t, struct buf *);
 
 #endif
