@@ -137,12 +137,20 @@ def test_oversized_headers_are_refused_and_the_server_goes_on(served):
 def test_metrics_and_healthz(served):
     served.get("/v1/org/cacert.pem")
     served.get("/nothing")
-    r = served.get("/metrics")
+    # A request is counted once its response is sent, which may be just
+    # after the client has read it: look again for a while.
+    want = ['cabundle_http_requests_total{route="latest_pem",status="200"}',
+            'cabundle_http_requests_total{route="none",status="404"}']
+    deadline = time.monotonic() + 5
+    while True:
+        r = served.get("/metrics")
+        text = r.text
+        if all(w in text for w in want) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert r.headers["Content-Type"] == "text/plain; version=0.0.4"
-    text = r.text
-    assert 'cabundle_http_requests_total{route="latest_pem",status="200"}' \
-        in text
-    assert 'cabundle_http_requests_total{route="none",status="404"}' in text
+    for w in want:
+        assert w in text, w
     assert 'cabundle_release_version{profile="org"} 1' in text
     exp = [ln for ln in text.splitlines()
            if ln.startswith('cabundle_signature_expiry_seconds{profile="org"}')]
