@@ -43,14 +43,21 @@ on_signal(int sig)
 static int
 refresh(sqlite3 *db, struct http *h, int64_t *generation)
 {
+	static int64_t	 failed = -1;
 	struct site	*s;
 	int64_t		 g;
 
 	if ((g = site_generation(db)) < 0 || g == *generation)
 		return g >= 0;
 	if ((s = site_load(db)) == NULL) {
-		warnx("reload failed; still serving generation %lld",
-		    (long long)*generation);
+		/* Tried again each time; said once a generation. */
+		if (g != failed && *generation < 0)
+			warnx("load failed: only the newest releases are "
+			    "served; trying again every second");
+		else if (g != failed)
+			warnx("reload failed; still serving generation %lld",
+			    (long long)*generation);
+		failed = g;
 		return 0;
 	}
 	*generation = s->generation;
@@ -76,6 +83,7 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	struct sigaction sa;
 	struct sched	 sc;
 	struct signer	*sg;
+	struct site	*s;
 	struct http	*h = NULL;
 	sqlite3		*db;
 	char		*path = NULL;
@@ -139,6 +147,12 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
 	    v6 ? "[" : "", cfg->http.listen, v6 ? "]" : "",
 	    cfg->http.port);
 	fflush(stdout);
+	/*
+	 * What provisioning scripts fetch first, then the whole site: at
+	 * 10,000 releases reading everything takes a few hundred ms.
+	 */
+	if ((s = site_load_newest(db)) != NULL)
+		http_set_site(h, s);
 	refresh(db, h, &generation);
 	if (!sched_go(&sc))
 		goto out;

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include <err.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -48,6 +49,7 @@
 #define CACHE_ENTRIES		(CACHE_SLOTS / 2)
 #define CACHE_BYTES		(32u << 20)
 #define MMAP_THRESHOLD		(64 * 1024)
+#define WHOLE_WAIT_MS		2000	/* a request during a start */
 #define CT_PEM		"application/x-pem-file"
 #define CT_JSON		"application/json"
 #define CT_TEXT		"text/plain; charset=utf-8"
@@ -98,6 +100,8 @@ struct http {
 	struct MHD_Daemon *d;
 	pthread_mutex_t	 lock;
 	struct site	*site;		/* under lock */
+	pthread_cond_t	 whole;		/* a whole site, or stopping */
+	int		 stopping;	/* under lock */
 	struct centry	**slots;	/* CACHE_SLOTS, atomic */
 	size_t		 centries;	/* atomic */
 	size_t		 cbytes;	/* atomic */
@@ -123,6 +127,36 @@ current(struct http *h)
 }
 
 /*
+ * The whole site, waited for (at most WHOLE_WAIT_MS) while a start
+ * serves only the newest releases; NULL when it has not come.
+ */
+static struct site *
+current_whole(struct http *h)
+{
+	struct site	*s = NULL;
+	struct timespec	 until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += WHOLE_WAIT_MS / 1000;
+	until.tv_nsec += (WHOLE_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->lock);
+	while (!h->stopping && (h->site == NULL || h->site->partial))
+		if (pthread_cond_timedwait(&h->whole, &h->lock, &until) ==
+		    ETIMEDOUT)
+			break;
+	if (h->site != NULL && !h->site->partial) {
+		s = h->site;
+		site_ref(s);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return s;
+}
+
+/*
  * Serve a new site from now on; the old one goes when its last response
  * is sent.  Takes the caller's reference.
  */
@@ -135,6 +169,8 @@ http_set_site(struct http *h, struct site *s)
 	pthread_mutex_lock(&h->lock);
 	old = h->site;
 	h->site = s;
+	if (!s->partial)
+		pthread_cond_broadcast(&h->whole);
 	pthread_mutex_unlock(&h->lock);
 	site_unref(old);
 }
@@ -238,6 +274,24 @@ send_text(struct MHD_Connection *c, struct req *rq, unsigned status,
 	add_type(r, ctype);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, CC_NONE);
 	return queue(c, rq, status, r, len);
+}
+
+/* 503 with Retry-After: the whole site is still being read. */
+static enum MHD_Result
+send_loading(struct MHD_Connection *c, struct req *rq)
+{
+	struct MHD_Response	*r;
+	static const char	 text[] = "starting; try again\n";
+
+	r = MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	add_type(r, CT_TEXT);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, CC_NONE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	return queue(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, r,
+	    sizeof(text) - 1);
 }
 
 /*
@@ -835,6 +889,16 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 	if ((s = current(h)) == NULL)
 		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, CT_TEXT,
 		    "not ready\n");
+	/*
+	 * Starting: the newest bundles and the key are served at once,
+	 * the rest once the whole site is read (a moment's wait).
+	 */
+	if (s->partial && t->route != R_LATEST_PEM &&
+	    t->route != R_LATEST_SIG && t->route != R_PUBKEY) {
+		site_unref(s);
+		if (t->route == R_HEALTHZ || (s = current_whole(h)) == NULL)
+			return send_loading(c, rq);
+	}
 	if (t->route == R_HEALTHZ) {
 		site_unref(s);
 		return send_text(c, rq, MHD_HTTP_OK, CT_TEXT, "ok\n");
@@ -1046,6 +1110,7 @@ http_start(const struct config *cfg)
 	long			 cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned		 threads, flags = 0;
 	struct MHD_OptionItem	 tls[3];
+	pthread_condattr_t	 ca;
 
 	/*
 	 * A reload allocates a site's large documents (the history of
@@ -1060,6 +1125,10 @@ http_start(const struct config *cfg)
 	memset(tls, 0, sizeof(tls));
 	tls[0].option = MHD_OPTION_END;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->whole, &ca);
+	pthread_condattr_destroy(&ca);
 	h->opts = &cfg->http;
 	snprintf(h->latest, sizeof(h->latest), "public, max-age=%ld",
 	    cfg->http.latest_max_age);
@@ -1125,6 +1194,7 @@ http_start(const struct config *cfg)
  fail:
 	tls_free(&h->tls_cert, &h->tls_key);
 	free(h->slots);
+	pthread_cond_destroy(&h->whole);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	return NULL;
@@ -1138,12 +1208,17 @@ http_stop(struct http *h)
 
 	if (h == NULL)
 		return;
+	pthread_mutex_lock(&h->lock);	/* no wait for a whole site */
+	h->stopping = 1;
+	pthread_cond_broadcast(&h->whole);
+	pthread_mutex_unlock(&h->lock);
 	MHD_stop_daemon(h->d);
 	site_unref(h->site);
 	for (i = 0; i < CACHE_SLOTS; i++)
 		centry_free(h->slots[i]);
 	free(h->slots);
 	tls_free(&h->tls_cert, &h->tls_key);
+	pthread_cond_destroy(&h->whole);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -17,6 +17,8 @@
  * when new, and trusted by their stored digest ("rebuild --check" is
  * what re-hashes them).
  */
+#include <sys/mman.h>
+
 #include <err.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -37,12 +39,25 @@
 #include "sig.h"
 #include "site.h"
 
+/*
+ * The bodies one load read, in one mapping: a start at 10,000 releases
+ * reads some 30 MB, and a page fault per 4 kB of fresh memory was half
+ * of its time.  Huge pages where the kernel gives them.
+ */
+struct body_arena {
+	char		*base;
+	size_t		 size;
+	int		 mapped;	/* mmap()ed, else malloc()ed */
+	int		 bodies;	/* in use; under pool.lock */
+};
+
 /* A body in memory, shared by every site that lists it. */
 struct site_body {
 	char		 sha256[65];
-	char		*data;		/* NUL-terminated */
+	char		*data;		/* NUL-terminated, in arena */
 	size_t		 len;
 	int		 users;		/* sites; under pool.lock */
+	struct body_arena *arena;
 };
 
 /* The bodies some site holds, by digest. */
@@ -183,10 +198,52 @@ pool_put(struct site_body *y)
 	return 1;
 }
 
-/* One user less; the last frees the body. */
+/* Room for size bytes, in huge pages when it is worth it; NULL: none. */
+static struct body_arena *
+arena_new(size_t size)
+{
+	struct body_arena *a;
+	const size_t	 huge = 2u << 20;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->size = size;
+	if (size >= huge) {
+		a->size = (size + huge - 1) / huge * huge;
+		a->base = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a->base == MAP_FAILED)
+			a->base = NULL;
+		else {
+			a->mapped = 1;
+			/* A hint: without it, 4 kB pages as before. */
+			(void)madvise(a->base, a->size, MADV_HUGEPAGE);
+		}
+	}
+	if (a->base == NULL && (a->base = malloc(size)) == NULL) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void
+arena_free(struct body_arena *a)
+{
+	if (a == NULL)
+		return;
+	if (a->mapped)
+		munmap(a->base, a->size);
+	else
+		free(a->base);
+	free(a);
+}
+
+/* One user less; the last frees the body, the arena's last the arena. */
 static void
 pool_drop(struct site_body *y)
 {
+	struct body_arena *a = NULL;
 	size_t	 i;
 	int	 last;
 
@@ -204,76 +261,139 @@ pool_drop(struct site_body *y)
 			pool.v = NULL;
 		}
 	}
+	if (last && --y->arena->bodies == 0)
+		a = y->arena;
 	pthread_mutex_unlock(&pool.lock);
-	if (last) {
-		free(y->data);
+	if (last)
 		free(y);
-	}
+	arena_free(a);
 }
 
-/* The body of that digest from the database, pooled; NULL: warned. */
-static struct site_body *
-body_read(sqlite3 *db, sqlite3_stmt *st, const char *hex)
-{
-	struct site_body *y;
-	const void	*data;
+/* A body the pool lacks: where it is, how long, which of the site's. */
+struct body_want {
+	char		 sha256[65];
+	sqlite3_int64	 rowid;
 	size_t		 len;
-
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		break;
-	case SQLITE_DONE:
-		warnx("%s: body missing", hex);
-		return NULL;
-	default:
-		warnx("body %s: %s", hex, sqlite3_errmsg(db));
-		return NULL;
-	}
-	data = sqlite3_column_blob(st, 0);
-	len = (size_t)sqlite3_column_bytes(st, 0);
-	if ((y = calloc(1, sizeof(*y))) == NULL ||
-	    (y->data = malloc(len + 1)) == NULL) {
-		free(y);
-		warnx("out of memory");
-		return NULL;
-	}
-	if (len > 0)
-		memcpy(y->data, data, len);
-	y->data[len] = '\0';
-	y->len = len;
-	memcpy(y->sha256, hex, 65);
-	if (!pool_put(y)) {
-		free(y->data);
-		free(y);
-		warnx("out of memory");
-		return NULL;
-	}
-	return y;
-}
+	size_t		 at;
+};
 
 /*
- * The bodies the releases sign, each once: from the pool when another
- * site has it, else from the database.  The stored digest is the ETag.
+ * Read the bodies in want into one arena, straight from the database's
+ * pages (no copy of each in between), pool them and give them to s.  A
+ * stored size other than the blob's is refused.  Returns 1, or 0 after
+ * a warning (site_free() drops what s was given).
  */
 static int
-load_bodies(sqlite3 *db, struct site *s)
+bodies_read(sqlite3 *db, struct site *s, struct body_want *want, size_t n)
 {
-	sqlite3_stmt	*st, *one = NULL;
-	struct site_body *y;
+	struct body_arena *a;
+	struct site_body **y;
+	sqlite3_blob	*blob = NULL;
+	size_t		 i, size = 0, at = 0;
+	int		 rc, last, ok = 0;
+
+	if (n == 0)
+		return 1;
+	for (i = 0; i < n; i++)
+		size += want[i].len + 1;
+	if ((y = calloc(n, sizeof(struct site_body *))) == NULL ||
+	    (a = arena_new(size)) == NULL) {
+		free(y);
+		warnx("out of memory");
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		rc = blob == NULL ? sqlite3_blob_open(db, "main", "body",
+		    "data", want[i].rowid, 0, &blob) :
+		    sqlite3_blob_reopen(blob, want[i].rowid);
+		if (rc != SQLITE_OK) {
+			warnx("body %s: %s", want[i].sha256,
+			    sqlite3_errmsg(db));
+			goto out;
+		}
+		if ((size_t)sqlite3_blob_bytes(blob) != want[i].len) {
+			warnx("body %s: %d bytes stored, %zu recorded",
+			    want[i].sha256, sqlite3_blob_bytes(blob),
+			    want[i].len);
+			goto out;
+		}
+		if (want[i].len > 0 && sqlite3_blob_read(blob, a->base + at,
+		    (int)want[i].len, 0) != SQLITE_OK) {
+			warnx("body %s: %s", want[i].sha256,
+			    sqlite3_errmsg(db));
+			goto out;
+		}
+		if ((y[i] = calloc(1, sizeof(**y))) == NULL) {
+			warnx("out of memory");
+			goto out;
+		}
+		y[i]->data = a->base + at;
+		y[i]->len = want[i].len;
+		y[i]->data[y[i]->len] = '\0';
+		y[i]->arena = a;
+		memcpy(y[i]->sha256, want[i].sha256, 65);
+		at += want[i].len + 1;
+	}
+	a->bodies = (int)n;
+	for (i = 0; i < n; i++) {
+		if (!pool_put(y[i])) {
+			warnx("out of memory");
+			goto out;
+		}
+		s->bodyref[want[i].at] = y[i];
+	}
+	ok = 1;
+ out:
+	sqlite3_blob_close(blob);
+	if (!ok) {
+		/* The bodies pooled are s's: site_free() drops them. */
+		pthread_mutex_lock(&pool.lock);
+		if (a->bodies > 0)
+			a->bodies -= (int)(n - i);
+		last = a->bodies == 0;
+		pthread_mutex_unlock(&pool.lock);
+		for (; i < n; i++)
+			free(y[i]);
+		if (last)
+			arena_free(a);
+	}
+	free(y);
+	return ok;
+}
+
+/* The newest release of each profile. */
+#define NEWEST_SQL "SELECT build FROM release r WHERE version = " \
+	"(SELECT max(version) FROM release WHERE profile = r.profile)"
+
+/*
+ * The bodies the releases sign (newest: only the newest of each
+ * profile), each once: from the pool when another site has it, else
+ * from the database.  The stored digest is the ETag.
+ */
+static int
+load_bodies(sqlite3 *db, struct site *s, int newest)
+{
+	sqlite3_stmt	*st;
+	struct body_want *want = NULL;
 	const char	*hex;
-	size_t		 cap = 0;
+	size_t		 i, nwant = 0, cap = 0;
 	void		*nv;
 	int		 step, ok = 0;
 
-	if ((st = db_prepare(db, "SELECT DISTINCT b.body_sha256 FROM build b "
-	    "WHERE b.id IN (SELECT build FROM release) ORDER BY 1")) == NULL)
+	if ((st = db_prepare(db, newest ? "SELECT sha256, rowid, size FROM "
+	    "body WHERE sha256 IN (SELECT body_sha256 FROM build WHERE id IN "
+	    "(" NEWEST_SQL ")) ORDER BY 1" : "SELECT sha256, rowid, size FROM "
+	    "body WHERE sha256 IN (SELECT body_sha256 FROM build WHERE id IN "
+	    "(SELECT build FROM release)) ORDER BY 1")) == NULL)
 		return 0;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		hex = (const char *)sqlite3_column_text(st, 0);
-		if (hex == NULL || strlen(hex) != 64)
-			continue;
+		if (hex == NULL || strlen(hex) != 64 ||
+		    sqlite3_column_int64(st, 2) < 0 ||
+		    sqlite3_column_int64(st, 2) >= INT32_MAX) {
+			warnx("body %s: malformed row", hex ? hex : "?");
+			goto out;
+		}
 		if (s->nbodies == cap) {
 			cap = cap ? cap * 2 : 64;
 			if ((nv = reallocarray(s->bodies, cap,
@@ -284,28 +404,37 @@ load_bodies(sqlite3 *db, struct site *s)
 			    sizeof(struct site_body *))) == NULL)
 				goto out;
 			s->bodyref = nv;
-		}
-		if ((y = pool_get(hex)) == NULL) {
-			if (one == NULL && (one = db_prepare(db, "SELECT data "
-			    "FROM body WHERE sha256 = ?")) == NULL)
+			if ((nv = reallocarray(want, cap, sizeof(*want))) ==
+			    NULL)
 				goto out;
-			if ((y = body_read(db, one, hex)) == NULL)
-				goto out;
+			want = nv;
 		}
-		s->bodyref[s->nbodies] = y;
 		memset(&s->bodies[s->nbodies], 0, sizeof(*s->bodies));
-		s->bodies[s->nbodies].data = y->data;
-		s->bodies[s->nbodies].len = y->len;
 		s->bodies[s->nbodies].etag[0] = '"';
 		memcpy(s->bodies[s->nbodies].etag + 1, hex, 64);
 		memcpy(s->bodies[s->nbodies].etag + 65, "\"", 2);
+		if ((s->bodyref[s->nbodies] = pool_get(hex)) == NULL) {
+			memcpy(want[nwant].sha256, hex, 65);
+			want[nwant].rowid = sqlite3_column_int64(st, 1);
+			want[nwant].len = (size_t)sqlite3_column_int64(st, 2);
+			want[nwant].at = s->nbodies;
+			nwant++;
+		}
 		s->nbodies++;
 	}
+	if (step != SQLITE_DONE || !bodies_read(db, s, want, nwant))
+		goto out;
+	for (i = 0; i < s->nbodies; i++) {
+		s->bodies[i].data = s->bodyref[i]->data;
+		s->bodies[i].len = s->bodyref[i]->len;
+	}
 	/* ORDER BY 1 sorts them as bodycmp() does: the ETags differ in hex. */
-	ok = step == SQLITE_DONE;
+	ok = 1;
  out:
+	if (!ok)
+		warnx("bodies: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	sqlite3_finalize(one);
+	free(want);
 	return ok;
 }
 
@@ -339,15 +468,17 @@ find_body(const struct site *s, const char *hex)
 struct site_text {
 	int		 refs;		/* atomic */
 	size_t		 len;
-	char		 data[];	/* len bytes and a NUL */
+	unsigned char	*data;		/* len bytes and a NUL */
 };
 
 static void
 site_text_drop(struct site_text *t)
 {
 	if (t != NULL && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) ==
-	    0)
+	    0) {
+		free(t->data);
 		free(t);
+	}
 }
 
 struct carried {
@@ -472,11 +603,19 @@ fpcmp(const void *a, const void *b)
 	    sort_build->v[*(const size_t *)b].fp);
 }
 
-/* Build id with its certificates from the database; NULL: warned. */
+/*
+ * The statement that reads a build with its certificates: prepared
+ * once a load, not once a build.
+ */
+#define BUILD_SQL "SELECT b.ncerts, b.added, b.removed, b.snapshot, " \
+	"b.body_sha256, c.cert, c.label, coalesce(c.org_ca, 0) FROM build b " \
+	"LEFT JOIN build_cert c ON c.build = b.id WHERE b.id = ? " \
+	"ORDER BY c.position"
+
+/* Build id with its certificates, read by st; NULL: warned. */
 static struct site_build *
-build_read(sqlite3 *db, int64_t id)
+build_read(sqlite3 *db, sqlite3_stmt *st, int64_t id)
 {
-	sqlite3_stmt	*st = NULL;
 	struct site_build *b;
 	struct site_entry *ne;
 	const char	*fp, *label, *hex;
@@ -486,13 +625,7 @@ build_read(sqlite3 *db, int64_t id)
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		goto out;
 	b->id = id;
-	if ((st = db_prepare(db, "SELECT b.ncerts, b.added, b.removed, "
-	    "b.snapshot, b.body_sha256, c.cert, c.label, coalesce(c.org_ca, "
-	    "0) FROM build b LEFT JOIN build_cert c ON c.build = b.id WHERE "
-	    "b.id = ? ORDER BY c.position")) == NULL) {
-		free(b);
-		return NULL;
-	}
+	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (b->sha256[0] == '\0') {
@@ -543,13 +676,12 @@ build_read(sqlite3 *db, int64_t id)
 		build_free(b);
 		b = NULL;
 	}
-	sqlite3_finalize(st);
 	return b;
 }
 
 /* The carried build of that id, read and carried when new. */
 static struct site_build *
-carry_build(sqlite3 *db, int64_t id)
+carry_build(sqlite3 *db, sqlite3_stmt *st, int64_t id)
 {
 	struct site_build **nb, *b;
 	size_t		 lo = 0, hi = carry.nbuilds, mid;
@@ -563,7 +695,7 @@ carry_build(sqlite3 *db, int64_t id)
 		else
 			hi = mid;
 	}
-	if ((b = build_read(db, id)) == NULL)
+	if ((b = build_read(db, st, id)) == NULL)
 		return NULL;
 	if ((nb = reallocarray(carry.builds, carry.nbuilds + 1,
 	    sizeof(struct site_build *))) == NULL) {
@@ -634,7 +766,8 @@ carry_profile(const char *name)
 
 /* Releases of one profile newer than those carried, carried. */
 static int
-carry_releases(sqlite3 *db, sqlite3_stmt *st, struct carried *c)
+carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
+    struct carried *c)
 {
 	struct site_release *nr, *r;
 	size_t		 cap = c->nrel;
@@ -663,7 +796,8 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, struct carried *c)
 			    c->name, r->version);
 			return 0;
 		}
-		if ((r->build = carry_build(db, sqlite3_column_int64(st, 4))) ==
+		if ((r->build = carry_build(db, bst,
+		    sqlite3_column_int64(st, 4))) ==
 		    NULL)
 			return 0;
 		if (!doc_set(&r->sig, sqlite3_column_text(st, 3),
@@ -684,7 +818,7 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, struct carried *c)
 static int
 load_releases(sqlite3 *db, struct site *s)
 {
-	sqlite3_stmt		*names, *st = NULL;
+	sqlite3_stmt		*names, *st = NULL, *bst = NULL;
 	struct site_profile	*p;
 	struct carried		*c;
 	const struct site_build	*last;
@@ -696,11 +830,11 @@ load_releases(sqlite3 *db, struct site *s)
 	    "ORDER BY profile")) == NULL || (st = db_prepare(db, "SELECT "
 	    "version, created, expires, signature, build, keyid, reason FROM "
 	    "release WHERE profile = ? AND version > ? ORDER BY version")) ==
-	    NULL)
+	    NULL || (bst = db_prepare(db, BUILD_SQL)) == NULL)
 		goto out;
 	while ((step = sqlite3_step(names)) == SQLITE_ROW)
 		if ((c = carry_profile((const char *)sqlite3_column_text(names,
-		    0))) == NULL || !carry_releases(db, st, c))
+		    0))) == NULL || !carry_releases(db, st, bst, c))
 			goto out;
 	if (step != SQLITE_DONE)
 		goto out;
@@ -736,6 +870,7 @@ load_releases(sqlite3 *db, struct site *s)
 		warnx("releases: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(names);
 	sqlite3_finalize(st);
+	sqlite3_finalize(bst);
 	return ok;
 }
 
@@ -1170,53 +1305,55 @@ history_doc(struct carried *c, struct site_profile *p)
 {
 	struct query_release q;
 	struct site_text *t = NULL;
-	struct buf	 more;
+	struct buf	 b;
 	EVP_MD_CTX	*x = NULL;
 	unsigned char	 h[32];
 	size_t		 i, keep;
 	int		 ok = 0;
 
 	pthread_once(&sha256_once, sha256_fetch);
-	buf_init(&more, HISTORY_MAX);
+	/*
+	 * The rows carried (all but the closing "]"), then the new ones,
+	 * rendered where they stay: 10,000 rows are 3.6 MB.
+	 */
+	buf_init(&b, HISTORY_MAX);
 	if (c->hsha == NULL && ((c->hsha = EVP_MD_CTX_new()) == NULL ||
 	    !EVP_DigestInit_ex(c->hsha, sha256_md != NULL ? sha256_md :
 	    EVP_sha256(), NULL) || !EVP_DigestUpdate(c->hsha, "[", 1)))
 		goto out;
+	keep = c->hist != NULL ? c->hist->len - 1 : 1;
+	if (!buf_append(&b, c->hist != NULL ? (void *)c->hist->data :
+	    (void *)"[", keep))
+		goto out;
 	for (i = c->nhist; i < p->nrel; i++) {
 		release_row(p, i, &q);
-		if ((i > 0 && !buf_append(&more, ",", 1)) ||
-		    !render_release_append(&q, &more))
+		if ((i > 0 && !buf_append(&b, ",", 1)) ||
+		    !render_release_append(&q, &b))
 			goto out;
 	}
-	keep = c->hist != NULL ? c->hist->len - 1 : 1;	/* up to "]" */
-	if ((t = malloc(sizeof(*t) + keep + more.len + 2)) == NULL)
+	if (!EVP_DigestUpdate(c->hsha, b.data + keep, b.len - keep) ||
+	    !buf_append(&b, "]", 1) || (x = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_MD_CTX_copy_ex(x, c->hsha) || !EVP_DigestUpdate(x, "]", 1) ||
+	    !EVP_DigestFinal_ex(x, h, NULL) ||
+	    (t = malloc(sizeof(*t))) == NULL)
 		goto out;
 	t->refs = 2;	/* p and the carry */
-	memcpy(t->data, c->hist != NULL ? c->hist->data : "[", keep);
-	if (more.len > 0)
-		memcpy(t->data + keep, more.data, more.len);
-	memcpy(t->data + keep + more.len, "]", 2);
-	t->len = keep + more.len + 1;
-	if (!EVP_DigestUpdate(c->hsha, more.data != NULL ? (void *)more.data :
-	    (void *)"", more.len) || (x = EVP_MD_CTX_new()) == NULL ||
-	    !EVP_MD_CTX_copy_ex(x, c->hsha) || !EVP_DigestUpdate(x, "]", 1) ||
-	    !EVP_DigestFinal_ex(x, h, NULL))
-		goto out;
+	t->data = b.data;
+	t->len = b.len;
+	memset(&b, 0, sizeof(b));
 	site_text_drop(c->hist);
 	c->hist = t;
 	c->nhist = p->nrel;
 	p->histtext = t;
-	p->history.data = t->data;
+	p->history.data = (char *)t->data;
 	p->history.len = t->len;
 	p->history.etag[0] = '"';
 	hex_encode(h, 32, p->history.etag + 1);
 	memcpy(p->history.etag + 65, "\"", 2);
-	t = NULL;
 	ok = 1;
  out:
 	EVP_MD_CTX_free(x);
-	buf_free(&more);
-	free(t);
+	buf_free(&b);
 	if (!ok) {
 		warnx("%s: history: out of memory", p->name);
 		site_text_drop(c->hist);
@@ -1477,18 +1614,22 @@ load_audit(sqlite3 *db, struct site *s)
 static void
 site_free(struct site *s)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->nprof; i++) {
-		free(s->prof[i].rel);	/* signatures: the carry's */
+		/* A full site's signatures are the carry's. */
+		for (j = 0; s->partial && j < s->prof[i].nrel; j++)
+			free(s->prof[i].rel[j].sig.data);
+		free(s->prof[i].rel);
 		site_text_drop(s->prof[i].histtext);	/* history's bytes */
 		free(s->prof[i].page.data);
 	}
 	free(s->prof);
 	for (i = 0; i < s->nbodies; i++)
-		pool_drop(s->bodyref[i]);
+		if (s->bodyref[i] != NULL)	/* a load that failed */
+			pool_drop(s->bodyref[i]);
 	free(s->bodies);
 	free(s->bodyref);
 	for (i = 0; i < s->ncerts; i++) {
@@ -1507,16 +1648,82 @@ site_free(struct site *s)
 	free(s->quarantine.data);
 	free(s->audit.data);
 	free(s->auditpage.data);
+	if (!s->partial)
+		carry_leave();
 	free(s);
-	carry_leave();
 }
 
 /*
- * Load a site from the database in one read transaction.  Returns it
- * with one reference (site_unref it), or NULL after a warning.
+ * The newest release of each profile, with its body and signature, and
+ * the public key: what provisioning scripts fetch.  A start at 10,000
+ * releases serves these from this while site_load() reads the rest.
  */
-struct site *
-site_load(sqlite3 *db)
+static int
+load_newest(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	struct site_profile *p;
+	struct site_release *r;
+	const char	*name, *hex;
+	size_t		 cap = 0;
+	void		*nv;
+	int		 step, ok = 0;
+
+	if ((st = db_prepare(db, "SELECT r.profile, r.version, r.created, "
+	    "r.expires, r.signature, r.keyid, r.reason, b.body_sha256 FROM "
+	    "release r JOIN build b ON b.id = r.build WHERE r.version = "
+	    "(SELECT max(version) FROM release WHERE profile = r.profile) "
+	    "ORDER BY r.profile")) == NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (s->nprof == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = reallocarray(s->prof, cap,
+			    sizeof(*s->prof))) == NULL)
+				goto out;
+			s->prof = nv;
+		}
+		p = &s->prof[s->nprof];
+		memset(p, 0, sizeof(*p));
+		if ((p->rel = calloc(1, sizeof(*p->rel))) == NULL)
+			goto out;
+		s->nprof++;
+		p->nrel = 1;
+		r = &p->rel[0];
+		name = (const char *)sqlite3_column_text(st, 0);
+		hex = (const char *)sqlite3_column_text(st, 7);
+		if (name == NULL || strlen(name) >= sizeof(p->name) ||
+		    hex == NULL || strlen(hex) != 64 ||
+		    !col_copy(st, 5, r->key_id, sizeof(r->key_id)) ||
+		    !col_copy(st, 6, r->reason, sizeof(r->reason))) {
+			warnx("newest releases: malformed row");
+			goto out;
+		}
+		memcpy(p->name, name, strlen(name) + 1);
+		r->version = sqlite3_column_int64(st, 1);
+		r->created = sqlite3_column_int64(st, 2);
+		r->expires = sqlite3_column_int64(st, 3);
+		if (!doc_set(&r->sig, sqlite3_column_text(st, 4),
+		    (size_t)sqlite3_column_bytes(st, 4)))
+			goto out;
+		if ((r->body = find_body(s, hex)) == NULL) {
+			warnx("%s version %" PRId64 ": body missing", p->name,
+			    r->version);
+			goto out;
+		}
+	}
+	ok = step == SQLITE_DONE;
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
+ * A site from the database, in one read transaction: the whole of it,
+ * or (newest) what load_newest() reads, marked partial.
+ */
+static struct site *
+load(sqlite3 *db, int newest)
 {
 	struct site	*s;
 	struct timespec	 t0, t1;
@@ -1529,12 +1736,19 @@ site_load(sqlite3 *db)
 	}
 	s->refs = 1;
 	s->holds = 1;
+	s->partial = newest;
 	s->loaded = (int64_t)time(NULL);
-	carry_enter();
+	if (!newest)
+		carry_enter();
 	if (!db_exec(db, "BEGIN"))
 		goto out;
-	if ((s->generation = site_generation(db)) < 0 || !carry_valid(db) ||
-	    !load_bodies(db, s) ||
+	if (newest) {
+		if ((s->generation = site_generation(db)) < 0 ||
+		    !load_bodies(db, s, 1) || !load_newest(db, s) ||
+		    !load_pubkey(db, s))
+			goto out;
+	} else if ((s->generation = site_generation(db)) < 0 ||
+	    !carry_valid(db) || !load_bodies(db, s, 0) ||
 	    !load_releases(db, s) || !load_certs(db, s) ||
 	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
 	    !load_state(db, s) || !load_profiles(db, s) ||
@@ -1551,6 +1765,28 @@ site_load(sqlite3 *db)
 	s->load_seconds = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return s;
+}
+
+/*
+ * Load a site from the database in one read transaction.  Returns it
+ * with one reference (site_unref it), or NULL after a warning.
+ */
+struct site *
+site_load(sqlite3 *db)
+{
+	return load(db, 0);
+}
+
+/*
+ * Load the part of a site that a start serves first (load_newest()),
+ * marked partial: the HTTP server answers only those routes from it
+ * and holds the rest until site_load()'s site replaces it.  Returns it
+ * with one reference, or NULL after a warning.
+ */
+struct site *
+site_load_newest(sqlite3 *db)
+{
+	return load(db, 1);
 }
 
 /* Take a user reference (a request being handled). */

@@ -106,6 +106,7 @@ struct site {
 	int		 holds;		/* atomic */
 	void		(*retire)(struct site *);
 	int64_t		 generation;	/* max(audit.id) when loaded */
+	int		 partial;	/* site_load_newest(): newest only */
 	int64_t		 loaded;
 	double		 load_seconds;	/* what site_load took */
 	int64_t		 last_fetch_ok;	/* 0: never */
@@ -131,6 +132,7 @@ int		 doc_set(struct doc *, const void *, size_t);
 int		 doc_json(struct doc *, json_t *);
 int64_t		 site_generation(sqlite3 *);
 struct site	*site_load(sqlite3 *);
+struct site	*site_load_newest(sqlite3 *);
 void		 site_ref(struct site *);
 void		 site_unref(struct site *);
 void		 site_hold(struct site *);

@@ -380,8 +380,9 @@ TC = ("format", "profile", "version", "created", "expires", "size",
 class Server:
     """cabundled serve on a free port of 127.0.0.1, stopped with SIGTERM."""
 
-    def __init__(self, mirror, *overrides, ca=None):
-        """ca: serve https (overrides name the files), trusting ca."""
+    def __init__(self, mirror, *overrides, ca=None, ready="/v1/profiles"):
+        """ca: serve https (overrides name the files), trusting ca;
+        ready: the path whose 200 says it is up."""
         self.port = free_port()
         self.base = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
         self.verify = str(ca) if ca else True
@@ -405,7 +406,7 @@ class Server:
         try:
             while True:
                 try:
-                    if requests.get(self.base + "/v1/profiles", timeout=2,
+                    if requests.get(self.base + ready, timeout=4,
                                     verify=self.verify).status_code == 200:
                         break
                 except requests.ConnectionError:
@@ -450,6 +451,7 @@ class Server:
         out, err = self.read(self.out), self.read(self.err)
         self.out.close()
         self.err.close()
+        self.stderr = err
         for w in SANITIZER_WORDS:
             assert w not in err, err.decode(errors="replace")
         assert self.proc.returncode == 0, err.decode(errors="replace")

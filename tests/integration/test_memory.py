@@ -2,8 +2,12 @@
 the database can go away and every route still answers, with the same
 bytes; a profile's history comes a page at a time."""
 import os
+import sqlite3
+import threading
+import time
 
 import pytest
+import requests
 
 from conftest import Server, fingerprint, pem_blocks
 
@@ -55,6 +59,57 @@ def test_every_route_answers_with_the_database_moved_away(six, tmp_path):
         for f in moved:
             os.rename(tmp_path / f, db.parent / f)
         s.stop()
+
+
+def test_a_start_serves_the_newest_before_the_rest(six):
+    """serve answers for the newest bundles as soon as they are read; the
+    rest waits for the whole site, and is 503 (never 404) if that fails.
+    Here an older release row is damaged so that only the whole load
+    fails, which holds the server in its starting state."""
+    s = Server(six)
+    try:
+        first = {p: s.get(p).content for p in (
+            "/v1/org/cacert.pem", "/v1/org/cacert.pem.minisig",
+            "/v1/pubkey", "/v1/mozilla/cacert.pem")}
+    finally:
+        s.stop()
+    sqlite3.connect(six.db).executescript(
+        "PRAGMA ignore_check_constraints = ON;"
+        "DROP TRIGGER release_no_update;"
+        "UPDATE release SET reason = 'damaged!' WHERE profile = 'org' "
+        "AND version = 2;")
+    s = Server(six, ready="/v1/org/cacert.pem.minisig")
+    try:
+        for p, body in first.items():
+            r = s.get(p)
+            assert r.status_code == 200, p
+            assert r.content == body, p
+        assert s.get("/healthz").status_code == 503
+        t0 = time.monotonic()
+        for p in ("/v1/org/history", "/v1/org/1/cacert.pem", "/p/org",
+                  "/v1/org/diff/1/6", "/v1/profiles"):
+            r = s.get(p)
+            assert r.status_code == 503, p
+            assert r.headers["Retry-After"] == "1", p
+        # Each waited a moment for the whole site, not for ever.
+        assert time.monotonic() - t0 < 5 * 5
+        # A request waiting does not hold up a stop.
+        def wait():
+            try:
+                s.get("/v1/org/history")
+            except requests.ConnectionError:
+                pass
+        waiting = threading.Thread(target=wait)
+        waiting.start()
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        s.stop()
+        assert time.monotonic() - t0 < 2
+        waiting.join()
+        assert s.stderr.count(b"load failed: only the newest releases") == 1
+    finally:
+        if s.proc.poll() is None:
+            s.stop()
 
 
 def test_history_pages_walk_back_from_the_newest(six):
