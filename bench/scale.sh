@@ -326,16 +326,18 @@ free_port() {
 	done
 	echo "$p"
 }
-# Start, and time until the latest signature is served.
+# Start; print the ms until the latest signature is served and until
+# /healthz says the whole site is (bench/firstok.py polls a socket every
+# ms, so a curl process's start is not in the figure).
 start() {
-	t=$(now_ns)
-	serve "$1" "$2"
-	until curl -sf -o /dev/null "http://127.0.0.1:$2/v1/org/cacert.pem.minisig"; do
-		kill -0 "$(cat "$W/$1.pid")" 2>/dev/null ||
-		    { echo "scale: serve $1 stopped:" >&2; cat "$W/$1.log" >&2; exit 1; }
-		sleep 0.01
-	done
-	ms_since "$t"
+	set -- "$1" $("$PYTHON" "$ROOT/bench/firstok.py" "$2" \
+	    /v1/org/cacert.pem.minisig,/healthz "$W/$1.log" "$CABUNDLED" \
+	    -d "$W/$1" -o http.port="$2" -o http.access_log=no \
+	    -o upstream.fetch_interval=0 -o upstream.url=https://127.0.0.1:1/ \
+	    -o upstream.retries=0 serve) ||
+	    { echo "scale: serve $1 stopped:" >&2; cat "$W/$1.log" >&2; exit 1; }
+	echo "$2" >"$W/$1.pid"
+	echo "$3 $4"
 }
 PS=${PORT_SMALL:-$(free_port $((20000 + $$ % 20000)))}
 PB=${PORT_BIG:-$(free_port $((PS + 1)))}
@@ -346,8 +348,10 @@ for i in 1 2 3; do
 	start big "$PB" >>"$W/up_b"
 	[ $i = 3 ] || { stop small; stop big; }
 done
-UP_S=$(median <"$W/up_s")
-UP_B=$(median <"$W/up_b")
+UP_S=$(cut -d' ' -f1 "$W/up_s" | median)
+UP_B=$(cut -d' ' -f1 "$W/up_b" | median)
+WHOLE_S=$(cut -d' ' -f2 "$W/up_s" | median)
+WHOLE_B=$(cut -d' ' -f2 "$W/up_b" | median)
 sleep 1
 RSS_S=$(rss small)
 RSS_B=$(rss big)
@@ -478,7 +482,8 @@ row "one more: publish --resign" "$PUB_S" "$PUB_B" ms "" "info (wall, median of 
 row "one more: org add (2 releases)" "$ORG_S" "$ORG_B" ms "" info
 row "one more: import (2 releases)" "$IMP_S" "$IMP_B" ms "" info
 row "re-sign, mean of $MORE in a row" "$RESIGN_MS_S" "$RESIGN_MS_B" ms "" info
-row "serve: start to first signature" "$UP_S" "$UP_B" ms "< 100" "$(verdict lt "$UP_B" 100) (median of 3; site_load $START_LOAD_S / $START_LOAD_B ms)"
+row "serve: start to first signature" "$UP_S" "$UP_B" ms "< 100" "$(verdict lt "$UP_B" 100) (median of 3)"
+row "serve: start to whole site" "$WHOLE_S" "$WHOLE_B" ms "" "info (/healthz 200; site_load $START_LOAD_S / $START_LOAD_B ms)"
 row "serve: reload (site_load)" "$RELOAD_S" "$RELOAD_B" ms "< 100" "$(verdict lt "$RELOAD_B" 100) (median of ${RELOADS:-5} re-signs)"
 row "serve: RSS started/reloads/wrk" "$RSS_S/$RSS3_S/$RSS2_S" "$RSS_B/$RSS3_B/$RSS2_B" kB "<= 65536" "$(verdict le "$(printf '%s\n' "$RSS_B" "$RSS3_B" "$RSS2_B" | sort -n | tail -1)" 65536)"
 row "export --all-versions, first" "$EXA_S" "$EXA_B" ms "" "info ($EXF_B files at 10k)"
