@@ -72,7 +72,7 @@ DEB_FUZZ_PKGS = clang libclang-rt-14-dev
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c common/verify.c \
-	      common/url.c common/atomic.c
+	      common/url.c common/atomic.c common/keylist.c
 # Signing: the server and the test tools link it, the client never does
 # (a verify-only program, as signify's VERIFYONLY build).
 SIGN_SRCS   = common/sign.c
@@ -83,6 +83,7 @@ SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/schedproc.c \
 	      server/keys.c server/keyset.c server/cmd_key.c \
+	      server/keylists.c server/cmd_root.c \
 	      server/release.c \
 	      server/rebuild.c server/profile.c server/org.c \
 	      server/cmd_org.c \
