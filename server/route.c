@@ -71,6 +71,29 @@ route_parse(const char *url, struct target *t)
 	}
 	if (t->route != R_NONE || strncmp(url, "/v1/", 4) != 0)
 		return;
+	if (strcmp(url, "/v1/keys") == 0 || strcmp(url, "/v1/keys.minisig") ==
+	    0) {
+		t->route = url[8] == '\0' ? R_KEYS : R_KEYS_SIG;
+		return;
+	}
+	/* /v1/keys/{version}[/{KEYID}.minisig]: a key id is 16 HEX. */
+	if (strncmp(url, "/v1/keys/", 9) == 0) {
+		p = url + 9;
+		if ((slash = strchr(p, '/')) == NULL) {
+			if (version_arg(p, strlen(p), &t->a)) {
+				t->route = R_KEYS_VERSION;
+				return;
+			}
+		} else if (version_arg(p, (size_t)(slash - p), &t->a) &&
+		    strlen(slash + 1) == 16 + 8 &&
+		    strspn(slash + 1, "0123456789ABCDEF") == 16 &&
+		    strcmp(slash + 1 + 16, ".minisig") == 0) {
+			memcpy(t->fp, slash + 1, 16);
+			t->fp[16] = '\0';
+			t->route = R_KEYS_VERSION_SIG;
+			return;
+		}
+	}
 	p = url + 4;
 	if ((slash = strchr(p, '/')) == NULL ||
 	    (n = (size_t)(slash - p)) > META_PROFILE_MAX ||
