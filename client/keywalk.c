@@ -66,7 +66,7 @@ fetch_list(struct getopts *g, const char *from, uint64_t v,
 	if (v == 0)
 		snprintf(url, sizeof(url), "%s/v1/keys", from);
 	else
-		snprintf(url, sizeof(url), "%s/v1/keys/%llu", from,
+		snprintf(url, sizeof(url), "%s/v1/keylists/%llu/keys", from,
 		    (unsigned long long)v);
 	if ((rc = get_url(g, url, &f->text, KEYLIST_MAX, why, whylen)) !=
 	    EXIT_DONE)
@@ -74,8 +74,8 @@ fetch_list(struct getopts *g, const char *from, uint64_t v,
 	f->nsigs = 0;
 	for (i = 0; i < ncand && f->nsigs < KEYLIST_SIGS_MAX; i++) {
 		keyid_format(cand[i].keyid, id);
-		snprintf(url, sizeof(url), "%s/v1/keys/%llu/%s.minisig", from,
-		    (unsigned long long)v, id);
+		snprintf(url, sizeof(url), "%s/v1/keylists/%llu/%s.minisig",
+		    from, (unsigned long long)v, id);
 		buf_reset(&f->sigb[f->nsigs]);
 		if (get_url(g, url, &f->sigb[f->nsigs], SIG_FILE_MAX, ignored,
 		    sizeof(ignored)) != EXIT_DONE)

@@ -191,7 +191,8 @@ struct signargs {
  * first signature) so that "minisign -Vm OUT -p root.pub" works.
  */
 static int
-root_sign(struct signargs *a, struct keylist *kl, int have_roots)
+root_sign(struct signargs *a, struct keylist *kl, int have_roots,
+    int have_version)
 {
 	struct seckey	*sk[ROOT_SECRETS_MAX] = { NULL };
 	struct buf	 text, sig;
@@ -209,6 +210,12 @@ root_sign(struct signargs *a, struct keylist *kl, int have_roots)
 	if (a->list != NULL) {
 		if (!buf_readfile(&text, a->list))
 			goto out;
+	} else if (!have_version) {
+		/* Checked once the keys load: a new list names its version. */
+		warnx("a new key list needs --version N (or --list FILE to "
+		    "sign an existing one)");
+		rc = EXIT_USAGE;
+		goto out;
 	} else {
 		if (!have_roots)
 			for (i = 0; i < a->nsecrets; i++)
@@ -377,7 +384,7 @@ cmd_root(const struct config *cfg, int argc, char *argv[])
 		}
 	}
 	if (optind != argc - 1 || a.nsecrets == 0 || a.out == NULL ||
-	    (a.list != NULL) == building || (a.list == NULL && v == 0))
+	    (a.list != NULL && building))
 		goto usage;
 	if (a.list == NULL) {
 		kl->version = (uint64_t)v;
@@ -395,7 +402,7 @@ cmd_root(const struct config *cfg, int argc, char *argv[])
 				    now + (uint64_t)valid * 86400))
 					goto out;
 	}
-	rc = root_sign(&a, kl, kl->nroots > 0);
+	rc = root_sign(&a, kl, kl->nroots > 0, v != 0);
 	goto out;
  usage:
 	fprintf(stderr, "usage: cabundled root init DIR\n"

@@ -76,23 +76,28 @@ route_parse(const char *url, struct target *t)
 		t->route = url[8] == '\0' ? R_KEYS : R_KEYS_SIG;
 		return;
 	}
-	/* /v1/keys/{version}[/{KEYID}.minisig]: a key id is 16 HEX. */
-	if (strncmp(url, "/v1/keys/", 9) == 0) {
-		p = url + 9;
-		if ((slash = strchr(p, '/')) == NULL) {
-			if (version_arg(p, strlen(p), &t->a)) {
-				t->route = R_KEYS_VERSION;
-				return;
-			}
-		} else if (version_arg(p, (size_t)(slash - p), &t->a) &&
-		    strlen(slash + 1) == 16 + 8 &&
-		    strspn(slash + 1, "0123456789ABCDEF") == 16 &&
-		    strcmp(slash + 1 + 16, ".minisig") == 0) {
-			memcpy(t->fp, slash + 1, 16);
+	/*
+	 * /v1/keylists/{version}/keys, .../keys.minisig (the first
+	 * signature) and .../{KEYID}.minisig: apart from /v1/keys, so
+	 * that an exported tree can hold both as files.
+	 */
+	if (strncmp(url, "/v1/keylists/", 13) == 0 &&
+	    (slash = strchr(url + 13, '/')) != NULL &&
+	    version_arg(url + 13, (size_t)(slash - url - 13), &t->a)) {
+		rest = slash + 1;
+		if (strcmp(rest, "keys") == 0)
+			t->route = R_KEYS_VERSION;
+		else if (strcmp(rest, "keys.minisig") == 0)
+			t->route = R_KEYS_VERSION_SIG;
+		else if (strlen(rest) == 16 + 8 &&
+		    strspn(rest, "0123456789ABCDEF") == 16 &&
+		    strcmp(rest + 16, ".minisig") == 0) {
+			memcpy(t->fp, rest, 16);
 			t->fp[16] = '\0';
 			t->route = R_KEYS_VERSION_SIG;
-			return;
 		}
+		if (t->route != R_NONE)
+			return;
 	}
 	p = url + 4;
 	if ((slash = strchr(p, '/')) == NULL ||

@@ -32,8 +32,8 @@ enum route {
 	R_PAGE_CERT,
 	R_KEYS,			/* /v1/keys: the newest key list */
 	R_KEYS_SIG,		/* /v1/keys.minisig: its first signature */
-	R_KEYS_VERSION,		/* /v1/keys/{version} */
-	R_KEYS_VERSION_SIG,	/* /v1/keys/{version}/{KEYID}.minisig */
+	R_KEYS_VERSION,		/* /v1/keylists/{version}/keys */
+	R_KEYS_VERSION_SIG,	/* /v1/keylists/{version}/{KEYID,keys}.minisig */
 	R__MAX
 };
 

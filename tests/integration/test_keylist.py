@@ -68,10 +68,10 @@ def minisign_verifies(lst, root):
 
 
 def serve(m, lst, newest=True):
-    """Serve lst at /v1/keys/N (and as the newest)."""
-    m.routes[f"/v1/keys/{lst.version}"] = static(lst.text)
+    """Serve lst at /v1/keylists/N/ (and as the newest)."""
+    m.routes[f"/v1/keylists/{lst.version}/keys"] = static(lst.text)
     for kid, sig in lst.sigs.items():
-        m.routes[f"/v1/keys/{lst.version}/{kid}.minisig"] = static(sig)
+        m.routes[f"/v1/keylists/{lst.version}/{kid}.minisig"] = static(sig)
     if newest:
         m.routes["/v1/keys"] = static(lst.text)
         m.routes["/v1/keys.minisig"] = static(next(iter(lst.sigs.values())))
@@ -220,7 +220,7 @@ def test_walk_and_root_rotation(env, keys, off):
     env.publish(4, key=keys.k2)
     out = installed(env, [off.r1], 4)
     assert out["keylist_version"] == 3
-    assert env.m.hits("/v1/keys/2") >= 1
+    assert env.m.hits("/v1/keylists/2/keys") >= 1
     # A fresh client that knows only the new root starts at the newest.
     env.state.unlink()
     for t in env.targets:
@@ -274,7 +274,7 @@ def test_missing_step_refused(env, keys, off):
               "--active", keys.k2.pub)
     serve(env.m, l3)
     env.publish(4, key=keys.k2)
-    refused(env, [off.r1], "/v1/keys/2")
+    refused(env, [off.r1], "/v1/keylists/2/keys")
     l2 = sign(off.dir, "keys-2", [off.r1], "--version", "2",
               "--active", keys.k1.pub)
     serve(env.m, l2, newest=False)
@@ -328,9 +328,9 @@ def test_rotation_at_headquarters_reaches_rooted_client(good, off, env,
             s.get("/v1/keys.minisig").content)
         assert run("minisign", "-Vm", tmp_path / "dl" / "keys", "-p",
                    off.r1.pub).returncode == 0
-        assert s.get(f"/v1/keys/1/{off.r1.keyid}.minisig").content == \
+        assert s.get(f"/v1/keylists/1/{off.r1.keyid}.minisig").content == \
             l1.sigs[off.r1.keyid]
-        assert s.get("/v1/keys/2").status_code == 404
+        assert s.get("/v1/keylists/2/keys").status_code == 404
         profile = s.get("/v1/profiles").json()
         name = profile[0]["name"] if isinstance(profile, list) else \
             sorted(profile)[0]
