@@ -386,3 +386,28 @@ def test_import_refusals_change_nothing(good, off, tmp_path):
     c = sqlite3.connect(good.db)
     assert c.execute("SELECT count(*) FROM keylist").fetchone()[0] == 1
     c.close()
+
+
+def test_export_holds_the_key_lists(good, off, env, tmp_path):
+    """cabundled export writes every list and signature; a --root
+    client installs from the static tree; minisign checks a version
+    directory as it stands."""
+    hq_mirror(good, off, tmp_path / "k.json")
+    good("publish", "--resign", check=0)
+    out = tmp_path / "tree"
+    good("export", out, check=0)
+    v1 = out / "v1" / "keylists" / "1"
+    assert (out / "v1" / "keys").read_bytes() == (v1 / "keys").read_bytes()
+    assert run("minisign", "-H", "-Vm", v1 / "keys", "-p",
+               off.r1.pub).returncode == 0
+    assert (v1 / f"{off.r1.keyid}.minisig").read_bytes() == \
+        (out / "v1" / "keys.minisig").read_bytes()
+    name = sorted(p.name for p in (out / "v1").iterdir()
+                  if (p / "cacert.pem.minisig").exists())[0]
+    p = run(CABUNDLE, "install", "--config", env.conf, "--from",
+            f"file://{out}", "--profile", name, "--state", env.state,
+            "--json", "--root", off.r1.pub, "--output", env.targets[0],
+            env=NOPROXY, check=0)
+    assert json.loads(p.stdout)["keylist_version"] == 1
+    # Exported again: nothing rewritten, nothing refused.
+    good("export", out, check=0)
