@@ -229,7 +229,7 @@ key_import_list(sqlite3 *db, const char *file, const struct pubkey *anchors,
 		sigs[i].len = sigb[i].len;
 	}
 	rc = keylists_import(db, (const char *)text.data, text.len, sigs,
-	    nsigs, anchors, nanchors, "import", actor, &kl, &same, why,
+	    nsigs, anchors, nanchors, 1, "import", actor, &kl, &same, why,
 	    sizeof(why));
 	if (rc == EXIT_REFUSED)
 		warnx("%s: refused: %s", file, why);

@@ -113,7 +113,8 @@ store(sqlite3 *db, const struct keylist *kl, const char *text, size_t len,
  * Import the next key list: text with its signature files.  The first
  * list is verified against anchors (the root public keys the operator
  * gives); every later one against the newest held, so it must be its
- * version + 1.  The list's own expiry is checked against now.
+ * version + 1.  newest: the list is the newest known, so its expiry is
+ * checked against now (an older step of a walk may have expired).
  * Returns an exit code: EXIT_DONE with out filled (*same 1 when this
  * very list was held already, nothing written), EXIT_REFUSED with why
  * set (nothing written), EXIT_LOCAL after a warning.
@@ -121,7 +122,7 @@ store(sqlite3 *db, const struct keylist *kl, const char *text, size_t len,
 int
 keylists_import(sqlite3 *db, const char *text, size_t len,
     const struct keylist_sig *sigs, size_t nsigs, const struct pubkey *anchors,
-    size_t nanchors, const char *origin, const char *actor,
+    size_t nanchors, int newest, const char *origin, const char *actor,
     struct keylist *out, int *same, char *why, size_t whylen)
 {
 	struct keylist	 prev, peek;
@@ -169,7 +170,8 @@ keylists_import(sqlite3 *db, const char *text, size_t len,
 	if (!keylist_verify(found ? &prev : NULL, anchors, nanchors, text, len,
 	    sigs, nsigs, out, valid, why, whylen))
 		goto out;
-	if (!keylist_check_time(out, (int64_t)time(NULL), why, whylen))
+	if (newest && !keylist_check_time(out, (int64_t)time(NULL), why,
+	    whylen))
 		goto out;
 	rc = EXIT_LOCAL;
 	if (!store(db, out, text, len, sigs, nsigs, valid, origin, actor) ||

@@ -20,7 +20,7 @@ enum keylists_name {
 int	keylists_newest(sqlite3 *, struct keylist *, int *);
 int	keylists_import(sqlite3 *, const char *, size_t,
 	    const struct keylist_sig *, size_t, const struct pubkey *, size_t,
-	    const char *, const char *, struct keylist *, int *, char *,
+	    int, const char *, const char *, struct keylist *, int *, char *,
 	    size_t);
 enum keylists_name keylists_names(sqlite3 *, const char *, int64_t);
 

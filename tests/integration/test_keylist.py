@@ -411,3 +411,51 @@ def test_export_holds_the_key_lists(good, off, env, tmp_path):
     assert json.loads(p.stdout)["keylist_version"] == 1
     # Exported again: nothing rewritten, nothing refused.
     good("export", out, check=0)
+
+
+def test_relay_copies_the_key_lists_verbatim(good, off, tmp_path):
+    """A relay mirror B, once its operator imported the first list,
+    copies every later version of its upstream's key list byte for
+    byte; a version that does not verify changes nothing."""
+    kj = tmp_path / "k.json"
+    l1 = hq_mirror(good, off, kj)
+    good("publish", "--resign", check=0)
+    tree = tmp_path / "tree"
+    good("export", tree, check=0)
+    cfg = tmp_path / "b.conf"
+    cfg.write_text(f"[mirror]\nurl = file://{tree}\nprofile = mozilla\n"
+                   f"key = {good.key()['public_key']}\n")
+    from conftest import Mirror
+    b = Mirror(tmp_path / "b", config=cfg)
+    b("init", "--actor", "b-admin", check=0)
+    b("key", "import-list", "--root", off.r1.pub, l1.path, check=0)
+    r2 = Root(off.dir / "r2")
+    l2 = sign(off.dir, "keys-2", [off.r1, r2], "--version", "2",
+              "--root", r2.pub, "--keys-json", kj)
+    good("key", "import-list", l2.path, check=0)
+    good("export", tree, check=0)
+    p = b("fetch")
+    assert b"relayed: key list version 2" in p.stdout, p.stderr
+
+    def held(m):
+        c = sqlite3.connect(m.db)
+        rows = c.execute("SELECT k.version, k.body, s.keyid, s.sig FROM "
+                         "keylist k JOIN keylist_sig s USING (version) "
+                         "ORDER BY k.version, s.pos").fetchall()
+        c.close()
+        return rows
+    assert held(b) == held(good)
+    assert {r[2] for r in held(b) if r[0] == 2} == {off.r1.keyid, r2.keyid}
+    # Upstream's newest replaced by a list only an outsider signed.
+    other = Root(off.dir / "other")
+    l3 = sign(off.dir, "keys-3", [other], "--version", "3",
+              "--root", other.pub, "--keys-json", kj)
+    (tree / "v1" / "keys").write_bytes(l3.text)
+    d = tree / "v1" / "keylists" / "3"
+    d.mkdir()
+    (d / "keys").write_bytes(l3.text)
+    (d / f"{other.keyid}.minisig").write_bytes(l3.sigs[other.keyid])
+    before = held(b)
+    p = b("fetch")
+    assert b"key list refused" in p.stderr, p.stderr
+    assert held(b) == before
