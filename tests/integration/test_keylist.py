@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from conftest import (CABUNDLE, CABUNDLED, DAY, NOPROXY, SIG_PATH, Server, body_of,
-                      body_path, clock_env, run, tc)
+from conftest import (CABUNDLE, CABUNDLED, DAY, NOPROXY, SIGTOOL, Server,
+                      body_of, clock_env, run, tc)
 from conftest import now as product_now
 from fakemirror import static
 
@@ -291,6 +291,40 @@ def test_wrong_root_and_key_with_root_exclusive(env, keys, off):
     a = env.args(keys=[keys.k1]) + ["--root", off.r1.pub]
     p = run(*a, env=NOPROXY)
     assert p.returncode == 2 and b"exclude each other" in p.stderr
+
+
+def hand_list(root, version, keyline, tmp):
+    """A list written here (not by root sign), signed by root with
+    sigtool: an independent writer of the format."""
+    t = int(product_now())
+    text = (f"format:cabundle-keys/1\nversion:{version}\ncreated:{t - 60}\n"
+            f"expires:{t + 30 * DAY}\nthreshold:1\n"
+            f"root:{root.keyid} {root.pub.read_text().splitlines()[1]}\n"
+            f"key:{keyline}\n").encode()
+    f = tmp / f"hand-{version}"
+    f.write_bytes(text)
+    cmt = (f"format:cabundle-keys/1\tversion:{version}\tcreated:{t - 60}"
+           f"\texpires:{t + 30 * DAY}\tsha256:"
+           f"{hashlib.sha256(text).hexdigest()}")
+    sig = run(SIGTOOL, "sign", root.key, f, cmt, check=0).stdout
+    (tmp / f"hand-{version}.{root.keyid}.minisig").write_bytes(sig)
+    lst = List(f)
+    assert minisign_verifies(lst, root)
+    return lst
+
+
+def test_release_outside_its_keys_window(env, keys, off):
+    """A key listed from yesterday on: its signature of a release
+    created two days ago is refused, one created now accepted."""
+    t = int(product_now())
+    kid = keys.k1.keyid[::-1].hex().upper()
+    lst = hand_list(off.r1, 1, f"{kid} {keys.k1.rw} {t - DAY} "
+                    f"{t + 9 * DAY} active", off.dir)
+    serve(env.m, lst)
+    env.publish(3, key=keys.k1, created=t - 2 * DAY)
+    refused(env, [off.r1], "outside the window")
+    env.publish(3, key=keys.k1)
+    installed(env, [off.r1], 3)
 
 
 def test_pinned_key_hint(env, keys):
