@@ -169,6 +169,26 @@ def test_rooted_install_and_revocation(env, keys, off):
         assert t.read_bytes() == body_of(4)
 
 
+def test_state_of_a_pinned_install_moves_to_root(env, keys, off):
+    """A state file written by a --key install (no "keylists") still
+    loads; the --root install then adds its key list floor and keeps
+    the release floor."""
+    env.publish(3, key=keys.k1)
+    env.installed(3)
+    old = json.loads(env.state.read_text())
+    assert "keylists" not in old
+    serve(env.m, sign(off.dir, "keys-1", [off.r1], "--version", "1",
+                      "--active", keys.k1.pub))
+    env.publish(4, key=keys.k1)
+    installed(env, [off.r1], 4)
+    st = json.loads(env.state.read_text())
+    assert st["keylists"][0]["version"] == 1
+    assert st["keylists"][0]["sha256"] == hashlib.sha256(
+        (off.dir / "keys-1").read_bytes()).hexdigest()
+    env.publish(2, key=keys.k1)
+    refused(env, [off.r1], "rollback")
+
+
 def test_rolled_back_list_refused(env, keys, off):
     l1 = sign(off.dir, "keys-1", [off.r1], "--version", "1",
               "--active", keys.k1.pub)
