@@ -513,3 +513,42 @@ def test_relay_copies_the_key_lists_verbatim(good, off, tmp_path):
     p = b("fetch")
     assert b"key list refused" in p.stderr, p.stderr
     assert held(b) == before
+
+
+@pytest.mark.parametrize("case", ["huge", "html", "crlf", "sig-huge"])
+def test_hostile_key_list_answers(env, keys, off, case):
+    """What a broken or hostile mirror serves for the key list: capped,
+    parsed strictly, refused without touching anything."""
+    lst = sign(off.dir, "keys-1", [off.r1], "--version", "1",
+               "--active", keys.k1.pub)
+    serve(env.m, lst)
+    env.publish(3, key=keys.k1)
+    words = {"huge": "8192", "html": "format:cabundle-keys/1",
+             "crlf": "CR", "sig-huge": "signed by 0"}[case]
+    if case == "huge":
+        env.m.routes["/v1/keys"] = static(lst.text + b"x" * (1 << 20))
+    elif case == "html":
+        env.m.routes["/v1/keys"] = static(b"<html>captive portal</html>")
+    elif case == "crlf":
+        env.m.routes["/v1/keys"] = static(lst.text.replace(b"\n", b"\r\n"))
+    else:
+        env.m.routes[f"/v1/keylists/1/{off.r1.keyid}.minisig"] = static(
+            lst.sigs[off.r1.keyid] + b"#" * (1 << 20))
+    refused(env, [off.r1], words)
+
+
+def test_threshold_two_of_two_and_cosigning(env, keys, off):
+    """threshold:2 with two roots: one signature is not enough; the
+    second holder adds theirs with root sign --list."""
+    r2 = Root(off.dir / "r2")
+    lst = sign(off.dir, "keys-1", [off.r1], "--version", "1",
+               "--threshold", "2", "--root", off.r1.pub, "--root", r2.pub,
+               "--active", keys.k1.pub)
+    serve(env.m, lst)
+    env.publish(3, key=keys.k1)
+    refused(env, [off.r1, r2], "signed by 1 of the configured root keys")
+    lst = sign(off.dir, "keys-1", [r2], "--list", off.dir / "keys-1")
+    assert set(lst.sigs) == {off.r1.keyid, r2.keyid}
+    assert minisign_verifies(lst, off.r1) and minisign_verifies(lst, r2)
+    serve(env.m, lst)
+    installed(env, [off.r1, r2], 3)
