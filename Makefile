@@ -72,7 +72,7 @@ DEB_FUZZ_PKGS = clang libclang-rt-14-dev
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c common/verify.c \
-	      common/url.c common/atomic.c
+	      common/url.c common/atomic.c common/keylist.c
 # Signing: the server and the test tools link it, the client never does
 # (a verify-only program, as signify's VERIFYONLY build).
 SIGN_SRCS   = common/sign.c
@@ -83,6 +83,7 @@ SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/schedproc.c \
 	      server/keys.c server/keyset.c server/cmd_key.c \
+	      server/keylists.c server/keyrelay.c server/cmd_root.c \
 	      server/release.c \
 	      server/rebuild.c server/profile.c server/org.c \
 	      server/cmd_org.c \
@@ -96,11 +97,11 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
 	      client/capath.c client/python.c client/doctor.c \
-	      client/doctor_tls.c client/safepath.c
+	      client/doctor_tls.c client/safepath.c client/keywalk.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.
-FUZZ_NAMES  = pem cert sig meta config copts route privmsg
+FUZZ_NAMES  = pem cert sig meta config copts route privmsg keylist
 FUZZ_SRCS   = $(FUZZ_NAMES:%=fuzz/fuzz-%.c) fuzz/quiet.c fuzz/label.c \
 	      fuzz/replay.c
 

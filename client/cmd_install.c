@@ -26,6 +26,7 @@
 #include "encode.h"
 #include "exitcode.h"
 #include "extern.h"
+#include "keylist.h"
 #include "opts.h"
 #include "timefmt.h"
 #include "url.h"
@@ -35,6 +36,10 @@
 struct run {
 	struct copts	 o;
 	struct pubkey	 keys[MAX_KEYS];
+	struct pubkey	 roots[MAX_KEYS];
+	struct pubkey	 listed[KEYLIST_KEYS_MAX];	/* --root: may sign */
+	size_t		 nlisted;
+	struct keylist	 kl;
 	struct target	 t[4 * MAX_TARGETS];	/* certifi, pip, file, capath */
 	size_t		 nt;
 	json_t		*out;		/* --json */
@@ -53,8 +58,9 @@ url_shown(const char *url, char *buf, size_t len)
 static void __attribute__((noreturn))
 install_usage(void)
 {
-	fprintf(stderr, "usage: cabundle install --from URL --key KEY "
-	    "[--key KEY]... --profile NAME\n"
+	fprintf(stderr, "usage: cabundle install --from URL (--key KEY "
+	    "[--key KEY]... | --root ROOTKEY [--root ROOTKEY]...)\n"
+	    "\t--profile NAME"
 	    "\t[--python PATH]... [--pip] [--output FILE]... "
 	    "[--capath DIR]... [--force]\n"
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
@@ -357,12 +363,61 @@ report_stale(const json_t *st, const char *profile, int64_t now)
 	}
 }
 
+/*
+ * Say what to do about a release signed by a key that is not trusted:
+ * a pinned key set (--key) misses a rotation; a key list (--root) does
+ * not name the key, or not for now.
+ */
+static void
+hint_unknown_key(struct run *r)
+{
+	size_t	 n = strlen(r->why);
+
+	if (strncmp(r->why, "signed by key id ", 17) != 0)
+		return;
+	if (r->o.nroots == 0)
+		snprintf(r->why + n, sizeof(r->why) - n, "; if the mirror "
+		    "rotated its signing key, its key list at %.200s/v1/keys "
+		    "names the new one: follow it with --root ROOTKEY instead "
+		    "of --key, or add the new key with --key", r->from);
+	else
+		snprintf(r->why + n, sizeof(r->why) - n, "; the key list "
+		    "(version %llu, %.200s/v1/keys) does not name it as a "
+		    "key that may sign now: the mirror's operator must have "
+		    "the root key holders sign a list naming it",
+		    (unsigned long long)r->kl.version, r->from);
+}
+
+/*
+ * --root: the release's key must have been listed when it signed, not
+ * only now (doc/SPEC.md 11.4).  Returns 1, or 0 with r->why set.
+ */
+static int
+window_ok(struct run *r, const struct release *rel)
+{
+	const struct keylist_key *k;
+	char			  id[17];
+
+	if (r->o.nroots == 0)
+		return 1;
+	k = keylist_find(&r->kl, rel->key->keyid);
+	if (k != NULL && rel->meta.created >= k->not_before &&
+	    rel->meta.created < k->not_after)
+		return 1;
+	keyid_format(rel->key->keyid, id);
+	snprintf(r->why, sizeof(r->why), "signed at %llu by key %s, outside "
+	    "the window the key list gives it", (unsigned long long)
+	    rel->meta.created, id);
+	return 0;
+}
+
 static int
 parse_args(struct run *r, int argc, char *argv[])
 {
 	static const struct option lopts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "root", required_argument, NULL, 'r' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "python", required_argument, NULL, 'y' },
 		{ "pip", no_argument, NULL, 'P' },
@@ -389,6 +444,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		switch (ch) {
 		case 'f': name = "from"; break;
 		case 'k': name = "key"; break;
+		case 'r': name = "root"; break;
 		case 'p': name = "profile"; break;
 		case 'y': name = "python"; break;
 		case 'o': name = "output"; break;
@@ -407,8 +463,13 @@ parse_args(struct run *r, int argc, char *argv[])
 			return EXIT_USAGE;
 	}
 	if (optind != argc || r->o.from == NULL || r->o.profile == NULL ||
-	    r->o.nkeys == 0)
+	    r->o.nkeys + r->o.nroots == 0)
 		install_usage();
+	if (r->o.nkeys > 0 && r->o.nroots > 0) {
+		warnx("--key and --root exclude each other: pin the signing "
+		    "keys, or follow the key list their root keys sign");
+		return EXIT_USAGE;
+	}
 	url_redact(r->o.from, r->from, sizeof(r->from));
 	/* Profile names go into URLs: the server's grammar, nothing else. */
 	if (!profile_valid(r->o.profile, strlen(r->o.profile))) {
@@ -429,6 +490,12 @@ parse_args(struct run *r, int argc, char *argv[])
 		if (!key_load(r->o.keys[i], &r->keys[i])) {
 			warnx("--key %s: not a minisign public key (a .pub "
 			    "file or its RW... line)", r->o.keys[i]);
+			return EXIT_USAGE;
+		}
+	for (i = 0; i < (int)r->o.nroots; i++)
+		if (!key_load(r->o.roots[i], &r->roots[i])) {
+			warnx("--root %s: not a minisign public key (a .pub "
+			    "file or its RW... line)", r->o.roots[i]);
 			return EXIT_USAGE;
 		}
 	r->o.get.cafile = r->o.cafile;
@@ -455,7 +522,8 @@ say(struct run *r, const char *result, int rc)
 }
 
 /*
- * cabundle install.  Exit 0: installed, or already current (nothing
+ * cabundle install.  With --root, the key list walk (keywalk.c) comes
+ * first and its keys replace --key's.  Exit 0: installed, or already current (nothing
  * rewritten); 1: refused (verification or policy), every target and
  * the state as they were; 2: usage; 3: source unreachable; 4: a local
  * error, such as a target that cannot be used or written (a link, a
@@ -476,7 +544,7 @@ cmd_install(int argc, char *argv[])
 	uint64_t	 floor;
 	size_t		 i, need;
 	int64_t		 now = (int64_t)time(NULL);
-	int		 rc, lockfd = -1, dirty;
+	int		 rc, lockfd = -1, dirty, kl_changed = 0;
 	enum floor_verdict fv;
 	const char	*result = "error";
 
@@ -494,6 +562,24 @@ cmd_install(int argc, char *argv[])
 	if ((lockfd = state_lock(r->o.state)) == -1 ||
 	    (st = state_load(r->o.state)) == NULL)
 		goto out;
+
+	/* --root: the key list first; only its keys may sign. */
+	if (r->o.nroots > 0) {
+		if ((rc = keywalk(&r->o.get, r->o.from, r->from, r->roots,
+		    r->o.nroots, st, now, &r->kl, &kl_changed, r->why,
+		    sizeof(r->why))) != EXIT_DONE) {
+			warnx("%s: %s", rc == EXIT_UNREACHABLE ?
+			    "unreachable" : "refused", r->why);
+			result = rc == EXIT_UNREACHABLE ? "unreachable" :
+			    rc == EXIT_REFUSED ? "refused" : "error";
+			report_stale(st, r->o.profile, now);
+			goto out;
+		}
+		r->nlisted = (size_t)keylist_signing_keys(&r->kl, now,
+		    r->listed, KEYLIST_KEYS_MAX);
+		json_object_set_new(r->out, "keylist_version",
+		    json_integer((json_int_t)r->kl.version));
+	}
 
 	/* Steps 1-6: the signature, fetched and judged. */
 	snprintf(url, sizeof(url), "%s/v1/%s/cacert.pem.minisig", r->o.from,
@@ -513,11 +599,16 @@ cmd_install(int argc, char *argv[])
 	memset(&pol, 0, sizeof(pol));
 	pol.keys = r->keys;
 	pol.nkeys = r->o.nkeys;
+	if (r->o.nroots > 0) {
+		pol.keys = r->listed;
+		pol.nkeys = r->nlisted;
+	}
 	pol.profile = r->o.profile;
 	pol.now = now;
 	pol.check_time = 1;
 	if (!verify_sig((const char *)sig.data, sig.len, &pol, &rel, r->why,
-	    sizeof(r->why))) {
+	    sizeof(r->why)) || !window_ok(r, &rel)) {
+		hint_unknown_key(r);
 		rc = EXIT_REFUSED;
 		result = "refused";
 		warnx("refused: %s: %s", url_shown(url, shown,
@@ -536,7 +627,7 @@ cmd_install(int argc, char *argv[])
 	    json_integer((json_int_t)rel.meta.expires));
 
 	/* Step 7: never backwards, never two bodies for one version. */
-	if (!state_floor(st, r->o.profile, r->keys, r->o.nkeys, &floor,
+	if (!state_floor(st, r->o.profile, pol.keys, pol.nkeys, &floor,
 	    floor_sha))
 		floor = 0;	/* none: floor_sha is not read */
 	if ((fv = verify_floor(&rel, floor, floor_sha, r->from, "installed",
@@ -597,7 +688,7 @@ cmd_install(int argc, char *argv[])
 		goto out;
 	}
 	/* Up to date and already recorded: the state is not rewritten. */
-	dirty = fv != FLOOR_CURRENT;
+	dirty = fv != FLOOR_CURRENT || kl_changed;
 	for (i = 0; i < r->nt; i++) {
 		old = state_target(st, r->t[i].path);
 		if (old != NULL && r->t[i].replaced == -1 &&

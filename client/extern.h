@@ -113,9 +113,18 @@ int	 state_floor(const json_t *, const char *, const struct pubkey *,
 	    size_t, uint64_t *, char *);
 int	 state_set_floor(json_t *, const char *, const char *, uint64_t,
 	    const char *);
+int	 state_keylist(const json_t *, const char *, uint64_t *, char *,
+	    int64_t *);
+int	 state_set_keylist(json_t *, const char *, uint64_t, const char *,
+	    int64_t);
 json_t	*state_target(const json_t *, const char *);
 int	 state_put_target(json_t *, json_t *);
 int	 state_drop_target(json_t *, const char *);
+
+struct keylist;
+int	keywalk(struct getopts *, const char *, const char *,
+	    const struct pubkey *, size_t, json_t *, int64_t,
+	    struct keylist *, int *, char *, size_t);
 
 int	cmd_verify(int, char *[]);
 int	cmd_install(int, char *[]);

@@ -28,7 +28,8 @@ static const struct command {
 } cmds[] = {
 	{ "install", cmd_install, "install --from URL --key KEY "
 	    "--profile NAME [targets] [--json]",
-	    "install --from URL --key KEY [--key KEY]... --profile NAME\n"
+	    "install --from URL (--key KEY [--key KEY]... |\n"
+	    "    --root ROOTKEY [--root ROOTKEY]...) --profile NAME\n"
 	    "    [--python PATH]... [--pip] [--output FILE]... "
 	    "[--capath DIR]...\n"
 	    "    [--force] [--state FILE] [--config FILE] [--cacert FILE]\n"

@@ -6,6 +6,8 @@
  *	; /etc/cabundle.conf
  *	from = https://cabundle.example.org
  *	key = RWQ...			(repeatable: rotation)
+ *	root = RWQ...			(instead of key: the key list's
+ *					 root keys, repeatable)
  *	profile = org
  *	python = /usr/bin/python3	(repeatable)
  *	pip = no
@@ -64,6 +66,8 @@ opt_apply(struct copts *o, const char *name, const char *v,
 		return opt_set(&o->from, v);
 	if (strcmp(name, "key") == 0)
 		return opt_add(o->keys, &o->nkeys, MAX_KEYS, "keys", v);
+	if (strcmp(name, "root") == 0)
+		return opt_add(o->roots, &o->nroots, MAX_KEYS, "root keys", v);
 	if (strcmp(name, "profile") == 0)
 		return opt_set(&o->profile, v);
 	if (strcmp(name, "python") == 0)
@@ -246,10 +250,15 @@ opts_cli(struct copts *o, const char *name, const char *v)
 	const char	*why;
 	size_t		 i;
 
-	if (strcmp(name, "key") == 0 && !o->cli_keys) {
+	/* --key and --root replace the file's trust, both kinds. */
+	if ((strcmp(name, "key") == 0 || strcmp(name, "root") == 0) &&
+	    !o->cli_keys) {
 		for (i = 0; i < o->nkeys; i++)
 			free(o->keys[i]);
 		o->nkeys = 0;
+		for (i = 0; i < o->nroots; i++)
+			free(o->roots[i]);
+		o->nroots = 0;
 		o->cli_keys = 1;
 	}
 	if (strcmp(name, "python") == 0 && !o->cli_py) {
@@ -321,6 +330,8 @@ opts_free(struct copts *o)
 
 	for (i = 0; i < o->nkeys; i++)
 		free(o->keys[i]);
+	for (i = 0; i < o->nroots; i++)
+		free(o->roots[i]);
 	for (i = 0; i < o->npy; i++)
 		free(o->pythons[i]);
 	for (i = 0; i < o->nout; i++)

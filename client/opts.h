@@ -14,6 +14,8 @@ struct copts {
 	char		*cafile;
 	char		*keys[MAX_KEYS];
 	size_t		 nkeys;
+	char		*roots[MAX_KEYS];	/* --root: follow the key list */
+	size_t		 nroots;
 	char		*pythons[MAX_TARGETS];
 	size_t		 npy;
 	char		*outputs[MAX_TARGETS];

@@ -8,7 +8,12 @@
  *	  "floors": [ { "profile", "key_id", "version", "sha256" } ],
  *	  "targets": [ { "path", "kind", "profile", "version", "sha256",
  *			 "key_id", "created", "expires", "installed",
- *			 "backup", "source" } ] }
+ *			 "backup", "source" } ],
+ *	  "keylists": [ { "source", "version", "sha256", "expires" } ] }
+ *
+ * "keylists" (--root, doc/SPEC.md 11) is absent from older files,
+ * which still load: per source, the key list version trusted last,
+ * its sha256 (to recognise it again) and its expiry.
  *
  * The file is written only by us, but it is read like any input: a
  * cap, and every field's type checked before use.  It is believed only
@@ -46,6 +51,19 @@ floor_ok(const json_t *f)
 	    json_is_integer(json_object_get(f, "version")) &&
 	    json_integer_value(json_object_get(f, "version")) >= 0 &&
 	    json_is_string(json_object_get(f, "sha256"));
+}
+
+static int
+keylist_ok(const json_t *k)
+{
+	const char	*h = json_string_value(json_object_get(k, "sha256"));
+
+	return json_is_string(json_object_get(k, "source")) &&
+	    json_is_integer(json_object_get(k, "version")) &&
+	    json_integer_value(json_object_get(k, "version")) > 0 &&
+	    json_is_integer(json_object_get(k, "expires")) &&
+	    h != NULL && strlen(h) == 64 && strspn(h, "0123456789abcdef") ==
+	    64;
 }
 
 static int
@@ -120,7 +138,7 @@ state_load(const char *path)
 {
 	struct buf	 b;
 	struct stat	 sb;
-	json_t		*st = NULL, *a, *x;
+	json_t		*st = NULL, *a, *x, *k;
 	json_error_t	 je;
 	char		 name[NAME_MAX + 1];
 	size_t		 i;
@@ -164,6 +182,13 @@ state_load(const char *path)
 	json_array_foreach(a, i, x)
 		if (!target_ok(x))
 			goto bad;
+	if ((x = json_object_get(st, "keylists")) != NULL) {
+		if (!json_is_array(x))
+			goto bad;
+		json_array_foreach(x, i, k)
+			if (!keylist_ok(k))
+				goto bad;
+	}
 	json_array_foreach(a, i, x)
 		if (!backup_ok(x, path)) {
 			json_decref(st);
@@ -178,6 +203,59 @@ state_load(const char *path)
  out:
 	buf_free(&b);
 	return st;
+}
+
+/*
+ * The key list floor of source: 1 with *version, sha256 (65 bytes)
+ * and *expires set, 0 when none is recorded.
+ */
+int
+state_keylist(const json_t *st, const char *source, uint64_t *version,
+    char *sha256, int64_t *expires)
+{
+	const json_t	*k;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(st, "keylists"), i, k)
+		if (strcmp(json_string_value(json_object_get(k, "source")),
+		    source) == 0) {
+			*version = (uint64_t)json_integer_value(
+			    json_object_get(k, "version"));
+			snprintf(sha256, 65, "%s", json_string_value(
+			    json_object_get(k, "sha256")));
+			*expires = json_integer_value(json_object_get(k,
+			    "expires"));
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * Record the key list trusted for source (a new floor).  Returns 1, or
+ * 0 when out of memory.
+ */
+int
+state_set_keylist(json_t *st, const char *source, uint64_t version,
+    const char *sha256, int64_t expires)
+{
+	json_t	*a = json_object_get(st, "keylists"), *k;
+	size_t	 i;
+
+	if (a == NULL) {
+		if ((a = json_array()) == NULL ||
+		    json_object_set_new(st, "keylists", a) == -1)
+			return 0;
+	}
+	json_array_foreach(a, i, k)
+		if (strcmp(json_string_value(json_object_get(k, "source")),
+		    source) == 0)
+			return json_array_set_new(a, i, json_pack(
+			    "{s:s, s:I, s:s, s:I}", "source", source,
+			    "version", (json_int_t)version, "sha256", sha256,
+			    "expires", (json_int_t)expires)) == 0;
+	return json_array_append_new(a, json_pack("{s:s, s:I, s:s, s:I}",
+	    "source", source, "version", (json_int_t)version, "sha256",
+	    sha256, "expires", (json_int_t)expires)) == 0;
 }
 
 /*

@@ -35,7 +35,8 @@ unroute(const struct target *t, char *out, size_t outlen)
 		[R_METRICS] = "/metrics", [R_PUBKEY] = "/v1/pubkey",
 		[R_PROFILES] = "/v1/profiles", [R_UPSTREAM] = "/v1/upstream",
 		[R_AUDIT] = "/v1/audit", [R_PAGE_QUARANTINE] = "/quarantine",
-		[R_PAGE_AUDIT] = "/audit",
+		[R_PAGE_AUDIT] = "/audit", [R_KEYS] = "/v1/keys",
+		[R_KEYS_SIG] = "/v1/keys.minisig",
 	};
 	const char	*p = t->profile;
 
@@ -68,6 +69,13 @@ unroute(const struct target *t, char *out, size_t outlen)
 		break;
 	case R_PAGE_CERT:
 		snprintf(out, outlen, "/cert/%s", t->fp);
+		break;
+	case R_KEYS_VERSION:
+		snprintf(out, outlen, "/v1/keylists/%" PRId64 "/keys", t->a);
+		break;
+	case R_KEYS_VERSION_SIG:
+		snprintf(out, outlen, "/v1/keylists/%" PRId64 "/%s.minisig",
+		    t->a, t->fp[0] != '\0' ? t->fp : "keys");
 		break;
 	default:
 		FUZZ_CHECK(t->route > R_NONE && t->route < R__MAX &&

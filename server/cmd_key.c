@@ -5,17 +5,21 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "datadir.h"
 #include "db.h"
 #include "exitcode.h"
 #include "extern.h"
+#include "keylists.h"
 #include "keys.h"
 #include "keyset.h"
 #include "output.h"
@@ -121,9 +125,37 @@ key_generate(sqlite3 *db, const struct config *cfg, const char *actor,
 static int
 key_rotate(sqlite3 *db, const struct config *cfg, const char *actor)
 {
-	char		 oldid[17], newid[17];
+	char		 oldid[17], newid[17], have[17];
 	int		 retired, rc;
 
+	/*
+	 * Clients that follow the key list (--root) accept only the keys
+	 * it names: activating another would cut them all off.
+	 */
+	if (keyset_standby(db, have) == 1) {
+		switch (keylists_names(db, have, (int64_t)time(NULL))) {
+		case KEYLISTS_ERROR:
+			return EXIT_LOCAL;
+		case KEYLISTS_NONE:
+			warnx("warning: no key list is held (cabundled key "
+			    "import-list): clients that pin keys with --key "
+			    "must be given %s before they can install what it "
+			    "signs", have);
+			break;
+		case KEYLISTS_UNNAMED:
+			warnx("standby key %s is not named (active or standby, "
+			    "within its window) by the newest key list, so no "
+			    "client following it (--root) would accept what it "
+			    "signs; refusing to rotate.  Fix: on the offline "
+			    "machine, cabundled root sign a new list version "
+			    "with --standby for this key (key show --json "
+			    "lists it), then cabundled key import-list it "
+			    "here, then rotate", have);
+			return EXIT_REFUSED;
+		case KEYLISTS_NAMED:
+			break;
+		}
+	}
 	rc = keyset_rotate(db, cfg, actor, newid, oldid, &retired);
 	if (rc == EXIT_REFUSED)
 		warnx("no standby key to rotate to; first: cabundled key "
@@ -137,6 +169,82 @@ key_rotate(sqlite3 *db, const struct config *cfg, const char *actor)
 	return publish_all(db, cfg, actor, NULL, 0);
 }
 
+/* Read path into b; 0 (quietly) when it does not exist. */
+static int
+read_if(const char *path, struct buf *b)
+{
+	if (access(path, F_OK) != 0)
+		return 0;
+	return buf_readfile(b, path);
+}
+
+/*
+ * key import-list [--root PUB]... FILE: the next key list with its
+ * signatures FILE.minisig and FILE.KEYID.minisig, one per root key of
+ * the held list, of FILE itself and of --root.  Refused: anything
+ * keylists_import refuses; nothing is written then.
+ */
+static int
+key_import_list(sqlite3 *db, const char *file, const struct pubkey *anchors,
+    size_t nanchors, const char *actor)
+{
+	struct buf	 text, sigb[KEYLIST_SIGS_MAX];
+	struct keylist_sig sigs[KEYLIST_SIGS_MAX];
+	struct keylist	 peek, prev, kl;
+	struct pubkey	 cand[3 * KEYLIST_ROOTS_MAX];
+	char		 path[PATH_MAX], id[17], why[512];
+	size_t		 ncand = 0, nsigs = 0, i;
+	int		 found, same, rc = EXIT_LOCAL;
+
+	buf_init(&text, KEYLIST_MAX);
+	for (i = 0; i < KEYLIST_SIGS_MAX; i++)
+		buf_init(&sigb[i], SIG_FILE_MAX);
+	if (!buf_readfile(&text, file))
+		goto out;
+	if (!keylist_parse((const char *)text.data, text.len, &peek, why,
+	    sizeof(why))) {
+		warnx("%s: refused: %s", file, why);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (!keylists_newest(db, &prev, &found))
+		goto out;
+	for (i = 0; found && i < prev.nroots; i++)
+		cand[ncand++] = prev.roots[i];
+	for (i = 0; i < peek.nroots; i++)
+		cand[ncand++] = peek.roots[i];
+	for (i = 0; i < nanchors && i < KEYLIST_ROOTS_MAX; i++)
+		cand[ncand++] = anchors[i];
+	snprintf(path, sizeof(path), "%s.minisig", file);
+	if (read_if(path, &sigb[nsigs]))
+		nsigs++;
+	for (i = 0; i < ncand && nsigs < KEYLIST_SIGS_MAX; i++) {
+		keyid_format(cand[i].keyid, id);
+		snprintf(path, sizeof(path), "%s.%s.minisig", file, id);
+		if (read_if(path, &sigb[nsigs]))
+			nsigs++;
+	}
+	for (i = 0; i < nsigs; i++) {
+		sigs[i].text = (const char *)sigb[i].data;
+		sigs[i].len = sigb[i].len;
+	}
+	rc = keylists_import(db, (const char *)text.data, text.len, sigs,
+	    nsigs, anchors, nanchors, 1, "import", actor, &kl, &same, why,
+	    sizeof(why));
+	if (rc == EXIT_REFUSED)
+		warnx("%s: refused: %s", file, why);
+	if (rc != EXIT_DONE)
+		goto out;
+	printf("key list version %llu %s (expires %llu, %zu keys)\n",
+	    (unsigned long long)kl.version, same ? "held already" :
+	    "imported", (unsigned long long)kl.expires, kl.nkeys);
+ out:
+	buf_free(&text);
+	for (i = 0; i < KEYLIST_SIGS_MAX; i++)
+		buf_free(&sigb[i]);
+	return rc;
+}
+
 /* cabundled key generate [--standby] | show [--json] | rotate */
 int
 cmd_key(const struct config *cfg, int argc, char *argv[])
@@ -145,8 +253,12 @@ cmd_key(const struct config *cfg, int argc, char *argv[])
 		{ "standby", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "actor", required_argument, NULL, 'a' },
+		{ "root", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct pubkey	 anchors[KEYLIST_ROOTS_MAX];
+	size_t		 nanchors = 0;
+	const char	*file = NULL;
 	sqlite3		*db = NULL;
 	const char	*actor = cfg->actor, *sub;
 	int		 ch, standby = 0, json = 0, given = 0, rc;
@@ -167,18 +279,29 @@ cmd_key(const struct config *cfg, int argc, char *argv[])
 			actor = optarg;
 			given = 1;
 			break;
+		case 'r':
+			if (strcmp(sub, "import-list") != 0 ||
+			    nanchors == KEYLIST_ROOTS_MAX ||
+			    !pubkey_load(optarg, &anchors[nanchors]))
+				goto usage;
+			nanchors++;
+			break;
 		default:
 			goto usage;
 		}
 	}
 	/* show records nothing: an --actor there would be ignored. */
-	if (optind != argc - 1 ||
+	if (strcmp(sub, "import-list") == 0) {
+		if (optind != argc - 2 || standby || json)
+			goto usage;
+		file = argv[argc - 1];
+	} else if (optind != argc - 1 ||
 	    (given && strcmp(sub, "show") == 0) ||
 	    (standby && strcmp(sub, "generate") != 0) ||
 	    (json && strcmp(sub, "show") != 0))
 		goto usage;
 	if (strcmp(sub, "generate") != 0 && strcmp(sub, "show") != 0 &&
-	    strcmp(sub, "rotate") != 0)
+	    strcmp(sub, "rotate") != 0 && strcmp(sub, "import-list") != 0)
 		goto usage;
 	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
@@ -186,6 +309,8 @@ cmd_key(const struct config *cfg, int argc, char *argv[])
 		rc = key_generate(db, cfg, actor, standby);
 	else if (strcmp(sub, "show") == 0)
 		rc = key_show(db, cfg, json);
+	else if (strcmp(sub, "import-list") == 0)
+		rc = key_import_list(db, file, anchors, nanchors, actor);
 	else
 		rc = key_rotate(db, cfg, actor);
 	db_close(db);
@@ -193,6 +318,8 @@ cmd_key(const struct config *cfg, int argc, char *argv[])
  usage:
 	fprintf(stderr, "usage: cabundled key generate [--standby] "
 	    "[--actor NAME]\n       cabundled key show [--json]\n"
-	    "       cabundled key rotate [--actor NAME]\n");
+	    "       cabundled key rotate [--actor NAME]\n"
+	    "       cabundled key import-list [--root PUB]... [--actor NAME] "
+	    "FILE\n");
 	return EXIT_USAGE;
 }

@@ -4,6 +4,8 @@
  * CDN or a USB stick carried across an air gap.
  *
  *	DIR/v1/pubkey
+ *	DIR/v1/keys, v1/keys.minisig (the newest key list, doc/SPEC.md 11)
+ *	DIR/v1/keylists/VERSION/keys, keys.minisig, KEYID.minisig
  *	DIR/v1/profiles, v1/upstream, v1/audit (all of it, next null)
  *	DIR/v1/PROFILE/VERSION/cacert.pem, .../cacert.pem.minisig
  *	DIR/v1/PROFILE/diff/PREV/VERSION, v1/PROFILE/history
@@ -513,6 +515,34 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
 }
 
 /* export_tree() once its state is set up. */
+/*
+ * Every key list version and its signatures, immutable as releases
+ * are (put_fixed compares a signature's exact bytes).
+ */
+static int
+export_keylists(struct export *ex, struct site *s, int *conflict)
+{
+	struct site_keylist	*k;
+	size_t			 i, j;
+
+	for (i = 0; i < s->nkeylists; i++) {
+		k = &s->keylists[i];
+		if (!put_fixed(ex, ex_path(ex, "v1/keylists/%" PRId64 "/keys",
+		    k->version), &k->body, NULL, conflict))
+			return 0;
+		for (j = 0; j < k->nsigs; j++)
+			if (!put_fixed(ex, ex_path(ex, "v1/keylists/%" PRId64
+			    "/%s.minisig", k->version, k->sigids[j]),
+			    &k->sigs[j], NULL, conflict))
+				return 0;
+		if (k->nsigs > 0 && !put_fixed(ex, ex_path(ex,
+		    "v1/keylists/%" PRId64 "/keys.minisig", k->version),
+		    &k->sigs[0], NULL, conflict))
+			return 0;
+	}
+	return 1;
+}
+
 static int
 export_write(struct export *ex, sqlite3 *db, struct site *s,
     struct site_profile **sel, size_t n, int some, int all)
@@ -531,8 +561,18 @@ export_write(struct export *ex, sqlite3 *db, struct site *s,
 	for (i = 0; i < n; i++)
 		if (!export_versions(ex, db, sel[i], all, &conflict))
 			goto out;
+	if (!export_keylists(ex, s, &conflict))
+		goto out;
 	ex->dry = 0;
 	if (!put_moving(ex, ex_path(ex, "v1/pubkey"), &s->pubkey))
+		goto out;
+	/* The versions, then the newest list and its signature. */
+	if (!export_keylists(ex, s, &conflict) || (s->nkeylists > 0 &&
+	    (!put_moving(ex, ex_path(ex, "v1/keys"),
+	    &s->keylists[s->nkeylists - 1].body) ||
+	    (s->keylists[s->nkeylists - 1].nsigs > 0 &&
+	    !put_moving(ex, ex_path(ex, "v1/keys.minisig"),
+	    &s->keylists[s->nkeylists - 1].sigs[0])))))
 		goto out;
 	for (i = 0; i < n; i++)
 		if (!export_versions(ex, db, sel[i], all, &conflict))

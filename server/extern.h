@@ -26,6 +26,7 @@ int	cmd_reject(const struct config *, int, char *[]);
 int	cmd_audit(const struct config *, int, char *[]);
 int	cmd_serve(const struct config *, int, char *[]);
 int	cmd_key(const struct config *, int, char *[]);
+int	cmd_root(const struct config *, int, char *[]);
 int	cmd_org(const struct config *, int, char *[]);
 int	cmd_exclude(const struct config *, int, char *[]);
 int	cmd_profile(const struct config *, int, char *[]);

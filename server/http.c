@@ -66,7 +66,8 @@ static const char *const route_names[R__MAX] = {
 	"none", "index", "healthz", "metrics", "pubkey", "profiles",
 	"latest_pem", "latest_sig", "version_pem", "version_sig", "history",
 	"diff", "upstream", "audit", "page_profile", "page_release",
-	"page_quarantine", "page_audit", "page_cert",
+	"page_quarantine", "page_audit", "page_cert", "keys", "keys_sig",
+	"keys_version", "keys_version_sig",
 };
 
 static const unsigned statuses[] = { 200, 304, 400, 404, 405, 500, 503 };
@@ -894,7 +895,9 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 	 * the rest once the whole site is read (a moment's wait).
 	 */
 	if (s->partial && t->route != R_LATEST_PEM &&
-	    t->route != R_LATEST_SIG && t->route != R_PUBKEY) {
+	    t->route != R_LATEST_SIG && t->route != R_PUBKEY &&
+	    t->route != R_KEYS && t->route != R_KEYS_SIG &&
+	    t->route != R_KEYS_VERSION && t->route != R_KEYS_VERSION_SIG) {
 		site_unref(s);
 		if (t->route == R_HEALTHZ || (s = current_whole(h)) == NULL)
 			return send_loading(c, rq);
@@ -913,6 +916,19 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return send_doc(h, c, rq, s, &s->pubkey, CT_TEXT, 0);
 	case R_PROFILES:
 		return send_doc(h, c, rq, s, &s->profiles, CT_JSON, 0);
+	/* Key lists (doc/SPEC.md 11): a version never changes. */
+	case R_KEYS:
+	case R_KEYS_SIG:
+	case R_KEYS_VERSION:
+	case R_KEYS_VERSION_SIG: {
+		struct doc *d = site_keylist_doc(s, t->a, t->route == R_KEYS ||
+		    t->route == R_KEYS_VERSION ? NULL : t->route == R_KEYS_SIG ?
+		    "" : t->fp);
+
+		if (d == NULL)
+			goto notfound;
+		return send_doc(h, c, rq, s, d, CT_TEXT, t->a != 0);
+	}
 	/* route() gives each of these a profile; without one, 404. */
 	case R_HISTORY:
 		if (p == NULL)

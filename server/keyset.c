@@ -44,6 +44,16 @@ role_count(sqlite3 *db, const char *role, char *keyid)
 }
 
 /*
+ * The standby key's id into keyid (17 bytes).  Returns 1 when there is
+ * one, 0 when there is none, -1 after a warning.
+ */
+int
+keyset_standby(sqlite3 *db, char *keyid)
+{
+	return role_count(db, "standby", keyid);
+}
+
+/*
  * A new key for role ("active" or "standby"), made by actor: its
  * public half in *pub.  Refuses, without a warning, when a key holds
  * the role already (its id in have, 17 bytes).  Returns an exit code:

@@ -64,10 +64,18 @@ static const struct command {
 	{ "history", cmd_history, "history [--json] PROFILE", NULL },
 	{ "diff", cmd_diff, "diff [--json] PROFILE A B", NULL },
 	{ "rebuild", cmd_rebuild, "rebuild --check", NULL },
-	{ "key", cmd_key, "key generate|show|rotate ...",
+	{ "key", cmd_key, "key generate|show|rotate|import-list ...",
 	    "key generate [--standby] [--actor NAME]\n"
 	    "key show [--json]\n"
-	    "key rotate [--actor NAME]" },
+	    "key rotate [--actor NAME]\n"
+	    "key import-list [--root PUB]... [--actor NAME] FILE" },
+	{ "root", cmd_root, "root init|sign ...",
+	    "root init DIR\n"
+	    "root sign --secret FILE... -o FILE --list FILE\n"
+	    "root sign --secret FILE... -o FILE --version N\n"
+	    "    [--expires-days D] [--threshold K] [--root PUB]...\n"
+	    "    [--keys-json FILE] [--active PUB]... [--standby PUB]...\n"
+	    "    [--retired PUB]... [--valid-days D]" },
 	{ "audit", cmd_audit, "audit [--json] [verify]", NULL },
 	{ "export", cmd_export,
 	    "export [--profile NAME]... [--all-versions] [--repair] DIR",
@@ -255,6 +263,9 @@ main(int argc, char *argv[])
 	if (cmd != NULL && wants_help(cmd, argc, argv))
 		help(cmd);
 
+	/* Offline: no configuration, no data directory, no network. */
+	if (cmd != NULL && cmd->run == cmd_root)
+		return cmd_root(&cfg, argc, argv);
 	if (!config_load(&cfg)) {
 		config_free(&cfg);
 		return EXIT_USAGE;

@@ -26,6 +26,7 @@
 #include "exitcode.h"
 #include "fetch.h"
 #include "ingest.h"
+#include "keyrelay.h"
 #include "relay.h"
 #include "release.h"
 #include "store.h"
@@ -157,6 +158,8 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* The key lists first (keyrelay.c): their refusal is theirs. */
+	(void)keyrelay_once(cfg, db, actor, m->url, m->url_shown);
 	if (!relay_url(&sigurl, m->url, m->profile, "cacert.pem.minisig") ||
 	    !relay_url(&sigshown, m->url_shown, m->profile,
 	    "cacert.pem.minisig")) {

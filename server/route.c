@@ -71,6 +71,34 @@ route_parse(const char *url, struct target *t)
 	}
 	if (t->route != R_NONE || strncmp(url, "/v1/", 4) != 0)
 		return;
+	if (strcmp(url, "/v1/keys") == 0 || strcmp(url, "/v1/keys.minisig") ==
+	    0) {
+		t->route = url[8] == '\0' ? R_KEYS : R_KEYS_SIG;
+		return;
+	}
+	/*
+	 * /v1/keylists/{version}/keys, .../keys.minisig (the first
+	 * signature) and .../{KEYID}.minisig: apart from /v1/keys, so
+	 * that an exported tree can hold both as files.
+	 */
+	if (strncmp(url, "/v1/keylists/", 13) == 0 &&
+	    (slash = strchr(url + 13, '/')) != NULL &&
+	    version_arg(url + 13, (size_t)(slash - url - 13), &t->a)) {
+		rest = slash + 1;
+		if (strcmp(rest, "keys") == 0)
+			t->route = R_KEYS_VERSION;
+		else if (strcmp(rest, "keys.minisig") == 0)
+			t->route = R_KEYS_VERSION_SIG;
+		else if (strlen(rest) == 16 + 8 &&
+		    strspn(rest, "0123456789ABCDEF") == 16 &&
+		    strcmp(rest + 16, ".minisig") == 0) {
+			memcpy(t->fp, rest, 16);
+			t->fp[16] = '\0';
+			t->route = R_KEYS_VERSION_SIG;
+		}
+		if (t->route != R_NONE)
+			return;
+	}
 	p = url + 4;
 	if ((slash = strchr(p, '/')) == NULL ||
 	    (n = (size_t)(slash - p)) > META_PROFILE_MAX ||

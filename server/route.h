@@ -30,6 +30,10 @@ enum route {
 	R_PAGE_QUARANTINE,
 	R_PAGE_AUDIT,
 	R_PAGE_CERT,
+	R_KEYS,			/* /v1/keys: the newest key list */
+	R_KEYS_SIG,		/* /v1/keys.minisig: its first signature */
+	R_KEYS_VERSION,		/* /v1/keylists/{version}/keys */
+	R_KEYS_VERSION_SIG,	/* /v1/keylists/{version}/{KEYID,keys}.minisig */
 	R__MAX
 };
 
@@ -38,7 +42,7 @@ struct target {
 	enum route	 route;
 	char		 profile[META_PROFILE_MAX + 1];
 	int64_t		 a, b;		/* versions */
-	char		 fp[65];	/* /cert/{sha256} */
+	char		 fp[65];	/* /cert/{sha256}; a key id */
 };
 
 void	route_parse(const char *, struct target *);

@@ -1434,6 +1434,118 @@ load_pubkey(sqlite3 *db, struct site *s)
 	return ok;
 }
 
+/*
+ * Every key list version with its signatures (schema 007), small and
+ * few: read whole for the newest-only start as well.
+ */
+static int
+load_keylists(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt		*st = NULL;
+	struct site_keylist	*k;
+	int64_t			 n;
+	size_t			 i, j;
+	int			 ok = 0;
+
+	if ((st = db_prepare(db, "SELECT count(*) FROM keylist")) == NULL)
+		return 0;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (n == 0)
+		return 1;
+	if ((s->keylists = calloc((size_t)n, sizeof(*s->keylists))) == NULL)
+		goto out;
+	if ((st = db_prepare(db, "SELECT version, body FROM keylist ORDER BY "
+	    "version")) == NULL)
+		goto out;
+	while (s->nkeylists < (size_t)n && sqlite3_step(st) == SQLITE_ROW) {
+		k = &s->keylists[s->nkeylists++];
+		k->version = sqlite3_column_int64(st, 0);
+		if (!doc_set(&k->body, sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1)))
+			goto out;
+	}
+	sqlite3_finalize(st);
+	if ((st = db_prepare(db, "SELECT count(*) FROM keylist_sig WHERE "
+	    "version = ?")) == NULL)
+		goto out;
+	for (i = 0; i < s->nkeylists; i++) {
+		k = &s->keylists[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, k->version);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			goto out;
+		n = sqlite3_column_int64(st, 0);
+		if (n == 0)
+			continue;
+		if ((k->sigs = calloc((size_t)n, sizeof(*k->sigs))) == NULL ||
+		    (k->sigids = calloc((size_t)n, sizeof(*k->sigids))) ==
+		    NULL)
+			goto out;
+		k->nsigs = (size_t)n;
+	}
+	sqlite3_finalize(st);
+	if ((st = db_prepare(db, "SELECT version, keyid, sig FROM keylist_sig "
+	    "ORDER BY version, pos")) == NULL)
+		goto out;
+	i = j = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		while (i < s->nkeylists && s->keylists[i].version !=
+		    sqlite3_column_int64(st, 0)) {
+			i++;
+			j = 0;
+		}
+		if (i == s->nkeylists || j == s->keylists[i].nsigs)
+			goto out;
+		k = &s->keylists[i];
+		if (col_copy(st, 1, k->sigids[j], sizeof(k->sigids[j])) == 0 ||
+		    !doc_set(&k->sigs[j], sqlite3_column_blob(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2)))
+			goto out;
+		j++;
+	}
+	ok = 1;
+ out:
+	if (!ok)
+		warnx("key lists: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
+ * A key list document: version 0 the newest; keyid NULL the list
+ * itself, "" its first signature, else that key's signature.  NULL
+ * when there is none.  Borrowed from s.
+ */
+struct doc *
+site_keylist_doc(struct site *s, int64_t version, const char *keyid)
+{
+	struct site_keylist	*k = NULL;
+	size_t			 i;
+
+	if (s->nkeylists == 0)
+		return NULL;
+	if (version == 0)
+		k = &s->keylists[s->nkeylists - 1];
+	else
+		for (i = 0; i < s->nkeylists; i++)
+			if (s->keylists[i].version == version)
+				k = &s->keylists[i];
+	if (k == NULL)
+		return NULL;
+	if (keyid == NULL)
+		return &k->body;
+	if (*keyid == '\0')
+		return k->nsigs > 0 ? &k->sigs[0] : NULL;
+	for (i = 0; i < k->nsigs; i++)
+		if (strcmp(k->sigids[i], keyid) == 0)
+			return &k->sigs[i];
+	return NULL;
+}
+
 static int
 load_state(sqlite3 *db, struct site *s)
 {
@@ -1648,6 +1760,14 @@ site_free(struct site *s)
 	free(s->quarantine.data);
 	free(s->audit.data);
 	free(s->auditpage.data);
+	for (i = 0; i < s->nkeylists; i++) {
+		free(s->keylists[i].body.data);
+		for (j = 0; j < s->keylists[i].nsigs; j++)
+			free(s->keylists[i].sigs[j].data);
+		free(s->keylists[i].sigs);
+		free(s->keylists[i].sigids);
+	}
+	free(s->keylists);
 	if (!s->partial)
 		carry_leave();
 	free(s);
@@ -1745,13 +1865,13 @@ load(sqlite3 *db, int newest)
 	if (newest) {
 		if ((s->generation = site_generation(db)) < 0 ||
 		    !load_bodies(db, s, 1) || !load_newest(db, s) ||
-		    !load_pubkey(db, s))
+		    !load_pubkey(db, s) || !load_keylists(db, s))
 			goto out;
 	} else if ((s->generation = site_generation(db)) < 0 ||
 	    !carry_valid(db) || !load_bodies(db, s, 0) ||
 	    !load_releases(db, s) || !load_certs(db, s) ||
 	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
-	    !load_state(db, s) || !load_profiles(db, s) ||
+	    !load_keylists(db, s) || !load_state(db, s) || !load_profiles(db, s) ||
 	    !load_snapshots(db, s) || !load_audit(db, s))
 		goto out;
 	ok = 1;
@@ -1849,6 +1969,11 @@ site_foreach_doc(struct site *s, void (*fn)(struct doc *))
 	fn(&s->quarantine);
 	fn(&s->audit);
 	fn(&s->auditpage);
+	for (i = 0; i < s->nkeylists; i++, n++) {
+		fn(&s->keylists[i].body);
+		for (j = 0; j < s->keylists[i].nsigs; j++, n++)
+			fn(&s->keylists[i].sigs[j]);
+	}
 	return n + 7;
 }
 

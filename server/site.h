@@ -94,6 +94,15 @@ struct site_profile {
 	int64_t		 cert_expiry;	/* soonest notAfter in latest */
 };
 
+/* A key list version (doc/SPEC.md 11) and its signature files. */
+struct site_keylist {
+	int64_t		 version;
+	struct doc	 body;
+	struct doc	*sigs;		/* in the order imported */
+	char		(*sigids)[17];	/* the key id of each */
+	size_t		 nsigs;
+};
+
 /*
  * refs counts users (the server's current pointer, requests being
  * handled); when the last goes, retire (if set) drops the prepared
@@ -126,6 +135,8 @@ struct site {
 	struct query_audits audits;	/* the whole log, oldest first */
 	struct site_profile *prof;
 	size_t		 nprof;
+	struct site_keylist *keylists;	/* by version, ascending */
+	size_t		 nkeylists;
 };
 
 int		 doc_set(struct doc *, const void *, size_t);
@@ -140,6 +151,7 @@ void		 site_unhold(struct site *);
 int		 site_foreach_doc(struct site *, void (*)(struct doc *));
 struct site_profile *site_profile(struct site *, const char *);
 struct site_release *site_release(struct site_profile *, int64_t);
+struct doc	*site_keylist_doc(struct site *, int64_t, const char *);
 int		 site_history_json(const struct site_profile *, int64_t,
 		    int64_t, struct buf *);
 int		 site_history_html(const struct site_profile *, int64_t,

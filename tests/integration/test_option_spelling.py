@@ -49,7 +49,7 @@ def page_options(page):
                 continue
             if cur is None and words[0] == "Cm":
                 cur = " ".join(w for w in words[1:3] if re.fullmatch(
-                    r"[a-z]+", w))
+                    r"[a-z][a-z-]*", w))
                 items.append((cur, []))
             if cur is not None:
                 items[-1][1].append(words)
@@ -66,7 +66,8 @@ def page_options(page):
                 head = words
                 continue
             if words[1:2] == ["Cm"]:
-                sub = [w for w in words[2:4] if re.fullmatch(r"[a-z]+", w)]
+                sub = [w for w in words[2:4]
+                       if re.fullmatch(r"[a-z][a-z-]*", w)]
                 cur = " ".join(sub)
                 items.append((cur, []))
         if cur is not None:
@@ -104,7 +105,7 @@ def test_the_pages_were_read():
     assert set(CLIENT) == {"install", "status", "restore", "verify",
                            "doctor"}
     assert CLIENT["install"]["--config"] and not CLIENT["install"]["--pip"]
-    assert len(CLIENT["install"]) == 14
+    assert len(CLIENT["install"]) == 15
 
 
 # --- cabundled ---------------------------------------------------------------
@@ -118,8 +119,13 @@ SERVER_ARGS = {
     "exclude add": ["--reason", "r", "FP"], "exclude remove": ["FP"],
     "profile add": ["newprofile"], "history": ["org"],
     "diff": ["org", "1", "2"], "rebuild": ["--check"], "export": ["DIR"],
+    "key import-list": ["FILE"], "root init": ["DIR"],
+    "root sign": ["--secret", "FILE", "-o", "DIR"],
 }
-SERVER_VALUES = {"--tag": "tag1", "--profile": "org"}
+SERVER_VALUES = {"--tag": "tag1", "--profile": "org",
+                 "--root": str(FIXTURES / "vectors" / "test.pub"),
+                 "--version": "1", "--threshold": "1",
+                 "--expires-days": "1", "--valid-days": "1"}
 
 
 def server_cases():
@@ -225,6 +231,7 @@ CLIENT_POSITIONAL = {"verify": [FIXTURES / "vectors" / "bundle.pem"]}
 def client_value(e, opt):
     return {"--config": e["conf"], "--from": f"file://{e['tmp']}/other",
             "--key": FIXTURES / "vectors" / "test.pub", "--profile": "org",
+            "--root": FIXTURES / "vectors" / "test.pub",
             "--state": e["tmp"] / "other" / "state.json",
             "--python": "/nonexistent/python9", "--output":
             e["tmp"] / "other.pem", "--capath": e["tmp"] / "hashed",
@@ -242,6 +249,8 @@ def client_cases():
 def client_line(e, cmd, opt, value, joined):
     base = dict(client_base(e, cmd))
     base.pop(opt, None)
+    if opt == "--root":                 # --key and --root exclude
+        base.pop("--key", None)
     line = [cmd]
     for k, v in base.items():
         line += [k, str(v)]
