@@ -48,6 +48,7 @@ struct relinfo {
 	char		 keyid[17];
 	char		 sha256[65];
 	int		 relay;		/* relayed from an upstream mirror */
+	int		 carried;	/* countersigned (release_carry) */
 };
 
 static int	comp_snapshot(sqlite3 *, int64_t, struct comp *);
@@ -170,14 +171,19 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 	memset(c, 0, sizeof(*c));
 	if (p->upstream && p->base[0] != '\0') {
 		/*
-		 * profile add --base: the newest release of a relayed
-		 * profile (verbatim or countersigned) instead of the roots.
+		 * profile add --base: the newest relayed body of the base
+		 * profile that stands accepted (committed before any
+		 * publish, so a new carry shows in the same round), else
+		 * the newest release of it, instead of the roots.
 		 */
-		if ((st = db_prepare(db, "SELECT c.cert, c.label, 0 FROM "
-		    "build_cert c WHERE c.build = (SELECT build FROM release "
-		    "WHERE profile = ?1 ORDER BY version DESC LIMIT 1) AND "
-		    "NOT (?2 AND c.cert IN (SELECT cert FROM exclusion WHERE "
-		    "removed IS NULL)) ORDER BY c.position")) == NULL)
+		if ((st = db_prepare(db, "SELECT c.cert, c.label, 0, "
+		    "c.snapshot FROM snapshot_cert c WHERE c.snapshot = "
+		    "(SELECT k.snapshot FROM carry k JOIN snapshot s ON s.id = "
+		    "k.snapshot WHERE k.profile = ?1 AND s.status = 'accepted' "
+		    "ORDER BY k.upstream_version DESC, k.id DESC LIMIT 1) AND "
+		    "NOT c.dropped AND NOT (?2 AND c.cert IN (SELECT cert FROM "
+		    "exclusion WHERE removed IS NULL)) ORDER BY c.position"))
+		    == NULL)
 			goto out;
 		sqlite3_bind_text(st, 1, p->base, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, p->exclusions);
@@ -185,6 +191,21 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 			goto out;
 		sqlite3_finalize(st);
 		st = NULL;
+		if (c->n == 0 && ((st = db_prepare(db, "SELECT c.cert, "
+		    "c.label, 0 FROM build_cert c WHERE c.build = (SELECT "
+		    "build FROM release WHERE profile = ?1 ORDER BY version "
+		    "DESC LIMIT 1) AND NOT (?2 AND c.cert IN (SELECT cert FROM "
+		    "exclusion WHERE removed IS NULL)) ORDER BY c.position")) ==
+		    NULL))
+			goto out;
+		if (st != NULL) {
+			sqlite3_bind_text(st, 1, p->base, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, p->exclusions);
+			if (!comp_rows(db, st, c, 1))
+				goto out;
+			sqlite3_finalize(st);
+			st = NULL;
+		}
 	} else if (p->upstream) {
 		if ((st = db_prepare(db, "SELECT c.cert, c.label, 0 "
 		    "FROM snapshot_cert c WHERE c.snapshot = (SELECT max(id) "
@@ -326,9 +347,10 @@ latest_release(sqlite3 *db, const char *profile, struct relinfo *r)
 
 	memset(r, 0, sizeof(*r));
 	if ((st = db_prepare(db, "SELECT r.version, r.build, r.created, "
-	    "r.keyid, b.body_sha256, r.reason = 'relay' FROM release r JOIN "
-	    "build b ON b.id = r.build WHERE r.profile = ? ORDER BY r.version "
-	    "DESC LIMIT 1")) == NULL)
+	    "r.keyid, b.body_sha256, r.reason = 'relay', EXISTS (SELECT 1 "
+	    "FROM release_carry c WHERE c.profile = r.profile AND c.version = "
+	    "r.version) FROM release r JOIN build b ON b.id = r.build WHERE "
+	    "r.profile = ? ORDER BY r.version DESC LIMIT 1")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -340,6 +362,7 @@ latest_release(sqlite3 *db, const char *profile, struct relinfo *r)
 		snprintf(r->sha256, sizeof(r->sha256), "%s",
 		    sqlite3_column_text(st, 4));
 		r->relay = sqlite3_column_int(st, 5);
+		r->carried = sqlite3_column_int(st, 6);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -630,7 +653,8 @@ plan_carry(sqlite3 *db, const struct config *cfg, const char *keyid,
 		if (!(flags & PUBLISH_QUIET))
 			buf_printf(msg, "%s: countersigned from %s; nothing "
 			    "carried yet\n", pl->p.name,
-			    cfg->mirror.url_shown);
+			    cfg->mirror.url_shown != NULL ?
+			    cfg->mirror.url_shown : "the upstream mirror");
 		ok = 1;
 		goto out;
 	}
@@ -706,12 +730,16 @@ publish_plan(sqlite3 *db, const struct config *cfg, const char *keyid,
 	 */
 	if (!profile_relayed(db, cfg, p->name, &relayed))
 		goto out;
+	/*
+	 * Once countersigned, always: a configuration that lost [mirror]
+	 * renews what was carried, it never composes the profile anew.
+	 */
+	if (last.carried || (relayed && cfg->mirror.countersign &&
+	    !last.relay)) {
+		ok = plan_carry(db, cfg, keyid, now, flags, msg, pl, &last);
+		goto out;
+	}
 	if (last.relay || relayed) {
-		if (cfg->mirror.countersign && !last.relay) {
-			ok = plan_carry(db, cfg, keyid, now, flags, msg, pl,
-			    &last);
-			goto out;
-		}
 		if (!(flags & PUBLISH_QUIET) && !last.relay)
 			buf_printf(msg, "%s: relayed from %s; nothing "
 			    "relayed yet\n", p->name, cfg->mirror.url_shown);

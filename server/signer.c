@@ -94,9 +94,10 @@ still_active(sqlite3 *db, const char *keyid)
  * Whether profile's body hex may be signed as far as relaying goes:
  * *ok 1 for a profile this mirror composes itself, and for a
  * countersigned one only when hex is the body of a carried upstream
- * release that stands accepted; 0 otherwise.  A profile [mirror] does
- * not name counts as countersigned once it has carried releases.
- * Returns 1, or 0 on a database error.
+ * release that stands accepted; 0 otherwise.  Countersigned: its
+ * newest release carries one (whatever the configuration says now),
+ * or mode = countersign and [mirror] names it or it has carried
+ * releases.  Returns 1, or 0 on a database error.
  */
 static int
 countersignable(sqlite3 *db, const struct config *cfg, const char *profile,
@@ -106,17 +107,19 @@ countersignable(sqlite3 *db, const struct config *cfg, const char *profile,
 	int		 step;
 
 	*ok = 1;
-	if (cfg->mirror.url == NULL || !cfg->mirror.countersign)
-		return 1;
 	if ((st = db_prepare(db, "SELECT EXISTS (SELECT 1 FROM carry WHERE "
 	    "profile = ?1), EXISTS (SELECT 1 FROM carry c JOIN snapshot s ON "
 	    "s.id = c.snapshot WHERE c.profile = ?1 AND c.sha256 = ?2 AND "
-	    "s.status = 'accepted')")) == NULL)
+	    "s.status = 'accepted'), EXISTS (SELECT 1 FROM release_carry "
+	    "WHERE profile = ?1 AND version = (SELECT max(version) FROM "
+	    "release WHERE profile = ?1))")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
 	if ((step = sqlite3_step(st)) == SQLITE_ROW &&
-	    (config_relays(cfg, profile) || sqlite3_column_int(st, 0)))
+	    (sqlite3_column_int(st, 2) || (cfg->mirror.url != NULL &&
+	    cfg->mirror.countersign && (config_relays(cfg, profile) ||
+	    sqlite3_column_int(st, 0)))))
 		*ok = sqlite3_column_int(st, 1);
 	sqlite3_finalize(st);
 	return step == SQLITE_ROW;
