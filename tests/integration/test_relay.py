@@ -308,12 +308,13 @@ def test_missing_or_hostile_upstream_profiles(hq, tmp_path):
     named = relay_mirror(tmp_path, "named", str(usb), hq_key)
     named.config.write_text(named.config.read_text().replace(
         "profiles = *", "profiles = org nosuch"))
-    # Refused (1) outranks quarantined (5) in the one exit code.
-    p = named("fetch", check=1)
-    assert b"nosuch: not a profile of the upstream" in p.stderr
+    # Its signature is not there (3), which outranks quarantined (5)
+    # in the one exit code; org goes on.
+    p = named("fetch", check=3)
+    assert b"v1/nosuch/cacert.pem.minisig" in p.stderr, p.stderr
     assert b"not relayed: org version" in p.stdout
     approve(named, named.snapshots()[-1]["id"])
-    p = named("fetch", check=1)
+    p = named("fetch", check=3)
     assert b"unchanged: org version" in p.stdout
     # A hostile list: nothing is relayed from it, nothing changes.
     first_contact(site)
