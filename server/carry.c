@@ -6,11 +6,15 @@
  * says from here which upstream release it carries (release.c).
  */
 #include <err.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "audit.h"
 #include "carry.h"
 #include "db.h"
 #include "encode.h"
@@ -79,16 +83,16 @@ carry_one(sqlite3 *db, sqlite3_stmt *st, struct carry *c)
 
 /*
  * Record rl (verified, its body stored as snapshot) inside the
- * caller's transaction, unless the same upstream version of the
- * profile with the same body is carried already.  Returns 1 with *id
- * the row's id, or 0 after a warning.
+ * caller's transaction, with an audit row by actor, unless the same
+ * upstream version of the profile with the same body is carried
+ * already.  Returns 1 with *id the row's id, or 0 after a warning.
  */
 int
-carry_store(sqlite3 *db, const struct relay *rl, int64_t snapshot,
-    int64_t *id)
+carry_store(sqlite3 *db, const char *actor, const struct relay *rl,
+    int64_t snapshot, int64_t *id)
 {
 	sqlite3_stmt	*st;
-	char		 hex[65];
+	char		 hex[65], obj[META_PROFILE_MAX + 32];
 	int		 step;
 
 	*id = 0;
@@ -144,7 +148,15 @@ carry_store(sqlite3 *db, const struct relay *rl, int64_t snapshot,
 	}
 	sqlite3_finalize(st);
 	*id = sqlite3_last_insert_rowid(db);
-	return 1;
+	snprintf(obj, sizeof(obj), "%s/%" PRIu64, rl->meta.profile,
+	    rl->meta.version);
+	return audit_append(db, actor, "carry", obj, json_pack("{s:I, s:s, "
+	    "s:I, s:s, s:s, s:s, s:I, s:I, s:b}", "carry", (json_int_t)*id,
+	    "profile", rl->meta.profile, "version",
+	    (json_int_t)rl->meta.version, "source", rl->source, "key_id",
+	    rl->keyid, "sha256", hex, "snapshot", (json_int_t)snapshot,
+	    "expires", (json_int_t)rl->meta.expires, "countersign",
+	    rl->countersign));
 }
 
 /*

@@ -29,7 +29,8 @@ struct carry {
 	char		*signature;
 };
 
-int	carry_store(sqlite3 *, const struct relay *, int64_t, int64_t *);
+int	carry_store(sqlite3 *, const char *, const struct relay *, int64_t,
+	    int64_t *);
 int	carry_newest(sqlite3 *, const char *, int, struct carry *);
 int	carry_of_snapshot(sqlite3 *, int64_t, struct carry *);
 int	carry_relay(const struct carry *, struct relay *);

@@ -86,7 +86,7 @@ ingest_carry(sqlite3 *db, const char *actor, const struct relay *rl,
 
 	if (rl == NULL)
 		return 1;
-	if (!carry_store(db, rl, id, &carry))
+	if (!carry_store(db, actor, rl, id, &carry))
 		return 0;
 	return rl->countersign || strcmp(status, "accepted") != 0 ||
 	    relay_store(db, actor, rl, id);

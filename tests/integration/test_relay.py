@@ -299,6 +299,10 @@ def test_countersigned_chain_and_a_60_day_old_carry(hq, tmp_path):
     assert renewed["reason"] == "resign"
     assert renewed["carries"] == hist[0]["carries"]
     site("rebuild", "--check", check=0)
+    carried = {a["object"] for a in site.json("audit", "--json")
+               if a["action"] == "carry"}
+    assert f"org/{hq_v['version']}" in carried, carried
+    site("audit", "verify", check=0)
 
 
 def test_missing_or_hostile_upstream_profiles(hq, tmp_path):
