@@ -305,6 +305,35 @@ def test_countersigned_chain_and_a_60_day_old_carry(hq, tmp_path):
     site("audit", "verify", check=0)
 
 
+def test_countersigned_profile_only_hq_has_and_a_key_rotation(hq,
+                                                              tmp_path):
+    """profiles = *: a profile only headquarters has is made at the
+    site and countersigned; a key rotation at the site re-signs it with
+    the same carry, and nothing is composed at the site."""
+    hq("profile", "add", "partners", "--no-upstream", "--all-org", check=0)
+    wait_served(hq.server, "partners", 1)
+    partners = hq.server.get("/v1/partners/cacert.pem").content
+    dmz, usb, site = chain(hq, tmp_path, "mode = countersign")
+    first_contact(site)
+    hist = site.json("history", "--json", "partners")
+    assert [(h["version"], h["reason"]) for h in hist] == [(1, "inputs")]
+    assert hist[0]["carries"]["version"] == 1
+    site("key", "generate", "--standby", check=0)
+    site("key", "rotate", check=0)
+    for prof in ("partners", "org", "org-only", "mozilla"):
+        h = site.json("history", "--json", prof)
+        assert h[-1]["reason"] == "key" and h[-1]["key_id"] == \
+            site.key()["key_id"], (prof, h)
+        assert h[-1]["carries"] == h[0]["carries"], prof
+    exp = tmp_path / "site-export"
+    site("export", exp, check=0)
+    out = tmp_path / "p.pem"
+    install(str(exp), site.key()["public_key"], "partners", out,
+            tmp_path / "p.json")
+    assert out.read_bytes() == partners
+    site("rebuild", "--check", check=0)
+
+
 def test_missing_or_hostile_upstream_profiles(hq, tmp_path):
     hq_key = hq.key()["public_key"]
     dmz, usb, site = chain(hq, tmp_path)
