@@ -39,6 +39,15 @@
 
 #define RELAY_LIST_MAX	(256u << 10)	/* an upstream's /v1/profiles */
 
+/* Who signed a profile's newest release here. */
+enum origin {
+	ORIGIN_NONE = 0,	/* no release yet */
+	ORIGIN_VERBATIM,	/* relayed, the upstream's signature */
+	ORIGIN_COUNTERSIGNED,	/* signed here, carrying an upstream one */
+	ORIGIN_COMPOSED,	/* signed here, composed here */
+	ORIGIN__MAX
+};
+
 /*
  * Read base/rel into out, at most max bytes: a file of an export
  * directory (file:///path or /path) or an http(s) URL.  Returns
@@ -89,20 +98,19 @@ relay_get(const struct config *cfg, const char *url, size_t max,
  * the newest carried release whose body stands accepted), 0 none.
  * floor and hex: the highest upstream version verified here at all,
  * carried or relayed, and its body's digest: the rollback floor.
- * *mine: the newest release here was signed here and carries nothing
- * (this mirror composes that profile itself).  Returns 1, or 0 after a
- * warning.
+ * *origin: who signed the newest release here (ORIGIN_NONE: no
+ * release yet).  Returns 1, or 0 after a warning.
  */
 static int
 relay_floor(sqlite3 *db, const struct config *cfg, const char *profile,
-    int64_t *served, int64_t *floor, char *hex, int *mine, int *verbatim)
+    int64_t *served, int64_t *floor, char *hex, enum origin *origin)
 {
 	sqlite3_stmt	*st;
 	struct carry	 any, ok;
 	int		 step, rc = 0;
 
 	*served = *floor = 0;
-	*mine = *verbatim = 0;
+	*origin = ORIGIN_NONE;
 	hex[0] = '\0';
 	memset(&any, 0, sizeof(any));
 	memset(&ok, 0, sizeof(ok));
@@ -114,9 +122,10 @@ relay_floor(sqlite3 *db, const struct config *cfg, const char *profile,
 		return 0;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
 	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		*verbatim = sqlite3_column_int(st, 2);
-		*mine = !*verbatim && !sqlite3_column_int(st, 3);
-		if (*verbatim) {
+		*origin = sqlite3_column_int(st, 2) ? ORIGIN_VERBATIM :
+		    sqlite3_column_int(st, 3) ? ORIGIN_COUNTERSIGNED :
+		    ORIGIN_COMPOSED;
+		if (*origin == ORIGIN_VERBATIM) {
 			*served = *floor = sqlite3_column_int64(st, 0);
 			snprintf(hex, 65, "%s", sqlite3_column_text(st, 1));
 		}
@@ -241,7 +250,8 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 	struct buf	 sigshown, bodyshown;	/* no password: recorded */
 	char		 why[1024], rest[64], have[65], hex[65];
 	int64_t		 served, floor;
-	int		 mine, verbatim, rc = EXIT_LOCAL;
+	enum origin	 origin;
+	int		 rc = EXIT_LOCAL;
 
 	buf_init(&sigurl, 8192);
 	buf_init(&bodyurl, 8192);
@@ -255,15 +265,20 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 	pol.profile = profile;
 	pol.now = (int64_t)time(NULL);
 	pol.check_time = 1;
-	if (!relay_floor(db, cfg, profile, &served, &floor, have, &mine,
-	    &verbatim))
+	if (!relay_floor(db, cfg, profile, &served, &floor, have, &origin))
 		goto out;
-	if ((mine && !m->countersign) || (verbatim && m->countersign)) {
-		warnx("[mirror] profiles: %s: %s", profile, mine ? "this "
-		    "mirror signs that profile itself; relay a profile it "
-		    "does not publish, or countersign it" : "relayed "
+	/* One key line for a profile's clients: the mode cannot flip. */
+	if (origin != ORIGIN_NONE && origin != (m->countersign ?
+	    ORIGIN_COUNTERSIGNED : ORIGIN_VERBATIM) &&
+	    !(origin == ORIGIN_COMPOSED && m->countersign)) {
+		warnx("[mirror] profiles: %s: %s", profile,
+		    origin == ORIGIN_COMPOSED ? "this mirror signs that "
+		    "profile itself; relay a profile it does not publish, or "
+		    "countersign it" : origin == ORIGIN_VERBATIM ? "relayed "
 		    "verbatim before: its clients pin the upstream key, so "
-		    "it cannot be countersigned now");
+		    "it cannot be countersigned now" : "countersigned "
+		    "before: its clients pin this mirror's key, so it cannot "
+		    "be relayed verbatim now");
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -446,7 +461,8 @@ relay_approved(const struct config *cfg, sqlite3 *db, const char *actor,
 	struct relay	 rl;
 	char		 have[65];
 	int64_t		 served, floor;
-	int		 mine, verbatim, ok = 0;
+	enum origin	 origin;
+	int		 ok = 0;
 
 	*relayed = 0;
 	if (!carry_of_snapshot(db, id, &c))
@@ -463,10 +479,16 @@ relay_approved(const struct config *cfg, sqlite3 *db, const char *actor,
 		ok = 1;
 		goto out;
 	}
-	if (!relay_floor(db, cfg, c.profile, &served, &floor, have, &mine,
-	    &verbatim))
+	if (!relay_floor(db, cfg, c.profile, &served, &floor, have, &origin))
 		goto out;
-	if (served >= c.upstream_version || mine) {
+	if (origin != ORIGIN_NONE && origin != ORIGIN_VERBATIM) {
+		warnx("%s version %" PRId64 ": approved, not relayed: this "
+		    "mirror signs %s itself", c.profile, c.upstream_version,
+		    c.profile);
+		ok = 1;
+		goto out;
+	}
+	if (served >= c.upstream_version) {
 		warnx("%s version %" PRId64 ": approved, not relayed: version "
 		    "%" PRId64 " is served already", c.profile,
 		    c.upstream_version, served);
