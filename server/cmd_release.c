@@ -177,9 +177,14 @@ history_print_row(const struct query_release *r, void *arg)
 		snprintf(sn, sizeof(sn), "%" PRId64, r->snapshot);
 	else
 		snprintf(sn, sizeof(sn), "-");
-	printf("%-8" PRId64 " %-20s %6" PRId64 " %9s %8s  %-16s %-20s %s\n",
+	printf("%-8" PRId64 " %-20s %6" PRId64 " %9s %8s  %-16s %-20s %s",
 	    r->version, created, r->certificates, pm, sn, r->key_id, expires,
 	    r->reason);
+	/* Countersigned: the upstream release it carries. */
+	if (r->carried != 0)
+		printf(" (carries upstream version %" PRId64 ", key %s, "
+		    "from %s)", r->carried, r->carried_key, r->carried_from);
+	putchar('\n');
 	return 1;
 }
 

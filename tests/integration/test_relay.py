@@ -245,6 +245,9 @@ def test_countersigned_chain_and_a_60_day_old_carry(hq, tmp_path):
     assert hist[0]["carries"] == {"version": hq_v["version"],
                                   "key_id": hq.key()["key_id"],
                                   "source": f"file:{usb}"}
+    p = site("history", "org", check=0)
+    assert f"carries upstream version {hq_v['version']}, key " \
+        f"{hq.key()['key_id']}, from file:{usb}".encode() in p.stdout
     s = serve(site)
     try:
         out = tmp_path / "org.pem"
