@@ -432,7 +432,8 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*name;
+	const char	*name, *path;
+	char		*file;
 	int		 ch, i;
 
 	/* The file first: the command line then overrides it. */
@@ -476,12 +477,21 @@ parse_args(struct run *r, int argc, char *argv[])
 		warnx("--profile %s: not a profile name", r->o.profile);
 		return EXIT_USAGE;
 	}
-	if (strncmp(r->o.from, "https://", 8) != 0 &&
-	    strncmp(r->o.from, "http://", 7) != 0 &&
-	    strncmp(r->o.from, "file:///", 8) != 0) {
-		warnx("--from %s: want https://, http:// or file:///",
-		    r->from);
+	/* The server's spellings of a local source, one reading (url.c). */
+	switch (url_source(r->o.from, &path)) {
+	case URL_BAD:
+		warnx("--from %s: want https://, http://, file:///PATH, "
+		    "file:/PATH or /PATH", r->from);
 		return EXIT_USAGE;
+	case URL_FILE:
+		if ((file = malloc(strlen(path) + 8)) == NULL)
+			return EXIT_LOCAL;
+		snprintf(file, strlen(path) + 8, "file://%s", path);
+		free(r->o.from);
+		r->o.from = file;	/* what libcurl reads */
+		break;
+	default:
+		break;
 	}
 	while (strlen(r->o.from) > 8 && r->o.from[strlen(r->o.from) - 1] ==
 	    '/')

@@ -86,3 +86,29 @@ url_redact(const char *in, char *out, size_t len)
 	put(out, len, &o, p, strlen(p));
 	return did;
 }
+
+/*
+ * The one reading of a mirror source, for the server's [mirror] url and
+ * the client's --from and url: "https://..." and "http://..." as they
+ * are, and a local path spelled "file:///path", "file:/path" or
+ * "/path".  Returns the kind, with *path (for URL_FILE) pointing into
+ * url at the absolute path; URL_BAD for anything else: another scheme,
+ * "file://host/path" (a remote host) or a relative path.
+ */
+enum url_kind
+url_source(const char *url, const char **path)
+{
+	*path = NULL;
+	if (strncmp(url, "https://", 8) == 0 && url[8] != '\0')
+		return URL_HTTPS;
+	if (strncmp(url, "http://", 7) == 0 && url[7] != '\0')
+		return URL_HTTP;
+	if (strncmp(url, "file://", 7) == 0)
+		url += 7;		/* must go on with "/": no host */
+	else if (strncmp(url, "file:", 5) == 0)
+		url += 5;
+	if (url[0] != '/')
+		return URL_BAD;
+	*path = url;
+	return URL_FILE;
+}

@@ -45,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct config	 cfg;
 	const uint8_t	*nul;
 	char		*o = NULL, *p, *end;
-	size_t		 flen;
+	size_t		 flen, i;
 	int		 ok;
 
 	nul = memchr(data, '\0', size);
@@ -75,8 +75,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK((cfg.http.tls_cert == NULL) ==
 		    (cfg.http.tls_key == NULL));
 		FUZZ_CHECK(cfg.mirror.url == NULL || cfg.mirror.nkeys > 0);
-		FUZZ_CHECK(profile_valid(cfg.mirror.profile,
-		    strlen(cfg.mirror.profile)));
+		for (i = 0; i < cfg.mirror.nprofiles; i++)
+			FUZZ_CHECK(profile_valid(cfg.mirror.profiles[i],
+			    strlen(cfg.mirror.profiles[i])));
+		FUZZ_CHECK(cfg.mirror.all || cfg.mirror.nprofiles > 0);
 		FUZZ_CHECK(cfg.vet.anchors.n <= CONFIG_MAX_PINS &&
 		    cfg.vet.digests.n <= CONFIG_MAX_PINS);
 		FUZZ_CHECK(cfg.mirror.nkeys <= CONFIG_MAX_MIRROR_KEYS);

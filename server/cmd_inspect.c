@@ -130,7 +130,7 @@ inspect_vet(const struct config *cfg, const char *fn, const struct buf *in,
 	if ((path = config_path(cfg, DB_FILE)) == NULL)
 		return EXIT_LOCAL;
 	if (access(path, F_OK) == 0 && ((db = datadir_open(cfg)) == NULL ||
-	    !store_accepted_roots(db, &prev)))
+	    !store_accepted_roots(db, NULL, &prev)))
 		goto out;
 	EVP_Digest(in->data, in->len, h, NULL, EVP_sha256(), NULL);
 	if (!vet_bundle(b, e, h, in->len, prev.id ? &prev : NULL, NULL,

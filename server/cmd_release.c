@@ -45,6 +45,7 @@ struct opts {
 	int		 all_org;
 	int		 keep_excluded;
 	int		 resign;
+	const char	*base;		/* profile add --base */
 };
 
 static int
@@ -61,6 +62,7 @@ parse_opts(const struct config *cfg, int argc, char *argv[], struct opts *o)
 		{ "all-org", no_argument, NULL, 'A' },
 		{ "keep-excluded", no_argument, NULL, 'k' },
 		{ "resign", no_argument, NULL, 'R' },
+		{ "base", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	 ch;
@@ -105,6 +107,9 @@ parse_opts(const struct config *cfg, int argc, char *argv[], struct opts *o)
 		case 'R':
 			o->resign = 1;
 			break;
+		case 'b':
+			o->base = optarg;
+			break;
 		default:
 			return 0;
 		}
@@ -140,7 +145,7 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 
 	if (!parse_opts(cfg, argc, argv, &o) || optind != argc || o.json ||
 	    o.check || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded) {
+	    o.all_org || o.keep_excluded || o.base) {
 		fprintf(stderr, "usage: cabundled publish [--resign] "
 		    "[--profile NAME] [--actor NAME]\n");
 		return EXIT_USAGE;
@@ -172,9 +177,14 @@ history_print_row(const struct query_release *r, void *arg)
 		snprintf(sn, sizeof(sn), "%" PRId64, r->snapshot);
 	else
 		snprintf(sn, sizeof(sn), "-");
-	printf("%-8" PRId64 " %-20s %6" PRId64 " %9s %8s  %-16s %-20s %s\n",
+	printf("%-8" PRId64 " %-20s %6" PRId64 " %9s %8s  %-16s %-20s %s",
 	    r->version, created, r->certificates, pm, sn, r->key_id, expires,
 	    r->reason);
+	/* Countersigned: the upstream release it carries. */
+	if (r->carried != 0)
+		printf(" (carries upstream version %" PRId64 ", key %s, "
+		    "from %s)", r->carried, r->carried_key, r->carried_from);
+	putchar('\n');
 	return 1;
 }
 
@@ -189,7 +199,7 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 1 ||
 	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.resign) {
+	    o.all_org || o.keep_excluded || o.resign || o.base) {
 		fprintf(stderr, "usage: cabundled history [--json] PROFILE\n");
 		return EXIT_USAGE;
 	}
@@ -247,7 +257,7 @@ cmd_diff(const struct config *cfg, int argc, char *argv[])
 
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 3 ||
 	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.resign) {
+	    o.all_org || o.keep_excluded || o.resign || o.base) {
 		fprintf(stderr, "usage: cabundled diff [--json] PROFILE A B\n");
 		return EXIT_USAGE;
 	}
@@ -296,7 +306,7 @@ cmd_rebuild(const struct config *cfg, int argc, char *argv[])
 
 	if (!parse_opts(cfg, argc, argv, &o) || optind != argc || !o.check ||
 	    o.actor_given || o.json || o.only || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.resign) {
+	    o.all_org || o.keep_excluded || o.resign || o.base) {
 		fprintf(stderr, "usage: cabundled rebuild --check\n");
 		return EXIT_USAGE;
 	}
@@ -335,6 +345,7 @@ profile_create(sqlite3 *db, const struct config *cfg, const char *name,
 	n.upstream = !o->no_upstream;
 	n.exclusions = !o->no_upstream && !o->keep_excluded;
 	n.all_org = o->all_org;
+	n.base = o->base;
 	if ((rc = profile_add(db, &n)) != EXIT_DONE)
 		return rc;
 	printf("profile %s added\n", name);
@@ -381,7 +392,7 @@ profile_list(sqlite3 *db, int json)
 }
 
 /*
- * cabundled profile add [--no-upstream] [--keep-excluded]
+ * cabundled profile add [--no-upstream | --base PROFILE] [--keep-excluded]
  *     [--all-org | --tag TAG...] [--description TEXT] NAME
  * cabundled profile list [--json]
  */
@@ -418,6 +429,13 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 				return EXIT_USAGE;
 			}
 		/* NOLINTEND(clang-analyzer-core.NonNullParamChecker) */
+		if (o.base != NULL && (o.no_upstream || !profile_valid(
+		    o.base, strlen(o.base)) || strcmp(o.base, argv[0]) == 0)) {
+			warnx("--base %s: want the name of a relayed profile, "
+			    "other than the new one, without --no-upstream",
+			    o.base);
+			return EXIT_USAGE;
+		}
 		if (o.no_upstream && !o.all_org && o.ntags == 0) {
 			warnx("%s: with --no-upstream a profile needs "
 			    "--all-org or --tag, or it holds nothing", argv[0]);
@@ -431,7 +449,8 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	} else if (strcmp(sub, "list") != 0 || argc != 0 || o.ntags ||
-	    o.actor_given || o.all_org || o.no_upstream || o.keep_excluded || o.description)
+	    o.actor_given || o.all_org || o.no_upstream || o.keep_excluded ||
+	    o.description || o.base)
 		goto usage;
 	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
@@ -442,8 +461,8 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	db_close(db);
 	return rc;
  usage:
-	fprintf(stderr, "usage: cabundled profile add [--no-upstream] "
-	    "[--keep-excluded] [--all-org | --tag TAG...]\n"
+	fprintf(stderr, "usage: cabundled profile add [--no-upstream | "
+	    "--base PROFILE] [--keep-excluded] [--all-org | --tag TAG...]\n"
 	    "                             [--description TEXT] [--actor NAME] "
 	    "NAME\n"
 	    "       cabundled profile list [--json]\n");

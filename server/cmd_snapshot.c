@@ -20,6 +20,7 @@
 #include "num.h"
 #include "output.h"
 #include "query.h"
+#include "relay.h"
 #include "release.h"
 #include "render_json.h"
 #include "store.h"
@@ -176,7 +177,7 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 	sqlite3		*db = NULL;
 	const char	*reason = NULL, *actor = cfg->actor;
 	int64_t		 id, later = 0;
-	int		 ch, rc = EXIT_LOCAL;
+	int		 ch, relayed = 0, rc = EXIT_LOCAL;
 
 	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -213,7 +214,8 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	if (!store_accepted_id(db, &later))
+	if (!store_accepted_id(db, si.relay[0] != '\0' ? si.relay : NULL,
+	    &later))
 		goto out;
 	if (strcmp(status, "accepted") == 0 && later > id) {
 		warnx("snapshot %" PRId64 " is older than accepted snapshot %"
@@ -222,11 +224,20 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	if (!store_decide(db, id, status, actor, reason) || !db_commit(db))
+	/* A relayed body is relayed at once, from what was verified. */
+	if (!store_decide(db, id, status, actor, reason) ||
+	    (strcmp(status, "accepted") == 0 &&
+	    !relay_approved(cfg, db, actor, id, &relayed)) || !db_commit(db))
 		goto out;
 	if (strcmp(status, "accepted") == 0) {
-		printf("snapshot %" PRId64 " approved by %s: it is now the "
-		    "accepted upstream bundle\n", id, actor);
+		if (relayed)
+			printf("snapshot %" PRId64 " approved by %s: the "
+			    "relayed %s release it holds is served\n", id,
+			    actor, si.relay[0] != '\0' ? si.relay :
+			    RELAY_ROOTS);
+		else
+			printf("snapshot %" PRId64 " approved by %s: it is "
+			    "now the accepted upstream bundle\n", id, actor);
 		rc = publish_all(db, cfg, actor, NULL, 0);
 	} else {
 		printf("snapshot %" PRId64 " rejected by %s\n", id, actor);

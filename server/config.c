@@ -14,11 +14,11 @@
 
 #include "buf.h"
 #include "config.h"
-#include "url.h"
 #include "encode.h"
 #include "meta.h"
 #include "num.h"
 #include "sig.h"
+#include "url.h"
 
 /*
  * Long-lived roots present in every Mozilla bundle from 2022 to 2026
@@ -114,6 +114,8 @@ static const struct key {
 	{ "serve", "user", T_STR, 0, 0 },
 	{ "mirror", "url", T_MIRROR, 0, 0 },
 	{ "mirror", "profile", T_MIRROR, 0, 0 },
+	{ "mirror", "profiles", T_MIRROR, 0, 0 },
+	{ "mirror", "mode", T_MIRROR, 0, 0 },
 	{ "mirror", "key", T_MIRROR, 0, 0 },
 };
 
@@ -301,37 +303,84 @@ set_long(struct config *cfg, const char *name, long long n)
 	return 1;
 }
 
-/* Apply one key; on failure leave a message in p->error. */
 /*
- * [mirror] url, profile, or key: a minisign public key as its "RW..."
- * string or the path of a .pub file.
+ * [mirror] profiles: names separated by spaces or commas, or "*" for
+ * every profile the upstream lists; profile (the old spelling) is one
+ * name.  The last line of each replaces the list; giving both is
+ * refused in config_load().
+ */
+static int
+set_relayed(struct parse *p, const char *name, const char *value)
+{
+	struct mirror_opts *m = &p->cfg->mirror;
+	const char	*s = value;
+	size_t		 n;
+
+	m->spelled |= strcmp(name, "profile") == 0 ? 1 : 2;
+	m->nprofiles = 0;
+	m->all = 0;
+	if (strcmp(name, "profiles") == 0 && strcmp(value, "*") == 0) {
+		m->all = 1;
+		return 1;
+	}
+	while (*(s += strspn(s, " ,")) != '\0') {
+		n = strcspn(s, " ,");
+		if (n > META_PROFILE_MAX || !profile_valid(s, n) ||
+		    (strcmp(name, "profile") == 0 && s[n] != '\0')) {
+			snprintf(p->error, sizeof(p->error), "%s: not a "
+			    "profile name (a-z, 0-9, then . _ + -)%s", name,
+			    strcmp(name, "profiles") == 0 ? ", or *" : "");
+			return 0;
+		}
+		if (m->nprofiles == CONFIG_MAX_RELAYED) {
+			snprintf(p->error, sizeof(p->error), "%s: more than "
+			    "%d", name, CONFIG_MAX_RELAYED);
+			return 0;
+		}
+		snprintf(m->profiles[m->nprofiles++], META_PROFILE_MAX + 1,
+		    "%.*s", (int)n, s);
+		s += n;
+	}
+	if (m->nprofiles == 0) {
+		snprintf(p->error, sizeof(p->error), "%s: no profile named",
+		    name);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * [mirror] url, mode, profile(s), or key: a minisign public key as its
+ * "RW..." string or the path of a .pub file.
  */
 static int
 set_mirror(struct parse *p, const char *name, const char *value)
 {
 	struct mirror_opts *m = &p->cfg->mirror;
+	const char	*path;
 
 	if (strcmp(name, "url") == 0) {
-		if (value[0] != '\0' && value[0] != '/' &&
-		    strncmp(value, "https://", 8) != 0 &&
-		    strncmp(value, "http://", 7) != 0 &&
-		    strncmp(value, "file:///", 8) != 0) {
+		/* http too: the signatures carry the trust (relay.c). */
+		if (value[0] != '\0' && url_source(value, &path) == URL_BAD) {
 			snprintf(p->error, sizeof(p->error), "url: want "
-			    "https://, http://, file:/// or an absolute path");
+			    "https://, http://, file:///PATH, file:/PATH or "
+			    "/PATH");
 			return 0;
 		}
 		return set_string(&m->url, value);
 	}
-	if (strcmp(name, "profile") == 0) {
-		if (strlen(value) > META_PROFILE_MAX ||
-		    !profile_valid(value, strlen(value))) {
-			snprintf(p->error, sizeof(p->error), "profile: not a "
-			    "profile name (a-z, 0-9, then . _ + -)");
+	if (strcmp(name, "mode") == 0) {
+		if (strcmp(value, "verbatim") != 0 &&
+		    strcmp(value, "countersign") != 0) {
+			snprintf(p->error, sizeof(p->error), "mode: want "
+			    "verbatim or countersign");
 			return 0;
 		}
-		snprintf(m->profile, sizeof(m->profile), "%s", value);
+		m->countersign = strcmp(value, "countersign") == 0;
 		return 1;
 	}
+	if (strcmp(name, "profile") == 0 || strcmp(name, "profiles") == 0)
+		return set_relayed(p, name, value);
 	if (m->nkeys == CONFIG_MAX_MIRROR_KEYS) {
 		snprintf(p->error, sizeof(p->error), "key: more than %d",
 		    CONFIG_MAX_MIRROR_KEYS);
@@ -496,7 +545,9 @@ config_defaults(struct config *cfg)
 	cfg->fetch.retry_delay_ms = 5000;
 	cfg->fetch.user_agent = "cabundled/1";
 	cfg->fetch_interval = 86400;
-	snprintf(cfg->mirror.profile, sizeof(cfg->mirror.profile), "mozilla");
+	snprintf(cfg->mirror.profiles[0], sizeof(cfg->mirror.profiles[0]),
+	    "mozilla");
+	cfg->mirror.nprofiles = 1;
 	cfg->sign_validity = 14 * 86400;
 	cfg->resign_after = 7 * 86400;
 	cfg->org_expiry_warning = 90 * 86400;
@@ -626,6 +677,13 @@ config_load(struct config *cfg)
 		free(cfg->mirror.url);
 		cfg->mirror.url = NULL;
 	}
+	if (cfg->mirror.spelled == 3) {
+		warnx("%s: [mirror] profile and profiles are both set: "
+		    "profile is the old spelling of profiles (one name); keep "
+		    "profiles = NAME... (or *) alone",
+		    path != NULL ? path : "-o");
+		return 0;
+	}
 	if (cfg->mirror.url != NULL && cfg->mirror.nkeys == 0) {
 		warnx("%s: [mirror] url needs the upstream mirror's public "
 		    "key: add [mirror] key", path != NULL ? path : "-o");
@@ -678,6 +736,29 @@ config_path(const struct config *cfg, const char *name)
 		return NULL;
 	}
 	return (char *)b.data;
+}
+
+/*
+ * Whether this mirror takes profile name from its upstream mirror
+ * instead of composing it: [mirror] url is set and profiles names it,
+ * or profiles is "*" and it is one of the built-in profiles every
+ * mirror has.  (A profile only an upstream has is recognised by its
+ * relayed releases, release.c.)
+ */
+int
+config_relays(const struct config *cfg, const char *name)
+{
+	size_t	 i;
+
+	if (cfg->mirror.url == NULL)
+		return 0;
+	if (cfg->mirror.all)
+		return strcmp(name, "mozilla") == 0 ||
+		    strcmp(name, "org") == 0 || strcmp(name, "org-only") == 0;
+	for (i = 0; i < cfg->mirror.nprofiles; i++)
+		if (strcmp(cfg->mirror.profiles[i], name) == 0)
+			return 1;
+	return 0;
 }
 
 /* Free what config_load allocated. */

@@ -20,6 +20,7 @@
 #define CONFIG_MAX_PINS		64	/* per list: digests, anchors */
 #define CONFIG_MAX_OVERRIDES	32
 #define CONFIG_MAX_MIRROR_KEYS	8
+#define CONFIG_MAX_RELAYED	32	/* [mirror] profiles named */
 
 /* How bad a finding is; the worst one decides the verdict. */
 enum level {
@@ -50,6 +51,8 @@ struct vet_policy {
 	enum level	 weak_key;
 	int		 min_rsa_bits;
 	int		 min_ec_bits;
+	int		 composition;	/* not set by config: a relayed
+					   profile's body (vet.c) */
 };
 
 /* The HTTP server ([http]). */
@@ -68,12 +71,17 @@ struct http_opts {
 
 /*
  * An upstream cabundle mirror ([mirror]): when url is set, fetch takes
- * that mirror's signed releases of profile instead of [upstream] url.
+ * that mirror's signed releases of profiles (all its profiles with
+ * all) instead of [upstream] url, served verbatim or countersigned.
  */
 struct mirror_opts {
 	char		*url;		/* https, http, file:// or /path */
 	char		*url_shown;	/* url without its password */
-	char		 profile[META_PROFILE_MAX + 1];
+	char		 profiles[CONFIG_MAX_RELAYED][META_PROFILE_MAX + 1];
+	size_t		 nprofiles;
+	int		 all;		/* profiles = *: every one upstream */
+	int		 countersign;	/* mode = countersign */
+	int		 spelled;	/* 1 profile =, 2 profiles =, 3 both */
 	struct pubkey	 keys[CONFIG_MAX_MIRROR_KEYS];
 	size_t		 nkeys;
 };
@@ -110,5 +118,6 @@ void	config_defaults(struct config *);
 int	config_load(struct config *);
 void	config_free(struct config *);
 char	*config_path(const struct config *, const char *);
+int	config_relays(const struct config *, const char *);
 
 #endif

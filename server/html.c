@@ -174,6 +174,16 @@ version_link(struct buf *b, const char *profile, int64_t v)
 	    "</a></td>", v, v);
 }
 
+/* After a key id: " countersigns vN (KEYID)" for a countersigned one. */
+static int
+html_carried(struct buf *b, const struct query_release *r)
+{
+	return r->carried == 0 || (buf_printf(b, "</code> countersigns "
+	    "upstream v%" PRId64 " (<code>", r->carried) &&
+	    html_text(b, r->carried_key) && buf_append(b, "</code>)<code>",
+	    14));
+}
+
 /*
  * /p/{profile}: a page of the release history table, newest first
  * (hist holds it oldest first), and a link to the older page: next is
@@ -202,7 +212,7 @@ html_history(struct buf *b, const char *profile,
 		    "</span></td>", r->certificates, r->added, r->removed) &&
 		    td(b, r->reason) && td_time(b, r->expires) &&
 		    buf_append(b, "<td><code>", 10) &&
-		    html_text(b, r->key_id) &&
+		    html_text(b, r->key_id) && html_carried(b, r) &&
 		    buf_append(b, "</code></td><td><a href=\"/v1/", 29) &&
 		    html_text(b, profile) && buf_printf(b, "/%" PRId64
 		    "/cacert.pem\">body</a> <a href=\"/v1/", r->version) &&
@@ -265,9 +275,16 @@ html_release(struct buf *b, const char *profile,
 	    rel->sha256 : "") &&
 	    buf_printf(b, "</td></tr><tr><th>signed by</th><td><code>") &&
 	    html_text(b, rel->key_id) &&
-	    buf_printf(b, "</code> (%s)</td></tr></table>\n",
+	    buf_printf(b, "</code> (%s)</td></tr>",
 	    strcmp(rel->reason, "inputs") == 0 ? "new bundle" :
-	    "re-signed, same bundle");
+	    "re-signed, same bundle") && (rel->carried == 0 ||
+	    (buf_printf(b, "<tr><th>countersigns</th><td>upstream version %"
+	    PRId64 " from <code>", rel->carried) &&
+	    html_text(b, rel->carried_from) &&
+	    buf_printf(b, "</code>, verified with key <code>") &&
+	    html_text(b, rel->carried_key) &&
+	    buf_printf(b, "</code></td></tr>"))) &&
+	    buf_printf(b, "</table>\n");
 	if (!ok)
 		return 0;
 	if (diff == NULL)

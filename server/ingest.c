@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "bundle.h"
+#include "carry.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -38,11 +39,13 @@ verdict_exit(const char *status)
 
 /*
  * The newest snapshot of this body that still stands: accepted (the
- * current one or a later one) or quarantined since.  si->id 0: none,
- * vet it afresh.  Returns 1, or 0 after a warning.
+ * current one or a later one) or quarantined since, among the
+ * snapshots of relayed profile relay (NULL: upstream roots).  si->id
+ * 0: none, vet it afresh.  Returns 1, or 0 after a warning.
  */
 int
-ingest_standing(sqlite3 *db, const char *hex, struct snapinfo *si)
+ingest_standing(sqlite3 *db, const char *hex, const char *relay,
+    struct snapinfo *si)
 {
 	sqlite3_stmt	*st;
 	int64_t		 id = 0;
@@ -50,11 +53,14 @@ ingest_standing(sqlite3 *db, const char *hex, struct snapinfo *si)
 
 	si->id = 0;
 	if ((st = db_prepare(db, "SELECT id FROM snapshot WHERE "
-	    "body_sha256 = ?1 AND status IN ('accepted', 'quarantined') AND "
-	    "id >= coalesce((SELECT max(id) FROM snapshot WHERE status = "
-	    "'accepted'), 0) ORDER BY id DESC LIMIT 1")) == NULL)
+	    "body_sha256 = ?1 AND relay IS ?2 AND status IN ('accepted', "
+	    "'quarantined') AND id >= coalesce((SELECT max(id) FROM snapshot "
+	    "WHERE status = 'accepted' AND relay IS ?2), 0) ORDER BY id DESC "
+	    "LIMIT 1")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	if (relay != NULL)
+		sqlite3_bind_text(st, 2, relay, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -63,6 +69,27 @@ ingest_standing(sqlite3 *db, const char *hex, struct snapinfo *si)
 		return 0;
 	}
 	return id == 0 || store_snapshot_get(db, id, si);
+}
+
+/*
+ * Inside the caller's transaction: keep rl (a verified upstream
+ * release whose body is snapshot id) as carried, and when the body
+ * stands accepted and rl is relayed verbatim, store the release.  A
+ * countersigned one is signed by the publish that follows.  Returns 1,
+ * or 0 after a warning.
+ */
+static int
+ingest_carry(sqlite3 *db, const char *actor, const struct relay *rl,
+    int64_t id, const char *status)
+{
+	int64_t	 carry;
+
+	if (rl == NULL)
+		return 1;
+	if (!carry_store(db, actor, rl, id, &carry))
+		return 0;
+	return rl->countersign || strcmp(status, "accepted") != 0 ||
+	    relay_store(db, actor, rl, id);
 }
 
 int
@@ -95,8 +122,10 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 	struct vet_report	 r;
 	struct rootset		 prev;
 	struct snapinfo		 si;
+	struct vet_policy	 pol = cfg->vet;
 	unsigned char		 digest[32];
 	char			 hex[65];
+	const char		*relay = NULL;
 	int64_t			 id;
 	int			 rc = EXIT_LOCAL, have_report = 0;
 
@@ -106,16 +135,24 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 		return EXIT_LOCAL;
 	}
 	hex_encode(digest, 32, hex);
+	/*
+	 * A relayed composition is vetted as what it is, against its own
+	 * earlier bodies, and never becomes this mirror's roots.
+	 */
+	if (rl != NULL && !rl->roots) {
+		relay = rl->meta.profile;
+		pol.composition = 1;
+		cross = NULL;
+	}
 	if (!db_begin(db))
 		goto out;
 	/* An unchanged body costs a digest, not a parse. */
-	if (!ingest_standing(db, hex, &si))
+	if (!ingest_standing(db, hex, relay, &si))
 		goto out;
 	if (si.id != 0) {
 		if (!store_source_set(db, source, NULL, NULL, NULL,
-		    si.status) || (rl != NULL && strcmp(si.status,
-		    "accepted") == 0 && !relay_store(db, actor, rl, si.id)) ||
-		    !db_commit(db))
+		    si.status) || !ingest_carry(db, actor, rl, si.id,
+		    si.status) || !db_commit(db))
 			goto out;
 		rc = ingest_unchanged(&si, "");
 		goto out;
@@ -125,17 +162,17 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 		warnx("%s: out of memory", source);
 		goto out;
 	}
-	if (!store_accepted_roots(db, &prev))
+	if (!store_accepted_roots(db, relay, &prev))
 		goto out;
 	if (!vet_bundle(b, &perr, digest, len, prev.id ? &prev : NULL, cross,
-	    &cfg->vet, (int64_t)time(NULL), &r)) {
+	    &pol, (int64_t)time(NULL), &r)) {
 		warnx("vetting: out of memory");
 		goto out;
 	}
 	have_report = 1;
-	if (!store_snapshot(db, source, body, len, b, &r, actor, &id) ||
-	    (rl != NULL && r.verdict == VERDICT_ACCEPTED &&
-	    !relay_store(db, actor, rl, id)) || !db_commit(db))
+	if (!store_snapshot(db, source, relay, body, len, b, &r, actor,
+	    &id) || !ingest_carry(db, actor, rl, id,
+	    vet_verdictname(r.verdict)) || !db_commit(db))
 		goto out;
 	report_print_vet(stdout, id, source, &r, 0);
 	rc = verdict_exit(vet_verdictname(r.verdict));

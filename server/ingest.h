@@ -16,7 +16,8 @@ struct snapinfo;
 
 int	ingest_checked(const struct config *, sqlite3 *, const char *,
 	    const char *, const struct buf *, const struct relay *);
-int	ingest_standing(sqlite3 *, const char *, struct snapinfo *);
+int	ingest_standing(sqlite3 *, const char *, const char *,
+	    struct snapinfo *);
 int	ingest_unchanged(const struct snapinfo *, const char *);
 
 #endif

@@ -55,7 +55,7 @@ static const struct command {
 	    "exclude remove [--reason TEXT] [--actor NAME] FINGERPRINT\n"
 	    "exclude list [--all] [--json]" },
 	{ "profile", cmd_profile, "profile add|list ...",
-	    "profile add [--no-upstream] [--keep-excluded]\n"
+	    "profile add [--no-upstream | --base PROFILE] [--keep-excluded]\n"
 	    "    [--all-org | --tag TAG...] [--description TEXT] "
 	    "[--actor NAME] NAME\n"
 	    "profile list [--json]" },

@@ -442,7 +442,7 @@ upstream_label(sqlite3 *db, const char *fp)
 
 	if ((st = db_prepare(db, "SELECT label FROM snapshot_cert WHERE "
 	    "snapshot = (SELECT max(id) FROM snapshot WHERE status = "
-	    "'accepted') AND cert = ?")) == NULL)
+	    "'accepted' AND relay IS NULL) AND cert = ?")) == NULL)
 		return NULL;
 	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)

@@ -16,8 +16,40 @@
 #include "release.h"
 
 /*
+ * A --base must be a profile relayed from an upstream mirror (relayed
+ * verbatim, or carried to be countersigned), other than the new one.
+ * Returns EXIT_DONE, EXIT_REFUSED after a warning, or EXIT_LOCAL.
+ */
+static int
+base_check(sqlite3 *db, const struct profile_new *n)
+{
+	sqlite3_stmt	*st;
+	int		 step, ok = 0;
+
+	if ((st = db_prepare(db, "SELECT EXISTS (SELECT 1 FROM release WHERE "
+	    "profile = ?1 AND reason = 'relay') OR EXISTS (SELECT 1 FROM "
+	    "carry WHERE profile = ?1)")) == NULL)
+		return EXIT_LOCAL;
+	sqlite3_bind_text(st, 1, n->base, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		ok = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (step != SQLITE_ROW) {
+		warnx("%s", sqlite3_errmsg(db));
+		return EXIT_LOCAL;
+	}
+	if (!ok) {
+		warnx("--base %s: not a profile relayed from the upstream "
+		    "mirror ([mirror] profiles); fetch it first", n->base);
+		return EXIT_REFUSED;
+	}
+	return EXIT_DONE;
+}
+
+/*
  * Add profile p->name as p says, with its audit row, in one
- * transaction.  Refuses a name that exists (exit 1).  Returns an exit
+ * transaction.  Refuses a name that exists and a base that is not a
+ * relayed profile (exit 1).  Returns an exit
  * code: 0 added (nothing published yet), 1 refused, 4 local error.
  */
 int
@@ -37,10 +69,15 @@ profile_add(sqlite3 *db, const struct profile_new *n)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	if ((st = db_prepare(db, "INSERT INTO profile (name, upstream, "
-	    "exclusions, org, description, builtin, created) VALUES "
-	    "(?, ?, ?, ?, ?, 0, ?)")) == NULL)
+	if (n->base != NULL && (rc = base_check(db, n)) != EXIT_DONE)
 		goto out;
+	rc = EXIT_LOCAL;
+	if ((st = db_prepare(db, "INSERT INTO profile (name, upstream, "
+	    "exclusions, org, description, builtin, created, base) VALUES "
+	    "(?, ?, ?, ?, ?, 0, ?, ?)")) == NULL)
+		goto out;
+	if (n->base != NULL)
+		sqlite3_bind_text(st, 7, n->base, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 1, n->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, n->upstream);
 	sqlite3_bind_int(st, 3, n->exclusions);
@@ -62,9 +99,10 @@ profile_add(sqlite3 *db, const struct profile_new *n)
 			goto out;
 	}
 	if (!audit_append(db, n->actor, "profile-add", n->name, json_pack(
-	    "{s:s, s:b, s:b, s:s, s:O, s:s?}", "profile", n->name,
+	    "{s:s, s:b, s:b, s:s, s:O, s:s?, s:s?}", "profile", n->name,
 	    "upstream", n->upstream, "exclusions", n->exclusions, "org", org,
-	    "tags", tags, "description", n->description)) || !db_commit(db))
+	    "tags", tags, "description", n->description, "base", n->base)) ||
+	    !db_commit(db))
 		goto out;
 	rc = EXIT_DONE;
  out:

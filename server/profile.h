@@ -19,6 +19,7 @@ struct profile_new {
 	int		 upstream;	/* the accepted upstream roots */
 	int		 exclusions;	/* minus the excluded ones */
 	int		 all_org;	/* every organization CA */
+	const char	*base;		/* a relayed profile, not the roots */
 };
 
 int	profile_add(sqlite3 *, const struct profile_new *);

@@ -63,10 +63,12 @@ query_history_each(sqlite3 *db, const char *profile, int64_t from,
 
 	if ((st = db_prepare(db, "SELECT r.version, r.created, r.expires, "
 	    "r.keyid, r.reason, r.build, b.ncerts, b.added, b.removed, "
-	    "b.snapshot, b.body_sha256, y.size FROM release r LEFT JOIN build "
-	    "b ON b.id = r.build LEFT JOIN body y ON y.sha256 = b.body_sha256 "
-	    "WHERE r.profile = ? AND r.version BETWEEN ? AND ? ORDER BY "
-	    "r.version")) == NULL)
+	    "b.snapshot, b.body_sha256, y.size, k.upstream_version, k.keyid, "
+	    "k.source FROM release r LEFT JOIN build b ON b.id = r.build LEFT "
+	    "JOIN body y ON y.sha256 = b.body_sha256 LEFT JOIN release_carry "
+	    "rc ON rc.profile = r.profile AND rc.version = r.version LEFT "
+	    "JOIN carry k ON k.id = rc.carry WHERE r.profile = ? AND "
+	    "r.version BETWEEN ? AND ? ORDER BY r.version")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from);
@@ -89,6 +91,14 @@ query_history_each(sqlite3 *db, const char *profile, int64_t from,
 		if ((r.has_size = sqlite3_column_type(st, 11) != SQLITE_NULL))
 			r.size = sqlite3_column_int64(st, 11);
 		r.has_sha256 = sqlite3_column_type(st, 10) != SQLITE_NULL;
+		if ((r.carried = sqlite3_column_int64(st, 12)) != 0 &&
+		    (!col_copy(st, 13, r.carried_key, sizeof(r.carried_key)) ||
+		    (r.carried_from = (const char *)sqlite3_column_text(st,
+		    14)) == NULL)) {
+			warnx("%s version %" PRId64 ": malformed carry row",
+			    profile, r.version);
+			break;
+		}
 		if (!col_copy(st, 3, r.key_id, sizeof(r.key_id)) ||
 		    !col_copy(st, 4, r.reason, sizeof(r.reason)) ||
 		    (r.has_sha256 && !col_copy(st, 10, r.sha256,

@@ -29,6 +29,10 @@ struct query_release {
 	char		 key_id[17];
 	char		 reason[8];	/* inputs, resign, key, relay */
 	char		 sha256[65];	/* body digest, when has_sha256 */
+	/* Countersigned (schema 006): the upstream release it carries. */
+	int64_t		 carried;	/* its version; 0: carries none */
+	char		 carried_key[17];	/* the key id that verified it */
+	const char	*carried_from;	/* its source, borrowed */
 };
 
 /* A profile's releases, oldest first. */

@@ -27,6 +27,8 @@
 
 #include "audit.h"
 #include "bundle.h"
+#include "carry.h"
+#include "config.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -46,7 +48,10 @@ struct relinfo {
 	char		 keyid[17];
 	char		 sha256[65];
 	int		 relay;		/* relayed from an upstream mirror */
+	int		 carried;	/* countersigned (release_carry) */
 };
+
+static int	comp_snapshot(sqlite3 *, int64_t, struct comp *);
 
 /* Free a composition's labels and array. */
 void
@@ -127,8 +132,8 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 	int		 rc;
 
 	memset(p, 0, sizeof(*p));
-	if ((st = db_prepare(db, "SELECT name, upstream, exclusions, org "
-	    "FROM profile WHERE name = ?")) == NULL)
+	if ((st = db_prepare(db, "SELECT name, upstream, exclusions, org, "
+	    "coalesce(base, '') FROM profile WHERE name = ?")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -138,6 +143,8 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 		p->exclusions = sqlite3_column_int(st, 2);
 		snprintf(p->org, sizeof(p->org), "%s",
 		    sqlite3_column_text(st, 3));
+		snprintf(p->base, sizeof(p->base), "%s",
+		    sqlite3_column_text(st, 4));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -162,10 +169,47 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 	int		 ok = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (p->upstream) {
+	if (p->upstream && p->base[0] != '\0') {
+		/*
+		 * profile add --base: the newest relayed body of the base
+		 * profile that stands accepted (committed before any
+		 * publish, so a new carry shows in the same round), else
+		 * the newest release of it, instead of the roots.
+		 */
+		if ((st = db_prepare(db, "SELECT c.cert, c.label, 0, "
+		    "c.snapshot FROM snapshot_cert c WHERE c.snapshot = "
+		    "(SELECT k.snapshot FROM carry k JOIN snapshot s ON s.id = "
+		    "k.snapshot WHERE k.profile = ?1 AND s.status = 'accepted' "
+		    "ORDER BY k.upstream_version DESC, k.id DESC LIMIT 1) AND "
+		    "NOT c.dropped AND NOT (?2 AND c.cert IN (SELECT cert FROM "
+		    "exclusion WHERE removed IS NULL)) ORDER BY c.position"))
+		    == NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, p->base, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, p->exclusions);
+		if (!comp_rows(db, st, c, 1))
+			goto out;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (c->n == 0 && ((st = db_prepare(db, "SELECT c.cert, "
+		    "c.label, 0 FROM build_cert c WHERE c.build = (SELECT "
+		    "build FROM release WHERE profile = ?1 ORDER BY version "
+		    "DESC LIMIT 1) AND NOT (?2 AND c.cert IN (SELECT cert FROM "
+		    "exclusion WHERE removed IS NULL)) ORDER BY c.position")) ==
+		    NULL))
+			goto out;
+		if (st != NULL) {
+			sqlite3_bind_text(st, 1, p->base, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, p->exclusions);
+			if (!comp_rows(db, st, c, 1))
+				goto out;
+			sqlite3_finalize(st);
+			st = NULL;
+		}
+	} else if (p->upstream) {
 		if ((st = db_prepare(db, "SELECT c.cert, c.label, 0 "
-		    "FROM snapshot_cert c WHERE c.snapshot = "
-		    "(SELECT max(id) FROM snapshot WHERE status = 'accepted') "
+		    "FROM snapshot_cert c WHERE c.snapshot = (SELECT max(id) "
+		    "FROM snapshot WHERE status = 'accepted' AND relay IS NULL) "
 		    "AND NOT c.dropped AND NOT (?1 AND c.cert IN (SELECT cert "
 		    "FROM exclusion WHERE removed IS NULL)) ORDER BY "
 		    "c.position")) == NULL)
@@ -176,7 +220,7 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 		sqlite3_finalize(st);
 		st = NULL;
 		if ((st = db_prepare(db, "SELECT max(id) FROM snapshot WHERE "
-		    "status = 'accepted'")) == NULL ||
+		    "status = 'accepted' AND relay IS NULL")) == NULL ||
 		    sqlite3_step(st) != SQLITE_ROW)
 			goto out;
 		c->snapshot = sqlite3_column_int64(st, 0);
@@ -303,9 +347,10 @@ latest_release(sqlite3 *db, const char *profile, struct relinfo *r)
 
 	memset(r, 0, sizeof(*r));
 	if ((st = db_prepare(db, "SELECT r.version, r.build, r.created, "
-	    "r.keyid, b.body_sha256, r.reason = 'relay' FROM release r JOIN "
-	    "build b ON b.id = r.build WHERE r.profile = ? ORDER BY r.version "
-	    "DESC LIMIT 1")) == NULL)
+	    "r.keyid, b.body_sha256, r.reason = 'relay', EXISTS (SELECT 1 "
+	    "FROM release_carry c WHERE c.profile = r.profile AND c.version = "
+	    "r.version) FROM release r JOIN build b ON b.id = r.build WHERE "
+	    "r.profile = ? ORDER BY r.version DESC LIMIT 1")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -317,6 +362,7 @@ latest_release(sqlite3 *db, const char *profile, struct relinfo *r)
 		snprintf(r->sha256, sizeof(r->sha256), "%s",
 		    sqlite3_column_text(st, 4));
 		r->relay = sqlite3_column_int(st, 5);
+		r->carried = sqlite3_column_int(st, 6);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -435,6 +481,7 @@ struct plan {
 	const char	*reason;	/* NULL: nothing due */
 	char		 hex[65];
 	struct buf	 body;
+	int64_t		 carry;		/* countersigned: carry row, or 0 */
 };
 
 /*
@@ -501,14 +548,26 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 	    SQLITE_STATIC);
 	if (!db_step_done(db, st))
 		goto out;
+	if (pl->carry != 0) {
+		sqlite3_finalize(st);
+		if ((st = db_prepare(db, "INSERT INTO release_carry (profile, "
+		    "version, carry) VALUES (?, ?, ?)")) == NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, pl->p.name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, *version);
+		sqlite3_bind_int64(st, 3, pl->carry);
+		if (!db_step_done(db, st))
+			goto out;
+	}
 	snprintf(obj, sizeof(obj), "%s/%" PRId64, pl->p.name, *version);
 	if (!audit_append(db, actor, "release", obj, json_pack("{s:s, s:I, "
-	    "s:s, s:I, s:s, s:I, s:I, s:s, s:I}", "profile", pl->p.name,
+	    "s:s, s:I, s:s, s:I, s:I, s:s, s:I, s:o?}", "profile", pl->p.name,
 	    "version", (json_int_t)*version, "reason", pl->reason,
 	    "build", (json_int_t)pl->build, "sha256", pl->hex,
 	    "size", (json_int_t)pl->body.len,
 	    "certificates", (json_int_t)pl->ncerts,
-	    "key_id", sg->keyid, "expires", (json_int_t)m.expires)))
+	    "key_id", sg->keyid, "expires", (json_int_t)m.expires,
+	    "carry", pl->carry != 0 ? json_integer(pl->carry) : NULL)))
 		goto out;
 	ok = 1;
  out:
@@ -548,6 +607,98 @@ build_unreleased(sqlite3 *db, const char *profile, const char *hex,
 }
 
 /*
+ * Whether this mirror takes profile name from its upstream mirror:
+ * [mirror] names it (config_relays), or it has carried releases (a
+ * profile only the upstream has, with profiles = *).  Returns 1 with
+ * *relayed set, or 0 after a warning.
+ */
+static int
+profile_relayed(sqlite3 *db, const struct config *cfg, const char *name,
+    int *relayed)
+{
+	struct carry	 cr;
+
+	*relayed = config_relays(cfg, name);
+	if (*relayed || cfg->mirror.url == NULL)
+		return 1;
+	if (!carry_newest(db, name, 0, &cr))
+		return 0;
+	*relayed = cr.id != 0;
+	carry_free(&cr);
+	return 1;
+}
+
+/*
+ * Plan a countersigned profile ([mirror] mode = countersign): its
+ * body is the newest carried upstream release whose body stands
+ * accepted, signed here as the profile's next version ("inputs" when
+ * that body is new, with a build of its own), and renewed on this
+ * mirror's schedule ("resign", "key") with no new carry.  Returns 1
+ * (pl->reason NULL: nothing due), or 0 after a warning.
+ */
+static int
+plan_carry(sqlite3 *db, const struct config *cfg, const char *keyid,
+    int64_t now, int flags, struct buf *msg, struct plan *pl,
+    const struct relinfo *last)
+{
+	struct carry	 cr;
+	struct comp	 c, prev;
+	int		 ok = 0;
+
+	memset(&c, 0, sizeof(c));
+	memset(&prev, 0, sizeof(prev));
+	if (!carry_newest(db, pl->p.name, 1, &cr))
+		return 0;
+	if (cr.id == 0) {
+		if (!(flags & PUBLISH_QUIET))
+			buf_printf(msg, "%s: countersigned from %s; nothing "
+			    "carried yet\n", pl->p.name,
+			    cfg->mirror.url_shown != NULL ?
+			    cfg->mirror.url_shown : "the upstream mirror");
+		ok = 1;
+		goto out;
+	}
+	pl->carry = cr.id;
+	snprintf(pl->hex, sizeof(pl->hex), "%s", cr.sha256);
+	if (last->version && !comp_build(db, last->build, &prev))
+		goto out;
+	if (last->version && strcmp(last->sha256, cr.sha256) == 0) {
+		if (strcmp(last->keyid, keyid) != 0)
+			pl->reason = "key";
+		else if ((flags & PUBLISH_FORCE) ||
+		    now >= last->created + cfg->resign_after)
+			pl->reason = "resign";
+		else {
+			ok = 1;
+			goto out;
+		}
+		pl->build = last->build;
+		pl->ncerts = (int64_t)prev.n;
+		ok = body_load(db, pl->hex, &pl->body);
+		goto out;
+	}
+	pl->reason = "inputs";
+	if (!comp_snapshot(db, cr.snapshot, &c) ||
+	    !body_load(db, pl->hex, &pl->body))
+		goto out;
+	pl->ncerts = (int64_t)c.n;
+	pl->added = comp_missing(&c, &prev);
+	pl->removed = comp_missing(&prev, &c);
+	if ((pl->build = build_unreleased(db, pl->p.name, pl->hex,
+	    last->build)) == 0)
+		pl->build = build_store(db, &pl->p, &c, &prev, pl->hex,
+		    &pl->body, now);
+	ok = pl->build > 0;
+ out:
+	if (!ok)
+		pl->reason = NULL;
+	carry_free(&cr);
+	comp_free(&c);
+	comp_free(&prev);
+	return ok;
+}
+
+/*
  * Decide whether profile p needs a release, storing a new build when
  * its composition changed, and fill pl (pl->reason NULL: nothing due;
  * a line for msg then, unless PUBLISH_QUIET).  Returns 1, or 0 after a
@@ -563,7 +714,7 @@ publish_plan(sqlite3 *db, const struct config *cfg, const char *keyid,
 	struct bundle_error perr;
 	const struct profile *p = &pl->p;
 	unsigned char	 d[32];
-	int		 ok = 0;
+	int		 relayed, ok = 0;
 
 	memset(&prev, 0, sizeof(prev));
 	memset(&c, 0, sizeof(c));
@@ -571,12 +722,24 @@ publish_plan(sqlite3 *db, const struct config *cfg, const char *keyid,
 		goto out;
 	pl->last = last.version;
 	/*
-	 * A relayed profile is signed upstream, never here; so is the one
-	 * [mirror] names before its first release is relayed, or an
-	 * approve would sign it here and block the relay for good.
+	 * A relayed profile is never composed here: verbatim, it is
+	 * signed upstream only; countersigned, its body is the newest
+	 * carried upstream release's.  So is one [mirror] names before
+	 * its first release is relayed, or an approve would sign it here
+	 * and block the relay for good.
 	 */
-	if (last.relay || (cfg->mirror.url != NULL &&
-	    strcmp(p->name, cfg->mirror.profile) == 0)) {
+	if (!profile_relayed(db, cfg, p->name, &relayed))
+		goto out;
+	/*
+	 * Once countersigned, always: a configuration that lost [mirror]
+	 * renews what was carried, it never composes the profile anew.
+	 */
+	if (last.carried || (relayed && cfg->mirror.countersign &&
+	    !last.relay)) {
+		ok = plan_carry(db, cfg, keyid, now, flags, msg, pl, &last);
+		goto out;
+	}
+	if (last.relay || relayed) {
 		if (!(flags & PUBLISH_QUIET) && !last.relay)
 			buf_printf(msg, "%s: relayed from %s; nothing "
 			    "relayed yet\n", p->name, cfg->mirror.url_shown);

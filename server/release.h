@@ -36,6 +36,7 @@ struct profile {
 	int		 upstream;	/* the accepted upstream roots */
 	int		 exclusions;	/* minus the excluded ones */
 	char		 org[8];	/* none, all, tags */
+	char		 base[META_PROFILE_MAX + 1]; /* "": upstream roots */
 };
 
 /*
@@ -50,6 +51,9 @@ struct relay {
 	struct meta	 meta;
 	char		 keyid[17];
 	char		 pubkey[PUBKEY_STR_LEN + 1];
+	int		 roots;		/* upstream roots ("mozilla"): vetted
+					   and kept as this mirror's roots */
+	int		 countersign;	/* signed here, not kept verbatim */
 };
 
 #define PUBLISH_FORCE	0x1	/* re-sign every profile now */

@@ -19,7 +19,8 @@
 /*
  * A history row as a JSON object (version, created, expires,
  * certificates, added, removed, snapshot, key_id, build, reason,
- * sha256, size): the one definition of the row.  Returns a new
+ * sha256, size, and for a countersigned release carries: the upstream
+ * version, key_id and source): the one definition of the row.  Returns a new
  * reference, or NULL after a warning.
  */
 json_t *
@@ -39,6 +40,13 @@ render_release(const struct query_release *r)
 	    "key_id", r->key_id, "build", (json_int_t)r->build,
 	    "reason", r->reason, "sha256", r->has_sha256 ? r->sha256 : NULL,
 	    "size", r->has_size ? json_integer(r->size) : json_null());
+	/* Countersigned: which upstream release, verified how. */
+	if (o != NULL && r->carried != 0 && json_object_set_new(o, "carries",
+	    json_pack("{s:I, s:s, s:s}", "version", (json_int_t)r->carried,
+	    "key_id", r->carried_key, "source", r->carried_from)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o == NULL)
 		warnx("%s version %" PRId64 ": release row is not UTF-8 text "
 		    "(or out of memory)", "history", r->version);
@@ -115,7 +123,8 @@ render_release_append(const struct query_release *r, struct buf *out)
 	char	*t;
 	int	 ok;
 
-	if (plain(r->key_id) && plain(r->reason) && plain(r->sha256)) {
+	if (r->carried == 0 && plain(r->key_id) && plain(r->reason) &&
+	    plain(r->sha256)) {
 		p = put_int(p, "{\"version\":", r->version);
 		p = put_int(p, ",\"created\":", r->created);
 		p = put_int(p, ",\"expires\":", r->expires);

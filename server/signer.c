@@ -91,6 +91,41 @@ still_active(sqlite3 *db, const char *keyid)
 }
 
 /*
+ * Whether profile's body hex may be signed as far as relaying goes:
+ * *ok 1 for a profile this mirror composes itself, and for a
+ * countersigned one only when hex is the body of a carried upstream
+ * release that stands accepted; 0 otherwise.  Countersigned: its
+ * newest release carries one (whatever the configuration says now),
+ * or mode = countersign and [mirror] names it or it has carried
+ * releases.  Returns 1, or 0 on a database error.
+ */
+static int
+countersignable(sqlite3 *db, const struct config *cfg, const char *profile,
+    const char *hex, int *ok)
+{
+	sqlite3_stmt	*st;
+	int		 step;
+
+	*ok = 1;
+	if ((st = db_prepare(db, "SELECT EXISTS (SELECT 1 FROM carry WHERE "
+	    "profile = ?1), EXISTS (SELECT 1 FROM carry c JOIN snapshot s ON "
+	    "s.id = c.snapshot WHERE c.profile = ?1 AND c.sha256 = ?2 AND "
+	    "s.status = 'accepted'), EXISTS (SELECT 1 FROM release_carry "
+	    "WHERE profile = ?1 AND version = (SELECT max(version) FROM "
+	    "release WHERE profile = ?1))")) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW &&
+	    (sqlite3_column_int(st, 2) || (cfg->mirror.url != NULL &&
+	    cfg->mirror.countersign && (config_relays(cfg, profile) ||
+	    sqlite3_column_int(st, 0)))))
+		*ok = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW;
+}
+
+/*
  * Check one request against the database and sign it.  Returns 1 with
  * the .minisig text in sig, or 0 with why.
  */
@@ -106,7 +141,7 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 	const void	*data;
 	int64_t		 last, now = (int64_t)time(NULL);
 	size_t		 n;
-	int		 relay, ok = 0;
+	int		 relay, carried, ok = 0;
 
 	if (!privmsg_parse_sign(req, len, &m, why, whylen))
 		return 0;
@@ -121,8 +156,7 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 		    "sign_validity");
 		return 0;
 	}
-	if (cfg->mirror.url != NULL &&
-	    strcmp(m.profile, cfg->mirror.profile) == 0) {
+	if (config_relays(cfg, m.profile) && !cfg->mirror.countersign) {
 		snprintf(why, whylen, "%s is relayed, never signed here",
 		    m.profile);
 		return 0;
@@ -140,9 +174,23 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 		snprintf(why, whylen, "database error");
 		goto out;
 	}
+	hex_encode(m.sha256, 32, hex);
 	if (relay) {
 		snprintf(why, whylen, "%s is relayed, never signed here",
 		    m.profile);
+		goto out;
+	}
+	/*
+	 * Countersigned ([mirror] mode = countersign): only a body an
+	 * upstream release carried here, verified and accepted.
+	 */
+	if (!countersignable(db, cfg, m.profile, hex, &carried)) {
+		snprintf(why, whylen, "database error");
+		goto out;
+	}
+	if (carried == 0) {
+		snprintf(why, whylen, "%s is countersigned: sha256 %s is no "
+		    "accepted upstream release of it", m.profile, hex);
 		goto out;
 	}
 	if (m.version != (uint64_t)last + 1) {
@@ -151,7 +199,6 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 		    (long long)last + 1);
 		goto out;
 	}
-	hex_encode(m.sha256, 32, hex);
 	if ((st = db_prepare(db, "SELECT y.data FROM build b JOIN body y ON "
 	    "y.sha256 = b.body_sha256 WHERE b.profile = ? AND "
 	    "b.body_sha256 = ? LIMIT 1")) == NULL) {

@@ -525,8 +525,10 @@ carry_free(void)
 		build_free(carry.builds[i]);
 	free(carry.builds);
 	for (i = 0; i < carry.nprof; i++) {
-		for (j = 0; j < carry.prof[i].nrel; j++)
+		for (j = 0; j < carry.prof[i].nrel; j++) {
 			free(carry.prof[i].rel[j].sig.data);
+			free(carry.prof[i].rel[j].carried_from);
+		}
 		free(carry.prof[i].rel);
 		site_text_drop(carry.prof[i].hist);
 		EVP_MD_CTX_free(carry.prof[i].hsha);
@@ -791,18 +793,28 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
 		r->created = sqlite3_column_int64(st, 1);
 		r->expires = sqlite3_column_int64(st, 2);
 		if (!col_copy(st, 5, r->key_id, sizeof(r->key_id)) ||
-		    !col_copy(st, 6, r->reason, sizeof(r->reason))) {
+		    !col_copy(st, 6, r->reason, sizeof(r->reason)) ||
+		    ((r->carried = sqlite3_column_int64(st, 7)) != 0 &&
+		    (!col_copy(st, 8, r->carried_key, sizeof(r->carried_key)) ||
+		    sqlite3_column_text(st, 9) == NULL))) {
 			warnx("%s version %" PRId64 ": malformed release row",
 			    c->name, r->version);
 			return 0;
 		}
+		/* Schema 006: the upstream release it countersigns. */
+		if (r->carried != 0 && (r->carried_from = strdup((const char *)
+		    sqlite3_column_text(st, 9))) == NULL)
+			return 0;
 		if ((r->build = carry_build(db, bst,
 		    sqlite3_column_int64(st, 4))) ==
-		    NULL)
+		    NULL) {
+			free(r->carried_from);
 			return 0;
+		}
 		if (!doc_set(&r->sig, sqlite3_column_text(st, 3),
 		    (size_t)sqlite3_column_bytes(st, 3))) {
 			free(r->sig.data);
+			free(r->carried_from);
 			return 0;
 		}
 		c->nrel++;
@@ -828,9 +840,12 @@ load_releases(sqlite3 *db, struct site *s)
 
 	if ((names = db_prepare(db, "SELECT DISTINCT profile FROM release "
 	    "ORDER BY profile")) == NULL || (st = db_prepare(db, "SELECT "
-	    "version, created, expires, signature, build, keyid, reason FROM "
-	    "release WHERE profile = ? AND version > ? ORDER BY version")) ==
-	    NULL || (bst = db_prepare(db, BUILD_SQL)) == NULL)
+	    "r.version, r.created, r.expires, r.signature, r.build, r.keyid, "
+	    "r.reason, k.upstream_version, k.keyid, k.source FROM release r "
+	    "LEFT JOIN release_carry c ON c.profile = r.profile AND c.version "
+	    "= r.version LEFT JOIN carry k ON k.id = c.carry WHERE r.profile "
+	    "= ? AND r.version > ? ORDER BY r.version")) == NULL ||
+	    (bst = db_prepare(db, BUILD_SQL)) == NULL)
 		goto out;
 	while ((step = sqlite3_step(names)) == SQLITE_ROW)
 		if ((c = carry_profile((const char *)sqlite3_column_text(names,
@@ -971,6 +986,9 @@ release_row(const struct site_profile *p, size_t i, struct query_release *q)
 	memcpy(q->sha256, b->sha256, sizeof(q->sha256));
 	memcpy(q->key_id, r->key_id, sizeof(q->key_id));
 	memcpy(q->reason, r->reason, sizeof(q->reason));
+	q->carried = r->carried;
+	memcpy(q->carried_key, r->carried_key, sizeof(q->carried_key));
+	q->carried_from = r->carried_from;
 }
 
 /* Index of the newest release older than before (0: the newest); n. */

@@ -82,6 +82,9 @@ struct site_release {
 	struct doc	 sig;		/* the .minisig file */
 	struct doc	*body;		/* shared between re-signings */
 	struct site_build *build;
+	int64_t		 carried;	/* countersigned: upstream version */
+	char		 carried_key[17];
+	char		*carried_from;	/* freed with sig.data */
 };
 
 struct site_profile {

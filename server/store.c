@@ -80,7 +80,7 @@ rootset_from_bundle(const struct bundle *b, struct rootset *s)
  * a database error.  rootset_free it.
  */
 int
-store_accepted_roots(sqlite3 *db, struct rootset *s)
+store_accepted_roots(sqlite3 *db, const char *relay, struct rootset *s)
 {
 	sqlite3_stmt	*st;
 	int		 step, ok = 0;
@@ -89,8 +89,10 @@ store_accepted_roots(sqlite3 *db, struct rootset *s)
 	if ((st = db_prepare(db, "SELECT s.id, c.cert, c.label FROM "
 	    "snapshot_cert c JOIN snapshot s ON s.id = c.snapshot WHERE "
 	    "s.id = (SELECT max(id) FROM snapshot WHERE status = "
-	    "'accepted') ORDER BY c.position")) == NULL)
+	    "'accepted' AND relay IS ?) ORDER BY c.position")) == NULL)
 		return 0;
+	if (relay != NULL)
+		sqlite3_bind_text(st, 1, relay, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		unsigned char	 fp[32];
 		const char	*hex = (const char *)sqlite3_column_text(st, 1);
@@ -131,6 +133,7 @@ snapinfo_read(sqlite3 *db, sqlite3_stmt *st, struct snapinfo *si)
 		si->ncerts = sqlite3_column_int64(st, 4);
 		copy_col(st, 5, si->verdict, sizeof(si->verdict));
 		copy_col(st, 6, si->status, sizeof(si->status));
+		copy_col(st, 7, si->relay, sizeof(si->relay));
 		return 1;
 	case SQLITE_DONE:
 		si->id = 0;
@@ -142,7 +145,8 @@ snapinfo_read(sqlite3 *db, sqlite3_stmt *st, struct snapinfo *si)
 }
 
 #define SNAPINFO_COLS \
-	"id, created, source, body_sha256, ncerts, verdict, status"
+	"id, created, source, body_sha256, ncerts, verdict, status, " \
+	"coalesce(relay, '')"
 
 /* The newest snapshot (si->id 0 if none).  Returns 0 on a db error. */
 int
@@ -287,9 +291,9 @@ store_certs(sqlite3 *db, int64_t id, const struct bundle *b,
  * and the new id in *id, or 0 after a warning.
  */
 int
-store_snapshot(sqlite3 *db, const char *source, const unsigned char *body,
-    size_t len, const struct bundle *b, const struct vet_report *r,
-    const char *actor, int64_t *id)
+store_snapshot(sqlite3 *db, const char *source, const char *relay,
+    const unsigned char *body, size_t len, const struct bundle *b,
+    const struct vet_report *r, const char *actor, int64_t *id)
 {
 	sqlite3_stmt	*st = NULL;
 	json_t		*rj = NULL;
@@ -313,8 +317,8 @@ store_snapshot(sqlite3 *db, const char *source, const unsigned char *body,
 	if (!store_body(db, hex, body, len))
 		goto out;
 	if ((st = db_prepare(db, "INSERT INTO snapshot (created, source, "
-	    "body_sha256, ncerts, verdict, status, baseline, report) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
+	    "body_sha256, ncerts, verdict, status, baseline, report, relay) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
@@ -327,6 +331,8 @@ store_snapshot(sqlite3 *db, const char *source, const unsigned char *body,
 	else
 		sqlite3_bind_null(st, 7);
 	sqlite3_bind_text(st, 8, rtext, -1, SQLITE_STATIC);
+	if (relay != NULL)
+		sqlite3_bind_text(st, 9, relay, -1, SQLITE_STATIC);
 	if (!db_step_done(db, st))
 		goto out;
 	*id = sqlite3_last_insert_rowid(db);
@@ -388,15 +394,17 @@ store_decide(sqlite3 *db, int64_t id, const char *status, const char *actor,
  * Returns 1, or 0 after a warning.
  */
 int
-store_accepted_id(sqlite3 *db, int64_t *id)
+store_accepted_id(sqlite3 *db, const char *relay, int64_t *id)
 {
 	sqlite3_stmt	*st;
 	int		 ok;
 
 	*id = 0;
 	if ((st = db_prepare(db, "SELECT coalesce(max(id), 0) FROM snapshot "
-	    "WHERE status = 'accepted'")) == NULL)
+	    "WHERE status = 'accepted' AND relay IS ?")) == NULL)
 		return 0;
+	if (relay != NULL)
+		sqlite3_bind_text(st, 1, relay, -1, SQLITE_STATIC);
 	if ((ok = sqlite3_step(st) == SQLITE_ROW))
 		*id = sqlite3_column_int64(st, 0);
 	else

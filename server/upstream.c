@@ -49,7 +49,7 @@ fetch_once(const struct config *cfg, sqlite3 *db, const char *actor)
 	case FETCH_OK:
 		break;
 	case FETCH_NOT_MODIFIED:
-		if (!ingest_standing(db, ss.sha256, &si))
+		if (!ingest_standing(db, ss.sha256, NULL, &si))
 			goto out;
 		if (si.id != 0) {
 			store_source_set(db, src, NULL, NULL, NULL,

@@ -146,11 +146,25 @@ vet_cert(const struct cert *c, size_t i, size_t dup,
 		ok &= add_row(r, "ca", LEVEL_QUARANTINE, c->label, c->sha256,
 		    "not a CA (no basicConstraints CA:TRUE): a leaf "
 		    "certificate has no place in a root bundle");
-	if (!c->self_signed)
+	/*
+	 * A relayed composition (an upstream mirror's org) may hold the
+	 * intermediates its organization added: CAs, but not roots.
+	 */
+	if (!c->self_signed && pol->composition)
+		ok &= add_row(r, "self-signed", LEVEL_INFO, c->label,
+		    c->sha256, "intermediate CA (issuer %s) of the upstream "
+		    "mirror's composition", c->issuer);
+	else if (!c->self_signed)
 		ok &= add_row(r, "self-signed", LEVEL_QUARANTINE, c->label,
 		    c->sha256, "not self-signed (issuer %s): a root bundle "
 		    "holds only roots", c->issuer);
-	if (c->not_after < now) {
+	if (c->not_after < now && pol->composition) {
+		/* Signed bytes are relayed whole: nothing can be dropped. */
+		ok &= add_row(r, "expired", pol->drop_expired ?
+		    LEVEL_QUARANTINE : pol->expired, c->label, c->sha256,
+		    "expired on %s, in a body relayed as signed",
+		    date(c->not_after, d));
+	} else if (c->not_after < now) {
 		ok &= add_row(r, "expired", pol->expired, c->label, c->sha256,
 		    "expired on %s%s", date(c->not_after, d),
 		    pol->drop_expired ? "; dropped from the served set" : "");
@@ -354,7 +368,8 @@ vet_bundle(const struct bundle *b, const struct bundle_error *perr,
 				dup = j + 1;
 		ok &= vet_cert(&b->certs[i], i, dup, pol, now, r);
 	}
-	for (i = 0; i < pol->anchors.n; i++) {
+	/* Anchors are Mozilla roots: an org-only profile lacks them. */
+	for (i = 0; !pol->composition && i < pol->anchors.n; i++) {
 		for (j = 0; j < b->ncerts; j++)
 			if (memcmp(b->certs[j].sha256, pol->anchors.v[i],
 			    32) == 0)

@@ -64,12 +64,14 @@ def make_b(tmp_path, source, key, name="b"):
 
 
 def relay_first(b):
-    """First contact: B's own vetting quarantines; a human approves."""
+    """First contact: B's own vetting quarantines; a human approves,
+    and the approval relays at once what was verified (no fetch)."""
     b("fetch", check=5)
     sid = b.snapshots()[-1]["id"]
-    approve(b, sid)
-    p = b("fetch", check=0)
+    p = b("approve", "--reason", "reviewed", str(sid), check=0)
     assert b"relayed: mozilla version" in p.stdout, p.stdout
+    p = b("fetch", check=0)
+    assert b"unchanged: mozilla version" in p.stdout, p.stdout
     return p
 
 

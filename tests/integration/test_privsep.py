@@ -152,12 +152,13 @@ class Signer:
     """cabundled's signer, started as signer_start() starts it: the
     socket on descriptor 3."""
 
-    def __init__(self, mirror):
+    def __init__(self, mirror, *overrides):
         self.sock, theirs = socket.socketpair()
         fd = theirs.fileno()
+        opts = [a for o in overrides for a in ("-o", o)]
         self.p = subprocess.Popen(
             ["bash", "-c", f'exec "$@" 3<&{fd} {fd}<&-', "bash",
-             str(CABUNDLED), "-d", str(mirror.datadir), "signer"],
+             str(CABUNDLED), "-d", str(mirror.datadir), *opts, "signer"],
             pass_fds=[fd], stderr=subprocess.PIPE)
         theirs.close()
         self.sock.settimeout(20)
@@ -267,6 +268,46 @@ def test_the_signer_refuses(good, signer, tmp_path, case, why):
     # A refusal is an answer, not an end: the next good request works.
     kind, sig = signer.sign(tc(**ok))
     assert kind == b"G", sig
+
+
+def test_the_signer_countersigns_only_a_carried_body(good, tmp_path):
+    """[mirror] mode = countersign: a relayed profile is signed here,
+    as its next version, only for the body of an accepted carried
+    upstream release; in verbatim mode it is never signed here."""
+    usb = tmp_path / "usb"
+    good("export", usb, check=0)
+    site = Mirror(tmp_path / "site")
+    site.overrides = [f"mirror.url={usb}",
+                      f"mirror.key={good.key()['public_key']}",
+                      "mirror.profiles=org", "mirror.mode=countersign"]
+    site("init", check=0)
+    site("fetch", check=5)
+    site("approve", "--reason", "ok", str(site.snapshots()[-1]["id"]),
+         check=0)
+    assert site.json("history", "--json", "org")[-1]["version"] == 1
+    carried = latest_body(site, tmp_path, "org")
+    assert carried == (usb / "v1/org/cacert.pem").read_bytes()
+    other = upstream("2025.07.14").read_bytes()
+    t0 = int(now())
+    sg = Signer(site, *site.overrides)
+    try:
+        kind, answer = sg.sign(tc(other, 2, profile="org", created=t0,
+                                  expires=t0 + DAY))
+        assert kind == b"E" and b"is countersigned" in answer, answer
+        kind, sig = sg.sign(tc(carried, 2, created=t0, expires=t0 + DAY))
+        assert kind == b"G", sig
+    finally:
+        sg.sock.close()
+        sg.p.kill()
+        sg.p.wait()
+    sg = Signer(site, *site.overrides[:3])     # mode verbatim
+    try:
+        kind, answer = sg.sign(tc(carried, 2, created=t0, expires=t0 + DAY))
+        assert kind == b"E" and b"is relayed, never signed here" in answer
+    finally:
+        sg.sock.close()
+        sg.p.kill()
+        sg.p.wait()
 
 
 @pytest.mark.parametrize("frame", [
