@@ -429,11 +429,14 @@ def test_a_schema_2_database_migrates_with_its_releases(good, tmp_path):
         for table in ("certificate", "body", "snapshot", "snapshot_cert",
                       "source", "audit", "signing_key", "build",
                       "build_cert"):
-            rows = src.execute(f"SELECT * FROM {table}").fetchall()
+            # The columns the old table has (later migrations add some).
+            names = ",".join(r[1] for r in db.execute(
+                f"PRAGMA table_info({table})"))
+            rows = src.execute(f"SELECT {names} FROM {table}").fetchall()
             if rows:
                 marks = ",".join("?" * len(rows[0]))
-                db.executemany(f"INSERT INTO {table} VALUES ({marks})",
-                               rows)
+                db.executemany(f"INSERT INTO {table} ({names}) VALUES "
+                               f"({marks})", rows)
         want = src.execute(f"SELECT {cols} FROM release ORDER BY "
                            "profile, version").fetchall()
         db.executemany(f"INSERT INTO release ({cols}) VALUES "
