@@ -83,7 +83,7 @@ SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c
 	      server/cmd_snapshot.c server/cmd_audit.c server/cmd_serve.c \
 	      server/schedproc.c \
 	      server/keys.c server/keyset.c server/cmd_key.c \
-	      server/keylists.c server/keyrelay.c server/cmd_root.c \
+	      server/keylists.c server/keyrelay.c server/mirrorget.c server/cmd_root.c \
 	      server/release.c \
 	      server/rebuild.c server/profile.c server/org.c \
 	      server/cmd_org.c \

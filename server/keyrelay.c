@@ -19,6 +19,7 @@
 #include "fetch.h"
 #include "keylists.h"
 #include "keyrelay.h"
+#include "mirrorget.h"
 
 struct kfetch {
 	struct buf		 text;
@@ -27,15 +28,17 @@ struct kfetch {
 	size_t			 nsigs;
 };
 
-/* base/rel (an http(s) URL, file:///path or /path) into out. */
+/*
+ * base/rel into out (mirror_get).  EXIT_REFUSED also when the source
+ * answered that it has no such file.
+ */
 static int
 kget(const struct config *cfg, const char *base, const char *rel,
     size_t max, struct buf *out, char *why, size_t whylen)
 {
-	struct fetch_result	 fr;
-	char			 url[8192];
-	size_t			 n = strlen(base);
-	int			 rc = EXIT_UNREACHABLE;
+	char	 url[8192];
+	size_t	 n = strlen(base);
+	int	 absent, rc;
 
 	while (n > 1 && base[n - 1] == '/')
 		n--;
@@ -45,25 +48,8 @@ kget(const struct config *cfg, const char *base, const char *rel,
 		return EXIT_USAGE;
 	}
 	buf_free(out);
-	buf_init(out, max);
-	if (url[0] == '/' || strncmp(url, "file://", 7) == 0) {
-		if (buf_readfile(out, url[0] == '/' ? url : url + 7))
-			return EXIT_DONE;
-		snprintf(why, whylen, "%s: %s", rel, strerror(errno));
-		return EXIT_REFUSED;
-	}
-	fetch_result_init(&fr, max);
-	if (fetch_url(&cfg->fetch, url, NULL, NULL, &fr) == FETCH_OK) {
-		*out = fr.body;
-		buf_init(&fr.body, 0);
-		rc = EXIT_DONE;
-	} else {
-		snprintf(why, whylen, "%s: %s", rel, fr.error);
-		if (fr.status != 0)
-			rc = EXIT_REFUSED;	/* it answered: 404, ... */
-	}
-	fetch_result_free(&fr);
-	return rc;
+	rc = mirror_get(cfg, url, max, out, &absent, why, whylen);
+	return rc != EXIT_DONE && absent ? EXIT_REFUSED : rc;
 }
 
 /* Version v's text and every candidate root's signature. */

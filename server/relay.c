@@ -32,6 +32,7 @@
 #include "fetch.h"
 #include "ingest.h"
 #include "keyrelay.h"
+#include "mirrorget.h"
 #include "relay.h"
 #include "release.h"
 #include "store.h"
@@ -48,50 +49,6 @@ enum origin {
 	ORIGIN_COMPOSED,	/* signed here, composed here */
 	ORIGIN__MAX
 };
-
-/*
- * Read base/rel into out, at most max bytes: a file of an export
- * directory (file:///path or /path) or an http(s) URL.  Returns
- * EXIT_DONE, or EXIT_UNREACHABLE, EXIT_REFUSED (too large) or
- * EXIT_USAGE (a URL policy refuses) with why set.
- */
-static int
-relay_get(const struct config *cfg, const char *url, size_t max,
-    struct buf *out, char *why, size_t whylen)
-{
-	struct fetch_opts	 fo = cfg->fetch;
-	struct fetch_result	 fr;
-	enum fetch_status	 fs;
-	const char		*path;
-	int			 rc;
-
-	if (url_source(url, &path) == URL_FILE) {
-		buf_init(out, max);
-		if (buf_readfile(out, path))
-			return EXIT_DONE;
-		snprintf(why, whylen, "%s: %s", path, errno == EFBIG ?
-		    "larger than allowed" : strerror(errno));
-		return errno == EFBIG ? EXIT_REFUSED : EXIT_UNREACHABLE;
-	}
-	/*
-	 * Plain http is fine here: every byte relayed is checked against
-	 * a signature by a configured key, as a client checks it.
-	 */
-	fo.allow_insecure_http = 1;
-	fetch_result_init(&fr, max);
-	fs = fetch_url(&fo, url, NULL, NULL, &fr);
-	if (fs == FETCH_OK) {
-		*out = fr.body;		/* the result's buffer is ours now */
-		buf_init(&fr.body, 0);
-		rc = EXIT_DONE;
-	} else {
-		snprintf(why, whylen, "%s", fr.error);
-		rc = fs == FETCH_TOO_LARGE ? EXIT_REFUSED :
-		    fs == FETCH_REFUSED ? EXIT_USAGE : EXIT_UNREACHABLE;
-	}
-	fetch_result_free(&fr);
-	return rc;
-}
 
 /*
  * Where profile stands here.  served: the upstream version clients
@@ -184,7 +141,7 @@ relay_list(const struct config *cfg, char (*names)[META_PROFILE_MAX + 1],
 	json_error_t	 jerr;
 	const char	*s;
 	size_t		 i;
-	int		 rc;
+	int		 rc, absent;
 
 	*n = 0;
 	buf_init(&url, 8192);
@@ -194,8 +151,8 @@ relay_list(const struct config *cfg, char (*names)[META_PROFILE_MAX + 1],
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((rc = relay_get(cfg, (const char *)url.data, RELAY_LIST_MAX,
-	    &body, why, whylen)) != EXIT_DONE)
+	if ((rc = mirror_get(cfg, (const char *)url.data, RELAY_LIST_MAX,
+	    &body, &absent, why, whylen)) != EXIT_DONE)
 		goto out;
 	rc = EXIT_REFUSED;
 	if ((doc = json_loadb((const char *)body.data, body.len,
@@ -252,7 +209,7 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 	char		 why[1024], rest[64], have[65], hex[65];
 	int64_t		 served, floor;
 	enum origin	 origin;
-	int		 rc = EXIT_LOCAL;
+	int		 absent, rc = EXIT_LOCAL;
 
 	buf_init(&sigurl, 8192);
 	buf_init(&bodyurl, 8192);
@@ -291,8 +248,8 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 		goto out;
 	}
 	/* Steps 1-6: the signature alone, at most SIG_FILE_MAX bytes. */
-	if ((rc = relay_get(cfg, (const char *)sigurl.data, SIG_FILE_MAX,
-	    &sig, why, sizeof(why))) != EXIT_DONE) {
+	if ((rc = mirror_get(cfg, (const char *)sigurl.data, SIG_FILE_MAX,
+	    &sig, &absent, why, sizeof(why))) != EXIT_DONE) {
 		warnx("%s", why);
 		store_source_set(db, (const char *)sigshown.data, NULL, NULL,
 		    NULL, why);
@@ -334,8 +291,9 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((rc = relay_get(cfg, (const char *)bodyurl.data,
-	    (size_t)r.meta.size, &body, why, sizeof(why))) != EXIT_DONE) {
+	if ((rc = mirror_get(cfg, (const char *)bodyurl.data,
+	    (size_t)r.meta.size, &body, &absent, why, sizeof(why))) !=
+	    EXIT_DONE) {
 		if (rc == EXIT_REFUSED)
 			goto refused;
 		warnx("%s", why);

@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from conftest import (CABUNDLE, CABUNDLED, DAY, NOPROXY, SIGTOOL, Server,
-                      body_of, clock_env, run, tc)
+from conftest import (CABUNDLE, CABUNDLED, DAY, NOPROXY, SIGTOOL, Mirror,
+                      Server, body_of, clock_env, run)
 from conftest import now as product_now
 from fakemirror import static
 
@@ -467,6 +467,26 @@ def test_export_holds_the_key_lists(good, off, env, tmp_path):
     good("export", out, check=0)
 
 
+def relay_b(good, off, tmp_path, url, l1):
+    """Mirror B relaying good's mozilla from url, holding list l1."""
+    cfg = tmp_path / "b.conf"
+    cfg.write_text(f"[mirror]\nurl = {url}\nprofile = mozilla\n"
+                   f"key = {good.key()['public_key']}\n")
+    b = Mirror(tmp_path / "b", config=cfg)
+    b("init", "--actor", "b-admin", check=0)
+    b("key", "import-list", "--root", off.r1.pub, l1.path, check=0)
+    return b
+
+
+def next_list(good, off, kj):
+    """Version 2 at headquarters, rotating in a second root r2."""
+    r2 = Root(off.dir / "r2")
+    l2 = sign(off.dir, "keys-2", [off.r1, r2], "--version", "2",
+              "--root", r2.pub, "--keys-json", kj)
+    good("key", "import-list", l2.path, check=0)
+    return r2, l2
+
+
 def test_relay_copies_the_key_lists_verbatim(good, off, tmp_path):
     """A relay mirror B, once its operator imported the first list,
     copies every later version of its upstream's key list byte for
@@ -476,17 +496,8 @@ def test_relay_copies_the_key_lists_verbatim(good, off, tmp_path):
     good("publish", "--resign", check=0)
     tree = tmp_path / "tree"
     good("export", tree, check=0)
-    cfg = tmp_path / "b.conf"
-    cfg.write_text(f"[mirror]\nurl = file://{tree}\nprofile = mozilla\n"
-                   f"key = {good.key()['public_key']}\n")
-    from conftest import Mirror
-    b = Mirror(tmp_path / "b", config=cfg)
-    b("init", "--actor", "b-admin", check=0)
-    b("key", "import-list", "--root", off.r1.pub, l1.path, check=0)
-    r2 = Root(off.dir / "r2")
-    l2 = sign(off.dir, "keys-2", [off.r1, r2], "--version", "2",
-              "--root", r2.pub, "--keys-json", kj)
-    good("key", "import-list", l2.path, check=0)
+    b = relay_b(good, off, tmp_path, f"file://{tree}", l1)
+    r2, l2 = next_list(good, off, kj)
     good("export", tree, check=0)
     p = b("fetch")
     assert b"relayed: key list version 2" in p.stdout, p.stderr
@@ -513,6 +524,26 @@ def test_relay_copies_the_key_lists_verbatim(good, off, tmp_path):
     p = b("fetch")
     assert b"key list refused" in p.stderr, p.stderr
     assert held(b) == before
+
+
+def test_relay_copies_the_key_lists_over_plain_http(good, off, tmp_path):
+    """Over http:// from a serving mirror, as the bundles are relayed:
+    the signatures carry the trust, so no switch is needed for either."""
+    kj = tmp_path / "k.json"
+    l1 = hq_mirror(good, off, kj)
+    _, l2 = next_list(good, off, kj)
+    s = Server(good)
+    try:
+        b = relay_b(good, off, tmp_path, f"{s.base}/", l1)
+        p = b("fetch")
+        assert b"relayed: key list version 2" in p.stdout, p.stderr
+        c = sqlite3.connect(b.db)
+        got = c.execute("SELECT body FROM keylist WHERE version = 2"
+                        ).fetchone()[0]
+        c.close()
+        assert got.encode() == s.get("/v1/keys").content == l2.text
+    finally:
+        s.stop()
 
 
 @pytest.mark.parametrize("case", ["huge", "html", "crlf", "sig-huge"])
