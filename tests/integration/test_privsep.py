@@ -5,7 +5,6 @@ what it can (another user, no new privileges, seccomp) and signs only
 well-formed cabundle/1 requests for a stored build's body at the next
 version.  The signer is driven here directly, over the socket it is
 started with, to show each refusal."""
-import hashlib
 import os
 import pwd
 import signal
