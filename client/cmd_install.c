@@ -395,20 +395,10 @@ hint_unknown_key(struct run *r)
 static int
 window_ok(struct run *r, const struct release *rel)
 {
-	const struct keylist_key *k;
-	char			  id[17];
-
 	if (r->o.nroots == 0)
 		return 1;
-	k = keylist_find(&r->kl, rel->key->keyid);
-	if (k != NULL && rel->meta.created >= k->not_before &&
-	    rel->meta.created < k->not_after)
-		return 1;
-	keyid_format(rel->key->keyid, id);
-	snprintf(r->why, sizeof(r->why), "signed at %llu by key %s, outside "
-	    "the window the key list gives it", (unsigned long long)
-	    rel->meta.created, id);
-	return 0;
+	return keylist_signed_within(&r->kl, rel->key->keyid,
+	    rel->meta.created, r->why, sizeof(r->why));
 }
 
 static int

@@ -510,3 +510,25 @@ keylist_signing_keys(const struct keylist *kl, int64_t now,
 	}
 	return (int)n;
 }
+
+/*
+ * Whether the key with that id may have made a release created at
+ * created: the list names it, not retired, with created inside its
+ * window (doc/SPEC.md 11.4 step 5).  Returns 1, or 0 with why set.
+ */
+int
+keylist_signed_within(const struct keylist *kl, const unsigned char *keyid,
+    uint64_t created, char *why, size_t whylen)
+{
+	const struct keylist_key *k;
+	char			  id[17];
+
+	if ((k = keylist_find(kl, keyid)) != NULL &&
+	    k->role != KEYROLE_RETIRED && created >= k->not_before &&
+	    created < k->not_after)
+		return 1;
+	keyid_format(keyid, id);
+	snprintf(why, whylen, "signed at %llu by key %s, outside the window "
+	    "the key list gives it", (unsigned long long)created, id);
+	return 0;
+}

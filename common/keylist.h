@@ -71,5 +71,7 @@ const struct keylist_key *keylist_find(const struct keylist *,
 		    const unsigned char *);
 int		 keylist_has_root(const struct keylist *,
 		    const struct pubkey *);
+int		 keylist_signed_within(const struct keylist *,
+		    const unsigned char *, uint64_t, char *, size_t);
 
 #endif

@@ -125,7 +125,7 @@ key_generate(sqlite3 *db, const struct config *cfg, const char *actor,
 static int
 key_rotate(sqlite3 *db, const struct config *cfg, const char *actor)
 {
-	char		 oldid[17], newid[17], have[17];
+	char		 oldid[17], newid[17], have[17], act[17];
 	int		 retired, rc;
 
 	/*
@@ -133,9 +133,17 @@ key_rotate(sqlite3 *db, const struct config *cfg, const char *actor)
 	 * it names: activating another would cut them all off.
 	 */
 	if (keyset_standby(db, have) == 1) {
-		switch (keylists_names(db, have, (int64_t)time(NULL))) {
+		if (keyset_active(db, act) != 1)
+			return EXIT_LOCAL;
+		switch (keylists_names(db, have, act, (int64_t)time(NULL))) {
 		case KEYLISTS_ERROR:
 			return EXIT_LOCAL;
+		case KEYLISTS_FOREIGN:
+			warnx("warning: the key list held here names none of "
+			    "this mirror's keys (an upstream mirror's, relayed): "
+			    "clients of the profiles signed here pin %s with "
+			    "--key", have);
+			break;
 		case KEYLISTS_NONE:
 			warnx("warning: no key list is held (cabundled key "
 			    "import-list): clients that pin keys with --key "

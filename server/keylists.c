@@ -187,20 +187,31 @@ keylists_import(sqlite3 *db, const char *text, size_t len,
  * What the newest list says of the key with this id (16 hex digits)
  * at time now: KEYLISTS_NAMED when it may sign, KEYLISTS_UNNAMED when
  * it is missing, retired or outside its window, KEYLISTS_NONE when no
- * list is held, KEYLISTS_ERROR after a warning.
+ * list is held, KEYLISTS_FOREIGN when the list does not mention the
+ * key ours (this mirror's active key, 16 hex digits) at all: it is an
+ * upstream mirror's list, relayed here; KEYLISTS_ERROR after a warning.
  */
 enum keylists_name
-keylists_names(sqlite3 *db, const char *keyid, int64_t now)
+keylists_names(sqlite3 *db, const char *keyid, const char *ours,
+    int64_t now)
 {
 	struct keylist	 kl;
 	struct pubkey	 ok[KEYLIST_KEYS_MAX];
 	char		 id[17];
+	size_t		 j;
 	int		 found, n, i;
 
 	if (!keylists_newest(db, &kl, &found))
 		return KEYLISTS_ERROR;
 	if (!found)
 		return KEYLISTS_NONE;
+	for (j = 0; ours != NULL && j < kl.nkeys; j++) {
+		keyid_format(kl.keys[j].pub.keyid, id);
+		if (strcmp(id, ours) == 0)
+			break;
+	}
+	if (ours != NULL && j == kl.nkeys)
+		return KEYLISTS_FOREIGN;
 	n = keylist_signing_keys(&kl, now, ok, KEYLIST_KEYS_MAX);
 	for (i = 0; i < n; i++) {
 		keyid_format(ok[i].keyid, id);

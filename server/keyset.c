@@ -54,6 +54,16 @@ keyset_standby(sqlite3 *db, char *keyid)
 }
 
 /*
+ * The active key's id into keyid (17 bytes).  Returns 1 when there is
+ * one, 0 when there is none, -1 after a warning.
+ */
+int
+keyset_active(sqlite3 *db, char *keyid)
+{
+	return role_count(db, "active", keyid);
+}
+
+/*
  * A new key for role ("active" or "standby"), made by actor: its
  * public half in *pub.  Refuses, without a warning, when a key holds
  * the role already (its id in have, 17 bytes).  Returns an exit code:

@@ -15,6 +15,7 @@
 int	keyset_generate(sqlite3 *, const struct config *, const char *,
 	    const char *, struct pubkey *, char *);
 int	keyset_standby(sqlite3 *, char *);
+int	keyset_active(sqlite3 *, char *);
 int	keyset_rotate(sqlite3 *, const struct config *, const char *,
 	    char *, char *, int *);
 

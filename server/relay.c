@@ -31,6 +31,7 @@
 #include "exitcode.h"
 #include "fetch.h"
 #include "ingest.h"
+#include "keylists.h"
 #include "keyrelay.h"
 #include "mirrorget.h"
 #include "relay.h"
@@ -209,7 +210,9 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 	char		 why[1024], rest[64], have[65], hex[65];
 	int64_t		 served, floor;
 	enum origin	 origin;
-	int		 absent, rc = EXIT_LOCAL;
+	struct keylist	 kl;
+	struct pubkey	 lkeys[KEYLIST_KEYS_MAX];
+	int		 absent, listed, rc = EXIT_LOCAL;
 
 	buf_init(&sigurl, 8192);
 	buf_init(&bodyurl, 8192);
@@ -223,6 +226,19 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 	pol.profile = profile;
 	pol.now = (int64_t)time(NULL);
 	pol.check_time = 1;
+	/*
+	 * Once the upstream's key list is held here (key import-list,
+	 * then relayed), it decides which of its keys sign, as it does
+	 * for a --root client: rotations and revocations reach this
+	 * mirror with no edit of [mirror] key.
+	 */
+	if (!keylists_newest(db, &kl, &listed))
+		goto out;
+	if (listed) {
+		pol.nkeys = (size_t)keylist_signing_keys(&kl, pol.now, lkeys,
+		    KEYLIST_KEYS_MAX);
+		pol.keys = lkeys;
+	}
 	if (!relay_floor(db, cfg, profile, &served, &floor, have, &origin))
 		goto out;
 	/* One key line for a profile's clients: the mode cannot flip. */
@@ -257,7 +273,15 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 	}
 	rc = EXIT_REFUSED;
 	if (!verify_sig((const char *)sig.data, sig.len, &pol, &r, why,
-	    sizeof(why)))
+	    sizeof(why))) {
+		if (listed)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			    " by key list version %" PRIu64 " held here",
+			    kl.version);
+		goto refused;
+	}
+	if (listed && !keylist_signed_within(&kl, r.key->keyid,
+	    r.meta.created, why, sizeof(why)))
 		goto refused;
 	hex_encode(r.meta.sha256, 32, hex);
 	/* Step 7: the version never goes down, one body per version. */

@@ -12,13 +12,14 @@ state byte-identical.
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 import time
 
 import pytest
 
 from conftest import (CABUNDLE, CABUNDLED, DAY, NOPROXY, SIGTOOL, Mirror,
-                      Server, body_of, clock_env, run)
+                      Server, body_of, clock_env, run, tc)
 from conftest import now as product_now
 from fakemirror import static
 
@@ -524,6 +525,72 @@ def test_relay_copies_the_key_lists_verbatim(good, off, tmp_path):
     p = b("fetch")
     assert b"key list refused" in p.stderr, p.stderr
     assert held(b) == before
+
+
+def test_rotation_and_revocation_reach_the_site_and_its_clients(
+        good, off, env, tmp_path):
+    """Headquarters rotates its online key, then revokes the old one:
+    the site relaying it (verbatim, from a carried export) follows the
+    key lists it relays, with no edit of [mirror] key, and so does a
+    --root client at the site; a thief's fresh signature by the revoked
+    key is refused at the site and changes nothing it serves."""
+    kj = tmp_path / "k.json"
+    l1 = hq_mirror(good, off, kj)
+    good("publish", "--resign", check=0)
+    tree, site_tree = tmp_path / "usb", tmp_path / "site-export"
+    good("export", tree, check=0)
+    b = relay_b(good, off, tmp_path, f"file:{tree}", l1)
+    b("fetch", check=5)
+    b("approve", "--reason", "headquarters' roots, checked", "1", check=0)
+    old = good.key()
+    stolen = tmp_path / "stolen.key"
+    shutil.copy(good.keyfile(), stolen)
+    # Rotation: the list names the standby key, then it signs.
+    good("key", "generate", "--standby", check=0)
+    kj.write_bytes(good("key", "show", "--json", check=0).stdout)
+    l2 = sign(off.dir, "keys-2", [off.r1], "--version", "2",
+              "--keys-json", kj)
+    good("key", "import-list", l2.path, check=0)
+    good("key", "rotate", check=0)
+    new = good.key()
+    good("export", tree, check=0)
+    p = b("fetch", check=0)
+    assert b"relayed: key list version 2" in p.stdout, p.stderr
+    assert f"signed by key {new['key_id']}".encode() in p.stdout, p.stderr
+    b("export", site_tree, check=0)
+    a = ["install", "--config", env.conf, "--from", f"file://{site_tree}",
+         "--profile", "mozilla", "--state", env.state, "--json",
+         "--root", off.r1.pub, "--output", env.targets[0]]
+    got = json.loads(run(CABUNDLE, *a, check=0, env=NOPROXY).stdout)
+    assert got["key_id"] == new["key_id"] and got["keylist_version"] == 2
+    # Revocation: list 3 leaves the old key out.
+    kj.write_bytes(good("key", "show", "--json", check=0).stdout)
+    l3 = sign(off.dir, "keys-3", [off.r1], "--version", "3",
+              "--keys-json", kj)
+    assert old["key_id"].encode() not in l3.text
+    good("key", "import-list", l3.path, check=0)
+    good("export", tree, check=0)
+    p = b("fetch", check=0)
+    assert b"relayed: key list version 3" in p.stdout, p.stderr
+    # The thief signs the next version with the stolen old key.
+    d = tree / "v1" / "mozilla"
+    v = max(int(x.name) for x in d.iterdir() if x.name.isdigit()) + 1
+    body = (d / "cacert.pem").read_bytes()
+    (d / str(v)).mkdir()
+    (d / str(v) / "cacert.pem").write_bytes(body)
+    (tmp_path / "body").write_bytes(body)
+    sig = run(SIGTOOL, "sign", stolen, tmp_path / "body",
+              tc(body, v, profile="mozilla"), check=0).stdout
+    (d / "cacert.pem.minisig").write_bytes(sig)
+    before = b.json("history", "--json", "mozilla")
+    p = b("fetch", check=1)
+    assert b"not trusted by key list version 3" in p.stderr, p.stderr
+    assert b.json("history", "--json", "mozilla") == before
+    # The site's own key (its own profiles) is not headquarters' list's
+    # business: it rotates, with a warning about who pins it.
+    b("key", "generate", "--standby", check=0)
+    p = b("key", "rotate", check=0)
+    assert b"names none of this mirror's keys" in p.stderr, p.stderr
 
 
 def test_relay_copies_the_key_lists_over_plain_http(good, off, tmp_path):
