@@ -42,6 +42,27 @@ profile_valid(const char *s, size_t len)
 }
 
 /*
+ * 1 if s (NUL-terminated) is a name a profile may take: profile_valid()
+ * and none of the words that are files of their own under /v1/ (an
+ * export could not hold both).  0 otherwise.
+ */
+int
+profile_name_ok(const char *s)
+{
+	static const char *const taken[] = {
+		"audit", "keylists", "keys", "profiles", "pubkey", "upstream",
+	};
+	size_t	 i;
+
+	if (!profile_valid(s, strlen(s)))
+		return 0;
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (strcmp(s, taken[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/*
  * Write the trusted comment for m into out (outlen bytes, 256 is always
  * enough).  Returns 1, or 0 when m breaks the grammar (bad profile, a
  * number outside 1 .. 2^63-1, created not before expires) or out is

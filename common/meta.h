@@ -21,6 +21,7 @@ struct meta {
 };
 
 int	profile_valid(const char *, size_t);
+int	profile_name_ok(const char *);
 int	meta_format(const struct meta *, char *, size_t);
 int	meta_parse(const char *, size_t, struct meta *, char *, size_t);
 

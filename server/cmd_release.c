@@ -414,10 +414,11 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	if (strcmp(sub, "add") == 0) {
 		if (argc != 1 || o.json || (o.all_org && o.ntags))
 			goto usage;
-		if (!profile_valid(argv[0], strlen(argv[0]))) {
+		if (!profile_name_ok(argv[0])) {
 			warnx("%s: a profile name is lower-case letters, "
 			    "digits and . _ + - (64 at most), starting with a "
-			    "letter or digit", argv[0]);
+			    "letter or digit, and not one of audit, keylists, "
+			    "keys, profiles, pubkey, upstream", argv[0]);
 			return EXIT_USAGE;
 		}
 		/* getopt_long: optarg is never NULL for required_argument */

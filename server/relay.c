@@ -174,7 +174,7 @@ relay_list(const struct config *cfg, char (*names)[META_PROFILE_MAX + 1],
 		    (s = json_string_value(name)) == NULL ||
 		    json_string_length(name) > META_PROFILE_MAX ||
 		    strlen(s) != json_string_length(name) ||
-		    !profile_valid(s, strlen(s))) {
+		    !profile_name_ok(s)) {
 			snprintf(why, whylen, "v1/profiles: entry %zu has no "
 			    "valid profile name", i + 1);
 			*n = 0;

@@ -359,7 +359,8 @@ def test_missing_or_hostile_upstream_profiles(hq, tmp_path):
     first_contact(site)
     before = site.json("history", "--json", "org")
     for bad in (b"[{\"name\": \"../etc\"}]", b"{" * 5000, b"[1]",
-                b"[{\"name\": \"org\", \"name\": \"mozilla\"}]"):
+                b"[{\"name\": \"org\", \"name\": \"mozilla\"}]",
+                b"[{\"name\": \"keys\"}]"):
         (usb / "v1/profiles").write_bytes(bad)
         p = site("fetch", check=1)
         assert b"cannot list its profiles" in p.stderr, p.stderr

@@ -587,6 +587,18 @@ def test_an_import_file_name_that_is_not_utf8_is_refused(good, tmp_path):
 
 # -- export: names and links that try to leave the tree --------------------
 
+@pytest.mark.parametrize("name", ["keys", "keylists", "profiles", "pubkey",
+                                  "upstream", "audit"])
+def test_profile_names_that_are_files_of_the_tree_are_refused(site, name):
+    """/v1/keys is a file of every export: a profile "keys" would need a
+    directory of that name beside it, so such names are refused."""
+    m = site.mirror
+    before = db_state(m.db)
+    p = m("profile", "add", name, check=2)
+    assert b"not one of audit, keylists, keys" in p.stderr
+    assert db_state(m.db) == before
+
+
 @pytest.mark.parametrize("name", [
     "../x", "..", ".hidden", "a/b", "/abs", "a\\b", "ORG", "", "a" * 65,
     "<script>", "x'; DROP TABLE profile; --", "-rf", "a b", "a%2fb",
