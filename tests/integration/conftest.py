@@ -149,8 +149,11 @@ def _wrap(wrapdir, name, real):
     env = clock_env({})
     path = pathlib.Path(wrapdir) / name
     lines = ["#!/bin/sh"]
+    # A clock a test asked for (clock_env(at=...)) wins over the shift.
     for k in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET"):
-        lines.append(f"{k}={shlex.quote(env[k])}; export {k}")
+        v = shlex.quote(env[k])
+        lines.append(f'{k}="${{{k}:-"{v}"}}"; export {k}' if k ==
+                     "FAKETIME" else f"{k}={v}; export {k}")
     lines.append('ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}'
                  'verify_asan_link_order=0"; export ASAN_OPTIONS')
     lines.append(f'exec {shlex.quote(str(real))} "$@"')
