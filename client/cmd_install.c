@@ -91,8 +91,14 @@ add_target(struct run *r, struct target *t)
 	return 1;
 }
 
+/*
+ * The targets asked for.  A certifi target the state recorded, with
+ * nothing moved since, comes from the state without running the
+ * interpreter (target_certifi_cached): a repeat install that finds
+ * the release there costs a signature's fetch, nothing more.
+ */
 static int
-targets_resolve(struct run *r)
+targets_resolve(struct run *r, const json_t *st)
 {
 	struct target	 t;
 	const char	*py[MAX_TARGETS];
@@ -119,14 +125,16 @@ targets_resolve(struct run *r)
 	/* certifi: the interpreters named, or python3 if nothing else. */
 	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 && !r->o.pip))
 		for (i = 0; i < npy; i++) {
-			if ((rc = target_certifi(py[i], 0, r->o.force, &t)) !=
+			if (!target_certifi_cached(st, py[i], 0, &t) &&
+			    (rc = target_certifi(py[i], 0, r->o.force, &t)) !=
 			    EXIT_DONE)
 				return rc;
 			add_target(r, &t);
 		}
 	if (r->o.pip)
 		for (i = 0; i < npy; i++) {
-			if ((rc = target_certifi(py[i], 1, r->o.force, &t)) !=
+			if (!target_certifi_cached(st, py[i], 1, &t) &&
+			    (rc = target_certifi(py[i], 1, r->o.force, &t)) !=
 			    EXIT_DONE)
 				return rc;
 			add_target(r, &t);
@@ -173,6 +181,55 @@ target_read(struct target *t)
 }
 
 /*
+ * The certifi targets taken from the state: the ones that hold the
+ * release are done (replaced -1, their bytes read); any other asks its
+ * interpreter after all, as a first install does, since where() may
+ * name another file now; one that now names a file another target
+ * already has is dropped.  Returns 1, or 0 with r->why set.
+ */
+static int
+targets_confirm(struct run *r, const char *sha_hex)
+{
+	struct target	 n, *t;
+	char		 hex[65];
+	size_t		 i, j;
+
+	for (i = 0; i < r->nt; i++) {
+		t = &r->t[i];
+		if (!t->cached)
+			continue;
+		if (!target_read(t))
+			goto bad;
+		if (t->exists) {
+			file_sha256(t->old.data, t->old.len, hex);
+			if (strcmp(hex, sha_hex) == 0) {
+				t->replaced = -1;
+				continue;
+			}
+		}
+		if (target_certifi(t->python, strcmp(t->kind, "pip") == 0,
+		    r->o.force, &n) != EXIT_DONE)
+			goto bad;
+		target_free(t);
+		*t = n;
+		for (j = 0; j < r->nt; j++)
+			if (j != i && strcmp(r->t[j].path, t->path) == 0)
+				break;
+		if (j < r->nt) {
+			target_free(t);
+			memmove(t, t + 1, (r->nt - i - 1) * sizeof(*t));
+			r->nt--;
+			i--;
+		}
+	}
+	return 1;
+ bad:
+	snprintf(r->why, sizeof(r->why), "%.900s: cannot be used as a "
+	    "target; nothing installed", t->path);
+	return 0;
+}
+
+/*
  * Read what each target holds now: the bytes a failure puts back.
  * Returns 1, or 0 with r->why naming the first target that cannot be
  * used (not a regular file, unreadable, over TARGET_OLD_MAX): the
@@ -186,8 +243,12 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 	size_t		 i;
 
 	*need = 0;
+	if (!targets_confirm(r, sha_hex))
+		return 0;
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
+		if (t->cached)
+			continue;	/* holds it: targets_confirm */
 		if (strcmp(t->kind, "capath") == 0) {
 			if (!capath_check(t))
 				goto bad;
@@ -300,6 +361,28 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 }
 
 /*
+ * A certifi target's record names its interpreter and what it and the
+ * file were (target_certifi_cached: the next run need not ask it).
+ * Without them the record is still good; the next run asks.  Returns 1,
+ * or 0 on no memory.
+ */
+static int
+record_python(json_t *j, const struct target *t)
+{
+	struct stat	 st;
+
+	if (json_object_set_new(j, "python", json_string(t->python)) == -1)
+		return 0;
+	if (target_python_stat(t->python, &st) && json_object_set_new(j,
+	    "python_id", target_stat_json(&st)) == -1)
+		return 0;
+	if (file_lstat(t->path, &st) == 1 && S_ISREG(st.st_mode) &&
+	    json_object_set_new(j, "file_id", target_stat_json(&st)) == -1)
+		return 0;
+	return 1;
+}
+
+/*
  * The state's record of t holding rel.  backup: the original's copy;
  * "" when there was no file before (restore removes it); null when
  * there is no copy.  A record from an earlier install keeps its value.
@@ -338,6 +421,10 @@ target_record(const struct target *t, const struct release *rel,
 	}
 	if (j == NULL)
 		json_decref(bid);
+	if (j != NULL && t->python != NULL && !record_python(j, t)) {
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -556,11 +643,11 @@ cmd_install(int argc, char *argv[])
 	signal(SIGXFSZ, SIG_IGN);	/* a file size limit is EFBIG */
 	if ((rc = parse_args(r, argc, argv)) != EXIT_DONE)
 		goto out;
-	if ((rc = targets_resolve(r)) != EXIT_DONE)
-		goto out;
 	rc = EXIT_LOCAL;
 	if ((lockfd = state_lock(r->o.state)) == -1 ||
 	    (st = state_load(r->o.state)) == NULL)
+		goto out;
+	if ((rc = targets_resolve(r, st)) != EXIT_DONE)
 		goto out;
 
 	/* --root: the key list first; only its keys may sign. */
@@ -691,7 +778,9 @@ cmd_install(int argc, char *argv[])
 	dirty = fv != FLOOR_CURRENT || kl_changed;
 	for (i = 0; i < r->nt; i++) {
 		old = state_target(st, r->t[i].path);
+		/* An interpreter asked: recorded, so the next run need not. */
 		if (old != NULL && r->t[i].replaced == -1 &&
+		    (r->t[i].python == NULL || r->t[i].cached) &&
 		    strcmp(json_string_value(json_object_get(old, "sha256")),
 		    hex) == 0 && (uint64_t)json_integer_value(
 		    json_object_get(old, "version")) == rel.meta.version &&

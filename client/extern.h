@@ -57,6 +57,8 @@ struct target {
 	char		*tree;		/* the tree this run built */
 	char		*oldlink;	/* where DIR pointed before */
 	int		 wasdir;	/* DIR was a directory, now -backup */
+	/* certifi, pip: found in the state, the interpreter not asked */
+	int		 cached;
 };
 
 /* First lines of every program we give an interpreter (python.c). */
@@ -66,6 +68,10 @@ int	python_run(const char *, const char *, const char *, struct buf *,
 	    char *, size_t);
 
 int	target_certifi(const char *, int, int, struct target *);
+int	target_certifi_cached(const json_t *, const char *, int,
+	    struct target *);
+int	target_python_stat(const char *, struct stat *);
+json_t	*target_stat_json(const struct stat *);
 int	target_file(const char *, struct target *);
 int	target_capath(const char *, struct target *);
 int	target_place_ok(const char *, const char *);

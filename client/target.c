@@ -411,3 +411,90 @@ target_free(struct target *t)
 	buf_free(&t->old);
 	memset(t, 0, sizeof(*t));
 }
+
+/*
+ * What a certifi file or an interpreter is, as the state records it
+ * to recognise it unchanged: device, inode, size and modification
+ * time.  Returns the object (json_decref it), or NULL on no memory.
+ */
+json_t *
+target_stat_json(const struct stat *st)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "dev",
+	    (json_int_t)st->st_dev, "ino", (json_int_t)st->st_ino, "size",
+	    (json_int_t)st->st_size, "mtime", (json_int_t)st->st_mtim.tv_sec,
+	    "mtime_ns", (json_int_t)st->st_mtim.tv_nsec);
+}
+
+static int
+stat_same(const json_t *j, const struct stat *st)
+{
+	return json_is_object(j) &&
+	    json_integer_value(json_object_get(j, "dev")) ==
+	    (json_int_t)st->st_dev &&
+	    json_integer_value(json_object_get(j, "ino")) ==
+	    (json_int_t)st->st_ino &&
+	    json_integer_value(json_object_get(j, "size")) ==
+	    (json_int_t)st->st_size &&
+	    json_integer_value(json_object_get(j, "mtime")) ==
+	    (json_int_t)st->st_mtim.tv_sec &&
+	    json_integer_value(json_object_get(j, "mtime_ns")) ==
+	    (json_int_t)st->st_mtim.tv_nsec;
+}
+
+/*
+ * The file python resolves to, stat(2)ed: what target_certifi_cached
+ * compares, so that a different interpreter behind the same name (an
+ * upgrade, a venv rebuilt) is asked again.  Returns 1, or 0.
+ */
+int
+target_python_stat(const char *python, struct stat *st)
+{
+	char	 found[PATH_MAX], real[PATH_MAX];
+
+	return python_find(python, found, sizeof(found)) &&
+	    realpath(found, real) != NULL && stat(real, st) == 0;
+}
+
+/*
+ * The certifi (pip: pip's) target of python as the state recorded it,
+ * when nothing it depends on has moved since: a record of this kind
+ * names this interpreter, the interpreter is the same file, and the
+ * file at the record's path is the one written then (device, inode,
+ * size, modification time; targets_read then hashes its bytes).  The
+ * interpreter is not run.  Returns 1 with t filled (t->cached set;
+ * target_free it), or 0: ask the interpreter (target_certifi).
+ */
+int
+target_certifi_cached(const json_t *state, const char *python, int pip,
+    struct target *t)
+{
+	const json_t	*r;
+	const char	*kind = pip ? "pip" : "certifi", *s;
+	struct stat	 st;
+	size_t		 i;
+
+	memset(t, 0, sizeof(*t));
+	json_array_foreach(json_object_get(state, "targets"), i, r) {
+		s = json_string_value(json_object_get(r, "python"));
+		if (s == NULL || strcmp(s, python) != 0 || strcmp(kind,
+		    json_string_value(json_object_get(r, "kind"))) != 0)
+			continue;
+		if (!target_python_stat(python, &st) ||
+		    !stat_same(json_object_get(r, "python_id"), &st))
+			return 0;
+		s = json_string_value(json_object_get(r, "path"));
+		if (file_lstat(s, &st) != 1 || !S_ISREG(st.st_mode) ||
+		    !stat_same(json_object_get(r, "file_id"), &st))
+			return 0;
+		if ((t->path = strdup(s)) == NULL ||
+		    (t->python = strdup(python)) == NULL) {
+			target_free(t);
+			return 0;
+		}
+		t->kind = kind;
+		t->cached = 1;
+		return 1;
+	}
+	return 0;
+}
