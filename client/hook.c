@@ -293,6 +293,7 @@ hook_exec(struct hookcmd *h, char *const env[], long timeout,
 	}
 	*timed_out = 1;
 	(void)kill(-pid, SIGKILL);
+	(void)kill(pid, SIGKILL);	/* should its group not be its own */
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	return st;
