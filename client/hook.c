@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "extern.h"
 
 #define HOOK_WORDS	64
@@ -193,26 +195,26 @@ env_pair(const char *name, const char *value)
 static int
 hook_env(char *env[6], const struct hookrun *hr)
 {
-	char	 ver[32], *list;
-	size_t	 i, len = 1;
+	struct buf	 list;
+	char		 ver[32];
+	size_t		 i;
 
 	memset(env, 0, 6 * sizeof(env[0]));
+	buf_init(&list, SIZE_MAX);
 	for (i = 0; i < hr->ntargets; i++)
-		len += strlen(hr->targets[i]) + 1;
-	if ((list = calloc(1, len)) == NULL)
-		return 0;
-	for (i = 0; i < hr->ntargets; i++) {
-		if (i > 0)
-			strcat(list, "\n");
-		strcat(list, hr->targets[i]);
-	}
+		if (!buf_printf(&list, "%s%s", i > 0 ? "\n" : "",
+		    hr->targets[i])) {
+			buf_free(&list);
+			return 0;
+		}
 	snprintf(ver, sizeof(ver), "%llu", (unsigned long long)hr->version);
 	env[0] = strdup(HOOK_PATH);
 	env[1] = env_pair("CABUNDLE_PROFILE", hr->profile);
 	env[2] = env_pair("CABUNDLE_VERSION", ver);
 	env[3] = env_pair("CABUNDLE_SHA256", hr->sha256);
-	env[4] = env_pair("CABUNDLE_TARGETS", list);
-	free(list);
+	env[4] = env_pair("CABUNDLE_TARGETS", list.len > 0 ?
+	    (const char *)list.data : "");
+	buf_free(&list);
 	for (i = 0; i < 5; i++)
 		if (env[i] == NULL)
 			return 0;
