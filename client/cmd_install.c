@@ -781,6 +781,10 @@ cmd_install(int argc, char *argv[])
 	goto out;
  fail:
 	targets_rollback(r);
+	if (r->o.metrics != NULL) {	/* what the file holds, not st */
+		json_decref(st);
+		st = state_load(r->o.state);
+	}
 	snprintf(r->why, sizeof(r->why), "%.900s: cannot record the "
 	    "install; every target is as it was", r->o.state);
 	warnx("%s", r->why);
