@@ -61,10 +61,11 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 # check, wrk puts bench/load.sh's load on serve, valgrind runs the
 # client, cppcheck and clang-tidy are "make lint", pytest-xdist runs
 # the integration tests two at a time, faketime gives the programs under
-# test the clock of TEST_DATE.
+# test the clock of TEST_DATE, prometheus-node-exporter (its textfile
+# collector) and prometheus (promtool check metrics) read --metrics.
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
 		mandoc wrk valgrind cppcheck clang-tidy python3-pytest-xdist \
-		faketime
+		faketime prometheus-node-exporter prometheus
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
@@ -97,7 +98,8 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
 	      client/capath.c client/python.c client/doctor.c \
-	      client/doctor_tls.c client/safepath.c client/keywalk.c
+	      client/doctor_tls.c client/safepath.c client/keywalk.c \
+	      client/hook.c client/metrics.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.

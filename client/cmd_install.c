@@ -64,7 +64,8 @@ install_usage(void)
 	    "\t[--python PATH]... [--pip] [--output FILE]... "
 	    "[--capath DIR]... [--force]\n"
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
-	    "[--timeout SEC] [--json] [--quiet]\n");
+	    "[--timeout SEC] [--json] [--quiet]\n"
+	    "\t[--then COMMAND]... [--then-timeout SEC] [--metrics FILE]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -507,6 +508,9 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "force", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "then", required_argument, NULL, 'T' },
+		{ "then-timeout", required_argument, NULL, 'W' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*name, *path;
@@ -530,6 +534,9 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 's': name = "state"; break;
 		case 'C': name = "cacert"; break;
 		case 't': name = "timeout"; break;
+		case 'T': name = "then"; break;
+		case 'W': name = "then-timeout"; break;
+		case 'M': name = "metrics"; break;
 		case 'c': break;
 		case 'P': r->o.pip = 1; break;
 		case 'F': r->o.force = 1; break;
@@ -586,7 +593,39 @@ parse_args(struct run *r, int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	r->o.get.cafile = r->o.cafile;
+	if (!hooks_check(r->o.thens, r->o.nthen))
+		return EXIT_USAGE;
 	return opts_state(&r->o) ? EXIT_DONE : EXIT_USAGE;
+}
+
+/*
+ * --then: what this run installed, told to each command (hook.c).
+ * Returns EXIT_DONE, or EXIT_HOOK when one failed: the release stays.
+ */
+static int
+then_run(struct run *r, const struct release *rel, const char *hex)
+{
+	struct hookrun	 hr;
+	const char	*changed[4 * MAX_TARGETS];
+	json_t		*report = json_array();
+	size_t		 i;
+	int		 ok;
+
+	memset(&hr, 0, sizeof(hr));
+	for (i = 0; i < r->nt; i++)
+		if (r->t[i].replaced == 1)
+			changed[hr.ntargets++] = r->t[i].path;
+	hr.cmds = r->o.thens;
+	hr.ncmds = r->o.nthen;
+	hr.timeout = r->o.then_timeout;
+	hr.profile = r->o.profile;
+	hr.version = rel->meta.version;
+	hr.sha256 = hex;
+	hr.targets = changed;
+	hr.quiet = r->o.quiet;
+	ok = hooks_run(&hr, report);
+	json_object_set_new(r->out, "hooks", report);
+	return ok ? EXIT_DONE : EXIT_HOOK;
 }
 
 static void
@@ -616,6 +655,8 @@ say(struct run *r, const char *result, int rc)
  * error, such as a target that cannot be used or written (a link, a
  * directory, unreadable, too large): every target put back as it was.
  * Any requested target left without the release is exit 4, never 0.
+ * 6: installed, but a --then command failed (the release stays).
+ * --metrics is written after every run that got past its options.
  */
 int
 cmd_install(int argc, char *argv[])
@@ -631,7 +672,7 @@ cmd_install(int argc, char *argv[])
 	uint64_t	 floor;
 	size_t		 i, need;
 	int64_t		 now = (int64_t)time(NULL);
-	int		 rc, lockfd = -1, dirty, kl_changed = 0;
+	int		 rc, lockfd = -1, dirty, kl_changed = 0, parsed = 0;
 	enum floor_verdict fv;
 	const char	*result = "error";
 
@@ -643,6 +684,7 @@ cmd_install(int argc, char *argv[])
 	signal(SIGXFSZ, SIG_IGN);	/* a file size limit is EFBIG */
 	if ((rc = parse_args(r, argc, argv)) != EXIT_DONE)
 		goto out;
+	parsed = 1;
 	rc = EXIT_LOCAL;
 	if ((lockfd = state_lock(r->o.state)) == -1 ||
 	    (st = state_load(r->o.state)) == NULL)
@@ -792,6 +834,12 @@ cmd_install(int argc, char *argv[])
 		if (tj == NULL || !state_put_target(st, tj))
 			goto fail;
 	}
+	/* --metrics: every target holds it, a success to remember. */
+	if (r->o.metrics != NULL) {
+		dirty = 1;
+		if (!state_set_last_success(st, r->o.profile, now))
+			goto fail;
+	}
 	if (dirty && (!state_set_floor(st, r->o.profile, id,
 	    rel.meta.version, hex) || !state_save(st, r->o.state)))
 		goto fail;
@@ -814,9 +862,18 @@ cmd_install(int argc, char *argv[])
 	json_object_set_new(r->out, "targets", tj);
 	result = need > 0 ? "installed" : "current";
 	rc = EXIT_DONE;
+	if (need > 0 && r->o.nthen > 0) {
+		close(lockfd);	/* a command may run cabundle itself */
+		lockfd = -1;
+		rc = then_run(r, &rel, hex);
+	}
 	goto out;
  fail:
 	targets_rollback(r);
+	if (r->o.metrics != NULL) {	/* what the file holds, not st */
+		json_decref(st);
+		st = state_load(r->o.state);
+	}
 	snprintf(r->why, sizeof(r->why), "%.900s: cannot record the "
 	    "install; every target is as it was", r->o.state);
 	warnx("%s", r->why);
@@ -827,6 +884,8 @@ cmd_install(int argc, char *argv[])
 	result = "refused";
 	rc = EXIT_REFUSED;
  out:
+	if (parsed && r->o.metrics != NULL)
+		(void)metrics_write(r->o.metrics, r->o.profile, st, rc);
 	say(r, result, rc);
 	if (lockfd != -1)
 		close(lockfd);

@@ -126,6 +126,26 @@ int	 state_set_keylist(json_t *, const char *, uint64_t, const char *,
 json_t	*state_target(const json_t *, const char *);
 int	 state_put_target(json_t *, json_t *);
 int	 state_drop_target(json_t *, const char *);
+int	 state_last_success(const json_t *, const char *, int64_t *);
+int	 state_set_last_success(json_t *, const char *, int64_t);
+
+/* What --then commands are told (hook.c). */
+struct hookrun {
+	char *const	*cmds;
+	size_t		 ncmds;
+	long		 timeout;	/* seconds, then the group is killed */
+	const char	*profile;
+	uint64_t	 version;
+	const char	*sha256;
+	const char	**targets;	/* replaced by this run */
+	size_t		 ntargets;
+	int		 quiet;
+};
+
+int	hooks_check(char *const *, size_t);
+int	hooks_run(const struct hookrun *, json_t *);
+
+int	metrics_write(const char *, const char *, const json_t *, int);
 
 struct keylist;
 int	keywalk(struct getopts *, const char *, const char *,

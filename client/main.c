@@ -33,7 +33,8 @@ static const struct command {
 	    "    [--python PATH]... [--pip] [--output FILE]... "
 	    "[--capath DIR]...\n"
 	    "    [--force] [--state FILE] [--config FILE] [--cacert FILE]\n"
-	    "    [--timeout SEC] [--json] [--quiet]" },
+	    "    [--timeout SEC] [--json] [--quiet]\n"
+	    "    [--then COMMAND]... [--then-timeout SEC] [--metrics FILE]" },
 	{ "status", cmd_status,
 	    "status [--state FILE] [--config FILE] [--json]", NULL },
 	{ "restore", cmd_restore,

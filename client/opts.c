@@ -15,6 +15,9 @@
  *	state = /var/lib/cabundle-client/state.json
  *	cacert = /etc/cabundle/mirror-ca.pem
  *	timeout = 60
+ *	then = /usr/sbin/service nginx reload	(repeatable)
+ *	then-timeout = 60
+ *	metrics = /var/lib/prometheus/node-exporter/cabundle.prom
  */
 #include <err.h>
 #include <errno.h>
@@ -79,6 +82,19 @@ opt_apply(struct copts *o, const char *name, const char *v,
 	if (strcmp(name, "capath") == 0)
 		return opt_add(o->capaths, &o->ncap, MAX_TARGETS,
 		    "hashed directories", v);
+	if (strcmp(name, "then") == 0)
+		return opt_add(o->thens, &o->nthen, MAX_TARGETS,
+		    "--then commands", v);
+	if (strcmp(name, "metrics") == 0)
+		return opt_set(&o->metrics, v);
+	if (strcmp(name, "then-timeout") == 0) {
+		if (!num_range(v, 1, 3600, &n)) {
+			*why = "want seconds, 1..3600";
+			return 0;
+		}
+		o->then_timeout = (long)n;
+		return 1;
+	}
 	if (strcmp(name, "state") == 0)
 		return opt_set(&o->state, v);
 	if (strcmp(name, "cacert") == 0)
@@ -176,6 +192,7 @@ opts_defaults(struct copts *o)
 {
 	o->get.timeout = 60;
 	o->get.low_speed_time = 10;
+	o->then_timeout = 60;
 }
 
 /*
@@ -240,9 +257,9 @@ opts_config(int argc, char *argv[], const struct option *lopts, int ch)
 
 /*
  * A setting from the command line: replaces what the file said, except
- * that the first --key, --python, --output or --capath given replaces
- * the file's whole list and later ones add to it.  Returns 1, or 0
- * after a warning.
+ * that the first --key, --python, --output, --capath or --then given
+ * replaces the file's whole list and later ones add to it.  Returns 1,
+ * or 0 after a warning.
  */
 int
 opts_cli(struct copts *o, const char *name, const char *v)
@@ -278,6 +295,12 @@ opts_cli(struct copts *o, const char *name, const char *v)
 			free(o->capaths[i]);
 		o->ncap = 0;
 		o->cli_cap = 1;
+	}
+	if (strcmp(name, "then") == 0 && !o->cli_then) {
+		for (i = 0; i < o->nthen; i++)
+			free(o->thens[i]);
+		o->nthen = 0;
+		o->cli_then = 1;
 	}
 	if (!opt_apply(o, name, v, &why)) {
 		warnx("--%s %s: %s", name, v, why != NULL ? why :
@@ -338,6 +361,9 @@ opts_free(struct copts *o)
 		free(o->outputs[i]);
 	for (i = 0; i < o->ncap; i++)
 		free(o->capaths[i]);
+	for (i = 0; i < o->nthen; i++)
+		free(o->thens[i]);
+	free(o->metrics);
 	free(o->from);
 	free(o->profile);
 	free(o->state);

@@ -22,8 +22,12 @@ struct copts {
 	size_t		 nout;
 	char		*capaths[MAX_TARGETS];
 	size_t		 ncap;
+	char		*thens[MAX_TARGETS];	/* --then: after a change */
+	size_t		 nthen;
+	long		 then_timeout;
+	char		*metrics;	/* --metrics: Prometheus textfile */
 	int		 pip, force, json, quiet;
-	int		 cli_keys, cli_py, cli_out, cli_cap;
+	int		 cli_keys, cli_py, cli_out, cli_cap, cli_then;
 	struct getopts	 get;
 };
 

@@ -9,11 +9,14 @@
  *	  "targets": [ { "path", "kind", "profile", "version", "sha256",
  *			 "key_id", "created", "expires", "installed",
  *			 "backup", "source" } ],
- *	  "keylists": [ { "source", "version", "sha256", "expires" } ] }
+ *	  "keylists": [ { "source", "version", "sha256", "expires" } ],
+ *	  "runs": [ { "profile", "last_success" } ] }
  *
  * "keylists" (--root, doc/SPEC.md 11) is absent from older files,
  * which still load: per source, the key list version trusted last,
- * its sha256 (to recognise it again) and its expiry.
+ * its sha256 (to recognise it again) and its expiry.  "runs" (--metrics)
+ * is absent too until a run with --metrics succeeds: per profile, the
+ * time of the last run that left every target holding the release.
  *
  * The file is written only by us, but it is read like any input: a
  * cap, and every field's type checked before use.  It is believed only
@@ -64,6 +67,13 @@ keylist_ok(const json_t *k)
 	    json_is_integer(json_object_get(k, "expires")) &&
 	    h != NULL && strlen(h) == 64 && strspn(h, "0123456789abcdef") ==
 	    64;
+}
+
+static int
+run_ok(const json_t *r)
+{
+	return json_is_string(json_object_get(r, "profile")) &&
+	    json_is_integer(json_object_get(r, "last_success"));
 }
 
 static int
@@ -187,6 +197,13 @@ state_load(const char *path)
 			goto bad;
 		json_array_foreach(x, i, k)
 			if (!keylist_ok(k))
+				goto bad;
+	}
+	if ((x = json_object_get(st, "runs")) != NULL) {
+		if (!json_is_array(x))
+			goto bad;
+		json_array_foreach(x, i, k)
+			if (!run_ok(k))
 				goto bad;
 	}
 	json_array_foreach(a, i, x)
@@ -320,6 +337,47 @@ state_set_floor(json_t *st, const char *profile, const char *key_id,
 	return json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}",
 	    "profile", profile, "key_id", key_id, "version",
 	    (json_int_t)version, "sha256", sha256)) == 0;
+}
+
+/*
+ * When a run of profile last succeeded (every target holding the
+ * release): 1 with *when set, 0 when none is recorded.
+ */
+int
+state_last_success(const json_t *st, const char *profile, int64_t *when)
+{
+	const json_t	*r;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(st, "runs"), i, r)
+		if (strcmp(json_string_value(json_object_get(r, "profile")),
+		    profile) == 0) {
+			*when = json_integer_value(json_object_get(r,
+			    "last_success"));
+			return 1;
+		}
+	return 0;
+}
+
+/* Record that a run of profile succeeded at when.  Returns 1, or 0. */
+int
+state_set_last_success(json_t *st, const char *profile, int64_t when)
+{
+	json_t	*a = json_object_get(st, "runs"), *r;
+	size_t	 i;
+
+	if (a == NULL) {
+		if (json_object_set_new(st, "runs", json_array()) == -1)
+			return 0;
+		a = json_object_get(st, "runs");
+	}
+	json_array_foreach(a, i, r)
+		if (strcmp(json_string_value(json_object_get(r, "profile")),
+		    profile) == 0)
+			return json_object_set_new(r, "last_success",
+			    json_integer((json_int_t)when)) == 0;
+	return json_array_append_new(a, json_pack("{s:s, s:I}", "profile",
+	    profile, "last_success", (json_int_t)when)) == 0;
 }
 
 /* The record of the target at path, or NULL; owned by st. */

@@ -11,7 +11,8 @@ enum exitcode {
 	EXIT_USAGE = 2,		/* usage or configuration */
 	EXIT_UNREACHABLE = 3,	/* upstream or source unreachable */
 	EXIT_LOCAL = 4,		/* local error: database, disk, key */
-	EXIT_QUARANTINED = 5	/* server: waiting for a human */
+	EXIT_QUARANTINED = 5,	/* server: waiting for a human */
+	EXIT_HOOK = 6		/* client: installed, a --then command failed */
 };
 
 #endif

@@ -105,7 +105,7 @@ def test_the_pages_were_read():
     assert set(CLIENT) == {"install", "status", "restore", "verify",
                            "doctor"}
     assert CLIENT["install"]["--config"] and not CLIENT["install"]["--pip"]
-    assert len(CLIENT["install"]) == 15
+    assert len(CLIENT["install"]) == 18   # --then, --then-timeout, --metrics
 
 
 # --- cabundled ---------------------------------------------------------------
@@ -236,7 +236,9 @@ def client_value(e, opt):
             "--python": "/nonexistent/python9", "--output":
             e["tmp"] / "other.pem", "--capath": e["tmp"] / "hashed",
             "--cacert": e["tmp"] / "ca.pem", "--timeout": "7",
-            "--at": "1700000000", "--bundle": e["tmp"] / "bundle.pem"}[opt]
+            "--at": "1700000000", "--bundle": e["tmp"] / "bundle.pem",
+            "--then": "/bin/true", "--then-timeout": "7",
+            "--metrics": e["tmp"] / "cabundle.prom"}[opt]
 
 
 def client_cases():
