@@ -12,6 +12,8 @@
  *	python = /usr/bin/python3	(repeatable)
  *	pip = no
  *	output = /etc/pki/org.pem	(repeatable)
+ *	java = /etc/pki/org.p12		(repeatable)
+ *	java_password = changeit
  *	state = /var/lib/cabundle-client/state.json
  *	cacert = /etc/cabundle/mirror-ca.pem
  *	timeout = 60
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "exitcode.h"
@@ -79,6 +82,11 @@ opt_apply(struct copts *o, const char *name, const char *v,
 	if (strcmp(name, "capath") == 0)
 		return opt_add(o->capaths, &o->ncap, MAX_TARGETS,
 		    "hashed directories", v);
+	if (strcmp(name, "java") == 0)
+		return opt_add(o->javas, &o->njava, MAX_TARGETS,
+		    "Java truststores", v);
+	if (strcmp(name, "java_password") == 0)
+		return opt_set(&o->java_password, v);
 	if (strcmp(name, "state") == 0)
 		return opt_set(&o->state, v);
 	if (strcmp(name, "cacert") == 0)
@@ -240,7 +248,7 @@ opts_config(int argc, char *argv[], const struct option *lopts, int ch)
 
 /*
  * A setting from the command line: replaces what the file said, except
- * that the first --key, --python, --output or --capath given replaces
+ * that the first --key, --python, --output, --capath or --java given replaces
  * the file's whole list and later ones add to it.  Returns 1, or 0
  * after a warning.
  */
@@ -278,6 +286,12 @@ opts_cli(struct copts *o, const char *name, const char *v)
 			free(o->capaths[i]);
 		o->ncap = 0;
 		o->cli_cap = 1;
+	}
+	if (strcmp(name, "java") == 0 && !o->cli_java) {
+		for (i = 0; i < o->njava; i++)
+			free(o->javas[i]);
+		o->njava = 0;
+		o->cli_java = 1;
 	}
 	if (!opt_apply(o, name, v, &why)) {
 		warnx("--%s %s: %s", name, v, why != NULL ? why :
@@ -338,6 +352,11 @@ opts_free(struct copts *o)
 		free(o->outputs[i]);
 	for (i = 0; i < o->ncap; i++)
 		free(o->capaths[i]);
+	for (i = 0; i < o->njava; i++)
+		free(o->javas[i]);
+	if (o->java_password != NULL)
+		OPENSSL_cleanse(o->java_password, strlen(o->java_password));
+	free(o->java_password);
 	free(o->from);
 	free(o->profile);
 	free(o->state);

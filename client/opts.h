@@ -22,8 +22,11 @@ struct copts {
 	size_t		 nout;
 	char		*capaths[MAX_TARGETS];
 	size_t		 ncap;
+	char		*javas[MAX_TARGETS];	/* --java: truststores */
+	size_t		 njava;
+	char		*java_password;
 	int		 pip, force, json, quiet;
-	int		 cli_keys, cli_py, cli_out, cli_cap;
+	int		 cli_keys, cli_py, cli_out, cli_cap, cli_java;
 	struct getopts	 get;
 };
 

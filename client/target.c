@@ -408,6 +408,7 @@ target_free(struct target *t)
 	free(t->path);
 	free(t->python);
 	free(t->backup);
+	java_free(t->java);
 	buf_free(&t->old);
 	memset(t, 0, sizeof(*t));
 }
