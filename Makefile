@@ -65,6 +65,10 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
 		mandoc wrk valgrind cppcheck clang-tidy python3-pytest-xdist \
 		faketime
+# --java's checkers: keytool (the JRE) lists the truststore, and java
+# runs tests/integration/java/Handshake.java as source (the JDK's
+# compiler) for a TLS handshake that trusts only that store.
+DEB_TEST_PKGS += openjdk-17-jre-headless openjdk-17-jdk-headless
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev

@@ -261,10 +261,15 @@ def test_java_status_drift_and_restore(env, org_pki, tmp_path):
     n = len(release_set(body))
     assert (f"CHANGED: the store trusts 0 certificates: {n} of the "
             f"release's {n} missing, 0 extra").encode() in p.stdout
-    java_install(env, store, check=0)
+    # A second store where there was none: restore removes it.
+    fresh = tmp_path / "fresh.p12"
+    java_install(env, store, "--java", fresh, check=0)
     status(env, check=0)
 
-    run(CABUNDLE, "restore", "--config", env.conf, "--state", env.state,
-        check=0)
+    p = run(CABUNDLE, "restore", "--config", env.conf, "--state",
+            env.state, check=0)
+    assert f"{fresh}: removed (there was no file before)".encode() in \
+        p.stdout
     assert store.read_bytes() == original
-    assert not (tmp_path / "truststore.p12-backup").exists()
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        ["truststore.p12", "empty.conf", "var", "t1", "t2", "orgpki"])
