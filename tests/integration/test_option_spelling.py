@@ -105,7 +105,7 @@ def test_the_pages_were_read():
     assert set(CLIENT) == {"install", "status", "restore", "verify",
                            "doctor"}
     assert CLIENT["install"]["--config"] and not CLIENT["install"]["--pip"]
-    assert len(CLIENT["install"]) == 15
+    assert len(CLIENT["install"]) == 17
 
 
 # --- cabundled ---------------------------------------------------------------
@@ -236,7 +236,9 @@ def client_value(e, opt):
             "--python": "/nonexistent/python9", "--output":
             e["tmp"] / "other.pem", "--capath": e["tmp"] / "hashed",
             "--cacert": e["tmp"] / "ca.pem", "--timeout": "7",
-            "--at": "1700000000", "--bundle": e["tmp"] / "bundle.pem"}[opt]
+            "--at": "1700000000", "--bundle": e["tmp"] / "bundle.pem",
+            "--java": e["tmp"] / "truststore.p12",
+            "--java-password": "not-changeit"}[opt]
 
 
 def client_cases():
