@@ -40,7 +40,7 @@ struct run {
 	struct pubkey	 listed[KEYLIST_KEYS_MAX];	/* --root: may sign */
 	size_t		 nlisted;
 	struct keylist	 kl;
-	struct target	 t[5 * MAX_TARGETS];	/* certifi, pip, file, capath, java */
+	struct target	 t[5 * MAX_TARGETS];	/* each kind, MAX_TARGETS */
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];

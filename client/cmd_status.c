@@ -153,10 +153,11 @@ cmd_status(int argc, char *argv[])
 			printf("%s: CHANGED: %s; run cabundle install --from "
 			    "%s --profile %s again\n", path,
 			    strcmp(kind, "java") == 0 ? jwhy :
-			    strcmp(kind, "capath") == 0 ? "the directory no longer holds "
-			    "it (a hashed file added, removed or edited, or "
-			    "the link replaced)" : "the file no longer holds it "
-			    "(\"pip install -U certifi\" replaces cacert.pem)",
+			    strcmp(kind, "capath") == 0 ? "the directory no "
+			    "longer holds it (a hashed file added, removed or "
+			    "edited, or the link replaced)" : "the file no "
+			    "longer holds it (\"pip install -U certifi\" "
+			    "replaces cacert.pem)",
 			    src, json_string_value(
 			    json_object_get(t, "profile")));
 	}

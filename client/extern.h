@@ -83,7 +83,7 @@ int	capath_restore(const char *, const char *, const json_t *);
 struct p12set {
 	unsigned char	(*sha)[32];
 	size_t		 n;
-	size_t		 foreign;	/* bags Java does not list as trusted */
+	size_t		 foreign;	/* bags Java does not trust */
 };
 
 int	p12_build(const unsigned char *, size_t, const char *, struct buf *,

@@ -32,10 +32,10 @@
 
 struct javastore {
 	const char	*pass;		/* borrowed from the options */
-	struct p12set	 had;		/* the store's, when there is one */
+	struct p12set	 had;		/* the store's, if any */
 	struct p12set	 rel;		/* the release's */
 	struct buf	 built;		/* the new store */
-	char		 sha[65];	/* the store's bytes after install */
+	char		 sha[65];	/* the store file's, after */
 };
 
 /*

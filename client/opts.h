@@ -22,7 +22,7 @@ struct copts {
 	size_t		 nout;
 	char		*capaths[MAX_TARGETS];
 	size_t		 ncap;
-	char		*javas[MAX_TARGETS];	/* --java: truststores */
+	char		*javas[MAX_TARGETS];	/* --java */
 	size_t		 njava;
 	char		*java_password;
 	int		 pip, force, json, quiet;

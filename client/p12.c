@@ -32,7 +32,7 @@
 #include "extern.h"
 #include "log.h"
 
-#define P12_ITER	2048		/* OpenSSL 3's PKCS12_DEFAULT_ITER */
+#define P12_ITER	2048		/* PKCS12_DEFAULT_ITER */
 #define P12_SALT	16
 #define P12_ALIAS_MAX	64		/* label part of an alias */
 #define OID_JDK_TRUST	"2.16.840.1.113894.746875.1.1"
@@ -268,7 +268,7 @@ bags_read(const STACK_OF(PKCS12_SAFEBAG) *bags, const ASN1_OBJECT *oid,
 		if (PKCS12_SAFEBAG_get_nid(bag) != NID_certBag ||
 		    PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate ||
 		    !bag_trusted(bag, oid)) {
-			set->foreign++;	/* a key, or a cert Java ignores */
+			set->foreign++;	/* a key, or ignored by Java */
 			continue;
 		}
 		if ((x = PKCS12_SAFEBAG_get1_cert(bag)) == NULL)
