@@ -303,8 +303,8 @@ target_certifi(const char *python, int pip, int force, struct target *t)
 }
 
 /*
- * Whether this user may use a target of kind ("file", "capath" or
- * "python") at path under the ownership rule (SECURITY.md, "Local
+ * Whether this user may use a target of kind ("file", "java", "capath"
+ * or "python") at path under the ownership rule (SECURITY.md, "Local
  * attackers"): the directories on the way pass it and, for a file,
  * what is there is missing or a regular file no other name shares;
  * for an interpreter, it may be run.  What install checks, for doctor

@@ -275,3 +275,20 @@ def test_java_status_drift_and_restore(env, org_pki, tmp_path):
     assert store.read_bytes() == original
     assert sorted(os.listdir(tmp_path)) == sorted(
         ["truststore.p12", "empty.conf", "var", "t1", "t2", "orgpki"])
+
+
+def test_doctor_checks_a_java_store_like_a_file(env, tmp_path):
+    """doctor reports the ownership rule's verdict on a --java target:
+    a plain path passes, a link planted there does not."""
+    ok = tmp_path / "ok.p12"
+    link = tmp_path / "link.p12"
+    link.symlink_to(tmp_path / "elsewhere.p12")
+    conf = tmp_path / "doctor.conf"
+    conf.write_text(f"java = {ok}\njava = {link}\n")
+    p = run(CABUNDLE, "doctor", "--config", conf, "--python",
+            "/usr/bin/python3", "--json")
+    assert p.returncode == 4, p.stderr
+    places = {t["path"]: t for t in json.loads(p.stdout)["targets"]}
+    assert places[str(ok)]["ok"] and places[str(ok)]["kind"] == "java"
+    assert not places[str(link)]["ok"]
+    assert "symbolic link" in places[str(link)]["why"]
