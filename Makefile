@@ -66,6 +66,10 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
 		mandoc wrk valgrind cppcheck clang-tidy python3-pytest-xdist \
 		faketime prometheus-node-exporter prometheus
+# --java's checkers: keytool (the JRE) lists the truststore, and java
+# runs tests/integration/java/Handshake.java as source (the JDK's
+# compiler) for a TLS handshake that trusts only that store.
+DEB_TEST_PKGS += openjdk-17-jre-headless openjdk-17-jdk-headless
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
@@ -99,7 +103,7 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
 	      client/capath.c client/python.c client/doctor.c \
 	      client/doctor_tls.c client/safepath.c client/keywalk.c \
-	      client/hook.c client/metrics.c
+	      client/hook.c client/metrics.c client/p12.c client/java.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.

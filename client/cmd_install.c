@@ -40,7 +40,7 @@ struct run {
 	struct pubkey	 listed[KEYLIST_KEYS_MAX];	/* --root: may sign */
 	size_t		 nlisted;
 	struct keylist	 kl;
-	struct target	 t[4 * MAX_TARGETS];	/* certifi, pip, file, capath */
+	struct target	 t[5 * MAX_TARGETS];	/* each kind, MAX_TARGETS */
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];
@@ -62,7 +62,8 @@ install_usage(void)
 	    "[--key KEY]... | --root ROOTKEY [--root ROOTKEY]...)\n"
 	    "\t--profile NAME"
 	    "\t[--python PATH]... [--pip] [--output FILE]... "
-	    "[--capath DIR]... [--force]\n"
+	    "[--capath DIR]... [--java FILE]... [--force]\n"
+	    "\t[--java-password PASS]"
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
 	    "[--timeout SEC] [--json] [--quiet]\n"
 	    "\t[--then COMMAND]... [--then-timeout SEC] [--metrics FILE]\n");
@@ -123,8 +124,15 @@ targets_resolve(struct run *r, const json_t *st)
 			return rc;
 		add_target(r, &t);
 	}
+	for (i = 0; i < r->o.njava; i++) {
+		if ((rc = target_java(r->o.javas[i], r->o.java_password ?
+		    r->o.java_password : JAVA_PASSWORD, &t)) != EXIT_DONE)
+			return rc;
+		add_target(r, &t);
+	}
 	/* certifi: the interpreters named, or python3 if nothing else. */
-	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 && !r->o.pip))
+	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 &&
+	    r->o.njava == 0 && !r->o.pip))
 		for (i = 0; i < npy; i++) {
 			if (!target_certifi_cached(st, py[i], 0, &t) &&
 			    (rc = target_certifi(py[i], 0, r->o.force, &t)) !=
@@ -261,6 +269,12 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 		}
 		if (!target_read(t))
 			goto bad;
+		if (strcmp(t->kind, "java") == 0) {
+			if (!java_check(t))	/* compared by java_build */
+				goto bad;
+			(*need)++;
+			continue;
+		}
 		if (!t->exists) {
 			(*need)++;
 			continue;
@@ -324,10 +338,16 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 {
 	struct target	*t;
 	char		 backup[PATH_MAX];
-	size_t		 i;
+	const void	*data;
+	size_t		 i, n;
 
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
+		data = body;
+		n = len;
+		if (strcmp(t->kind, "java") == 0 &&
+		    !java_build(t, body, len, &data, &n))
+			return 0;
 		if (t->replaced == -1)
 			continue;
 		if (strcmp(t->kind, "capath") == 0) {
@@ -353,7 +373,7 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 				return 0;
 			t->backup_made = 1;
 		}
-		if (!file_replace(t->path, body, len, 0644,
+		if (!file_replace(t->path, data, n, 0644,
 		    t->exists ? &t->st : NULL))
 			return 0;
 		t->replaced = 1;
@@ -501,6 +521,8 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "pip", no_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "capath", required_argument, NULL, 'D' },
+		{ "java", required_argument, NULL, 'J' },
+		{ "java-password", required_argument, NULL, 'w' },
 		{ "state", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cacert", required_argument, NULL, 'C' },
@@ -531,6 +553,8 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 'y': name = "python"; break;
 		case 'o': name = "output"; break;
 		case 'D': name = "capath"; break;
+		case 'J': name = "java"; break;
+		case 'w': name = "java-password"; break;
 		case 's': name = "state"; break;
 		case 'C': name = "cacert"; break;
 		case 't': name = "timeout"; break;
@@ -831,6 +855,11 @@ cmd_install(int argc, char *argv[])
 			continue;
 		dirty = 1;
 		tj = target_record(&r->t[i], &rel, r->from, old);
+		if (tj != NULL && r->t[i].java != NULL &&
+		    !java_record(&r->t[i], tj)) {
+			json_decref(tj);
+			tj = NULL;
+		}
 		if (tj == NULL || !state_put_target(st, tj))
 			goto fail;
 	}
@@ -860,9 +889,13 @@ cmd_install(int argc, char *argv[])
 			    (unsigned long long)rel.meta.version, hex, when);
 	}
 	json_object_set_new(r->out, "targets", tj);
-	result = need > 0 ? "installed" : "current";
+	result = "current";	/* a Java store may hold it already */
+	for (i = 0; i < r->nt; i++)
+		if (r->t[i].replaced == 1)
+			result = "installed";
 	rc = EXIT_DONE;
-	if (need > 0 && r->o.nthen > 0) {
+	/* Only after a change: a store found holding it is none. */
+	if (strcmp(result, "installed") == 0 && r->o.nthen > 0) {
 		close(lockfd);	/* a command may run cabundle itself */
 		lockfd = -1;
 		rc = then_run(r, &rel, hex);

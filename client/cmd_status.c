@@ -97,8 +97,8 @@ cmd_status(int argc, char *argv[])
 {
 	struct copts	 o;
 	json_t		*st = NULL, *out = NULL, *t;
-	const char	*path, *sha;
-	char		 when[TIMEFMT_LEN], src[4096];
+	const char	*path, *sha, *kind;
+	char		 when[TIMEFMT_LEN], src[4096], jwhy[256];
 	int64_t		 now = (int64_t)time(NULL), exp;
 	size_t		 i;
 	int		 rc = EXIT_LOCAL, h, stale, bad = 0;
@@ -116,8 +116,14 @@ cmd_status(int argc, char *argv[])
 		path = json_string_value(json_object_get(t, "path"));
 		sha = json_string_value(json_object_get(t, "sha256"));
 		exp = json_integer_value(json_object_get(t, "expires"));
-		h = strcmp(json_string_value(json_object_get(t, "kind")),
-		    "capath") == 0 ? capath_holds(path, sha) : holds(path, sha);
+		kind = json_string_value(json_object_get(t, "kind"));
+		if (strcmp(kind, "java") == 0)
+			h = java_holds(path, t, o.java_password != NULL ?
+			    o.java_password : JAVA_PASSWORD, jwhy,
+			    sizeof(jwhy));
+		else
+			h = strcmp(kind, "capath") == 0 ?
+			    capath_holds(path, sha) : holds(path, sha);
 		stale = exp <= now;
 		bad |= !h || stale;
 		timefmt_iso(exp, when);
@@ -145,12 +151,13 @@ cmd_status(int argc, char *argv[])
 		    "");
 		if (!h)
 			printf("%s: CHANGED: %s; run cabundle install --from "
-			    "%s --profile %s again\n", path, strcmp(
-			    json_string_value(json_object_get(t, "kind")),
-			    "capath") == 0 ? "the directory no longer holds "
-			    "it (a hashed file added, removed or edited, or "
-			    "the link replaced)" : "the file no longer holds it "
-			    "(\"pip install -U certifi\" replaces cacert.pem)",
+			    "%s --profile %s again\n", path,
+			    strcmp(kind, "java") == 0 ? jwhy :
+			    strcmp(kind, "capath") == 0 ? "the directory no "
+			    "longer holds it (a hashed file added, removed or "
+			    "edited, or the link replaced)" : "the file no "
+			    "longer holds it (\"pip install -U certifi\" "
+			    "replaces cacert.pem)",
 			    src, json_string_value(
 			    json_object_get(t, "profile")));
 	}
@@ -177,8 +184,12 @@ remove_ours(const char *path, const json_t *t)
 	struct buf	 cur;
 	struct stat	 st;
 	char		 hex[65];
+	const char	*want = "sha256";
 	int		 rc;
 
+	if (strcmp(json_string_value(json_object_get(t, "kind")), "java") ==
+	    0)
+		want = "store_sha256";	/* the store, not the bundle */
 	if ((rc = file_lstat(path, &st)) <= 0)
 		return rc == 0;
 	if (!S_ISREG(st.st_mode) || !file_read(path, TARGET_READ_MAX, &cur,
@@ -188,8 +199,8 @@ remove_ours(const char *path, const json_t *t)
 		file_sha256(cur.data, cur.len, hex);
 		buf_free(&cur);
 	}
-	if (strcmp(hex, json_string_value(json_object_get(t, "sha256"))) !=
-	    0) {
+	if (!json_is_string(json_object_get(t, want)) || strcmp(hex,
+	    json_string_value(json_object_get(t, want))) != 0) {
 		warnx("%s: not the bundle cabundle installed there any more; "
 		    "left in place", path);
 		return 0;

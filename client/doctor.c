@@ -278,7 +278,7 @@ py_report(const char *python)
 
 /*
  * The ownership rule's verdict on a target (SECURITY.md, "Local
- * attackers"), kind "file", "capath" or "python".  Returns a JSON
+ * attackers"), kind "file", "capath", "java" or "python".  Returns a JSON
  * object the caller frees; NULL when out of memory.
  */
 static json_t *
@@ -451,6 +451,13 @@ cmd_doctor(int argc, char *argv[])
 		pl = place_report(i < o.nout ? "file" : "capath", i < o.nout ?
 		    o.outputs[i] : o.capaths[i - o.nout]);
 		if (pl == NULL || json_array_append_new(places, pl) == -1)
+			errx(EXIT_LOCAL, "out of memory");
+		if (!json_is_true(json_object_get(pl, "ok")))
+			rc = EXIT_LOCAL;
+	}
+	for (i = 0; i < o.njava; i++) {
+		if ((pl = place_report("java", o.javas[i])) == NULL ||
+		    json_array_append_new(places, pl) == -1)
 			errx(EXIT_LOCAL, "out of memory");
 		if (!json_is_true(json_object_get(pl, "ok")))
 			rc = EXIT_LOCAL;

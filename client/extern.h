@@ -42,7 +42,7 @@ struct fileid {
 
 /* One place a bundle goes. */
 struct target {
-	const char	*kind;		/* certifi, pip, file, capath */
+	const char	*kind;		/* certifi, pip, file, capath, java */
 	char		*path;
 	char		*python;	/* certifi, pip: the interpreter */
 	/* During an install: */
@@ -59,6 +59,7 @@ struct target {
 	int		 wasdir;	/* DIR was a directory, now -backup */
 	/* certifi, pip: found in the state, the interpreter not asked */
 	int		 cached;
+	struct javastore *java;		/* java: the store (java.c) */
 };
 
 /* First lines of every program we give an interpreter (python.c). */
@@ -83,6 +84,35 @@ int	capath_replace(struct target *, const unsigned char *, size_t, int);
 void	capath_rollback(struct target *);
 void	capath_commit(struct target *);
 int	capath_restore(const char *, const char *, const json_t *);
+
+/* The SHA-256s of a truststore's trusted certificates (p12.c). */
+struct p12set {
+	unsigned char	(*sha)[32];
+	size_t		 n;
+	size_t		 foreign;	/* bags Java does not trust */
+};
+
+int	p12_build(const unsigned char *, size_t, const char *, struct buf *,
+	    struct p12set *);
+int	p12_read(const char *, const unsigned char *, size_t, const char *,
+	    struct p12set *);
+int	p12set_add(struct p12set *, const unsigned char *);
+void	p12set_sort(struct p12set *);
+int	p12set_same(const struct p12set *, const struct p12set *, size_t *,
+	    size_t *);
+void	p12set_free(struct p12set *);
+
+#define JAVA_PASSWORD	"changeit"	/* Java's own default */
+
+int	target_java(const char *, const char *, struct target *);
+int	java_password_ok(const char *);
+int	java_check(struct target *);
+int	java_build(struct target *, const unsigned char *, size_t,
+	    const void **, size_t *);
+int	java_record(const struct target *, json_t *);
+int	java_holds(const char *, const json_t *, const char *, char *,
+	    size_t);
+void	java_free(struct javastore *);
 
 int	file_replace(const char *, const void *, size_t, mode_t,
 	    const struct stat *);

@@ -32,6 +32,7 @@ static const struct command {
 	    "    --root ROOTKEY [--root ROOTKEY]...) --profile NAME\n"
 	    "    [--python PATH]... [--pip] [--output FILE]... "
 	    "[--capath DIR]...\n"
+	    "    [--java FILE]... [--java-password PASS]\n"
 	    "    [--force] [--state FILE] [--config FILE] [--cacert FILE]\n"
 	    "    [--timeout SEC] [--json] [--quiet]\n"
 	    "    [--then COMMAND]... [--then-timeout SEC] [--metrics FILE]" },

@@ -12,6 +12,8 @@
  *	python = /usr/bin/python3	(repeatable)
  *	pip = no
  *	output = /etc/pki/org.pem	(repeatable)
+ *	java = /etc/pki/org.p12		(repeatable)
+ *	java-password = changeit
  *	state = /var/lib/cabundle-client/state.json
  *	cacert = /etc/cabundle/mirror-ca.pem
  *	timeout = 60
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "exitcode.h"
@@ -95,6 +98,11 @@ opt_apply(struct copts *o, const char *name, const char *v,
 		o->then_timeout = (long)n;
 		return 1;
 	}
+	if (strcmp(name, "java") == 0)
+		return opt_add(o->javas, &o->njava, MAX_TARGETS,
+		    "Java truststores", v);
+	if (strcmp(name, "java-password") == 0)
+		return opt_set(&o->java_password, v);
 	if (strcmp(name, "state") == 0)
 		return opt_set(&o->state, v);
 	if (strcmp(name, "cacert") == 0)
@@ -257,9 +265,9 @@ opts_config(int argc, char *argv[], const struct option *lopts, int ch)
 
 /*
  * A setting from the command line: replaces what the file said, except
- * that the first --key, --python, --output, --capath or --then given
- * replaces the file's whole list and later ones add to it.  Returns 1,
- * or 0 after a warning.
+ * that the first --key, --python, --output, --capath, --java or --then
+ * given replaces the file's whole list and later ones add to it.
+ * Returns 1, or 0 after a warning.
  */
 int
 opts_cli(struct copts *o, const char *name, const char *v)
@@ -301,6 +309,12 @@ opts_cli(struct copts *o, const char *name, const char *v)
 			free(o->thens[i]);
 		o->nthen = 0;
 		o->cli_then = 1;
+	}
+	if (strcmp(name, "java") == 0 && !o->cli_java) {
+		for (i = 0; i < o->njava; i++)
+			free(o->javas[i]);
+		o->njava = 0;
+		o->cli_java = 1;
 	}
 	if (!opt_apply(o, name, v, &why)) {
 		warnx("--%s %s: %s", name, v, why != NULL ? why :
@@ -364,6 +378,11 @@ opts_free(struct copts *o)
 	for (i = 0; i < o->nthen; i++)
 		free(o->thens[i]);
 	free(o->metrics);
+	for (i = 0; i < o->njava; i++)
+		free(o->javas[i]);
+	if (o->java_password != NULL)
+		OPENSSL_cleanse(o->java_password, strlen(o->java_password));
+	free(o->java_password);
 	free(o->from);
 	free(o->profile);
 	free(o->state);

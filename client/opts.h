@@ -26,8 +26,11 @@ struct copts {
 	size_t		 nthen;
 	long		 then_timeout;
 	char		*metrics;	/* --metrics: Prometheus textfile */
+	char		*javas[MAX_TARGETS];	/* --java */
+	size_t		 njava;
+	char		*java_password;
 	int		 pip, force, json, quiet;
-	int		 cli_keys, cli_py, cli_out, cli_cap, cli_then;
+	int		 cli_keys, cli_py, cli_out, cli_cap, cli_then, cli_java;
 	struct getopts	 get;
 };
 

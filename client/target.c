@@ -303,8 +303,8 @@ target_certifi(const char *python, int pip, int force, struct target *t)
 }
 
 /*
- * Whether this user may use a target of kind ("file", "capath" or
- * "python") at path under the ownership rule (SECURITY.md, "Local
+ * Whether this user may use a target of kind ("file", "java", "capath"
+ * or "python") at path under the ownership rule (SECURITY.md, "Local
  * attackers"): the directories on the way pass it and, for a file,
  * what is there is missing or a regular file no other name shares;
  * for an interpreter, it may be run.  What install checks, for doctor
@@ -408,6 +408,7 @@ target_free(struct target *t)
 	free(t->path);
 	free(t->python);
 	free(t->backup);
+	java_free(t->java);
 	buf_free(&t->old);
 	memset(t, 0, sizeof(*t));
 }

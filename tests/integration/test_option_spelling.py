@@ -105,7 +105,7 @@ def test_the_pages_were_read():
     assert set(CLIENT) == {"install", "status", "restore", "verify",
                            "doctor"}
     assert CLIENT["install"]["--config"] and not CLIENT["install"]["--pip"]
-    assert len(CLIENT["install"]) == 18   # --then, --then-timeout, --metrics
+    assert len(CLIENT["install"]) == 20   # + --then, --then-timeout, --metrics, --java, --java-password
 
 
 # --- cabundled ---------------------------------------------------------------
@@ -238,7 +238,9 @@ def client_value(e, opt):
             "--cacert": e["tmp"] / "ca.pem", "--timeout": "7",
             "--at": "1700000000", "--bundle": e["tmp"] / "bundle.pem",
             "--then": "/bin/true", "--then-timeout": "7",
-            "--metrics": e["tmp"] / "cabundle.prom"}[opt]
+            "--metrics": e["tmp"] / "cabundle.prom",
+            "--java": e["tmp"] / "truststore.p12",
+            "--java-password": "not-changeit"}[opt]
 
 
 def client_cases():
