@@ -40,7 +40,8 @@ struct run {
 	struct pubkey	 listed[KEYLIST_KEYS_MAX];	/* --root: may sign */
 	size_t		 nlisted;
 	struct keylist	 kl;
-	struct target	 t[4 * MAX_TARGETS];	/* certifi, pip, file, capath */
+	struct target	 t[4 * MAX_TARGETS + 1];	/* certifi, pip, file, capath;
+						   system */
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];
@@ -62,7 +63,7 @@ install_usage(void)
 	    "[--key KEY]... | --root ROOTKEY [--root ROOTKEY]...)\n"
 	    "\t--profile NAME"
 	    "\t[--python PATH]... [--pip] [--output FILE]... "
-	    "[--capath DIR]... [--force]\n"
+	    "[--capath DIR]... [--system] [--force]\n"
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
 	    "[--timeout SEC] [--json] [--quiet]\n");
 	exit(EXIT_USAGE);
@@ -106,6 +107,11 @@ targets_resolve(struct run *r)
 		py[0] = "python3";
 		npy = 1;
 	}
+	if (r->o.system) {
+		if ((rc = target_system(&t)) != EXIT_DONE)
+			return rc;
+		add_target(r, &t);
+	}
 	for (i = 0; i < r->o.nout; i++) {
 		if ((rc = target_file(r->o.outputs[i], &t)) != EXIT_DONE)
 			return rc;
@@ -117,7 +123,8 @@ targets_resolve(struct run *r)
 		add_target(r, &t);
 	}
 	/* certifi: the interpreters named, or python3 if nothing else. */
-	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 && !r->o.pip))
+	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 && !r->o.pip &&
+	    !r->o.system))
 		for (i = 0; i < npy; i++) {
 			if ((rc = target_certifi(py[i], 0, r->o.force, &t)) !=
 			    EXIT_DONE)
@@ -184,10 +191,18 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 	char		 hex[65];
 	struct target	*t;
 	size_t		 i;
+	int		 cur;
 
 	*need = 0;
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
+		if (strcmp(t->kind, "system") == 0) {
+			if (!system_check(t, sha_hex, &cur))
+				goto bad;
+			t->replaced = cur ? -1 : 0;
+			*need += !cur;
+			continue;
+		}
 		if (strcmp(t->kind, "capath") == 0) {
 			if (!capath_check(t))
 				goto bad;
@@ -243,6 +258,10 @@ targets_rollback(struct run *r)
 			capath_rollback(t);
 			continue;
 		}
+		if (strcmp(t->kind, "system") == 0) {
+			system_rollback(t);
+			continue;
+		}
 		if (t->replaced == 1) {
 			if (t->exists)
 				file_replace(t->path, t->old.data, t->old.len,
@@ -270,6 +289,12 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 			continue;
 		if (strcmp(t->kind, "capath") == 0) {
 			if (!capath_replace(t, body, len,
+			    state_target(st, t->path) == NULL))
+				return 0;
+			continue;
+		}
+		if (strcmp(t->kind, "system") == 0) {
+			if (!system_replace(t, body, len,
 			    state_target(st, t->path) == NULL))
 				return 0;
 			continue;
@@ -413,6 +438,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "pip", no_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "capath", required_argument, NULL, 'D' },
+		{ "system", no_argument, NULL, 'S' },
 		{ "state", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cacert", required_argument, NULL, 'C' },
@@ -445,6 +471,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 't': name = "timeout"; break;
 		case 'c': break;
 		case 'P': r->o.pip = 1; break;
+		case 'S': r->o.system = 1; break;
 		case 'F': r->o.force = 1; break;
 		case 'j': r->o.json = 1; break;
 		case 'q': r->o.quiet = 1; break;
@@ -700,6 +727,11 @@ cmd_install(int argc, char *argv[])
 			continue;
 		dirty = 1;
 		tj = target_record(&r->t[i], &rel, r->from, old);
+		if (tj != NULL && strcmp(r->t[i].kind, "system") == 0 &&
+		    !system_record(&r->t[i], tj, old)) {
+			json_decref(tj);
+			goto fail;
+		}
 		if (tj == NULL || !state_put_target(st, tj))
 			goto fail;
 	}
@@ -709,6 +741,8 @@ cmd_install(int argc, char *argv[])
 	for (i = 0; i < r->nt; i++)
 		if (strcmp(r->t[i].kind, "capath") == 0)
 			capath_commit(&r->t[i]);
+		else if (strcmp(r->t[i].kind, "system") == 0)
+			system_commit(&r->t[i]);
 	timefmt_iso(rel.meta.expires, when);
 	tj = json_array();
 	for (i = 0; i < r->nt; i++) {

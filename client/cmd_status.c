@@ -118,6 +118,9 @@ cmd_status(int argc, char *argv[])
 		exp = json_integer_value(json_object_get(t, "expires"));
 		h = strcmp(json_string_value(json_object_get(t, "kind")),
 		    "capath") == 0 ? capath_holds(path, sha) : holds(path, sha);
+		if (strcmp(json_string_value(json_object_get(t, "kind")),
+		    "system") == 0)
+			h = system_holds(sha);
 		stale = exp <= now;
 		bad |= !h || stale;
 		timefmt_iso(exp, when);
@@ -214,6 +217,9 @@ restore_one(const json_t *t)
 	char		 hex[65];
 	int		 ok = 0;
 
+	if (strcmp(json_string_value(json_object_get(t, "kind")), "system") ==
+	    0)
+		return system_restore(t);
 	if (strcmp(json_string_value(json_object_get(t, "kind")), "capath") ==
 	    0) {
 		if (!json_is_string(b)) {

@@ -42,7 +42,7 @@ struct fileid {
 
 /* One place a bundle goes. */
 struct target {
-	const char	*kind;		/* certifi, pip, file, capath */
+	const char	*kind;		/* certifi, pip, file, capath, system */
 	char		*path;
 	char		*python;	/* certifi, pip: the interpreter */
 	/* During an install: */
@@ -57,6 +57,8 @@ struct target {
 	char		*tree;		/* the tree this run built */
 	char		*oldlink;	/* where DIR pointed before */
 	int		 wasdir;	/* DIR was a directory, now -backup */
+	/* system: */
+	struct system	*sys;		/* what a rollback needs (system.c) */
 };
 
 /* First lines of every program we give an interpreter (python.c). */
@@ -77,6 +79,17 @@ int	capath_replace(struct target *, const unsigned char *, size_t, int);
 void	capath_rollback(struct target *);
 void	capath_commit(struct target *);
 int	capath_restore(const char *, const char *, const json_t *);
+
+struct system;
+int	target_system(struct target *);
+int	system_check(struct target *, const char *, int *);
+int	system_replace(struct target *, const unsigned char *, size_t, int);
+void	system_rollback(struct target *);
+void	system_commit(struct target *);
+int	system_record(const struct target *, json_t *, const json_t *);
+int	system_holds(const char *);
+int	system_restore(const json_t *);
+void	system_free(struct system *);
 
 int	file_replace(const char *, const void *, size_t, mode_t,
 	    const struct stat *);

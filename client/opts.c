@@ -12,6 +12,7 @@
  *	python = /usr/bin/python3	(repeatable)
  *	pip = no
  *	output = /etc/pki/org.pem	(repeatable)
+ *	system = no			(yes: the Debian store, system.c)
  *	state = /var/lib/cabundle-client/state.json
  *	cacert = /etc/cabundle/mirror-ca.pem
  *	timeout = 60
@@ -86,6 +87,14 @@ opt_apply(struct copts *o, const char *name, const char *v,
 	if (strcmp(name, "pip") == 0) {
 		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
 			o->pip = strcmp(v, "yes") == 0;
+			return 1;
+		}
+		*why = "want yes or no";
+		return 0;
+	}
+	if (strcmp(name, "system") == 0) {
+		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+			o->system = strcmp(v, "yes") == 0;
 			return 1;
 		}
 		*why = "want yes or no";

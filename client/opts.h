@@ -23,6 +23,7 @@ struct copts {
 	char		*capaths[MAX_TARGETS];
 	size_t		 ncap;
 	int		 pip, force, json, quiet;
+	int		 system;	/* --system: the Debian store */
 	int		 cli_keys, cli_py, cli_out, cli_cap;
 	struct getopts	 get;
 };
