@@ -53,6 +53,7 @@
 #define SYS_CONF	"/etc/ca-certificates.conf"
 #define SYS_CONF_BAK	SYS_CONF "-backup"
 #define SYS_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
+#define SYS_JAVA	"/etc/ssl/certs/java/cacerts"
 #define SYS_UPDATE	"/usr/sbin/update-ca-certificates"
 #define SYS_DEBCONF	"/usr/bin/debconf-communicate"
 #define SYS_QUESTION	"ca-certificates/trust_new_crts"
@@ -74,6 +75,13 @@ struct system {
 	int		 debconf_set;
 	int		 bak_made;	/* SYS_CONF_BAK, by this run */
 	struct fileid	 bid;
+	/*
+	 * The Java store's bytes: its hook rebuilds it with new entry
+	 * dates, so a rollback puts the bytes back.
+	 */
+	struct buf	 java;
+	struct stat	 jst;
+	int		 java_kept;
 };
 
 static char *const sys_env[] = {
@@ -596,6 +604,15 @@ system_check(struct target *t, const char *sha_hex, int *current)
 		    SYS_CONF, (unsigned long)t->st.st_nlink);
 		return 0;
 	}
+	switch (file_lstat(SYS_JAVA, &t->sys->jst)) {
+	case -1:
+		return 0;
+	case 1:
+		if (!file_read(SYS_JAVA, BUNDLE_MAX_BYTES, &t->sys->java,
+		    &t->sys->jst))
+			return 0;
+		t->sys->java_kept = 1;
+	}
 	if (!sys_debconf("GET " SYS_QUESTION "\nFGET " SYS_QUESTION
 	    " seen\n", t->sys->trust_new, sizeof(t->sys->trust_new),
 	    t->sys->seen, sizeof(t->sys->seen)))
@@ -806,8 +823,9 @@ system_rollback(struct target *t)
 	}
 	if (s->debconf_set && sys_debconf_set(s->trust_new, s->seen))
 		s->debconf_set = 0;
-	if (again)
-		(void)sys_update();
+	if (again && sys_update() && s->java_kept)
+		(void)file_replace(SYS_JAVA, s->java.data, s->java.len, 0644,
+		    &s->jst);
 	if (s->bak_made && file_unlink(SYS_CONF_BAK))
 		s->bak_made = 0;
 	t->replaced = 0;
@@ -935,5 +953,7 @@ system_restore(const json_t *rec)
 void
 system_free(struct system *s)
 {
+	if (s != NULL && s->java_kept)
+		buf_free(&s->java);
 	free(s);
 }

@@ -223,8 +223,8 @@ def test_system_survives_a_package_upgrade(tw, env, org_pki, tmp_path):
     cabundle(tw, env, check=0)
     extra = (MOZILLA / f"{LEFT_OUT}.crt").read_bytes()
     deb, newver = repack(tw, tmp_path, extra)
-    p = tw.run("env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "-i",
-               str(deb), check=0)
+    p = tw.slow("env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "-i", deb)
+    assert p.returncode == 0, p.stderr
     assert tw.sh("dpkg-query -W -f '${Version}' ca-certificates") == newver
     conf = tw.read(CONF).decode().splitlines()
     assert "!mozilla/Cabundle_Test_New_Root.crt" in conf, p.stdout

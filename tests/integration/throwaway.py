@@ -55,6 +55,13 @@ class Throwaway:
         return run("nsenter", "-t", str(self.p.pid), "-m", "--", "chroot",
                    self.root, *args, check=check, **kw)
 
+    def slow(self, *args, timeout=600, **kw):
+        """A command that may take minutes (dpkg and its triggers, the
+        Java store's among them); its CompletedProcess, output kept."""
+        return subprocess.run(["nsenter", "-t", str(self.p.pid), "-m", "--",
+                               "chroot", self.root, *map(str, args)],
+                              capture_output=True, timeout=timeout, **kw)
+
     def sh(self, script, check=0, **kw):
         """A shell script inside; returns its standard output as text."""
         return self.run("/bin/sh", "-c", script, check=check,
