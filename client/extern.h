@@ -78,6 +78,7 @@ int	capath_holds(const char *, const char *);
 int	capath_replace(struct target *, const unsigned char *, size_t, int);
 void	capath_rollback(struct target *);
 void	capath_commit(struct target *);
+int	pem_put(struct buf *, const unsigned char *, size_t);
 int	capath_restore(const char *, const char *, const json_t *);
 
 struct system;

@@ -38,8 +38,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
-
 #include "atomic.h"
 #include "bundle.h"
 #include "encode.h"
@@ -641,25 +639,6 @@ sys_put(int dfd, const char *name, const void *p, size_t len)
 	return ok;
 }
 
-/* der as one PEM CERTIFICATE block into b. */
-static int
-sys_pem(struct buf *b, const unsigned char *der, size_t len)
-{
-	unsigned char	 line[65];
-	size_t		 i, n;
-
-	if (!buf_append(b, "-----BEGIN CERTIFICATE-----\n", 28))
-		return 0;
-	for (i = 0; i < len; i += n) {
-		n = len - i < 48 ? len - i : 48;
-		EVP_EncodeBlock(line, der + i, (int)n);
-		if (!buf_append(b, line, strlen((char *)line)) ||
-		    !buf_append(b, "\n", 1))
-			return 0;
-	}
-	return buf_append(b, "-----END CERTIFICATE-----\n", 26);
-}
-
 /*
  * A complete tree for body in sfd (SYS_SHARE), named into stage: one
  * file per distinct certificate, and the release.  Returns 1, or 0
@@ -701,7 +680,7 @@ sys_build(int sfd, const unsigned char *body, size_t len, char *stage,
 		buf_reset(&pem);
 		if (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* a duplicate; 64 bits tell apart */
-		if (!sys_pem(&pem, b->certs[i].der, b->certs[i].derlen) ||
+		if (!pem_put(&pem, b->certs[i].der, b->certs[i].derlen) ||
 		    !sys_put(dfd, name, pem.data, pem.len))
 			goto out;
 	}
