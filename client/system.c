@@ -82,8 +82,10 @@ struct system {
 	int		 java_kept;
 };
 
+/* debconf's frontend: none to ask with (no TERM), none to try. */
 static char *const sys_env[] = {
-	"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
+	"DEBIAN_FRONTEND=noninteractive", NULL
 };
 
 /*
