@@ -101,9 +101,10 @@ SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c
 CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
-	      client/capath.c client/python.c client/doctor.c \
-	      client/doctor_tls.c client/safepath.c client/keywalk.c \
-	      client/hook.c client/metrics.c client/p12.c client/java.c
+	      client/capath.c client/system.c client/python.c \
+	      client/doctor.c client/doctor_tls.c client/safepath.c \
+	      client/keywalk.c client/hook.c client/metrics.c client/p12.c \
+	      client/java.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.

@@ -264,8 +264,11 @@ capath_check(struct target *t)
 	return ok;
 }
 
-/* der as one PEM CERTIFICATE block, 64 columns, into b. */
-static int
+/*
+ * der as one PEM CERTIFICATE block, 64 columns, appended to b (also
+ * system.c's files).  Returns 1, or 0 when b's cap is reached.
+ */
+int
 pem_put(struct buf *b, const unsigned char *der, size_t len)
 {
 	unsigned char	 line[65];

@@ -40,7 +40,7 @@ struct run {
 	struct pubkey	 listed[KEYLIST_KEYS_MAX];	/* --root: may sign */
 	size_t		 nlisted;
 	struct keylist	 kl;
-	struct target	 t[5 * MAX_TARGETS];	/* each kind, MAX_TARGETS */
+	struct target	 t[5 * MAX_TARGETS + 1];	/* each kind; one system */
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];
@@ -62,7 +62,7 @@ install_usage(void)
 	    "[--key KEY]... | --root ROOTKEY [--root ROOTKEY]...)\n"
 	    "\t--profile NAME"
 	    "\t[--python PATH]... [--pip] [--output FILE]... "
-	    "[--capath DIR]... [--java FILE]... [--force]\n"
+	    "[--capath DIR]... [--java FILE]... [--system] [--force]\n"
 	    "\t[--java-password PASS]"
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
 	    "[--timeout SEC] [--json] [--quiet]\n"
@@ -114,6 +114,11 @@ targets_resolve(struct run *r, const json_t *st)
 		py[0] = "python3";
 		npy = 1;
 	}
+	if (r->o.system) {
+		if ((rc = target_system(&t)) != EXIT_DONE)
+			return rc;
+		add_target(r, &t);
+	}
 	for (i = 0; i < r->o.nout; i++) {
 		if ((rc = target_file(r->o.outputs[i], &t)) != EXIT_DONE)
 			return rc;
@@ -132,7 +137,7 @@ targets_resolve(struct run *r, const json_t *st)
 	}
 	/* certifi: the interpreters named, or python3 if nothing else. */
 	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 &&
-	    r->o.njava == 0 && !r->o.pip))
+	    r->o.njava == 0 && !r->o.pip && !r->o.system))
 		for (i = 0; i < npy; i++) {
 			if (!target_certifi_cached(st, py[i], 0, &t) &&
 			    (rc = target_certifi(py[i], 0, r->o.force, &t)) !=
@@ -250,6 +255,7 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 	char		 hex[65];
 	struct target	*t;
 	size_t		 i;
+	int		 cur;
 
 	*need = 0;
 	if (!targets_confirm(r, sha_hex))
@@ -258,6 +264,13 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 		t = &r->t[i];
 		if (t->cached)
 			continue;	/* holds it: targets_confirm */
+		if (strcmp(t->kind, "system") == 0) {
+			if (!system_check(t, sha_hex, &cur))
+				goto bad;
+			t->replaced = cur ? -1 : 0;
+			*need += !cur;
+			continue;
+		}
 		if (strcmp(t->kind, "capath") == 0) {
 			if (!capath_check(t))
 				goto bad;
@@ -319,6 +332,10 @@ targets_rollback(struct run *r)
 			capath_rollback(t);
 			continue;
 		}
+		if (strcmp(t->kind, "system") == 0) {
+			system_rollback(t);
+			continue;
+		}
 		if (t->replaced == 1) {
 			if (t->exists)
 				file_replace(t->path, t->old.data, t->old.len,
@@ -352,6 +369,12 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 			continue;
 		if (strcmp(t->kind, "capath") == 0) {
 			if (!capath_replace(t, body, len,
+			    state_target(st, t->path) == NULL))
+				return 0;
+			continue;
+		}
+		if (strcmp(t->kind, "system") == 0) {
+			if (!system_replace(t, body, len,
 			    state_target(st, t->path) == NULL))
 				return 0;
 			continue;
@@ -523,6 +546,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "capath", required_argument, NULL, 'D' },
 		{ "java", required_argument, NULL, 'J' },
 		{ "java-password", required_argument, NULL, 'w' },
+		{ "system", no_argument, NULL, 'S' },
 		{ "state", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cacert", required_argument, NULL, 'C' },
@@ -563,6 +587,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 'M': name = "metrics"; break;
 		case 'c': break;
 		case 'P': r->o.pip = 1; break;
+		case 'S': r->o.system = 1; break;
 		case 'F': r->o.force = 1; break;
 		case 'j': r->o.json = 1; break;
 		case 'q': r->o.quiet = 1; break;
@@ -860,6 +885,11 @@ cmd_install(int argc, char *argv[])
 			json_decref(tj);
 			tj = NULL;
 		}
+		if (tj != NULL && strcmp(r->t[i].kind, "system") == 0 &&
+		    !system_record(&r->t[i], tj, old)) {
+			json_decref(tj);
+			goto fail;
+		}
 		if (tj == NULL || !state_put_target(st, tj))
 			goto fail;
 	}
@@ -875,6 +905,8 @@ cmd_install(int argc, char *argv[])
 	for (i = 0; i < r->nt; i++)
 		if (strcmp(r->t[i].kind, "capath") == 0)
 			capath_commit(&r->t[i]);
+		else if (strcmp(r->t[i].kind, "system") == 0)
+			system_commit(&r->t[i]);
 	timefmt_iso(rel.meta.expires, when);
 	tj = json_array();
 	for (i = 0; i < r->nt; i++) {

@@ -121,6 +121,8 @@ cmd_status(int argc, char *argv[])
 			h = java_holds(path, t, o.java_password != NULL ?
 			    o.java_password : JAVA_PASSWORD, jwhy,
 			    sizeof(jwhy));
+		else if (strcmp(kind, "system") == 0)
+			h = system_holds(sha);
 		else
 			h = strcmp(kind, "capath") == 0 ?
 			    capath_holds(path, sha) : holds(path, sha);
@@ -225,6 +227,9 @@ restore_one(const json_t *t)
 	char		 hex[65];
 	int		 ok = 0;
 
+	if (strcmp(json_string_value(json_object_get(t, "kind")), "system") ==
+	    0)
+		return system_restore(t);
 	if (strcmp(json_string_value(json_object_get(t, "kind")), "capath") ==
 	    0) {
 		if (!json_is_string(b)) {

@@ -42,7 +42,7 @@ struct fileid {
 
 /* One place a bundle goes. */
 struct target {
-	const char	*kind;		/* certifi, pip, file, capath, java */
+	const char	*kind;		/* certifi, pip, file, capath, java, system */
 	char		*path;
 	char		*python;	/* certifi, pip: the interpreter */
 	/* During an install: */
@@ -60,6 +60,8 @@ struct target {
 	/* certifi, pip: found in the state, the interpreter not asked */
 	int		 cached;
 	struct javastore *java;		/* java: the store (java.c) */
+	/* system: */
+	struct system	*sys;		/* what a rollback needs (system.c) */
 };
 
 /* First lines of every program we give an interpreter (python.c). */
@@ -83,6 +85,7 @@ int	capath_holds(const char *, const char *);
 int	capath_replace(struct target *, const unsigned char *, size_t, int);
 void	capath_rollback(struct target *);
 void	capath_commit(struct target *);
+int	pem_put(struct buf *, const unsigned char *, size_t);
 int	capath_restore(const char *, const char *, const json_t *);
 
 /* The SHA-256s of a truststore's trusted certificates (p12.c). */
@@ -113,6 +116,16 @@ int	java_record(const struct target *, json_t *);
 int	java_holds(const char *, const json_t *, const char *, char *,
 	    size_t);
 void	java_free(struct javastore *);
+struct system;
+int	target_system(struct target *);
+int	system_check(struct target *, const char *, int *);
+int	system_replace(struct target *, const unsigned char *, size_t, int);
+void	system_rollback(struct target *);
+void	system_commit(struct target *);
+int	system_record(const struct target *, json_t *, const json_t *);
+int	system_holds(const char *);
+int	system_restore(const json_t *);
+void	system_free(struct system *);
 
 int	file_replace(const char *, const void *, size_t, mode_t,
 	    const struct stat *);

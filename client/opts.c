@@ -14,6 +14,7 @@
  *	output = /etc/pki/org.pem	(repeatable)
  *	java = /etc/pki/org.p12		(repeatable)
  *	java-password = changeit
+ *	system = no			(yes: the Debian store, system.c)
  *	state = /var/lib/cabundle-client/state.json
  *	cacert = /etc/cabundle/mirror-ca.pem
  *	timeout = 60
@@ -110,6 +111,14 @@ opt_apply(struct copts *o, const char *name, const char *v,
 	if (strcmp(name, "pip") == 0) {
 		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
 			o->pip = strcmp(v, "yes") == 0;
+			return 1;
+		}
+		*why = "want yes or no";
+		return 0;
+	}
+	if (strcmp(name, "system") == 0) {
+		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+			o->system = strcmp(v, "yes") == 0;
 			return 1;
 		}
 		*why = "want yes or no";

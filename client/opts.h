@@ -30,6 +30,7 @@ struct copts {
 	size_t		 njava;
 	char		*java_password;
 	int		 pip, force, json, quiet;
+	int		 system;	/* --system: the Debian store */
 	int		 cli_keys, cli_py, cli_out, cli_cap, cli_then, cli_java;
 	struct getopts	 get;
 };

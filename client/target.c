@@ -405,6 +405,7 @@ target_free(struct target *t)
 {
 	free(t->tree);
 	free(t->oldlink);
+	system_free(t->sys);
 	free(t->path);
 	free(t->python);
 	free(t->backup);

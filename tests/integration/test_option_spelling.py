@@ -105,7 +105,7 @@ def test_the_pages_were_read():
     assert set(CLIENT) == {"install", "status", "restore", "verify",
                            "doctor"}
     assert CLIENT["install"]["--config"] and not CLIENT["install"]["--pip"]
-    assert len(CLIENT["install"]) == 20   # + --then, --then-timeout, --metrics, --java, --java-password
+    assert len(CLIENT["install"]) == 21   # + --then, --then-timeout, --metrics, --java, --java-password, --system
 
 
 # --- cabundled ---------------------------------------------------------------
