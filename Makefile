@@ -42,9 +42,10 @@ endif
 
 # What each binary links.  The client: libcurl to fetch, OpenSSL to
 # verify (and libssl for doctor's handshakes), jansson for --json and
-# its state file, inih for /etc/cabundle.conf.
+# its state file, inih for /etc/cabundle.conf, nss (libnss3) to build
+# --nssdb databases in-process instead of running certutil as root.
 SERVER_PKGS = libmicrohttpd libcurl openssl sqlite3 jansson inih libseccomp
-CLIENT_PKGS = libcurl openssl jansson inih
+CLIENT_PKGS = libcurl openssl jansson inih nss
 TEST_PKGS   = cmocka openssl
 
 # Debian 12 packages for building, testing and running.
@@ -52,6 +53,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 	   libcurl4-openssl-dev libsqlite3-dev libjansson-dev libinih-dev \
 	   libseccomp-dev \
 	   libcmocka-dev \
+	   libnss3-dev \
 	   python3 python3-pytest python3-requests minisign openssl sqlite3 \
 	   ca-certificates
 # Only "make test" needs these: the pages are checked in a real browser,
@@ -61,10 +63,11 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 # check, wrk puts bench/load.sh's load on serve, valgrind runs the
 # client, cppcheck and clang-tidy are "make lint", pytest-xdist runs
 # the integration tests two at a time, faketime gives the programs under
-# test the clock of TEST_DATE.
+# test the clock of TEST_DATE, libnss3-tools (certutil, vfychain) reads
+# and judges the --nssdb databases as NSS programs do.
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
 		mandoc wrk valgrind cppcheck clang-tidy python3-pytest-xdist \
-		faketime
+		faketime libnss3-tools
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
@@ -97,7 +100,8 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
 	      client/capath.c client/python.c client/doctor.c \
-	      client/doctor_tls.c client/safepath.c client/keywalk.c
+	      client/doctor_tls.c client/safepath.c client/keywalk.c \
+	      client/nssdb.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.

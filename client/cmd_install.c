@@ -40,7 +40,8 @@ struct run {
 	struct pubkey	 listed[KEYLIST_KEYS_MAX];	/* --root: may sign */
 	size_t		 nlisted;
 	struct keylist	 kl;
-	struct target	 t[4 * MAX_TARGETS];	/* certifi, pip, file, capath */
+	struct target	 t[5 * MAX_TARGETS];	/* certifi, pip, file, capath,
+						   nssdb */
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];
@@ -62,7 +63,7 @@ install_usage(void)
 	    "[--key KEY]... | --root ROOTKEY [--root ROOTKEY]...)\n"
 	    "\t--profile NAME"
 	    "\t[--python PATH]... [--pip] [--output FILE]... "
-	    "[--capath DIR]... [--force]\n"
+	    "[--capath DIR]... [--nssdb DIR]... [--force]\n"
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
 	    "[--timeout SEC] [--json] [--quiet]\n");
 	exit(EXIT_USAGE);
@@ -116,8 +117,15 @@ targets_resolve(struct run *r)
 			return rc;
 		add_target(r, &t);
 	}
+	for (i = 0; i < r->o.nnss; i++) {
+		if ((rc = target_tree(r->o.nssdbs[i], "nssdb", &t)) !=
+		    EXIT_DONE)
+			return rc;
+		add_target(r, &t);
+	}
 	/* certifi: the interpreters named, or python3 if nothing else. */
-	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 && !r->o.pip))
+	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 &&
+	    r->o.nnss == 0 && !r->o.pip))
 		for (i = 0; i < npy; i++) {
 			if ((rc = target_certifi(py[i], 0, r->o.force, &t)) !=
 			    EXIT_DONE)
@@ -197,6 +205,15 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 				(*need)++;
 			continue;
 		}
+		if (strcmp(t->kind, "nssdb") == 0) {
+			if (!capath_check(t))
+				goto bad;
+			if (nssdb_holds(t->path, sha_hex))
+				t->replaced = -1;
+			else
+				(*need)++;
+			continue;
+		}
 		if (!target_read(t))
 			goto bad;
 		if (!t->exists) {
@@ -239,7 +256,8 @@ targets_rollback(struct run *r)
 
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
-		if (strcmp(t->kind, "capath") == 0) {
+		if (strcmp(t->kind, "capath") == 0 ||
+		    strcmp(t->kind, "nssdb") == 0) {
 			capath_rollback(t);
 			continue;
 		}
@@ -270,6 +288,12 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 			continue;
 		if (strcmp(t->kind, "capath") == 0) {
 			if (!capath_replace(t, body, len,
+			    state_target(st, t->path) == NULL))
+				return 0;
+			continue;
+		}
+		if (strcmp(t->kind, "nssdb") == 0) {
+			if (!nssdb_replace(t, body, len,
 			    state_target(st, t->path) == NULL))
 				return 0;
 			continue;
@@ -413,6 +437,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "pip", no_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "capath", required_argument, NULL, 'D' },
+		{ "nssdb", required_argument, NULL, 'N' },
 		{ "state", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cacert", required_argument, NULL, 'C' },
@@ -440,6 +465,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 'y': name = "python"; break;
 		case 'o': name = "output"; break;
 		case 'D': name = "capath"; break;
+		case 'N': name = "nssdb"; break;
 		case 's': name = "state"; break;
 		case 'C': name = "cacert"; break;
 		case 't': name = "timeout"; break;
@@ -707,7 +733,8 @@ cmd_install(int argc, char *argv[])
 	    rel.meta.version, hex) || !state_save(st, r->o.state)))
 		goto fail;
 	for (i = 0; i < r->nt; i++)
-		if (strcmp(r->t[i].kind, "capath") == 0)
+		if (strcmp(r->t[i].kind, "capath") == 0 ||
+		    strcmp(r->t[i].kind, "nssdb") == 0)
 			capath_commit(&r->t[i]);
 	timefmt_iso(rel.meta.expires, when);
 	tj = json_array();

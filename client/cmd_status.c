@@ -118,6 +118,9 @@ cmd_status(int argc, char *argv[])
 		exp = json_integer_value(json_object_get(t, "expires"));
 		h = strcmp(json_string_value(json_object_get(t, "kind")),
 		    "capath") == 0 ? capath_holds(path, sha) : holds(path, sha);
+		if (strcmp(json_string_value(json_object_get(t, "kind")),
+		    "nssdb") == 0)
+			h = nssdb_holds(path, sha);
 		stale = exp <= now;
 		bad |= !h || stale;
 		timefmt_iso(exp, when);
@@ -149,7 +152,12 @@ cmd_status(int argc, char *argv[])
 			    json_string_value(json_object_get(t, "kind")),
 			    "capath") == 0 ? "the directory no longer holds "
 			    "it (a hashed file added, removed or edited, or "
-			    "the link replaced)" : "the file no longer holds it "
+			    "the link replaced)" : strcmp(json_string_value(
+			    json_object_get(t, "kind")), "nssdb") == 0 ?
+			    "the database no longer holds it (a certificate "
+			    "added, removed or its trust changed, a file "
+			    "added or removed, or the link replaced)" :
+			    "the file no longer holds it "
 			    "(\"pip install -U certifi\" replaces cacert.pem)",
 			    src, json_string_value(
 			    json_object_get(t, "profile")));
@@ -215,7 +223,8 @@ restore_one(const json_t *t)
 	int		 ok = 0;
 
 	if (strcmp(json_string_value(json_object_get(t, "kind")), "capath") ==
-	    0) {
+	    0 || strcmp(json_string_value(json_object_get(t, "kind")),
+	    "nssdb") == 0) {
 		if (!json_is_string(b)) {
 			warnx("%s: no original was kept; nothing to restore",
 			    path);

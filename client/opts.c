@@ -12,6 +12,7 @@
  *	python = /usr/bin/python3	(repeatable)
  *	pip = no
  *	output = /etc/pki/org.pem	(repeatable)
+ *	nssdb = /etc/pki/nssdb		(repeatable)
  *	state = /var/lib/cabundle-client/state.json
  *	cacert = /etc/cabundle/mirror-ca.pem
  *	timeout = 60
@@ -79,6 +80,9 @@ opt_apply(struct copts *o, const char *name, const char *v,
 	if (strcmp(name, "capath") == 0)
 		return opt_add(o->capaths, &o->ncap, MAX_TARGETS,
 		    "hashed directories", v);
+	if (strcmp(name, "nssdb") == 0)
+		return opt_add(o->nssdbs, &o->nnss, MAX_TARGETS,
+		    "NSS databases", v);
 	if (strcmp(name, "state") == 0)
 		return opt_set(&o->state, v);
 	if (strcmp(name, "cacert") == 0)
@@ -240,8 +244,8 @@ opts_config(int argc, char *argv[], const struct option *lopts, int ch)
 
 /*
  * A setting from the command line: replaces what the file said, except
- * that the first --key, --python, --output or --capath given replaces
- * the file's whole list and later ones add to it.  Returns 1, or 0
+ * that the first --key, --python, --output, --capath or --nssdb given
+ * replaces the file's whole list and later ones add to it.  Returns 1, or 0
  * after a warning.
  */
 int
@@ -278,6 +282,12 @@ opts_cli(struct copts *o, const char *name, const char *v)
 			free(o->capaths[i]);
 		o->ncap = 0;
 		o->cli_cap = 1;
+	}
+	if (strcmp(name, "nssdb") == 0 && !o->cli_nss) {
+		for (i = 0; i < o->nnss; i++)
+			free(o->nssdbs[i]);
+		o->nnss = 0;
+		o->cli_nss = 1;
 	}
 	if (!opt_apply(o, name, v, &why)) {
 		warnx("--%s %s: %s", name, v, why != NULL ? why :
@@ -338,6 +348,8 @@ opts_free(struct copts *o)
 		free(o->outputs[i]);
 	for (i = 0; i < o->ncap; i++)
 		free(o->capaths[i]);
+	for (i = 0; i < o->nnss; i++)
+		free(o->nssdbs[i]);
 	free(o->from);
 	free(o->profile);
 	free(o->state);

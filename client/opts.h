@@ -22,8 +22,11 @@ struct copts {
 	size_t		 nout;
 	char		*capaths[MAX_TARGETS];
 	size_t		 ncap;
+	char		*nssdbs[MAX_TARGETS];	/* --nssdb: NSS databases */
+	size_t		 nnss;
 	int		 pip, force, json, quiet;
 	int		 cli_keys, cli_py, cli_out, cli_cap;
+	int		 cli_nss;
 	struct getopts	 get;
 };
 

@@ -70,7 +70,8 @@ static int
 kind_ok(const char *k)
 {
 	return k != NULL && (strcmp(k, "certifi") == 0 || strcmp(k, "pip") ==
-	    0 || strcmp(k, "file") == 0 || strcmp(k, "capath") == 0);
+	    0 || strcmp(k, "file") == 0 || strcmp(k, "capath") == 0 ||
+	    strcmp(k, "nssdb") == 0);
 }
 
 /*
