@@ -32,8 +32,8 @@ static const struct command {
 	    "    --root ROOTKEY [--root ROOTKEY]...) --profile NAME\n"
 	    "    [--python PATH]... [--pip] [--output FILE]... "
 	    "[--capath DIR]...\n"
-	    "    [--force] [--state FILE] [--config FILE] [--cacert FILE]\n"
-	    "    [--timeout SEC] [--json] [--quiet]" },
+	    "    [--nssdb DIR]... [--force] [--state FILE] [--config FILE]\n"
+	    "    [--cacert FILE] [--timeout SEC] [--json] [--quiet]" },
 	{ "status", cmd_status,
 	    "status [--state FILE] [--config FILE] [--json]", NULL },
 	{ "restore", cmd_restore,
