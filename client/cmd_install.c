@@ -196,19 +196,13 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 	*need = 0;
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
-		if (strcmp(t->kind, "capath") == 0) {
+		if (strcmp(t->kind, "capath") == 0 ||
+		    strcmp(t->kind, "nssdb") == 0) {
 			if (!capath_check(t))
 				goto bad;
-			if (capath_holds(t->path, sha_hex))
-				t->replaced = -1;
-			else
-				(*need)++;
-			continue;
-		}
-		if (strcmp(t->kind, "nssdb") == 0) {
-			if (!capath_check(t))
-				goto bad;
-			if (nssdb_holds(t->path, sha_hex))
+			if (strcmp(t->kind, "nssdb") == 0 ?
+			    nssdb_holds(t->path, sha_hex) :
+			    capath_holds(t->path, sha_hex))
 				t->replaced = -1;
 			else
 				(*need)++;
