@@ -303,9 +303,9 @@ target_certifi(const char *python, int pip, int force, struct target *t)
 }
 
 /*
- * Whether this user may use a target of kind ("file", "capath" or
- * "python") at path under the ownership rule (SECURITY.md, "Local
- * attackers"): the directories on the way pass it and, for a file,
+ * Whether this user may use a target of kind ("file", "capath",
+ * "nssdb" or "python") at path under the ownership rule (SECURITY.md,
+ * "Local attackers"): the directories on the way pass it and, for a file,
  * what is there is missing or a regular file no other name shares;
  * for an interpreter, it may be run.  What install checks, for doctor
  * to explain.  Returns 1, or 0 after a warning (safepath_why()).
@@ -327,7 +327,7 @@ target_place_ok(const char *kind, const char *path)
 	case 0:
 		return 1;
 	}
-	if (strcmp(kind, "capath") == 0)
+	if (strcmp(kind, "capath") == 0 || strcmp(kind, "nssdb") == 0)
 		return 1;
 	if (S_ISLNK(st.st_mode)) {
 		safepath_warnx("%s: a symbolic link, refusing to write through "

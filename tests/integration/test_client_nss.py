@@ -367,3 +367,23 @@ def test_nssdb_planted_backup_link_is_never_adopted(env, tmp_path):
     assert b"refusing to adopt it" in p.stderr
     assert os.readlink(d) == "/etc/ssl/certs"
     assert os.readlink(bak) == str(victim) and trees(d) == []
+
+
+# --- doctor ------------------------------------------------------------------
+
+def test_doctor_judges_nssdb_targets(tmp_path):
+    """doctor gives the ownership rule's verdict on each nssdb of the
+    configuration: one beside the test's files passes, one in a
+    directory anybody can write fails, naming it."""
+    good = tmp_path / "nssdb"
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    loose.chmod(0o777)
+    conf = tmp_path / "c.conf"
+    conf.write_text(f"nssdb = {good}\nnssdb = {loose / 'db'}\n")
+    p = run(CABUNDLE, "doctor", "--config", conf, "--json", check=4)
+    places = [t for t in json.loads(p.stdout)["targets"]
+              if t["kind"] == "nssdb"]
+    assert [(t["path"], t["ok"]) for t in places] == [
+        (str(good), True), (str(loose / "db"), False)]
+    assert str(loose) in places[1]["why"]
