@@ -373,9 +373,11 @@ def test_nssdb_planted_backup_link_is_never_adopted(env, tmp_path):
 
 def test_doctor_judges_nssdb_targets(tmp_path):
     """doctor gives the ownership rule's verdict on each nssdb of the
-    configuration: one beside the test's files passes, one in a
+    configuration: a database directory beside the test's files
+    passes (a directory, not refused as a file would be), one in a
     directory anybody can write fails, naming it."""
     good = tmp_path / "nssdb"
+    new_db(good)
     loose = tmp_path / "loose"
     loose.mkdir()
     loose.chmod(0o777)
