@@ -115,6 +115,13 @@ nickname(const struct cert *c, char *out, size_t len)
 	size_t		 i;
 
 	snprintf(label, sizeof(label), "%s", l);
+	/* Cut at a character, not inside a UTF-8 sequence. */
+	if (strlen(l) > NICK_LABEL_MAX) {
+		for (i = NICK_LABEL_MAX; i > 0 && ((unsigned char)l[i] &
+		    0xc0) == 0x80; i--)
+			continue;
+		label[i] = '\0';
+	}
 	for (i = 0; label[i] != '\0'; i++)
 		if (label[i] == ':' || (unsigned char)label[i] < 0x20 ||
 		    label[i] == 0x7f)

@@ -16,9 +16,11 @@ import subprocess
 
 import pytest
 
-from conftest import (CABUNDLE, NOPROXY, body_of, body_path, fingerprint,
-                      make_python, pem_blocks, run, static)
+from conftest import (CABUNDLE, NOPROXY, Key, body_of, body_path,
+                      fingerprint, make_python, make_site_pki, pem_blocks,
+                      run, static, tc)
 from conftest import client_install as install
+from fakemirror import FakeMirror
 
 
 # --- helpers ---------------------------------------------------------------
@@ -389,3 +391,37 @@ def test_doctor_judges_nssdb_targets(tmp_path):
     assert [(t["path"], t["ok"]) for t in places] == [
         (str(good), True), (str(loose / "db"), False)]
     assert str(loose) in places[1]["why"]
+
+
+def test_nssdb_two_cas_with_one_subject_and_a_long_label(tmp_path):
+    """Two CAs with one subject (the same label) stay two certificates,
+    told apart by their nicknames' fingerprints, and vfychain trusts
+    what each issued; a label past 64 bytes is cut between characters,
+    never inside one."""
+    subject = "/O=Example Org/CN=Example Org Root CA"
+    a = make_site_pki(tmp_path / "a", subject, days=3650)
+    b = make_site_pki(tmp_path / "b", subject, days=3650)
+    long_label = "Ünïcödé " * 12
+    body = (f"# Label: \"{long_label}\"\n".encode() +
+            (a / "ca.pem").read_bytes() + (b / "ca.pem").read_bytes())
+    key = Key(tmp_path, "k")
+    d = tmp_path / "nssdb"
+    conf = tmp_path / "empty.conf"
+    conf.write_bytes(b"")
+    with FakeMirror() as m:
+        m.routes["/v1/org/cacert.pem.minisig"] = static(
+            key.sign(body, tc(body, 1)))
+        m.routes["/v1/org/1/cacert.pem"] = static(body)
+        run(CABUNDLE, "install", "--config", conf, "--from", m.url,
+            "--key", key.pub, "--profile", "org", "--nssdb", d,
+            "--state", tmp_path / "state.json", check=0, env=NOPROXY)
+    rows = listed(d)
+    assert len(rows) == 2 and set(rows.values()) == {"C,,"}
+    fa, fb = (fingerprint(pem_blocks((x / "ca.pem").read_bytes())[0])
+              for x in (a, b))
+    assert f"Example Org Root CA [{fb[:8]}]" in rows
+    cut = [n for n in rows if n.endswith(f"[{fa[:8]}]")][0]
+    label = cut.rsplit(" [", 1)[0]
+    assert long_label.startswith(label) and len(label.encode()) <= 64
+    assert chain_ok(d, a / "site.pem") and chain_ok(d, b / "site.pem")
+    status(tmp_path / "state.json", check=0)
