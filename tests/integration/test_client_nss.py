@@ -16,11 +16,9 @@ import subprocess
 
 import pytest
 
-from conftest import (CABUNDLE, NOPROXY, Key, body_of, body_path,
-                      fingerprint, make_python, make_site_pki, pem_blocks,
-                      run, static, tc)
+from conftest import (CABUNDLE, NOPROXY, body_of, body_path, fingerprint,
+                      make_python, make_site_pki, pem_blocks, run, static)
 from conftest import client_install as install
-from fakemirror import FakeMirror
 
 
 # --- helpers ---------------------------------------------------------------
@@ -393,7 +391,7 @@ def test_doctor_judges_nssdb_targets(tmp_path):
     assert str(loose) in places[1]["why"]
 
 
-def test_nssdb_two_cas_with_one_subject_and_a_long_label(tmp_path):
+def test_nssdb_two_cas_with_one_subject_and_a_long_label(env, tmp_path):
     """Two CAs with one subject (the same label) stay two certificates,
     told apart by their nicknames' fingerprints, and vfychain trusts
     what each issued; a label past 64 bytes is cut between characters,
@@ -404,17 +402,9 @@ def test_nssdb_two_cas_with_one_subject_and_a_long_label(tmp_path):
     long_label = "Ünïcödé " * 12
     body = (f"# Label: \"{long_label}\"\n".encode() +
             (a / "ca.pem").read_bytes() + (b / "ca.pem").read_bytes())
-    key = Key(tmp_path, "k")
     d = tmp_path / "nssdb"
-    conf = tmp_path / "empty.conf"
-    conf.write_bytes(b"")
-    with FakeMirror() as m:
-        m.routes["/v1/org/cacert.pem.minisig"] = static(
-            key.sign(body, tc(body, 1)))
-        m.routes["/v1/org/1/cacert.pem"] = static(body)
-        run(CABUNDLE, "install", "--config", conf, "--from", m.url,
-            "--key", key.pub, "--profile", "org", "--nssdb", d,
-            "--state", tmp_path / "state.json", check=0, env=NOPROXY)
+    env.publish(1, body)
+    run(*client(env, d), check=0, env=NOPROXY)
     rows = listed(d)
     assert len(rows) == 2 and set(rows.values()) == {"C,,"}
     fa, fb = (fingerprint(pem_blocks((x / "ca.pem").read_bytes())[0])
@@ -424,4 +414,4 @@ def test_nssdb_two_cas_with_one_subject_and_a_long_label(tmp_path):
     label = cut.rsplit(" [", 1)[0]
     assert long_label.startswith(label) and len(label.encode()) <= 64
     assert chain_ok(d, a / "site.pem") and chain_ok(d, b / "site.pem")
-    status(tmp_path / "state.json", check=0)
+    status(env.state, check=0)
