@@ -42,9 +42,10 @@ endif
 
 # What each binary links.  The client: libcurl to fetch, OpenSSL to
 # verify (and libssl for doctor's handshakes), jansson for --json and
-# its state file, inih for /etc/cabundle.conf.
+# its state file, inih for /etc/cabundle.conf, nss (libnss3) to build
+# --nssdb databases in-process instead of running certutil as root.
 SERVER_PKGS = libmicrohttpd libcurl openssl sqlite3 jansson inih libseccomp
-CLIENT_PKGS = libcurl openssl jansson inih
+CLIENT_PKGS = libcurl openssl jansson inih nss
 TEST_PKGS   = cmocka openssl
 
 # Debian 12 packages for building, testing and running.
@@ -52,6 +53,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 	   libcurl4-openssl-dev libsqlite3-dev libjansson-dev libinih-dev \
 	   libseccomp-dev \
 	   libcmocka-dev \
+	   libnss3-dev \
 	   python3 python3-pytest python3-requests minisign openssl sqlite3 \
 	   ca-certificates
 # Only "make test" needs these: the pages are checked in a real browser,
@@ -62,10 +64,12 @@ DEB_PKGS = gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 # client, cppcheck and clang-tidy are "make lint", pytest-xdist runs
 # the integration tests two at a time, faketime gives the programs under
 # test the clock of TEST_DATE, prometheus-node-exporter (its textfile
-# collector) and prometheus (promtool check metrics) read --metrics.
+# collector) and prometheus (promtool check metrics) read --metrics,
+# libnss3-tools (certutil, vfychain) reads and judges the --nssdb
+# databases as NSS programs do.
 DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
 		mandoc wrk valgrind cppcheck clang-tidy python3-pytest-xdist \
-		faketime prometheus-node-exporter prometheus
+		faketime prometheus-node-exporter prometheus libnss3-tools
 # --java's checkers: keytool (the JRE) lists the truststore, and java
 # runs tests/integration/java/Handshake.java as source (the JDK's
 # compiler) for a TLS handshake that trusts only that store.
@@ -104,7 +108,7 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/capath.c client/system.c client/python.c \
 	      client/doctor.c client/doctor_tls.c client/safepath.c \
 	      client/keywalk.c client/hook.c client/metrics.c client/p12.c \
-	      client/java.c
+	      client/java.c client/nssdb.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.
@@ -232,8 +236,9 @@ CPPCHECK_FLAGS = -q --std=c11 --enable=warning,portability,performance \
 	      --inline-suppr --error-exitcode=1 -D_DEFAULT_SOURCE -Icommon \
 	      -Iserver --library=contrib/lint/cppcheck.cfg
 SYS_INCLUDE = -I/usr/include -I/usr/include/$(shell $(CC) -print-multiarch)
+# nss: client/nssdb.c's headers (the server links none of it).
 TIDY_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -Icommon -Iserver \
-	      $(call pkgcflags,$(SERVER_PKGS))
+	      $(call pkgcflags,$(SERVER_PKGS) nss)
 
 lint:
 	$(MAKE) $(SERVER_OBJS)

@@ -18,6 +18,11 @@
  * the regular files in it; an entry named like a tree that we did not
  * make is refused before anything is done (SECURITY.md, "Local
  * attackers").
+ *
+ * The tree machinery (build, swap, rollback, commit, restore) does not
+ * care what a tree holds besides cacert.pem: a struct treekind fills a
+ * new tree and checks an old one, the hashed files here, an NSS
+ * database for --nssdb (nssdb.c).
  */
 #define _GNU_SOURCE		/* renameat2, RENAME_EXCHANGE */
 #include <sys/stat.h>
@@ -380,29 +385,54 @@ tree_mkdir(int pfd, char *tree)
 }
 
 /*
- * Build a complete tree for body beside dir; its path goes to tree.
- * Returns 1, or 0 after a warning with nothing left behind.
+ * The hashed files of body into the new tree dfd (path tree): the
+ * capath kind's fill.  Returns 1, or 0 after a warning.
  */
 static int
-tree_build(const char *dir, const unsigned char *body, size_t len,
-    char *tree, size_t tlen)
+hashed_fill(int dfd, const char *tree, const unsigned char *body,
+    size_t len)
 {
-	char		 parent[PATH_MAX];
-	const char	*base;
 	struct bundle	*b = NULL;
 	struct hashed	*h = NULL;
 	struct buf	 pem;
-	int		 i, n, pfd = -1, dfd = -1, made = 0, ok = 0;
+	int		 i, n, ok = 0;
 
 	buf_init(&pem, 65536);
+	if ((n = plan(body, len, &b, &h)) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		buf_reset(&pem);
+		if (!pem_put(&pem, h[i].c->der, h[i].c->derlen) ||
+		    !put_file(dfd, tree, h[i].name, pem.data, pem.len))
+			goto out;
+	}
+	ok = 1;
+ out:
+	buf_free(&pem);
+	free(h);
+	bundle_free(b);
+	return ok;
+}
+
+/*
+ * Build a complete tree for body beside dir, its contents made by
+ * kind->fill, then cacert.pem; its path goes to tree.  Returns 1, or
+ * 0 after a warning with nothing left behind.
+ */
+static int
+tree_build(const char *dir, const unsigned char *body, size_t len,
+    const struct treekind *kind, char *tree, size_t tlen)
+{
+	char		 parent[PATH_MAX];
+	const char	*base;
+	int		 pfd = -1, dfd = -1, made = 0, ok = 0;
+
 	if (!split(dir, parent, sizeof(parent), &base) ||
 	    snprintf(tree, tlen, "%s/.%s" TREE_TAG "XXXXXX", parent, base) >=
 	    (int)tlen) {
 		warnx("%s: not a directory path we can use", dir);
 		return 0;
 	}
-	if ((n = plan(body, len, &b, &h)) == -1)
-		return 0;
 	if ((pfd = parent_open(dir, &base)) == -1)
 		goto out;
 	if (!tree_mkdir(pfd, tree)) {
@@ -415,13 +445,8 @@ tree_build(const char *dir, const unsigned char *body, size_t len,
 		warn("%s", tree);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		buf_reset(&pem);
-		if (!pem_put(&pem, h[i].c->der, h[i].c->derlen) ||
-		    !put_file(dfd, tree, h[i].name, pem.data, pem.len))
-			goto out;
-	}
-	if (!put_file(dfd, tree, TREE_BUNDLE, body, len))
+	if (!kind->fill(dfd, tree, body, len) ||
+	    !put_file(dfd, tree, TREE_BUNDLE, body, len))
 		goto out;
 	if (fchmod(dfd, 0755) == -1 || fsync(dfd) == -1) {
 		warn("%s", tree);
@@ -435,7 +460,52 @@ tree_build(const char *dir, const unsigned char *body, size_t len,
 		tree_remove_at(pfd, dir, strrchr(tree, '/') + 1);
 	if (pfd != -1)
 		close(pfd);
-	buf_free(&pem);
+	return ok;
+}
+
+/*
+ * The capath kind's check of tree (a path) against body: the hashed
+ * files are exactly the ones it makes, byte for byte, with nothing
+ * else beside cacert.pem.  Returns 1 or 0.
+ */
+static int
+hashed_holds(const char *tree, const unsigned char *body, size_t len)
+{
+	char		 path[PATH_MAX];
+	struct buf	 want, got;
+	struct stat	 st;
+	struct bundle	*b = NULL;
+	struct hashed	*h = NULL;
+	DIR		*d = NULL;
+	struct dirent	*e;
+	int		 i, n, entries = 0, ok = 0;
+
+	buf_init(&want, 65536);
+	buf_init(&got, 65536);
+	if ((n = plan(body, len, &b, &h)) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		buf_reset(&want);
+		buf_reset(&got);
+		if (snprintf(path, sizeof(path), "%s/%s", tree, h[i].name) >=
+		    (int)sizeof(path) ||
+		    !pem_put(&want, h[i].c->der, h[i].c->derlen) ||
+		    lstat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    !buf_readfile(&got, path) || got.len != want.len ||
+		    memcmp(got.data, want.data, got.len) != 0)
+			goto out;
+	}
+	if ((d = opendir(tree)) == NULL)
+		goto out;
+	while ((e = readdir(d)) != NULL)
+		entries += strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0;
+	ok = entries == n + 1;
+ out:
+	if (d != NULL)
+		closedir(d);
+	buf_free(&want);
+	buf_free(&got);
 	free(h);
 	bundle_free(b);
 	return ok;
@@ -443,28 +513,22 @@ tree_build(const char *dir, const unsigned char *body, size_t len,
 
 /*
  * Whether dir is our link to a complete tree of the bundle with this
- * sha256: cacert.pem has it, and the hashed files are exactly the ones
- * it makes, byte for byte, with nothing else.  Returns 1 or 0.
+ * sha256: cacert.pem has it, and kind->holds finds the rest made from
+ * it.  Returns 1 or 0.
  */
 int
-capath_holds(const char *dir, const char *sha_hex)
+tree_holds(const char *dir, const char *sha_hex, const struct treekind *kind)
 {
 	char		 parent[PATH_MAX], link[PATH_MAX], tree[PATH_MAX];
 	char		 hex[65];
 	const char	*base;
 	unsigned char	 md[32];
-	struct buf	 body, want, got;
+	struct buf	 body;
 	struct stat	 st;
-	struct bundle	*b = NULL;
-	struct hashed	*h = NULL;
-	DIR		*d = NULL;
-	struct dirent	*e;
 	ssize_t		 ll;
-	int		 i, n, entries = 0, ok = 0;
+	int		 ok = 0;
 
 	buf_init(&body, BODY_MAX);
-	buf_init(&want, 65536);
-	buf_init(&got, 65536);
 	if (!split(dir, parent, sizeof(parent), &base) ||
 	    (ll = readlink(dir, link, sizeof(link) - 1)) <= 0)
 		goto out;
@@ -476,36 +540,22 @@ capath_holds(const char *dir, const char *sha_hex)
 		goto out;
 	SHA256(body.data, body.len, md);
 	hex_encode(md, 32, hex);
-	if (strcmp(hex, sha_hex) != 0 || (n = plan(body.data, body.len, &b,
-	    &h)) == -1)
+	if (strcmp(hex, sha_hex) != 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		buf_reset(&want);
-		buf_reset(&got);
-		if (snprintf(tree, sizeof(tree), "%s/%s/%s", parent, link,
-		    h[i].name) >= (int)sizeof(tree) ||
-		    !pem_put(&want, h[i].c->der, h[i].c->derlen) ||
-		    lstat(tree, &st) == -1 || !S_ISREG(st.st_mode) ||
-		    !buf_readfile(&got, tree) || got.len != want.len ||
-		    memcmp(got.data, want.data, got.len) != 0)
-			goto out;
-	}
-	if (snprintf(tree, sizeof(tree), "%s/%s", parent, link) >=
-	    (int)sizeof(tree) || (d = opendir(tree)) == NULL)
-		goto out;
-	while ((e = readdir(d)) != NULL)
-		entries += strcmp(e->d_name, ".") != 0 &&
-		    strcmp(e->d_name, "..") != 0;
-	ok = entries == n + 1;
+	*strrchr(tree, '/') = '\0';
+	ok = kind->holds(tree, body.data, body.len);
  out:
-	if (d != NULL)
-		closedir(d);
 	buf_free(&body);
-	buf_free(&want);
-	buf_free(&got);
-	free(h);
-	bundle_free(b);
 	return ok;
+}
+
+static const struct treekind hashed_kind = { hashed_fill, hashed_holds };
+
+/* Whether dir is our link to a complete hashed tree of sha_hex. */
+int
+capath_holds(const char *dir, const char *sha_hex)
+{
+	return tree_holds(dir, sha_hex, &hashed_kind);
 }
 
 /* Point base in pfd at target, atomically, through link tmp beside it. */
@@ -617,23 +667,25 @@ replace_dir(struct target *t, int pfd, const char *bak, const char *tree,
 }
 
 /*
- * Install body into the hashed directory t->path.  keep: this is the
- * first install there, so what DIR is now (a directory or a link) is
+ * Install body into the tree directory t->path, its contents made by
+ * kind (the hashed files of --capath, nssdb.c's database).  keep: this
+ * is the first install there, so what DIR is now (a directory or a
+ * link) is
  * kept as DIR-backup, made by us: a DIR-backup already there is
  * refused.  Returns 1 with t->replaced set; 0 after a warning with DIR
  * as it was.  Refuses DIR being neither missing, a directory nor a
  * link.
  */
 int
-capath_replace(struct target *t, const unsigned char *body, size_t len,
-    int keep)
+tree_replace(struct target *t, const unsigned char *body, size_t len,
+    int keep, const struct treekind *kind)
 {
 	char		 tree[PATH_MAX], tmp[NAME_MAX + 1], bak[PATH_MAX];
 	const char	*base, *tname;
 	struct stat	 st;
 	int		 pfd = -1, ok = 0;
 
-	if (!tree_build(t->path, body, len, tree, sizeof(tree)))
+	if (!tree_build(t->path, body, len, kind, tree, sizeof(tree)))
 		return 0;
 	tname = strrchr(tree, '/') + 1;
 	if ((t->tree = strdup(tree)) == NULL) {
@@ -675,6 +727,14 @@ capath_replace(struct target *t, const unsigned char *body, size_t len,
 	free(t->tree);
 	t->tree = NULL;
 	return 0;
+}
+
+/* tree_replace() with the hashed files of --capath. */
+int
+capath_replace(struct target *t, const unsigned char *body, size_t len,
+    int keep)
+{
+	return tree_replace(t, body, len, keep, &hashed_kind);
 }
 
 /* Undo capath_replace: DIR as it was, the new tree gone. */

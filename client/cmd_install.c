@@ -40,7 +40,7 @@ struct run {
 	struct pubkey	 listed[KEYLIST_KEYS_MAX];	/* --root: may sign */
 	size_t		 nlisted;
 	struct keylist	 kl;
-	struct target	 t[5 * MAX_TARGETS + 1];	/* each kind; one system */
+	struct target	 t[6 * MAX_TARGETS + 1];	/* each kind; one system */
 	size_t		 nt;
 	json_t		*out;		/* --json */
 	char		 why[1024];
@@ -62,8 +62,8 @@ install_usage(void)
 	    "[--key KEY]... | --root ROOTKEY [--root ROOTKEY]...)\n"
 	    "\t--profile NAME"
 	    "\t[--python PATH]... [--pip] [--output FILE]... "
-	    "[--capath DIR]... [--java FILE]... [--system] [--force]\n"
-	    "\t[--java-password PASS]"
+	    "[--capath DIR]... [--nssdb DIR]... [--java FILE]... [--system]\n"
+	    "\t[--java-password PASS] [--force]\n"
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
 	    "[--timeout SEC] [--json] [--quiet]\n"
 	    "\t[--then COMMAND]... [--then-timeout SEC] [--metrics FILE]\n");
@@ -129,6 +129,12 @@ targets_resolve(struct run *r, const json_t *st)
 			return rc;
 		add_target(r, &t);
 	}
+	for (i = 0; i < r->o.nnss; i++) {
+		if ((rc = target_tree(r->o.nssdbs[i], "nssdb", &t)) !=
+		    EXIT_DONE)
+			return rc;
+		add_target(r, &t);
+	}
 	for (i = 0; i < r->o.njava; i++) {
 		if ((rc = target_java(r->o.javas[i], r->o.java_password ?
 		    r->o.java_password : JAVA_PASSWORD, &t)) != EXIT_DONE)
@@ -137,7 +143,7 @@ targets_resolve(struct run *r, const json_t *st)
 	}
 	/* certifi: the interpreters named, or python3 if nothing else. */
 	if (r->o.npy > 0 || (r->o.nout == 0 && r->o.ncap == 0 &&
-	    r->o.njava == 0 && !r->o.pip && !r->o.system))
+	    r->o.nnss == 0 && r->o.njava == 0 && !r->o.pip && !r->o.system))
 		for (i = 0; i < npy; i++) {
 			if (!target_certifi_cached(st, py[i], 0, &t) &&
 			    (rc = target_certifi(py[i], 0, r->o.force, &t)) !=
@@ -271,10 +277,13 @@ targets_read(struct run *r, const char *sha_hex, size_t *need)
 			*need += !cur;
 			continue;
 		}
-		if (strcmp(t->kind, "capath") == 0) {
+		if (strcmp(t->kind, "capath") == 0 ||
+		    strcmp(t->kind, "nssdb") == 0) {
 			if (!capath_check(t))
 				goto bad;
-			if (capath_holds(t->path, sha_hex))
+			if (strcmp(t->kind, "nssdb") == 0 ?
+			    nssdb_holds(t->path, sha_hex) :
+			    capath_holds(t->path, sha_hex))
 				t->replaced = -1;
 			else
 				(*need)++;
@@ -328,7 +337,8 @@ targets_rollback(struct run *r)
 
 	for (i = 0; i < r->nt; i++) {
 		t = &r->t[i];
-		if (strcmp(t->kind, "capath") == 0) {
+		if (strcmp(t->kind, "capath") == 0 ||
+		    strcmp(t->kind, "nssdb") == 0) {
 			capath_rollback(t);
 			continue;
 		}
@@ -369,6 +379,12 @@ targets_replace(struct run *r, const json_t *st, const unsigned char *body,
 			continue;
 		if (strcmp(t->kind, "capath") == 0) {
 			if (!capath_replace(t, body, len,
+			    state_target(st, t->path) == NULL))
+				return 0;
+			continue;
+		}
+		if (strcmp(t->kind, "nssdb") == 0) {
+			if (!nssdb_replace(t, body, len,
 			    state_target(st, t->path) == NULL))
 				return 0;
 			continue;
@@ -547,6 +563,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		{ "java", required_argument, NULL, 'J' },
 		{ "java-password", required_argument, NULL, 'w' },
 		{ "system", no_argument, NULL, 'S' },
+		{ "nssdb", required_argument, NULL, 'N' },
 		{ "state", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cacert", required_argument, NULL, 'C' },
@@ -579,6 +596,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 'D': name = "capath"; break;
 		case 'J': name = "java"; break;
 		case 'w': name = "java-password"; break;
+		case 'N': name = "nssdb"; break;
 		case 's': name = "state"; break;
 		case 'C': name = "cacert"; break;
 		case 't': name = "timeout"; break;
@@ -903,7 +921,8 @@ cmd_install(int argc, char *argv[])
 	    rel.meta.version, hex) || !state_save(st, r->o.state)))
 		goto fail;
 	for (i = 0; i < r->nt; i++)
-		if (strcmp(r->t[i].kind, "capath") == 0)
+		if (strcmp(r->t[i].kind, "capath") == 0 ||
+		    strcmp(r->t[i].kind, "nssdb") == 0)
 			capath_commit(&r->t[i]);
 		else if (strcmp(r->t[i].kind, "system") == 0)
 			system_commit(&r->t[i]);

@@ -123,6 +123,8 @@ cmd_status(int argc, char *argv[])
 			    sizeof(jwhy));
 		else if (strcmp(kind, "system") == 0)
 			h = system_holds(sha);
+		else if (strcmp(kind, "nssdb") == 0)
+			h = nssdb_holds(path, sha);
 		else
 			h = strcmp(kind, "capath") == 0 ?
 			    capath_holds(path, sha) : holds(path, sha);
@@ -157,7 +159,11 @@ cmd_status(int argc, char *argv[])
 			    strcmp(kind, "java") == 0 ? jwhy :
 			    strcmp(kind, "capath") == 0 ? "the directory no "
 			    "longer holds it (a hashed file added, removed or "
-			    "edited, or the link replaced)" : "the file no "
+			    "edited, or the link replaced)" :
+			    strcmp(kind, "nssdb") == 0 ? "the database no longer "
+			    "holds it (a certificate added, removed or its trust "
+			    "changed, a file added or removed, or the link "
+			    "replaced)" : "the file no "
 			    "longer holds it (\"pip install -U certifi\" "
 			    "replaces cacert.pem)",
 			    src, json_string_value(
@@ -231,7 +237,8 @@ restore_one(const json_t *t)
 	    0)
 		return system_restore(t);
 	if (strcmp(json_string_value(json_object_get(t, "kind")), "capath") ==
-	    0) {
+	    0 || strcmp(json_string_value(json_object_get(t, "kind")),
+	    "nssdb") == 0) {
 		if (!json_is_string(b)) {
 			warnx("%s: no original was kept; nothing to restore",
 			    path);

@@ -278,7 +278,8 @@ py_report(const char *python)
 
 /*
  * The ownership rule's verdict on a target (SECURITY.md, "Local
- * attackers"), kind "file", "capath", "java" or "python".  Returns a JSON
+ * attackers"), kind "file", "capath", "nssdb", "java" or "python".
+ * Returns a JSON
  * object the caller frees; NULL when out of memory.
  */
 static json_t *
@@ -447,9 +448,14 @@ cmd_doctor(int argc, char *argv[])
 	    json_object_set_new(report, "targets", places = json_array()) ==
 	    -1)
 		errx(EXIT_LOCAL, "out of memory");
-	for (i = 0; i < o.nout + o.ncap; i++) {
-		pl = place_report(i < o.nout ? "file" : "capath", i < o.nout ?
-		    o.outputs[i] : o.capaths[i - o.nout]);
+	for (i = 0; i < o.nout + o.ncap + o.nnss; i++) {
+		if (i < o.nout)
+			pl = place_report("file", o.outputs[i]);
+		else if (i < o.nout + o.ncap)
+			pl = place_report("capath", o.capaths[i - o.nout]);
+		else
+			pl = place_report("nssdb", o.nssdbs[i - o.nout -
+			    o.ncap]);
 		if (pl == NULL || json_array_append_new(places, pl) == -1)
 			errx(EXIT_LOCAL, "out of memory");
 		if (!json_is_true(json_object_get(pl, "ok")))

@@ -42,7 +42,8 @@ struct fileid {
 
 /* One place a bundle goes. */
 struct target {
-	const char	*kind;		/* certifi, pip, file, capath, java, system */
+	const char	*kind;		/* certifi, pip, file, capath, nssdb, java,
+					   system */
 	char		*path;
 	char		*python;	/* certifi, pip: the interpreter */
 	/* During an install: */
@@ -53,7 +54,7 @@ struct target {
 	int		 backup_made;	/* by this run */
 	struct fileid	 bid;		/* what it was when made */
 	int		 replaced;	/* 1 by this run, -1 held it */
-	/* capath: */
+	/* capath, nssdb: */
 	char		*tree;		/* the tree this run built */
 	char		*oldlink;	/* where DIR pointed before */
 	int		 wasdir;	/* DIR was a directory, now -backup */
@@ -77,9 +78,24 @@ int	target_python_stat(const char *, struct stat *);
 json_t	*target_stat_json(const struct stat *);
 int	target_file(const char *, struct target *);
 int	target_capath(const char *, struct target *);
+int	target_tree(const char *, const char *, struct target *);
 int	target_place_ok(const char *, const char *);
 void	target_free(struct target *);
 
+/*
+ * What a tree beside DIR holds besides cacert.pem (capath.c): fill
+ * makes it in the new tree (descriptor, path) from the verified body;
+ * holds checks a tree (path) against the body its cacert.pem holds.
+ * Both return 1, or 0 (fill after a warning).
+ */
+struct treekind {
+	int	(*fill)(int, const char *, const unsigned char *, size_t);
+	int	(*holds)(const char *, const unsigned char *, size_t);
+};
+
+int	tree_replace(struct target *, const unsigned char *, size_t, int,
+	    const struct treekind *);
+int	tree_holds(const char *, const char *, const struct treekind *);
 int	capath_check(struct target *);
 int	capath_holds(const char *, const char *);
 int	capath_replace(struct target *, const unsigned char *, size_t, int);
@@ -126,6 +142,8 @@ int	system_record(const struct target *, json_t *, const json_t *);
 int	system_holds(const char *);
 int	system_restore(const json_t *);
 void	system_free(struct system *);
+int	nssdb_holds(const char *, const char *);
+int	nssdb_replace(struct target *, const unsigned char *, size_t, int);
 
 int	file_replace(const char *, const void *, size_t, mode_t,
 	    const struct stat *);

@@ -31,7 +31,7 @@ static const struct command {
 	    "install --from URL (--key KEY [--key KEY]... |\n"
 	    "    --root ROOTKEY [--root ROOTKEY]...) --profile NAME\n"
 	    "    [--python PATH]... [--pip] [--output FILE]... "
-	    "[--capath DIR]... [--system]\n"
+	    "[--capath DIR]... [--nssdb DIR]... [--system]\n"
 	    "    [--java FILE]... [--java-password PASS]\n"
 	    "    [--force] [--state FILE] [--config FILE] [--cacert FILE]\n"
 	    "    [--timeout SEC] [--json] [--quiet]\n"

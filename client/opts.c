@@ -12,6 +12,7 @@
  *	python = /usr/bin/python3	(repeatable)
  *	pip = no
  *	output = /etc/pki/org.pem	(repeatable)
+ *	nssdb = /etc/pki/nssdb		(repeatable)
  *	java = /etc/pki/org.p12		(repeatable)
  *	java-password = changeit
  *	system = no			(yes: the Debian store, system.c)
@@ -104,6 +105,9 @@ opt_apply(struct copts *o, const char *name, const char *v,
 		    "Java truststores", v);
 	if (strcmp(name, "java-password") == 0)
 		return opt_set(&o->java_password, v);
+	if (strcmp(name, "nssdb") == 0)
+		return opt_add(o->nssdbs, &o->nnss, MAX_TARGETS,
+		    "NSS databases", v);
 	if (strcmp(name, "state") == 0)
 		return opt_set(&o->state, v);
 	if (strcmp(name, "cacert") == 0)
@@ -274,9 +278,9 @@ opts_config(int argc, char *argv[], const struct option *lopts, int ch)
 
 /*
  * A setting from the command line: replaces what the file said, except
- * that the first --key, --python, --output, --capath, --java or --then
- * given replaces the file's whole list and later ones add to it.
- * Returns 1, or 0 after a warning.
+ * that the first --key, --python, --output, --capath, --nssdb, --java or
+ * --then given replaces the file's whole list and later ones add to
+ * it.  Returns 1, or 0 after a warning.
  */
 int
 opts_cli(struct copts *o, const char *name, const char *v)
@@ -324,6 +328,12 @@ opts_cli(struct copts *o, const char *name, const char *v)
 			free(o->javas[i]);
 		o->njava = 0;
 		o->cli_java = 1;
+	}
+	if (strcmp(name, "nssdb") == 0 && !o->cli_nss) {
+		for (i = 0; i < o->nnss; i++)
+			free(o->nssdbs[i]);
+		o->nnss = 0;
+		o->cli_nss = 1;
 	}
 	if (!opt_apply(o, name, v, &why)) {
 		warnx("--%s %s: %s", name, v, why != NULL ? why :
@@ -392,6 +402,8 @@ opts_free(struct copts *o)
 	if (o->java_password != NULL)
 		OPENSSL_cleanse(o->java_password, strlen(o->java_password));
 	free(o->java_password);
+	for (i = 0; i < o->nnss; i++)
+		free(o->nssdbs[i]);
 	free(o->from);
 	free(o->profile);
 	free(o->state);

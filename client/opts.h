@@ -29,9 +29,12 @@ struct copts {
 	char		*javas[MAX_TARGETS];	/* --java */
 	size_t		 njava;
 	char		*java_password;
+	char		*nssdbs[MAX_TARGETS];	/* --nssdb: NSS databases */
+	size_t		 nnss;
 	int		 pip, force, json, quiet;
 	int		 system;	/* --system: the Debian store */
 	int		 cli_keys, cli_py, cli_out, cli_cap, cli_then, cli_java;
+	int		 cli_nss;
 	struct getopts	 get;
 };
 

@@ -81,7 +81,8 @@ kind_ok(const char *k)
 {
 	return k != NULL && (strcmp(k, "certifi") == 0 || strcmp(k, "pip") ==
 	    0 || strcmp(k, "file") == 0 || strcmp(k, "capath") == 0 ||
-	    strcmp(k, "java") == 0 || strcmp(k, "system") == 0);
+	    strcmp(k, "java") == 0 || strcmp(k, "system") == 0 ||
+	    strcmp(k, "nssdb") == 0);
 }
 
 /*

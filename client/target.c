@@ -303,9 +303,9 @@ target_certifi(const char *python, int pip, int force, struct target *t)
 }
 
 /*
- * Whether this user may use a target of kind ("file", "java", "capath"
- * or "python") at path under the ownership rule (SECURITY.md, "Local
- * attackers"): the directories on the way pass it and, for a file,
+ * Whether this user may use a target of kind ("file", "java", "capath",
+ * "nssdb" or "python") at path under the ownership rule (SECURITY.md,
+ * "Local attackers"): the directories on the way pass it and, for a file,
  * what is there is missing or a regular file no other name shares;
  * for an interpreter, it may be run.  What install checks, for doctor
  * to explain.  Returns 1, or 0 after a warning (safepath_why()).
@@ -327,7 +327,7 @@ target_place_ok(const char *kind, const char *path)
 	case 0:
 		return 1;
 	}
-	if (strcmp(kind, "capath") == 0)
+	if (strcmp(kind, "capath") == 0 || strcmp(kind, "nssdb") == 0)
 		return 1;
 	if (S_ISLNK(st.st_mode)) {
 		safepath_warnx("%s: a symbolic link, refusing to write through "
@@ -375,28 +375,36 @@ target_file(const char *path, struct target *t)
 }
 
 /*
- * An OpenSSL hashed directory target (capath.c).  Returns EXIT_DONE
- * with t filled, or EXIT_LOCAL after a warning: a relative path, or
- * one ending in "/", "." or "..".
+ * A tree target of kind ("capath": an OpenSSL hashed directory,
+ * "nssdb": an NSS database; capath.c), named by the option --kind.
+ * Returns EXIT_DONE with t filled, or EXIT_LOCAL after a warning: a
+ * relative path, or one ending in "/", "." or "..".
  */
 int
-target_capath(const char *path, struct target *t)
+target_tree(const char *path, const char *kind, struct target *t)
 {
 	const char	*s = strrchr(path, '/');
 
 	memset(t, 0, sizeof(*t));
 	if (*path != '/' || s[1] == '\0' || strcmp(s + 1, ".") == 0 ||
 	    strcmp(s + 1, "..") == 0) {
-		warnx("--capath %s: give an absolute path, without a trailing "
-		    "slash", path);
+		warnx("--%s %s: give an absolute path, without a trailing "
+		    "slash", kind, path);
 		return EXIT_LOCAL;
 	}
 	if ((t->path = strdup(path)) == NULL) {
 		warn(NULL);
 		return EXIT_LOCAL;
 	}
-	t->kind = "capath";
+	t->kind = strcmp(kind, "nssdb") == 0 ? "nssdb" : "capath";
 	return EXIT_DONE;
+}
+
+/* An OpenSSL hashed directory target: target_tree() of "capath". */
+int
+target_capath(const char *path, struct target *t)
+{
+	return target_tree(path, "capath", t);
 }
 
 /* Free what a target holds. */

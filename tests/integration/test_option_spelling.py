@@ -105,7 +105,7 @@ def test_the_pages_were_read():
     assert set(CLIENT) == {"install", "status", "restore", "verify",
                            "doctor"}
     assert CLIENT["install"]["--config"] and not CLIENT["install"]["--pip"]
-    assert len(CLIENT["install"]) == 21   # + --then, --then-timeout, --metrics, --java, --java-password, --system
+    assert len(CLIENT["install"]) == 22   # 15 + --then, --then-timeout, --metrics, --java, --java-password, --system, --nssdb
 
 
 # --- cabundled ---------------------------------------------------------------
@@ -235,6 +235,7 @@ def client_value(e, opt):
             "--state": e["tmp"] / "other" / "state.json",
             "--python": "/nonexistent/python9", "--output":
             e["tmp"] / "other.pem", "--capath": e["tmp"] / "hashed",
+            "--nssdb": e["tmp"] / "nssdb",
             "--cacert": e["tmp"] / "ca.pem", "--timeout": "7",
             "--at": "1700000000", "--bundle": e["tmp"] / "bundle.pem",
             "--then": "/bin/true", "--then-timeout": "7",
