@@ -31,7 +31,6 @@
 #include "timefmt.h"
 #include "url.h"
 
-#define TARGET_OLD_MAX	(8u << 20)	/* a file we replace and may restore */
 
 struct run {
 	struct copts	 o;
@@ -969,7 +968,8 @@ cmd_install(int argc, char *argv[])
 	rc = EXIT_REFUSED;
  out:
 	if (parsed && r->o.metrics != NULL)
-		(void)metrics_write(r->o.metrics, r->o.profile, st, rc);
+		(void)metrics_write(r->o.metrics, r->o.profile, st, rc,
+		    r->o.java_password);
 	say(r, result, rc);
 	if (lockfd != -1)
 		close(lockfd);

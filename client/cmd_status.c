@@ -23,7 +23,6 @@
 #include "timefmt.h"
 #include "url.h"
 
-#define TARGET_READ_MAX	(8u << 20)
 
 /*
  * The options of status (json: --json allowed) and restore.  Returns
@@ -66,25 +65,6 @@ state_args(struct copts *o, int argc, char *argv[], const char *usage,
 	return opts_state(o);
 }
 
-/* 1 when the file at path holds the bundle with this sha256. */
-static int
-holds(const char *path, const char *sha)
-{
-	struct buf	 b;
-	unsigned char	 md[32];
-	char		 hex[65];
-	int		 ok = 0;
-
-	buf_init(&b, TARGET_READ_MAX);
-	if (access(path, F_OK) == 0 && buf_readfile(&b, path)) {
-		SHA256(b.data, b.len, md);
-		hex_encode(md, 32, hex);
-		ok = strcmp(hex, sha) == 0;
-	}
-	buf_free(&b);
-	return ok;
-}
-
 /*
  * cabundle status [--state FILE] [--json]: per target, the installed
  * profile, version, expiry and sha256, and whether the file still holds
@@ -117,17 +97,7 @@ cmd_status(int argc, char *argv[])
 		sha = json_string_value(json_object_get(t, "sha256"));
 		exp = json_integer_value(json_object_get(t, "expires"));
 		kind = json_string_value(json_object_get(t, "kind"));
-		if (strcmp(kind, "java") == 0)
-			h = java_holds(path, t, o.java_password != NULL ?
-			    o.java_password : JAVA_PASSWORD, jwhy,
-			    sizeof(jwhy));
-		else if (strcmp(kind, "system") == 0)
-			h = system_holds(sha);
-		else if (strcmp(kind, "nssdb") == 0)
-			h = nssdb_holds(path, sha);
-		else
-			h = strcmp(kind, "capath") == 0 ?
-			    capath_holds(path, sha) : holds(path, sha);
+		h = target_holds(t, o.java_password, jwhy, sizeof(jwhy));
 		stale = exp <= now;
 		bad |= !h || stale;
 		timefmt_iso(exp, when);
@@ -200,7 +170,7 @@ remove_ours(const char *path, const json_t *t)
 		want = "store_sha256";	/* the store, not the bundle */
 	if ((rc = file_lstat(path, &st)) <= 0)
 		return rc == 0;
-	if (!S_ISREG(st.st_mode) || !file_read(path, TARGET_READ_MAX, &cur,
+	if (!S_ISREG(st.st_mode) || !file_read(path, TARGET_OLD_MAX, &cur,
 	    &st))
 		hex[0] = '\0';
 	else {
@@ -260,7 +230,7 @@ restore_one(const json_t *t)
 		warnx("%s: no original was kept; nothing to restore", path);
 		return 0;
 	}
-	if (!file_read(json_string_value(b), TARGET_READ_MAX, &orig, &st))
+	if (!file_read(json_string_value(b), TARGET_OLD_MAX, &orig, &st))
 		return 0;
 	file_sha256(orig.data, orig.len, hex);
 	if (!fileid_match(id, &st, hex)) {

@@ -40,6 +40,8 @@ struct fileid {
 	char		 sha256[65];
 };
 
+#define TARGET_OLD_MAX	(8u << 20)	/* a file we replace and may restore */
+
 /* One place a bundle goes. */
 struct target {
 	const char	*kind;		/* certifi, pip, file, capath, nssdb, java,
@@ -81,6 +83,7 @@ int	target_capath(const char *, struct target *);
 int	target_tree(const char *, const char *, struct target *);
 int	target_place_ok(const char *, const char *);
 void	target_free(struct target *);
+int	target_holds(const json_t *, const char *, char *, size_t);
 
 /*
  * What a tree beside DIR holds besides cacert.pem (capath.c): fill
@@ -206,7 +209,8 @@ struct hookrun {
 int	hooks_check(char *const *, size_t);
 int	hooks_run(const struct hookrun *, json_t *);
 
-int	metrics_write(const char *, const char *, const json_t *, int);
+int	metrics_write(const char *, const char *, const json_t *, int,
+	    const char *);
 
 struct keylist;
 int	keywalk(struct getopts *, const char *, const char *,

@@ -32,7 +32,6 @@
 #include "extern.h"
 
 #define METRICS_MAX	(1u << 20)
-#define HOLD_READ_MAX	(8u << 20)
 
 /* A label value as the exposition format wants it: \\, \" and \n. */
 static int
@@ -82,34 +81,6 @@ sample_put(struct buf *b, const char *name, const char *profile,
 	return buf_printf(b, "} %lld\n", value);
 }
 
-/*
- * Whether the target of record t holds the release it records: a
- * hashed directory by capath_holds(), a file by its bytes (missing, a
- * link or unreadable: 0).  -1 for a kind this does not know.
- */
-static int
-record_holds(const json_t *t)
-{
-	const char	*kind = json_string_value(json_object_get(t, "kind"));
-	const char	*path = json_string_value(json_object_get(t, "path"));
-	const char	*sha = json_string_value(json_object_get(t, "sha256"));
-	struct buf	 cur;
-	struct stat	 st;
-	char		 hex[65];
-
-	if (strcmp(kind, "capath") == 0)
-		return capath_holds(path, sha);
-	if (strcmp(kind, "file") != 0 && strcmp(kind, "certifi") != 0 &&
-	    strcmp(kind, "pip") != 0)
-		return -1;
-	if (file_lstat(path, &st) != 1 || !S_ISREG(st.st_mode) ||
-	    !file_read(path, HOLD_READ_MAX, &cur, &st))
-		return 0;
-	file_sha256(cur.data, cur.len, hex);
-	buf_free(&cur);
-	return strcmp(hex, sha) == 0;
-}
-
 /* The records of st for profile into recs (borrowed); how many. */
 static size_t
 records(const json_t *st, const char *profile, const json_t **recs,
@@ -125,13 +96,12 @@ records(const json_t *st, const char *profile, const json_t **recs,
 	return n;
 }
 
-/* The per-target families of the n records in recs. */
+/* The per-target families of the n records in recs (pass: --java's). */
 static int
 targets_put(struct buf *b, const char *profile, const json_t **recs,
-    size_t n)
+    size_t n, const char *pass)
 {
 	size_t	 i;
-	int	 h;
 
 	if (n == 0)
 		return 1;
@@ -154,20 +124,21 @@ targets_put(struct buf *b, const char *profile, const json_t **recs,
 	    "its recorded release after this run, else 0."))
 		return 0;
 	for (i = 0; i < n; i++)
-		if ((h = record_holds(recs[i])) != -1 && !sample_put(b,
-		    "cabundle_target_ok", profile, recs[i], 0, h))
+		if (!sample_put(b, "cabundle_target_ok", profile, recs[i], 0,
+		    target_holds(recs[i], pass, NULL, 0)))
 			return 0;
 	return 1;
 }
 
 /*
  * Write the metrics of profile after a run that exits rc to path, from
- * state st (NULL when it could not be read: the exit code alone).
- * Returns 1, or 0 after a warning naming the file.
+ * state st (NULL when it could not be read: the exit code alone);
+ * pass opens Java stores (NULL: Java's default).  Returns 1, or 0
+ * after a warning naming the file.
  */
 int
 metrics_write(const char *path, const char *profile, const json_t *st,
-    int rc)
+    int rc, const char *pass)
 {
 	const json_t	*recs[256];
 	struct buf	 b;
@@ -178,7 +149,7 @@ metrics_write(const char *path, const char *profile, const json_t *st,
 	buf_init(&b, METRICS_MAX);
 	if (st != NULL)
 		n = records(st, profile, recs, sizeof(recs) / sizeof(recs[0]));
-	if (!targets_put(&b, profile, recs, n))
+	if (!targets_put(&b, profile, recs, n, pass))
 		goto out;
 	/* The expiry of the newest release a target holds. */
 	for (i = 0; i < n; i++)

@@ -508,3 +508,42 @@ target_certifi_cached(const json_t *state, const char *python, int pip,
 	}
 	return 0;
 }
+
+/*
+ * Whether the target a state record names still holds the release the
+ * record says was installed there, judged by its kind: a file's bytes
+ * (read without following a link: a link there is nothing of ours), a
+ * tree's or database's contents, a Java store's trusted certificates
+ * (opened with pass, NULL for Java's default), the system store's
+ * certificates.  Returns 1, or 0 with why (may be NULL) saying how a
+ * Java store differs.  What status and --metrics both report.
+ */
+int
+target_holds(const json_t *rec, const char *pass, char *why, size_t len)
+{
+	const char	*kind = json_string_value(json_object_get(rec, "kind"));
+	const char	*path = json_string_value(json_object_get(rec, "path"));
+	const char	*sha = json_string_value(json_object_get(rec, "sha256"));
+	struct buf	 cur;
+	struct stat	 st;
+	char		 hex[65], jwhy[256];
+
+	if (why != NULL && len > 0)
+		*why = '\0';
+	if (strcmp(kind, "capath") == 0)
+		return capath_holds(path, sha);
+	if (strcmp(kind, "nssdb") == 0)
+		return nssdb_holds(path, sha);
+	if (strcmp(kind, "system") == 0)
+		return system_holds(sha);
+	if (strcmp(kind, "java") == 0)
+		return java_holds(path, rec, pass != NULL ? pass :
+		    JAVA_PASSWORD, why != NULL ? why : jwhy, why != NULL ?
+		    len : sizeof(jwhy));
+	if (file_lstat(path, &st) != 1 || !S_ISREG(st.st_mode) ||
+	    !file_read(path, TARGET_OLD_MAX, &cur, &st))
+		return 0;
+	file_sha256(cur.data, cur.len, hex);
+	buf_free(&cur);
+	return strcmp(hex, sha) == 0;
+}

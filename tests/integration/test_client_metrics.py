@@ -218,3 +218,33 @@ def test_metrics_written_even_when_nothing_can_be_installed(env, exporter,
     prom.unlink()
     install(env, prom, "--timeout", "0", check=2)
     assert not prom.exists()
+
+
+def test_metrics_target_ok_judges_java_and_nss_by_their_contents(env,
+                                                                  tmp_path):
+    """cabundle_target_ok reads a Java store and an NSS database the way
+    status does (their bytes are not the bundle's): 1 after the install,
+    0 for the database once certutil deleted a certificate from it."""
+    prom = tmp_path / "cabundle.prom"
+    store, db = tmp_path / "trust.p12", tmp_path / "nssdb"
+    env.publish(1)
+    install(env, prom, "--java", store, "--nssdb", db, check=0,
+            targets=[])
+    promtool_ok(prom)
+    m = {}
+    for n, labels, v in parse(prom.read_text()):
+        m.setdefault(n, []).append((labels, v))
+    assert one(m, "cabundle_target_ok", target=str(store)) == 1
+    assert one(m, "cabundle_target_ok", target=str(db)) == 1
+    nick = next(line.rstrip().rsplit(None, 1)[0].strip() for line in run(
+        "certutil", "-L", "-d", f"sql:{db}", check=0).stdout.decode(
+        ).splitlines() if line.rstrip().endswith("C,,"))
+    run("certutil", "-D", "-d", f"sql:{db}", "-n", nick, check=0)
+    env.m.stop()
+    install(env, prom, "--java", store, "--nssdb", db, check=3,
+            targets=[])
+    m = {}
+    for n, labels, v in parse(prom.read_text()):
+        m.setdefault(n, []).append((labels, v))
+    assert one(m, "cabundle_target_ok", target=str(store)) == 1
+    assert one(m, "cabundle_target_ok", target=str(db)) == 0
