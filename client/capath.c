@@ -347,9 +347,14 @@ plan(const unsigned char *body, size_t len, struct bundle **bp,
 	return -1;
 }
 
-/* Write a new file name in dfd (tree path for messages), fsynced. */
-static int
-put_file(int dfd, const char *tree, const char *name, const void *p,
+/*
+ * Write the new file name in dfd, len bytes from p, and fsync it;
+ * tree is dfd's path, for messages.  Refuses a name already there, a
+ * link included (O_EXCL).  Returns 1, or 0 after a warning (a file
+ * half written is left for the caller, who removes the whole tree).
+ */
+int
+tree_put(int dfd, const char *tree, const char *name, const void *p,
     size_t len)
 {
 	char	 path[PATH_MAX];
@@ -403,7 +408,7 @@ hashed_fill(int dfd, const char *tree, const unsigned char *body,
 	for (i = 0; i < n; i++) {
 		buf_reset(&pem);
 		if (!pem_put(&pem, h[i].c->der, h[i].c->derlen) ||
-		    !put_file(dfd, tree, h[i].name, pem.data, pem.len))
+		    !tree_put(dfd, tree, h[i].name, pem.data, pem.len))
 			goto out;
 	}
 	ok = 1;
@@ -446,7 +451,7 @@ tree_build(const char *dir, const unsigned char *body, size_t len,
 		goto out;
 	}
 	if (!kind->fill(dfd, tree, body, len) ||
-	    !put_file(dfd, tree, TREE_BUNDLE, body, len))
+	    !tree_put(dfd, tree, TREE_BUNDLE, body, len))
 		goto out;
 	if (fchmod(dfd, 0755) == -1 || fsync(dfd) == -1) {
 		warn("%s", tree);

@@ -105,6 +105,7 @@ int	capath_replace(struct target *, const unsigned char *, size_t, int);
 void	capath_rollback(struct target *);
 void	capath_commit(struct target *);
 int	pem_put(struct buf *, const unsigned char *, size_t);
+int	tree_put(int, const char *, const char *, const void *, size_t);
 int	capath_restore(const char *, const char *, const json_t *);
 
 /* The SHA-256s of a truststore's trusted certificates (p12.c). */

@@ -625,22 +625,6 @@ system_check(struct target *t, const char *sha_hex, int *current)
 	return 1;
 }
 
-/* Write a new file name in dfd, fsynced. */
-static int
-sys_put(int dfd, const char *name, const void *p, size_t len)
-{
-	int	 fd, ok;
-
-	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1) {
-		warn("%s", name);
-		return 0;
-	}
-	ok = atomic_fill(fd, name, p, len);
-	close(fd);
-	return ok;
-}
-
 /*
  * A complete tree for body in sfd (SYS_SHARE), named into stage: one
  * file per distinct certificate, and the release.  Returns 1, or 0
@@ -683,10 +667,10 @@ sys_build(int sfd, const unsigned char *body, size_t len, char *stage,
 		if (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* a duplicate; 64 bits tell apart */
 		if (!pem_put(&pem, b->certs[i].der, b->certs[i].derlen) ||
-		    !sys_put(dfd, name, pem.data, pem.len))
+		    !tree_put(dfd, stage, name, pem.data, pem.len))
 			goto out;
 	}
-	if (!sys_put(dfd, SYS_RELEASE, body, len) || fchmod(dfd, 0755) ==
+	if (!tree_put(dfd, stage, SYS_RELEASE, body, len) || fchmod(dfd, 0755) ==
 	    -1 || fsync(dfd) == -1)
 		goto out;
 	ok = 1;
