@@ -17,7 +17,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	gcc make pkg-config libc6-dev libmicrohttpd-dev libssl-dev \
 	libcurl4-openssl-dev libsqlite3-dev libjansson-dev libinih-dev \
-	libseccomp-dev \
+	libseccomp-dev libnss3-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -35,7 +35,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	libmicrohttpd12 libssl3 libcurl4 libsqlite3-0 libjansson4 libinih1 \
-	libseccomp2 \
+	libseccomp2 libnss3 libnspr4 \
 	ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 # A fixed uid/gid, so the volume's owner is the same in every rebuild
