@@ -73,6 +73,9 @@ struct target {
 int	python_run(const char *, const char *, const char *, struct buf *,
 	    char *, size_t);
 
+int	child_run(const char *, char *const [], char *const [], const void *,
+	    size_t, struct buf *, char *, size_t);
+
 int	target_certifi(const char *, int, int, struct target *);
 int	target_certifi_cached(const json_t *, const char *, int,
 	    struct target *);

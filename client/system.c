@@ -23,15 +23,12 @@
  */
 #define _GNU_SOURCE		/* renameat2 */
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,87 +95,16 @@ static int
 sys_spawn(const char *prog, char *const argv[], const char *in,
     struct buf *out)
 {
-	posix_spawn_file_actions_t	 fa;
-	char				 chunk[1024];
-	int				 ip[2] = { -1, -1 }, op[2] = { -1, -1 };
-	int				 e, st, ok = 0, fa_ok = 0;
-	ssize_t				 n;
-	pid_t				 pid = -1;
+	char	 why[256];
 
 	if (!safepath_trusted(prog, "run it as root"))
 		return 0;
-	if ((in != NULL && pipe2(ip, O_CLOEXEC) == -1) ||
-	    (out != NULL && pipe2(op, O_CLOEXEC) == -1)) {
-		warn("pipe");
-		goto out;
+	if (!child_run(prog, argv, sys_env, in, in != NULL ? strlen(in) : 0,
+	    out, why, sizeof(why))) {
+		warnx("%s: %s", prog, why);
+		return 0;
 	}
-	if ((e = posix_spawn_file_actions_init(&fa)) == 0) {
-		fa_ok = 1;
-		e = in != NULL ? posix_spawn_file_actions_adddup2(&fa, ip[0],
-		    0) : posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
-		    O_RDONLY, 0);
-		if (e == 0)
-			e = out != NULL ? posix_spawn_file_actions_adddup2(&fa,
-			    op[1], 1) : posix_spawn_file_actions_addopen(&fa,
-			    1, "/dev/null", O_WRONLY, 0);
-	}
-	if (e != 0 || (e = posix_spawn(&pid, prog, &fa, NULL, argv,
-	    sys_env)) != 0) {
-		pid = -1;
-		warnx("%s: cannot run it: %s", prog, strerror(e));
-		goto out;
-	}
-	if (in != NULL) {
-		close(ip[0]);
-		ip[0] = -1;
-		/* A few short lines: less than a pipe holds. */
-		if (write(ip[1], in, strlen(in)) != (ssize_t)strlen(in)) {
-			warn("%s: write", prog);
-			goto out;
-		}
-		close(ip[1]);
-		ip[1] = -1;
-	}
-	if (out != NULL) {
-		close(op[1]);
-		op[1] = -1;
-		while ((n = read(op[0], chunk, sizeof(chunk))) != 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == -1 || !buf_append(out, chunk, (size_t)n)) {
-				warnx("%s: unreadable or too long an answer",
-				    prog);
-				goto out;
-			}
-		}
-	}
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	pid = -1;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		warnx("%s: failed (%s %d)", prog, WIFEXITED(st) ?
-		    "exit status" : "signal", WIFEXITED(st) ?
-		    WEXITSTATUS(st) : WTERMSIG(st));
-		goto out;
-	}
-	ok = 1;
- out:
-	if (pid != -1) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-			;
-	}
-	if (ip[0] != -1)
-		close(ip[0]);
-	if (ip[1] != -1)
-		close(ip[1]);
-	if (op[0] != -1)
-		close(op[0]);
-	if (op[1] != -1)
-		close(op[1]);
-	if (fa_ok)
-		posix_spawn_file_actions_destroy(&fa);
-	return ok;
+	return 1;
 }
 
 /* Rebuild /etc/ssl/certs and its hooks' stores.  Returns 1 or 0. */
