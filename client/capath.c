@@ -112,20 +112,22 @@ ours(int pfd, const char *name, int link, struct stat *st)
 }
 
 /*
- * Remove tree name in pfd (dir's parent) if it is one of ours: its
- * regular files, then it.  Anything else is left alone, with a
- * warning.
+ * Remove the directory name in pfd (dir names pfd's place, for
+ * messages) if it is ours: a directory this user owns, still the one
+ * looked at when opened; its regular files, then it.  Anything else is
+ * left alone, with a warning.  capath's trees and system.c's stage.
  */
-static void
-tree_remove_at(int pfd, const char *dir, const char *name)
+void
+tree_rmdir(int pfd, const char *dir, const char *name)
 {
 	struct stat	 st, dst;
 	DIR		*d;
 	struct dirent	*e;
 	int		 fd;
 
-	if (!is_tree(strrchr(dir, '/') + 1, name))
-		return;
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT)
+		return;		/* gone already */
 	if (!ours(pfd, name, 0, &st)) {
 		warnx("%s: %s beside it is not a directory cabundle made; left "
 		    "alone (SECURITY.md: local attackers)", dir, name);
@@ -153,6 +155,14 @@ tree_remove_at(int pfd, const char *dir, const char *name)
 	closedir(d);
 	if (unlinkat(pfd, name, AT_REMOVEDIR) == -1)
 		warn("%s beside %s", name, dir);
+}
+
+/* Remove tree name in pfd (dir's parent) if it is one of ours. */
+static void
+tree_remove_at(int pfd, const char *dir, const char *name)
+{
+	if (is_tree(strrchr(dir, '/') + 1, name))
+		tree_rmdir(pfd, dir, name);
 }
 
 /* tree_remove_at() with the parent opened here. */

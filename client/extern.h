@@ -109,6 +109,7 @@ void	capath_rollback(struct target *);
 void	capath_commit(struct target *);
 int	pem_put(struct buf *, const unsigned char *, size_t);
 int	tree_put(int, const char *, const char *, const void *, size_t);
+void	tree_rmdir(int, const char *, const char *);
 int	capath_restore(const char *, const char *, const json_t *);
 
 /* The SHA-256s of a truststore's trusted certificates (p12.c). */

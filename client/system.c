@@ -292,42 +292,6 @@ sys_ours_ok(int lfd, const char *name, const char *path)
 }
 
 /*
- * Remove tree name in pfd if it is a directory of ours: its regular
- * files, then it.  Anything else is left, with a warning.
- */
-static void
-sys_tree_remove(int pfd, const char *name)
-{
-	DIR		*d;
-	struct dirent	*e;
-	struct stat	 st;
-	int		 fd;
-
-	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-		    -1 || !S_ISREG(st.st_mode))
-			warnx("%s/%s: not a file cabundle made; left alone",
-			    name, e->d_name);
-		else
-			(void)unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
-	if (unlinkat(pfd, name, AT_REMOVEDIR) == -1)
-		warn("%s", name);
-}
-
-/*
  * SYS_SHARE (into *sfd) and SYS_LOCAL in it (into *lfd, made when
  * mk and missing), both by the ownership rule.  Returns 1, or 0 after
  * a warning.
@@ -604,7 +568,7 @@ sys_build(int sfd, const unsigned char *body, size_t len, char *stage,
 	if (dfd != -1)
 		close(dfd);
 	if (!ok && made && stage[0] != '\0')
-		sys_tree_remove(sfd, stage);
+		tree_rmdir(sfd, SYS_SHARE, stage);
 	buf_free(&pem);
 	bundle_free(b);
 	return ok;
@@ -644,7 +608,7 @@ system_replace(struct target *t, const unsigned char *body, size_t len,
 		s->moved = 1;
 	else {
 		warn("%s/%s", SYS_LOCAL, SYS_OURS);
-		sys_tree_remove(sfd, s->stage);
+		tree_rmdir(sfd, SYS_SHARE, s->stage);
 		goto out;
 	}
 	if (fsync(lfd) == -1 || fsync(sfd) == -1) {
@@ -698,7 +662,7 @@ system_rollback(struct target *t)
 		    s->stage, RENAME_NOREPLACE) == -1)
 			warn("%s/%s: cannot put back", SYS_LOCAL, SYS_OURS);
 		else {
-			sys_tree_remove(sfd, s->stage);
+			tree_rmdir(sfd, SYS_SHARE, s->stage);
 			s->moved = s->exchanged = 0;
 		}
 		(void)fsync(lfd);
@@ -730,7 +694,7 @@ system_commit(struct target *t)
 
 	if (t->sys == NULL || !t->sys->exchanged || !sys_dirs(0, &sfd, &lfd))
 		return;
-	sys_tree_remove(sfd, t->sys->stage);
+	tree_rmdir(sfd, SYS_SHARE, t->sys->stage);
 	close(lfd);
 	close(sfd);
 }
@@ -815,7 +779,7 @@ system_restore(const json_t *rec)
 	if (sys_dirs(0, &sfd, &lfd)) {
 		ok = sys_ours_ok(lfd, SYS_OURS, SYS_LOCAL "/" SYS_OURS);
 		if (ok)
-			sys_tree_remove(lfd, SYS_OURS);
+			tree_rmdir(lfd, SYS_LOCAL, SYS_OURS);
 		close(lfd);
 		close(sfd);
 		if (!ok)
