@@ -71,6 +71,18 @@ profile_name_ok(const char *s)
 int
 meta_format(const struct meta *m, char *out, size_t outlen)
 {
+	return meta_format_as(META_FORMAT, m, out, outlen);
+}
+
+/*
+ * meta_format() for another document the same key signs, in the same
+ * grammar with format (META_FORMAT_CONSTRAINTS, say) as its first
+ * field.
+ */
+int
+meta_format_as(const char *format, const struct meta *m, char *out,
+    size_t outlen)
+{
 	char	 hex[65];
 	int	 n;
 
@@ -82,7 +94,7 @@ meta_format(const struct meta *m, char *out, size_t outlen)
 		return 0;
 	hex_encode(m->sha256, 32, hex);
 	n = snprintf(out, outlen, "format:%s\tprofile:%s\tversion:%llu\t"
-	    "created:%llu\texpires:%llu\tsize:%llu\tsha256:%s", META_FORMAT,
+	    "created:%llu\texpires:%llu\tsize:%llu\tsha256:%s", format,
 	    m->profile, (unsigned long long)m->version,
 	    (unsigned long long)m->created, (unsigned long long)m->expires,
 	    (unsigned long long)m->size, hex);
@@ -110,6 +122,14 @@ int
 meta_parse(const char *t, size_t len, struct meta *m, char *why,
     size_t whylen)
 {
+	return meta_parse_as(META_FORMAT, t, len, m, why, whylen);
+}
+
+/* meta_parse() of a document whose format field must be format. */
+int
+meta_parse_as(const char *format, const char *t, size_t len, struct meta *m,
+    char *why, size_t whylen)
+{
 	const char	*p = t, *end = t + len, *v, *tab;
 	size_t		 klen, vlen;
 	uint64_t	*num[F__MAX] = { NULL, NULL, &m->version, &m->created,
@@ -136,12 +156,12 @@ meta_parse(const char *t, size_t len, struct meta *m, char *why,
 		vlen = (size_t)(tab - v);
 		switch (f) {
 		case F_FORMAT:
-			if (vlen != strlen(META_FORMAT) ||
-			    memcmp(v, META_FORMAT, vlen) != 0) {
+			if (vlen != strlen(format) ||
+			    memcmp(v, format, vlen) != 0) {
 				snprintf(why, whylen, "format '%.*s' is not "
 				    "%s: another kind of signed document",
 				    (int)(vlen > 40 ? 40 : vlen), v,
-				    META_FORMAT);
+				    format);
 				return 0;
 			}
 			break;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define META_FORMAT		"cabundle/1"
+#define META_FORMAT_CONSTRAINTS	"cabundle-constraints/1"	/* SPEC 12 */
 #define META_PROFILE_MAX	64
 
 struct meta {
@@ -24,5 +25,8 @@ int	profile_valid(const char *, size_t);
 int	profile_name_ok(const char *);
 int	meta_format(const struct meta *, char *, size_t);
 int	meta_parse(const char *, size_t, struct meta *, char *, size_t);
+int	meta_format_as(const char *, const struct meta *, char *, size_t);
+int	meta_parse_as(const char *, const char *, size_t, struct meta *,
+	    char *, size_t);
 
 #endif
