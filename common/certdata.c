@@ -529,7 +529,7 @@ attr_line(struct reader *r, const char *s, size_t len)
 		if (strcmp(r->names[i], name) == 0)
 			return fail(r, CERTDATA_DUPLICATE, curnum(r),
 			    r->lineno, "%s given twice", name);
-	if (strcmp(name, "CKA_CLASS") == 0 || r->nnames == MAX_ATTRS - 1)
+	if (r->nnames == MAX_ATTRS)
 		return fail(r, CERTDATA_TOO_MANY, curnum(r), r->lineno,
 		    "more than %d attributes in one object", MAX_ATTRS);
 	if ((r->names[r->nnames] = strdup(name)) == NULL)
@@ -919,7 +919,13 @@ certdata_parse(const unsigned char *data, size_t len,
 			llen--;
 		if (!line(&r, s + off, llen))
 			goto out;
-		off = nl != NULL ? (size_t)(nl - s) + 1 : len;
+		if (nl == NULL) {
+			/* NSS's file ends with a line end; a cut one won't. */
+			fail(&r, CERTDATA_SYNTAX, curnum(&r), r.lineno,
+			    "the last line has no line end: truncated?");
+			goto out;
+		}
+		off = (size_t)(nl - s) + 1;
 	}
 	if (r.inoct) {
 		fail(&r, CERTDATA_NO_END, curnum(&r), r.octline,
