@@ -206,6 +206,7 @@ static const struct {
 	const char		*file;
 	enum certdata_err	 code;
 	size_t			 line, object;
+	const char		*says;		/* in the message */
 } broken[] = {
 	{ "octal-short.txt", CERTDATA_BAD_OCTAL, 113, 2 },
 	{ "no-end.txt", CERTDATA_NO_END, 366, 5 },
@@ -217,6 +218,9 @@ static const struct {
 	{ "trust-twice.txt", CERTDATA_TRUST_TWICE, 216, 4 },
 	{ "date-nov31.txt", CERTDATA_BAD_DATE, 327, 4 },
 	{ "value-not-cert.txt", CERTDATA_BAD_DER, 110, 2 },
+	{ "value-trailing.txt", CERTDATA_BAD_DER, 110, 2,
+	    "followed by more bytes" },
+	{ "value-ber.txt", CERTDATA_BAD_DER, 110, 2, "not DER" },
 	{ "serial-mismatch.txt", CERTDATA_MISMATCH, 107, 2 },
 	{ "label-twice.txt", CERTDATA_DUPLICATE, 89, 2 },
 	{ "no-begindata.txt", CERTDATA_NO_BEGINDATA, 67, 0 },
@@ -252,6 +256,9 @@ test_broken(void **state)
 		else
 			snprintf(where, sizeof(where), "line %zu", e.line);
 		assert_non_null(strstr(e.msg, where));
+		if (broken[i].says != NULL &&
+		    strstr(e.msg, broken[i].says) == NULL)
+			fail_msg("%s: %s", broken[i].file, e.msg);
 		assert_string_not_equal(certdata_errname(e.code), "unknown");
 		buf_free(&in);
 	}
