@@ -112,7 +112,7 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.
-FUZZ_NAMES  = pem cert sig meta config copts route privmsg keylist
+FUZZ_NAMES  = pem cert sig meta config copts route privmsg keylist certdata
 FUZZ_SRCS   = $(FUZZ_NAMES:%=fuzz/fuzz-%.c) fuzz/quiet.c fuzz/label.c \
 	      fuzz/replay.c
 

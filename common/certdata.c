@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -730,6 +731,9 @@ cert_check(struct reader *r, struct obj *o)
 	}
 	rc = 1;
  out:
+	/* The reason is in err; leave no stale error for the caller. */
+	if (!rc)
+		ERR_clear_error();
 	OPENSSL_free(enc);
 	X509_free(x);
 	return rc;
