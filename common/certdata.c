@@ -197,21 +197,6 @@ fail(struct reader *r, enum certdata_err code, size_t object, size_t line,
 	return 0;
 }
 
-/* Printable-ASCII excerpt of hostile text, for error messages. */
-static void
-excerpt(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < len && n + 4 < outlen && i < 40; i++)
-		out[n++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (i < len && n + 4 < outlen) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-}
-
 static struct obj *
 cur(struct reader *r)
 {
@@ -364,7 +349,7 @@ oct_line(struct reader *r, const char *s, size_t len)
 	{
 		char	 ex[48];
 
-		excerpt(s, len, ex, sizeof(ex));
+		text_excerpt(s, len, ex, sizeof(ex));
 		return fail(r, CERTDATA_BAD_OCTAL, curnum(r), r->lineno,
 		    "%s (line %zu): \"%s\" is neither \\ooo escapes "
 		    "(000-377) nor END", r->octname, r->octline, ex);
@@ -394,7 +379,7 @@ obj_begin(struct reader *r, const char *val, size_t vlen)
 		 * (a key, a CKO_NETSCAPE_* spelling from before 2013) means
 		 * a file this reader cannot vouch for.
 		 */
-		excerpt(val, vlen, ex, sizeof(ex));
+		text_excerpt(val, vlen, ex, sizeof(ex));
 		return fail(r, CERTDATA_BAD_VALUE, r->nobjs + 1, r->lineno,
 		    "unknown object class \"%s\"", ex);
 	}
@@ -481,7 +466,7 @@ attr_line(struct reader *r, const char *s, size_t len)
 	struct obj	*o;
 	char		 name[64], ex[48];
 
-	excerpt(s, len, ex, sizeof(ex));
+	text_excerpt(s, len, ex, sizeof(ex));
 	if ((sp = memchr(s, ' ', len)) == NULL)
 		return fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
 		    "\"%s\" is no attribute line", ex);
@@ -743,28 +728,27 @@ cert_check(struct reader *r, struct obj *o)
 static int
 hash_check(struct reader *r, const struct obj *t, const struct obj *c)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen;
+	static const struct {
+		enum att	 a;
+		const char	*alg;
+	} hashes[] = { { A_SHA1, "SHA-1" }, { A_MD5, "MD5" } };
+	const struct oct	*v = &c->v[A_VALUE];
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen;
+	size_t			 i;
 
-	if (t->seen & 1u << A_SHA1) {
-		if (!EVP_Digest(c->v[A_VALUE].p, c->v[A_VALUE].len, md,
-		    &mdlen, EVP_sha1(), NULL))
+	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		if (!(t->seen & 1u << hashes[i].a))
+			continue;
+		if (!EVP_Digest(v->p, v->len, md, &mdlen, hashes[i].a ==
+		    A_SHA1 ? EVP_sha1() : EVP_md5(), NULL))
 			return fail(r, CERTDATA_NOMEM, t->num, t->line,
-			    "SHA-1 failed");
-		if (!same(&t->v[A_SHA1], md, mdlen))
+			    "%s failed", hashes[i].alg);
+		if (!same(&t->v[hashes[i].a], md, mdlen))
 			return fail(r, CERTDATA_HASH_MISMATCH, t->num,
-			    t->v[A_SHA1].line, "CKA_CERT_SHA1_HASH is not "
-			    "the SHA-1 of object %zu's certificate", c->num);
-	}
-	if (t->seen & 1u << A_MD5) {
-		if (!EVP_Digest(c->v[A_VALUE].p, c->v[A_VALUE].len, md,
-		    &mdlen, EVP_md5(), NULL))
-			return fail(r, CERTDATA_NOMEM, t->num, t->line,
-			    "MD5 failed");
-		if (!same(&t->v[A_MD5], md, mdlen))
-			return fail(r, CERTDATA_HASH_MISMATCH, t->num,
-			    t->v[A_MD5].line, "CKA_CERT_MD5_HASH is not "
-			    "the MD5 of object %zu's certificate", c->num);
+			    t->v[hashes[i].a].line, "%s is not the %s of "
+			    "object %zu's certificate", atts[hashes[i].a].name,
+			    hashes[i].alg, c->num);
 	}
 	return 1;
 }

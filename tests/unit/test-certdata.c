@@ -334,6 +334,12 @@ test_dates(void **state)
 }
 
 #define LABEL "UTF8 \"GlobalSign Root CA\""
+/* Only Entrust's trust object has its label before a hash. */
+#define ENTRUST_TRUST "\"Entrust.net Premium 2048 Secure Server CA\"\n" \
+	"CKA_CERT_SHA1_HASH"
+#define ENTRUST_TRUST_DATED(d) "\"Entrust.net Premium 2048 Secure Server " \
+	"CA\"\nCKA_NSS_SERVER_DISTRUST_AFTER MULTILINE_OCTAL\n" d "\nEND\n" \
+	"CKA_CERT_SHA1_HASH"
 
 /* The grammar's other refusals, each one edit of small.txt. */
 static void
@@ -392,6 +398,17 @@ test_grammar(void **state)
 		{ "BEGINDATA\n", "BEGINDATA\nCKA_LABEL UTF8 \"x\"\n",
 		    CERTDATA_SYNTAX },
 		{ "# certdata.txt", "# certdata\xff.txt", CERTDATA_BAD_UTF8 },
+		{ "CKA_SERIAL_NUMBER MULTILINE_OCTAL\n\\002\\013\\004\\000\\000"
+		    "\\000\\000\\001\\025\\113\\132\\303\\224\n",
+		    "CKA_SERIAL_NUMBER MULTILINE_OCTAL\n", CERTDATA_BAD_VALUE },
+		{ "CKA_CERT_MD5_HASH MULTILINE_OCTAL\n\\076",
+		    "CKA_CERT_MD5_HASH MULTILINE_OCTAL\n\\077",
+		    CERTDATA_HASH_MISMATCH },
+		/* A date on Entrust's trust object too: it must agree. */
+		{ ENTRUST_TRUST, ENTRUST_TRUST_DATED(DATE_LINE), CERTDATA_OK },
+		{ ENTRUST_TRUST, ENTRUST_TRUST_DATED("\\062\\064\\061\\061"
+		    "\\063\\060\\062\\063\\065\\071\\065\\070\\132"),
+		    CERTDATA_MISMATCH },
 	};
 	struct certdata_error	 e;
 	size_t			 i;
@@ -402,6 +419,33 @@ test_grammar(void **state)
 		    edits[i].code)
 			fail_msg("edit %zu: %s (%s)", i,
 			    certdata_errname(e.code), e.msg);
+}
+
+/* NSS writes the certificate first; the other order reads the same. */
+static void
+test_trust_first(void **state)
+{
+	struct certdata_error	 e;
+	struct certdata		*a, *b;
+	struct buf		 in;
+	size_t			 i;
+
+	(void)state;
+	a = load("certdata/small.txt");
+	fixture_read("certdata/trust-first.txt", &in);
+	b = certdata_parse(in.data, in.len, &e);
+	if (b == NULL)
+		fail_msg("%s", e.msg);
+	buf_free(&in);
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		assert_memory_equal(a->v[i].sha256, b->v[i].sha256, 32);
+		assert_int_equal(a->v[i].server, b->v[i].server);
+		assert_int_equal(a->v[i].server_after, b->v[i].server_after);
+	}
+	assert_int_equal(b->v[0].object, 3);
+	certdata_free(a);
+	certdata_free(b);
 }
 
 /* The caps: bytes, objects, line length; and empty input. */
@@ -432,6 +476,20 @@ test_caps(void **state)
 	assert_int_equal(e.code, CERTDATA_TOO_MANY);
 	assert_int_equal(e.object, CERTDATA_MAX_OBJECTS + 1);
 	assert_int_equal(e.line, CERTDATA_MAX_OBJECTS + 2);
+	buf_free(&b);
+
+	/* 64 attributes besides CKA_CLASS in one object, not 65. */
+	buf_init(&b, 1u << 20);
+	assert_true(buf_printf(&b, "BEGINDATA\n%s", rootlist));
+	for (i = 0; i < 64; i++)
+		assert_true(buf_printf(&b, "CKA_X%zu CK_BBOOL CK_TRUE\n", i));
+	cd = certdata_parse(b.data, b.len, &e);
+	assert_non_null(cd);
+	certdata_free(cd);
+	assert_true(buf_printf(&b, "CKA_X64 CK_BBOOL CK_TRUE\n"));
+	assert_null(certdata_parse(b.data, b.len, &e));
+	assert_int_equal(e.code, CERTDATA_TOO_MANY);
+	assert_int_equal(e.line, 67);
 	buf_free(&b);
 
 	buf_init(&b, 1u << 20);
@@ -490,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_grammar),
+		cmocka_unit_test(test_trust_first),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_sniff),
 	};
