@@ -770,11 +770,12 @@ match(struct reader *r)
 			continue;
 		for (j = 0; j < r->nobjs; j++) {
 			c = &r->objs[j];
+			/* Serials first: short, and they differ. */
 			if (c->cls == CLS_CERT &&
-			    same(&c->v[A_ISSUER], t->v[A_ISSUER].p,
-			    t->v[A_ISSUER].len) &&
 			    same(&c->v[A_SERIAL], t->v[A_SERIAL].p,
-			    t->v[A_SERIAL].len))
+			    t->v[A_SERIAL].len) &&
+			    same(&c->v[A_ISSUER], t->v[A_ISSUER].p,
+			    t->v[A_ISSUER].len))
 				break;
 		}
 		if (j == r->nobjs) {
@@ -924,6 +925,15 @@ certdata_parse(const unsigned char *data, size_t len,
 	if (!r.begun) {
 		fail(&r, CERTDATA_NO_BEGINDATA, 0, r.lineno,
 		    "no BEGINDATA line: not certdata.txt");
+		goto out;
+	}
+	for (i = 0; i < r.nobjs; i++)
+		if (r.objs[i].cls == CLS_CERT)
+			break;
+	if (i == r.nobjs) {
+		/* A root store without roots is no root store. */
+		fail(&r, CERTDATA_EMPTY, 0, r.lineno,
+		    "no certificate object");
 		goto out;
 	}
 	for (i = 0; i < r.nobjs; i++) {

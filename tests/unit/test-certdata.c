@@ -455,22 +455,24 @@ test_caps(void **state)
 	static const char rootlist[] =
 	    "CKA_CLASS CK_OBJECT_CLASS CKO_NSS_BUILTIN_ROOT_LIST\n";
 	struct certdata_error	 e;
-	struct certdata		*cd;
 	struct buf		 b;
 	size_t			 i;
 
 	(void)state;
 	assert_null(certdata_parse((const unsigned char *)"", 0, &e));
 	assert_int_equal(e.code, CERTDATA_EMPTY);
+	assert_null(certdata_parse((const unsigned char *)"BEGINDATA\n", 10,
+	    &e));
+	assert_int_equal(e.code, CERTDATA_EMPTY);
+	assert_int_equal(e.line, 1);
 
 	buf_init(&b, 1u << 20);
 	assert_true(buf_printf(&b, "BEGINDATA\n"));
 	for (i = 0; i < CERTDATA_MAX_OBJECTS; i++)
 		assert_true(buf_printf(&b, "%s", rootlist));
-	cd = certdata_parse(b.data, b.len, &e);
-	assert_non_null(cd);
-	assert_int_equal(cd->n, 0);
-	certdata_free(cd);
+	/* At the cap: refused only for holding no certificate. */
+	assert_null(certdata_parse(b.data, b.len, &e));
+	assert_int_equal(e.code, CERTDATA_EMPTY);
 	assert_true(buf_printf(&b, "%s", rootlist));
 	assert_null(certdata_parse(b.data, b.len, &e));
 	assert_int_equal(e.code, CERTDATA_TOO_MANY);
@@ -483,9 +485,8 @@ test_caps(void **state)
 	assert_true(buf_printf(&b, "BEGINDATA\n%s", rootlist));
 	for (i = 0; i < 64; i++)
 		assert_true(buf_printf(&b, "CKA_X%zu CK_BBOOL CK_TRUE\n", i));
-	cd = certdata_parse(b.data, b.len, &e);
-	assert_non_null(cd);
-	certdata_free(cd);
+	assert_null(certdata_parse(b.data, b.len, &e));
+	assert_int_equal(e.code, CERTDATA_EMPTY);
 	assert_true(buf_printf(&b, "CKA_X64 CK_BBOOL CK_TRUE\n"));
 	assert_null(certdata_parse(b.data, b.len, &e));
 	assert_int_equal(e.code, CERTDATA_TOO_MANY);
