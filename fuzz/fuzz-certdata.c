@@ -1,6 +1,6 @@
 /*
- * fuzz-certdata.c - the certdata.txt reader (common/certdata.c) on any
- * bytes.
+ * fuzz-certdata.c - the certdata.txt reader (common/certdata.c and
+ * certdata_obj.c) on any bytes.
  *
  * Besides crashes, leaks and undefined behaviour it checks what
  * certdata.c promises: an error exactly when there is no result, with
