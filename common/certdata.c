@@ -23,7 +23,7 @@
 #include "certdata_int.h"
 #include "encode.h"
 
-#define SNIFF_BYTES	(16u << 10)	/* BEGINDATA is at ~3 KiB in NSS's */
+#define SNIFF_BYTES	(16u << 10)	/* NSS: BEGINDATA at ~3 KiB */
 
 static const char *const errnames[CERTDATA__MAX] = {
 	[CERTDATA_OK] = "ok",
@@ -127,8 +127,8 @@ certdata_trustname(enum cd_trust t)
 
 /* Record the first refusal; always returns 0. */
 int
-certdata_fail(struct reader *r, enum certdata_err code, size_t object, size_t line,
-    const char *fmt, ...)
+certdata_fail(struct reader *r, enum certdata_err code, size_t object,
+    size_t line, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 why[400];
@@ -262,8 +262,8 @@ oct_close(struct reader *r)
 		return 1;
 	}
 	if (r->octlen == 0)
-		return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r), r->octline,
-		    "%s is empty", r->octname);
+		return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
+		    r->octline, "%s is empty", r->octname);
 	if ((o->v[r->octatt].p = malloc(r->octlen)) == NULL)
 		return certdata_fail(r, CERTDATA_NOMEM, curnum(r), r->lineno,
 		    "out of memory");
@@ -303,8 +303,8 @@ oct_line(struct reader *r, const char *s, size_t len)
 		char	 ex[48];
 
 		text_excerpt(s, len, ex, sizeof(ex));
-		return certdata_fail(r, CERTDATA_BAD_OCTAL, curnum(r), r->lineno,
-		    "%s (line %zu): \"%s\" is neither \\ooo escapes "
+		return certdata_fail(r, CERTDATA_BAD_OCTAL, curnum(r),
+		    r->lineno, "%s (line %zu): \"%s\" is neither \\ooo escapes "
 		    "(000-377) nor END", r->octname, r->octline, ex);
 	}
 }
@@ -318,8 +318,8 @@ obj_begin(struct reader *r, const char *val, size_t vlen)
 	char		 ex[48];
 
 	if (r->nobjs == CERTDATA_MAX_OBJECTS)
-		return certdata_fail(r, CERTDATA_TOO_MANY, r->nobjs + 1, r->lineno,
-		    "more than %d objects", CERTDATA_MAX_OBJECTS);
+		return certdata_fail(r, CERTDATA_TOO_MANY, r->nobjs + 1,
+		    r->lineno, "more than %d objects", CERTDATA_MAX_OBJECTS);
 	if (name_is(val, vlen, "CKO_CERTIFICATE"))
 		c = CLS_CERT;
 	else if (name_is(val, vlen, "CKO_NSS_TRUST"))
@@ -333,8 +333,8 @@ obj_begin(struct reader *r, const char *val, size_t vlen)
 		 * a file this reader cannot vouch for.
 		 */
 		text_excerpt(val, vlen, ex, sizeof(ex));
-		return certdata_fail(r, CERTDATA_BAD_VALUE, r->nobjs + 1, r->lineno,
-		    "unknown object class \"%s\"", ex);
+		return certdata_fail(r, CERTDATA_BAD_VALUE, r->nobjs + 1,
+		    r->lineno, "unknown object class \"%s\"", ex);
 	}
 	if (r->nobjs == r->objcap) {
 		size_t		 ncap = r->objcap ? r->objcap * 2 : 64;
@@ -455,8 +455,9 @@ attr_line(struct reader *r, const char *s, size_t len)
 			break;
 	if (a == A_CLASS) {
 		if (t != T_CLASS)
-			return certdata_fail(r, CERTDATA_BAD_VALUE, r->nobjs + 1,
-			    r->lineno, "CKA_CLASS is not CK_OBJECT_CLASS");
+			return certdata_fail(r, CERTDATA_BAD_VALUE,
+			    r->nobjs + 1, r->lineno,
+			    "CKA_CLASS is not CK_OBJECT_CLASS");
 		return obj_begin(r, val, vlen);
 	}
 	if ((o = cur(r)) == NULL)
@@ -491,8 +492,8 @@ attr_line(struct reader *r, const char *s, size_t len)
 
 	switch (t) {
 	case T_CLASS:
-		return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r), r->lineno,
-		    "%s is CK_OBJECT_CLASS", name);
+		return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
+		    r->lineno, "%s is CK_OBJECT_CLASS", name);
 	case T_BBOOL:
 		if (name_is(val, vlen, "CK_FALSE"))
 			return 1;	/* no distrust-after date either */
@@ -549,13 +550,14 @@ line(struct reader *r, const char *s, size_t len)
 	size_t			 i, n;
 
 	if (len > CERTDATA_MAX_LINE)
-		return certdata_fail(r, CERTDATA_LINE_TOO_LONG, curnum(r), r->lineno,
-		    "line of %zu bytes (at most %d)", len,
+		return certdata_fail(r, CERTDATA_LINE_TOO_LONG, curnum(r),
+		    r->lineno, "line of %zu bytes (at most %d)", len,
 		    CERTDATA_MAX_LINE);
 	for (i = 0; i < len; i += n) {
 		if (u[i] < 0x20 || u[i] == 0x7f)
-			return certdata_fail(r, CERTDATA_BINARY, curnum(r), r->lineno,
-			    "control byte 0x%02x at column %zu", u[i], i + 1);
+			return certdata_fail(r, CERTDATA_BINARY, curnum(r),
+			    r->lineno, "control byte 0x%02x at column %zu",
+			    u[i], i + 1);
 		if ((n = utf8_seqlen(u + i, len - i)) == 0)
 			return certdata_fail(r, CERTDATA_BAD_UTF8, curnum(r),
 			    r->lineno, "invalid UTF-8 at column %zu", i + 1);
@@ -566,8 +568,8 @@ line(struct reader *r, const char *s, size_t len)
 		return 1;
 	if (name_is(s, len, "BEGINDATA")) {
 		if (r->begun)
-			return certdata_fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
-			    "BEGINDATA twice");
+			return certdata_fail(r, CERTDATA_SYNTAX, curnum(r),
+			    r->lineno, "BEGINDATA twice");
 		r->begun = 1;
 		return 1;
 	}
@@ -599,12 +601,14 @@ certdata_parse(const unsigned char *data, size_t len,
 	memset(&r, 0, sizeof(r));
 	r.err = err;
 	if (len == 0)
-		return certdata_fail(&r, CERTDATA_EMPTY, 0, 0, "empty file"), NULL;
+		return certdata_fail(&r, CERTDATA_EMPTY, 0, 0,
+		    "empty file"), NULL;
 	if (len > CERTDATA_MAX_BYTES)
 		return certdata_fail(&r, CERTDATA_TOO_LARGE, 0, 0,
 		    "%zu bytes (at most %u)", len, CERTDATA_MAX_BYTES), NULL;
 	if ((r.octbuf = malloc(CERTDATA_MAX_VALUE)) == NULL)
-		return certdata_fail(&r, CERTDATA_NOMEM, 0, 0, "out of memory"), NULL;
+		return certdata_fail(&r, CERTDATA_NOMEM, 0, 0,
+		    "out of memory"), NULL;
 
 	while (off < len) {
 		r.lineno++;

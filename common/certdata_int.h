@@ -41,7 +41,7 @@ struct obj {
 	enum cd_trust	 trust[3];	/* server, email, code */
 	int		 grants;	/* some CKA_TRUST_* trusts */
 	int64_t		 server_after, email_after;
-	size_t		 trust_obj;	/* cert: index + 1 of its trust */
+	size_t		 trust_obj;	/* cert: trust's index + 1 */
 	int		 paired;	/* trust: has its certificate */
 	unsigned char	 sha256[32];
 };
@@ -52,7 +52,7 @@ struct reader {
 	int			 begun;		/* BEGINDATA seen */
 	struct obj		*objs;
 	size_t			 nobjs, objcap;
-	char			*names[MAX_ATTRS];	/* this object's */
+	char			*names[MAX_ATTRS]; /* this object's */
 	size_t			 nnames;
 	/* An open MULTILINE_OCTAL value. */
 	int			 inoct;

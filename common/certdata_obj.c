@@ -39,9 +39,10 @@ obj_required(struct reader *r, const struct obj *o)
 		return 1;
 	for (i = 0; i < n; i++)
 		if (!(o->seen & 1u << req[i]))
-			return certdata_fail(r, CERTDATA_MISSING, o->num, o->line,
-			    "%s object without %s", o->cls == CLS_CERT ?
-			    "certificate" : "trust", certdata_attname(req[i]));
+			return certdata_fail(r, CERTDATA_MISSING, o->num,
+			    o->line, "%s object without %s",
+			    o->cls == CLS_CERT ? "certificate" : "trust",
+			    certdata_attname(req[i]));
 	return 1;
 }
 
@@ -66,7 +67,8 @@ cert_check(struct reader *r, struct obj *o)
 
 	x = d2i_X509(NULL, &p, (long)v->len);
 	if (x == NULL || p != v->p + v->len) {
-		certdata_fail(r, CERTDATA_BAD_DER, o->num, v->line, "CKA_VALUE is %s",
+		certdata_fail(r, CERTDATA_BAD_DER, o->num, v->line,
+		    "CKA_VALUE is %s",
 		    x == NULL ? "not a DER X.509 certificate" :
 		    "a certificate followed by more bytes");
 		goto out;
@@ -80,7 +82,8 @@ cert_check(struct reader *r, struct obj *o)
 	enc = NULL;
 	if ((len = i2d_X509_NAME(X509_get_subject_name(x), &enc)) < 0 ||
 	    !same(&o->v[A_SUBJECT], enc, (size_t)len)) {
-		certdata_fail(r, CERTDATA_MISMATCH, o->num, o->v[A_SUBJECT].line,
+		certdata_fail(r, CERTDATA_MISMATCH, o->num,
+		    o->v[A_SUBJECT].line,
 		    "CKA_SUBJECT is not the certificate's subject");
 		goto out;
 	}
@@ -102,7 +105,8 @@ cert_check(struct reader *r, struct obj *o)
 		goto out;
 	}
 	if (!EVP_Digest(v->p, v->len, o->sha256, NULL, EVP_sha256(), NULL)) {
-		certdata_fail(r, CERTDATA_NOMEM, o->num, v->line, "SHA-256 failed");
+		certdata_fail(r, CERTDATA_NOMEM, o->num, v->line,
+		    "SHA-256 failed");
 		goto out;
 	}
 	rc = 1;
@@ -138,8 +142,9 @@ hash_check(struct reader *r, const struct obj *t, const struct obj *c)
 		if (!same(&t->v[hashes[i].a], md, mdlen))
 			return certdata_fail(r, CERTDATA_HASH_MISMATCH, t->num,
 			    t->v[hashes[i].a].line, "%s is not the %s of "
-			    "object %zu's certificate", certdata_attname(hashes[i].a),
-			    hashes[i].alg, c->num);
+			    "object %zu's certificate",
+			    certdata_attname(hashes[i].a), hashes[i].alg,
+			    c->num);
 	}
 	return 1;
 }
@@ -189,14 +194,16 @@ certdata_match(struct reader *r)
 		}
 		if (j == r->nobjs) {
 			if (t->grants)
-				return certdata_fail(r, CERTDATA_ORPHAN_TRUST, t->num,
-				    t->line, "trust object \"%s\" trusts a "
+				return certdata_fail(r, CERTDATA_ORPHAN_TRUST,
+				    t->num, t->line,
+				    "trust object \"%s\" trusts a "
 				    "certificate that is not in the file",
 				    t->label);
 			continue;
 		}
 		if (c->trust_obj != 0)
-			return certdata_fail(r, CERTDATA_TRUST_TWICE, t->num, t->line,
+			return certdata_fail(r, CERTDATA_TRUST_TWICE, t->num,
+			    t->line,
 			    "second trust object for object %zu (\"%s\"), "
 			    "the first is object %zu", c->num, c->label,
 			    r->objs[c->trust_obj - 1].num);
@@ -206,7 +213,8 @@ certdata_match(struct reader *r)
 		    t->server_after != c->server_after) ||
 		    (t->email_after != 0 && c->email_after != 0 &&
 		    t->email_after != c->email_after))
-			return certdata_fail(r, CERTDATA_MISMATCH, t->num, t->line,
+			return certdata_fail(r, CERTDATA_MISMATCH, t->num,
+			    t->line,
 			    "trust object's distrust-after date differs from "
 			    "object %zu's", c->num);
 		c->trust_obj = i + 1;
@@ -215,8 +223,8 @@ certdata_match(struct reader *r)
 	for (j = 0; j < r->nobjs; j++) {
 		c = &r->objs[j];
 		if (c->cls == CLS_CERT && c->trust_obj == 0)
-			return certdata_fail(r, CERTDATA_NO_TRUST, c->num, c->line,
-			    "certificate \"%s\" has no trust object",
+			return certdata_fail(r, CERTDATA_NO_TRUST, c->num,
+			    c->line, "certificate \"%s\" has no trust object",
 			    c->label);
 	}
 	return 1;

@@ -14,11 +14,11 @@
 
 static const struct {
 	const char	*file;
-	size_t		 certobjs;	/* README: certificate objects */
-	size_t		 server;	/* server-auth trusted delegators */
-	size_t		 dated;		/* server distrust-after dates */
+	size_t		 certobjs;	/* README: certificates */
+	size_t		 server;	/* server-auth delegators */
+	size_t		 dated;		/* distrust-after dates */
 	size_t		 server_dated;	/* delegators with a date */
-	size_t		 trust_only;	/* distrusts without certificate */
+	size_t		 trust_only;	/* distrusts alone */
 } real[] = {
 	{ "certdata/certdata-2019-11-26.txt", 152, 138, 0, 0, 7 },
 	{ "certdata/certdata-2024-11-15.txt", 175, 149, 9, 9, 0 },
@@ -139,7 +139,8 @@ test_dates_2024(void **state)
 	assert_int_equal(utc(2024, 11, 30, 23, 59, 59), 1733011199);
 	for (i = 0; i < sizeof(entrust) / sizeof(entrust[0]); i++) {
 		c = by_label(cd, entrust[i]);
-		assert_int_equal(c->server_after, utc(2024, 11, 30, 23, 59, 59));
+		assert_int_equal(c->server_after,
+		    utc(2024, 11, 30, 23, 59, 59));
 		assert_int_equal(c->server, CD_TRUST_DELEGATOR);
 	}
 	c = by_label(cd, "GLOBALTRUST 2020");
@@ -372,14 +373,16 @@ test_grammar(void **state)
 		{ LABEL, "UTF8 \"Global\xc2\x85Sign\"", CERTDATA_BAD_UTF8 },
 		{ LABEL, "UTF8 \"Glo\xc0\xafSign\"", CERTDATA_BAD_UTF8 },
 		{ LABEL, "UTF8 \"\"", CERTDATA_OK },
-		{ "CKA_ID UTF8 \"0\"", "CKA_ID UTF8 \"0\"\nCKA_NSS_NEW CK_BBOOL "
+		{ "CKA_ID UTF8 \"0\"",
+		    "CKA_ID UTF8 \"0\"\nCKA_NSS_NEW CK_BBOOL "
 		    "CK_TRUE", CERTDATA_OK },
 		{ "CKA_ID UTF8 \"0\"", "CKA_ID CK_OBJECT_CLASS CKO_DATA",
 		    CERTDATA_BAD_VALUE },
 		{ "CKA_ID UTF8 \"0\"", "CKA_TRUST_SERVER_AUTH CK_TRUST "
 		    "CKT_NSS_TRUSTED_DELEGATOR", CERTDATA_BAD_VALUE },
 		{ "CKA_ID UTF8 \"0\"", "cka_id UTF8 \"0\"", CERTDATA_SYNTAX },
-		{ "CKA_SUBJECT MULTILINE_OCTAL", "CKA_SUBJECT MULTILINE_OCTAL x",
+		{ "CKA_SUBJECT MULTILINE_OCTAL",
+		    "CKA_SUBJECT MULTILINE_OCTAL x",
 		    CERTDATA_SYNTAX },
 		{ "CKA_SUBJECT MULTILINE_OCTAL\n",
 		    "CKA_SUBJECT MULTILINE_OCTAL\n\\400", CERTDATA_BAD_OCTAL },
