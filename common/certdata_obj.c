@@ -167,6 +167,16 @@ certdata_check(struct reader *r)
 	return 1;
 }
 
+/* 1 when c is the certificate trust object t names. */
+static int
+pairs(const struct obj *c, const struct obj *t)
+{
+	/* Serials first: short, and they differ. */
+	return c->cls == CLS_CERT &&
+	    same(&c->v[A_SERIAL], t->v[A_SERIAL].p, t->v[A_SERIAL].len) &&
+	    same(&c->v[A_ISSUER], t->v[A_ISSUER].p, t->v[A_ISSUER].len);
+}
+
 /*
  * Pair each trust object with the certificate of the same issuer and
  * serial bytes, wherever it is in the file (NSS writes the certificate
@@ -182,16 +192,9 @@ certdata_match(struct reader *r)
 		t = &r->objs[i];
 		if (t->cls != CLS_TRUST)
 			continue;
-		for (j = 0; j < r->nobjs; j++) {
-			c = &r->objs[j];
-			/* Serials first: short, and they differ. */
-			if (c->cls == CLS_CERT &&
-			    same(&c->v[A_SERIAL], t->v[A_SERIAL].p,
-			    t->v[A_SERIAL].len) &&
-			    same(&c->v[A_ISSUER], t->v[A_ISSUER].p,
-			    t->v[A_ISSUER].len))
+		for (j = 0; j < r->nobjs; j++)
+			if (pairs(&r->objs[j], t))
 				break;
-		}
 		if (j == r->nobjs) {
 			if (t->grants)
 				return certdata_fail(r, CERTDATA_ORPHAN_TRUST,
@@ -201,6 +204,7 @@ certdata_match(struct reader *r)
 				    t->label);
 			continue;
 		}
+		c = &r->objs[j];
 		if (c->trust_obj != 0)
 			return certdata_fail(r, CERTDATA_TRUST_TWICE, t->num,
 			    t->line,
