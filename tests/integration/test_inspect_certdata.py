@@ -63,6 +63,8 @@ def test_counts_and_fingerprints(name):
     for line, c in zip(lines[1:], doc["certificates"]):
         assert line.startswith(c["sha256"] or "(no certificate) ")
         assert line.endswith("  " + c["label"])
+        assert (f"  server={c['server']} email={c['email']} "
+                f"code={c['code']}") in line
     got = [c for c in doc["certificates"] if c["sha256"]]
     assert len(got) == certs
     assert sum(c["server"] == "trusted-delegator" for c in got) == server
