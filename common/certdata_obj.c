@@ -53,6 +53,26 @@ same(const struct oct *a, const unsigned char *p, size_t len)
 }
 
 /*
+ * Attribute a of certificate object o holds the certificate's own
+ * field, which i2d_* encoded into *enc (len bytes, or < 0: failed).
+ * Frees *enc either way.
+ */
+static int
+own_value(struct reader *r, const struct obj *o, enum att a,
+    unsigned char **enc, int len, const char *what)
+{
+	int	 ok = len >= 0 && same(&o->v[a], *enc, (size_t)len);
+
+	OPENSSL_free(*enc);
+	*enc = NULL;
+	if (!ok)
+		return certdata_fail(r, CERTDATA_MISMATCH, o->num,
+		    o->v[a].line, "%s is not the certificate's %s",
+		    certdata_attname(a), what);
+	return 1;
+}
+
+/*
  * CKA_VALUE is one DER X.509 certificate, re-encoding to the same
  * bytes, and CKA_SUBJECT, CKA_ISSUER and CKA_SERIAL_NUMBER are its own.
  */
@@ -80,30 +100,16 @@ cert_check(struct reader *r, struct obj *o)
 	}
 	OPENSSL_free(enc);
 	enc = NULL;
-	if ((len = i2d_X509_NAME(X509_get_subject_name(x), &enc)) < 0 ||
-	    !same(&o->v[A_SUBJECT], enc, (size_t)len)) {
-		certdata_fail(r, CERTDATA_MISMATCH, o->num,
-		    o->v[A_SUBJECT].line,
-		    "CKA_SUBJECT is not the certificate's subject");
+	len = i2d_X509_NAME(X509_get_subject_name(x), &enc);
+	if (!own_value(r, o, A_SUBJECT, &enc, len, "subject"))
 		goto out;
-	}
-	OPENSSL_free(enc);
-	enc = NULL;
-	if ((len = i2d_X509_NAME(X509_get_issuer_name(x), &enc)) < 0 ||
-	    !same(&o->v[A_ISSUER], enc, (size_t)len)) {
-		certdata_fail(r, CERTDATA_MISMATCH, o->num, o->v[A_ISSUER].line,
-		    "CKA_ISSUER is not the certificate's issuer");
+	len = i2d_X509_NAME(X509_get_issuer_name(x), &enc);
+	if (!own_value(r, o, A_ISSUER, &enc, len, "issuer"))
 		goto out;
-	}
-	OPENSSL_free(enc);
-	enc = NULL;
-	if ((len = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &enc)) < 0 ||
-	    !same(&o->v[A_SERIAL], enc, (size_t)len)) {
-		certdata_fail(r, CERTDATA_MISMATCH, o->num, o->v[A_SERIAL].line,
-		    "CKA_SERIAL_NUMBER is not the certificate's serial "
-		    "number (a DER INTEGER)");
+	len = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &enc);
+	if (!own_value(r, o, A_SERIAL, &enc, len,
+	    "serial number (a DER INTEGER)"))
 		goto out;
-	}
 	if (!EVP_Digest(v->p, v->len, o->sha256, NULL, EVP_sha256(), NULL)) {
 		certdata_fail(r, CERTDATA_NOMEM, o->num, v->line,
 		    "SHA-256 failed");
