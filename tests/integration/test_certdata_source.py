@@ -10,8 +10,9 @@ import sqlite3
 
 import pytest
 
-from conftest import FIXTURES, Server, approve, pem_blocks, fingerprint, \
-    upstream
+from conftest import FIXTURES, Mirror, Server, approve, pem_blocks, \
+    fingerprint, upstream
+from upstream import FakeUpstream, make_test_pki
 
 CERTDATA = FIXTURES / "certdata"
 
@@ -296,3 +297,46 @@ def test_pem_crosscheck_still_compares_roots(good):
     assert {r["level"] for r in rows(report, "cross-check")} == \
         {"error", "quarantine"}
     assert rows(report, "distrust-after") == []
+
+
+def test_fetch_takes_certdata_and_an_unchanged_one_costs_a_digest(tmp_path):
+    """fetch over https, as from hg.mozilla.org: the same snapshot as
+    import, and the same file again is "unchanged", not a new one."""
+    path = CERTDATA / "certdata-2026-04-09.txt"
+    certs = read_certdata(path)
+    pki = make_test_pki(tmp_path / "pki")
+    with FakeUpstream(pki) as up:
+        up.body = path.read_bytes()
+        up.content_type = "text/plain"
+        m = Mirror(tmp_path / "data")
+        m.overrides = ["upstream.url=" + up.url,
+                       "upstream.ca_file=%s" % pki.ca, "upstream.retries=0"]
+        m("init", "--actor", "tester", check=0)
+        m("fetch", check=5)
+        approve(m, 1)
+        p = m("fetch", check=0)
+    assert b"unchanged" in p.stdout
+    snaps = m.snapshots()
+    assert len(snaps) == 1 and snaps[0]["status"] == "accepted"
+    assert snaps[0]["certificates"] == len(anchors(certs))
+    with sqlite3.connect(m.db) as db:
+        body = db.execute("SELECT data FROM body WHERE sha256 = ?",
+                          (snaps[0]["sha256"],)).fetchone()[0]
+    assert body == path.read_bytes()
+
+
+def test_pinned_digest_and_churn_work_on_certdata(mirror):
+    old = CERTDATA / "certdata-2025-07-09.txt"
+    new = CERTDATA / "certdata-2026-04-09.txt"
+    mirror.overrides = ["vet.pinned_digest=" + hashlib.sha256(
+        old.read_bytes()).hexdigest()]
+    mirror("import", old, check=0)     # pinned: no approval needed
+    assert rows(mirror.report(1), "pinned-digest")[0]["level"] == "info"
+    mirror.overrides = []
+    mirror("import", new, check=5)
+    before, after = anchors(read_certdata(old)), anchors(read_certdata(new))
+    report = mirror.report(2)
+    assert report["removed"] == len(before - after)
+    assert report["added"] == len(after - before)
+    churn = rows(report, "churn")
+    assert churn and {r["level"] for r in churn} == {"quarantine"}
