@@ -74,6 +74,9 @@ DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
 # runs tests/integration/java/Handshake.java as source (the JDK's
 # compiler) for a TLS handshake that trusts only that store.
 DEB_TEST_PKGS += openjdk-17-jre-headless openjdk-17-jdk-headless
+# cacert.p11-kit's checker (test_constraints.py): p11-kit's trust tool
+# and trust module read the served file and report its dates.
+DEB_TEST_PKGS += p11-kit p11-kit-modules
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
