@@ -18,7 +18,7 @@
 #include "release.h"
 #include "timefmt.h"
 
-/* One dated root: {"label", "server_distrust_after", "served_until", "sha256"}. */
+/* One dated root: label, server_distrust_after, served_until, sha256. */
 static json_t *
 root_json(const struct entry *e, const char *policy)
 {

@@ -840,7 +840,7 @@ serve_constraints(struct http *h, struct MHD_Connection *c,
 	int		 n;
 
 	if (what == 'p') {
-		/* Made from the release's signed bytes: its signature names it. */
+		/* Made from the release's signed bytes, named by its sig. */
 		n = snprintf(key, sizeof(key), "k/%s/%" PRId64 "/%s", p->name,
 		    r->version, r->sig.etag);
 		if (n < 0 || (size_t)n >= sizeof(key)) {

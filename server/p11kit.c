@@ -115,9 +115,9 @@ p11kit_render(const char *pem, size_t len, const char *cons, size_t clen,
 		    "%zu)", err.msg, err.line);
 		return 0;
 	}
-	if (cons != NULL && ((doc = json_loadb(cons, clen, JSON_REJECT_DUPLICATES,
-	    NULL)) == NULL || !json_is_array(roots = json_object_get(doc,
-	    "roots")))) {
+	if (cons != NULL && ((doc = json_loadb(cons, clen,
+	    JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    !json_is_array(roots = json_object_get(doc, "roots")))) {
 		warnx("cacert.p11-kit: the constraints document does not "
 		    "read");
 		goto out;

@@ -21,7 +21,7 @@ struct entry {
 	char		 fp[65];	/* SHA-256 hex of the DER */
 	char		*label;
 	int64_t		 org_ca;	/* org_ca id, 0 for upstream */
-	int64_t		 server_after;	/* distrust-after, Unix s; 0: none */
+	int64_t		 server_after;	/* distrust-after; 0: none */
 };
 
 /* What a profile's bundle holds. */

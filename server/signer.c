@@ -13,8 +13,9 @@
  *
  * It signs nothing it is sent: a request is a cabundle/1 trusted
  * comment alone (or a cabundle-constraints/1 one for the constraints
- * document of the bundle it signed just before, doc/SPEC.md 12), in the canonical form meta_format() writes, and the
- * signer reads the body from the database itself.  It refuses a
+ * document of the bundle it signed just before, doc/SPEC.md 12), in
+ * the canonical form meta_format() writes, and the signer reads the
+ * body from the database itself.  It refuses a
  * profile this mirror relays, a version that is not the newest
  * release's plus one, a body no build of that profile holds, a size or
  * digest that differs from the stored body, a created time more than
