@@ -13,9 +13,11 @@ import tempfile
 import time
 
 import pytest
+import requests
 
 from conftest import (DAY, Server, dated_mirror, now, pem_blocks, run,
                       trusted)
+from test_chain import nginx  # noqa: F401 (a fixture)
 
 SUNSET = 398 * DAY
 
@@ -153,6 +155,25 @@ def test_the_export_holds_the_served_files(dated_served, tmp_path):
     assert p.returncode == 0, p.stderr
     # Again: nothing changes, nothing conflicts.
     assert b"0 files written" in m("export", out, check=0).stdout
+
+
+def test_nginx_serves_the_exported_files_as_serve_does(dated_served,
+                                                      nginx):
+    s, m = dated_served, dated_served.mirror
+    root, base = nginx
+    m("export", root, check=0)
+    for rel in ("mozilla/1/constraints.json",
+                "mozilla/1/constraints.json.minisig",
+                "mozilla/1/cacert.p11-kit", "mozilla/constraints.json",
+                "mozilla/constraints.json.minisig", "mozilla/cacert.p11-kit"):
+        ours, theirs = s.get("/v1/" + rel), requests.get(
+            base + "/v1/" + rel, timeout=10)
+        assert theirs.status_code == 200, rel
+        assert theirs.content == ours.content, rel
+        assert theirs.headers["Content-Type"] == \
+            ours.headers["Content-Type"], rel
+        assert ("immutable" in theirs.headers["Cache-Control"]) == \
+            ("/1/" in rel), rel
 
 
 def p11kit_trust(anchors, *args):
