@@ -74,6 +74,9 @@ DEB_TEST_PKGS = chromium nginx docker-compose python3-yaml systemd curl \
 # runs tests/integration/java/Handshake.java as source (the JDK's
 # compiler) for a TLS handshake that trusts only that store.
 DEB_TEST_PKGS += openjdk-17-jre-headless openjdk-17-jdk-headless
+# cacert.p11-kit's checker (test_constraints.py): p11-kit's trust tool
+# and trust module read the served file and report its dates.
+DEB_TEST_PKGS += p11-kit p11-kit-modules
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
@@ -102,8 +105,7 @@ SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c
 	      server/export.c server/cmd_export.c server/route.c \
 	      server/ingest.c server/upstream.c server/query.c \
 	      server/render_json.c server/privmsg.c server/signer.c \
-	      server/sandbox.c server/vettrust.c
-CLIENT_SRCS = client/main.c client/cmd_verify.c \
+	      server/constraints.c server/p11kit.c 	      server/sandbox.c server/vettrust.cCLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \
 	      client/capath.c client/system.c client/python.c \

@@ -96,5 +96,6 @@ int		 cert_mkcert_name(const X509_NAME *, struct buf *);
 
 int		 bundle_write(const struct bundle *, struct buf *);
 int		 cert_write(const struct cert *, struct buf *);
+int		 cert_write_pem(const struct cert *, struct buf *);
 
 #endif

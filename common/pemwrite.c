@@ -37,11 +37,6 @@ fingerprint(struct buf *b, const char *name, const EVP_MD *md,
 int
 cert_write(const struct cert *c, struct buf *b)
 {
-	char	 line[65];
-	size_t	 i, n, b64len = B64_LEN(c->derlen);
-	char	*b64 = NULL;
-	int	 rc = 0;
-
 	if (!buf_append(b, "\n# Issuer: ", 11) ||
 	    !cert_mkcert_name(X509_get_issuer_name(c->x509), b) ||
 	    !buf_append(b, "\n# Subject: ", 12) ||
@@ -52,6 +47,21 @@ cert_write(const struct cert *c, struct buf *b)
 	    !fingerprint(b, "SHA1", EVP_sha1(), c) ||
 	    !fingerprint(b, "SHA256", EVP_sha256(), c))
 		return 0;
+	return cert_write_pem(c, b);
+}
+
+/*
+ * Append the certificate's PEM block alone, 64-column base64 between
+ * the BEGIN and END lines.  Returns 1, or 0 as cert_write().
+ */
+int
+cert_write_pem(const struct cert *c, struct buf *b)
+{
+	char	 line[65];
+	size_t	 i, n, b64len = B64_LEN(c->derlen);
+	char	*b64 = NULL;
+	int	 rc = 0;
+
 	if ((b64 = malloc(b64len + 1)) == NULL)
 		return 0;
 	b64_encode(c->der, c->derlen, b64);

@@ -30,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const unsigned char	*p = data, *payload;
 	struct meta		 m;
 	size_t			 left = size, len, used;
+	const char		*fmt;
 	char			 why[256], t[256];
 	int			 type, rc;
 
@@ -39,10 +40,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(payload == p + 5 && len < PRIVMSG_MAX);
 		FUZZ_CHECK(privmsg_encode(type, payload, len, again) == used);
 		FUZZ_CHECK(memcmp(again, p, used) == 0);
-		if (type == PM_SIGN) {
-			if (privmsg_parse_sign((const char *)payload, len, &m,
-			    why, sizeof(why))) {
-				FUZZ_CHECK(meta_format(&m, t, sizeof(t)));
+		if (type == PM_SIGN || type == PM_SIGN_CONSTRAINTS) {
+			fmt = type == PM_SIGN ? META_FORMAT :
+			    META_FORMAT_CONSTRAINTS;
+			if (privmsg_parse_sign_as(fmt, (const char *)payload,
+			    len, &m, why, sizeof(why))) {
+				FUZZ_CHECK(meta_format_as(fmt, &m, t,
+				    sizeof(t)));
 				FUZZ_CHECK(strlen(t) == len &&
 				    memcmp(t, payload, len) == 0);
 			} else

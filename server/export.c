@@ -10,6 +10,8 @@
  *	DIR/v1/PROFILE/VERSION/cacert.pem, .../cacert.pem.minisig
  *	DIR/v1/PROFILE/diff/PREV/VERSION, v1/PROFILE/history
  *	DIR/v1/PROFILE/cacert.pem, v1/PROFILE/cacert.pem.minisig
+ *	DIR/v1/PROFILE[/VERSION]/cacert.p11-kit, and constraints.json with
+ *	constraints.json.minisig for a release with dated roots (SPEC 12)
  *
  * The bytes are the ones "serve" sends, from the same in-memory site
  * (site.c).  Incremental: a versioned file already there is left alone
@@ -53,6 +55,7 @@
 #include "exitcode.h"
 #include "export.h"
 #include "meta.h"
+#include "p11kit.h"
 #include "query.h"
 #include "render_json.h"
 #include "sig.h"
@@ -275,6 +278,54 @@ signed_digest(const char *profile, const struct site_release *r,
 	return 1;
 }
 
+/*
+ * The SHA-256 that r's constraints signature vouches for, in sha, as
+ * signed_digest() does for the bundle.  Returns 1, or 0 after a
+ * warning.
+ */
+static int
+constraints_digest(const char *profile, const struct site_release *r,
+    unsigned char *sha)
+{
+	struct minisig	 ms;
+	struct meta	 m;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	char		 why[256];
+
+	if (sig_parse(r->csig.data, r->csig.len, &ms, why, sizeof(why)) !=
+	    SIG_OK || !meta_parse_as(META_FORMAT_CONSTRAINTS, ms.comment,
+	    ms.commentlen, &m, why, sizeof(why))) {
+		warnx("%s version %" PRId64 ": constraints signature: %s",
+		    profile, r->version, why);
+		return 0;
+	}
+	SHA256((const unsigned char *)r->cbody->data, r->cbody->len, md);
+	if (memcmp(md, m.sha256, sizeof(md)) != 0) {
+		warnx("%s version %" PRId64 ": the constraints document is "
+		    "not the one signed; nothing exported", profile,
+		    r->version);
+		return 0;
+	}
+	memcpy(sha, m.sha256, sizeof(md));
+	return 1;
+}
+
+/* r's cacert.p11-kit into d (free d->data).  Returns 1, or 0 warned. */
+static int
+p11kit_doc(const struct site_release *r, struct doc *d)
+{
+	struct buf	 b;
+	int		 ok;
+
+	memset(d, 0, sizeof(*d));
+	buf_init(&b, 16u << 20);
+	ok = p11kit_render(r->body->data, r->body->len, r->cbody != NULL ?
+	    r->cbody->data : NULL, r->cbody != NULL ? r->cbody->len : 0, &b) &&
+	    doc_set(d, b.data, b.len);
+	buf_free(&b);
+	return ok;
+}
+
 static const char *
 ex_path(struct export *ex, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -465,6 +516,72 @@ profiles_only(const struct doc *all, struct site_profile **sel, size_t n)
 	return out;
 }
 
+/*
+ * A release's constraints document and signature when it has them, and
+ * its cacert.p11-kit (compared byte for byte, as a signature is).
+ */
+static int
+export_constraints(struct export *ex, struct site_profile *p,
+    struct site_release *r, int *conflict)
+{
+	struct doc	 d;
+	unsigned char	 sha[SHA256_DIGEST_LENGTH];
+	int		 ok;
+
+	if (r->cbody != NULL && (!constraints_digest(p->name, r, sha) ||
+	    !put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64 "/constraints.json",
+	    p->name, r->version), r->cbody, sha, conflict) ||
+	    !put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64
+	    "/constraints.json.minisig", p->name, r->version), &r->csig, NULL,
+	    conflict)))
+		return 0;
+	if (!p11kit_doc(r, &d)) {
+		free(d.data);
+		return 0;
+	}
+	ok = put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64 "/" P11KIT_FILE,
+	    p->name, r->version), &d, NULL, conflict);
+	free(d.data);
+	return ok;
+}
+
+/*
+ * The latest of a profile beside cacert.pem (sig 0) or its signature
+ * (sig 1): cacert.p11-kit and constraints.json, or its signature; a
+ * latest constraints file an older export wrote is removed when the
+ * newest release has none.
+ */
+static int
+export_latest_constraints(struct export *ex, struct site_profile *p, int sig)
+{
+	struct site_release *r = &p->rel[p->nrel - 1];
+	struct doc	 d;
+	const char	*path;
+	int		 ok;
+
+	if (!sig) {
+		if (!p11kit_doc(r, &d)) {
+			free(d.data);
+			return 0;
+		}
+		ok = put_moving(ex, ex_path(ex, "v1/%s/" P11KIT_FILE, p->name),
+		    &d);
+		free(d.data);
+		if (!ok)
+			return 0;
+	}
+	if ((path = ex_path(ex, sig ? "v1/%s/constraints.json.minisig" :
+	    "v1/%s/constraints.json", p->name)) == NULL)
+		return 0;
+	if (r->cbody != NULL)
+		return put_moving(ex, path, sig ? &r->csig : r->cbody);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		warn("%s", path);
+		return 0;
+	}
+	return 1;
+}
+
 /* The versioned files and diffs of one profile. */
 static int
 export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
@@ -486,7 +603,7 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
 		    conflict) ||
 		    !put_fixed(ex, ex_path(ex, "v1/%s/%" PRId64
 		    "/cacert.pem.minisig", p->name, r->version), &r->sig, NULL,
-		    conflict))
+		    conflict) || !export_constraints(ex, p, r, conflict))
 			return 0;
 		if (i == 0 || ex->dry)
 			continue;
@@ -610,14 +727,22 @@ export_write(struct export *ex, sqlite3 *db, struct site *s,
 		goto out;
 	if (!put_moving(ex, ex_path(ex, "v1/audit"), &d))
 		goto out;
-	/* The latest pointers last: bodies, then the signatures. */
+	/*
+	 * The latest pointers last: bodies, then the signatures (a
+	 * stale constraints signature goes before its document).
+	 */
 	for (i = 0; i < n; i++)
 		if (!put_moving(ex, ex_path(ex, "v1/%s/cacert.pem",
-		    sel[i]->name), sel[i]->rel[sel[i]->nrel - 1].body))
+		    sel[i]->name), sel[i]->rel[sel[i]->nrel - 1].body) ||
+		    (sel[i]->rel[sel[i]->nrel - 1].cbody == NULL &&
+		    !export_latest_constraints(ex, sel[i], 1)) ||
+		    !export_latest_constraints(ex, sel[i], 0))
 			goto out;
 	for (i = 0; i < n; i++)
 		if (!put_moving(ex, ex_path(ex, "v1/%s/cacert.pem.minisig",
-		    sel[i]->name), &sel[i]->rel[sel[i]->nrel - 1].sig))
+		    sel[i]->name), &sel[i]->rel[sel[i]->nrel - 1].sig) ||
+		    (sel[i]->rel[sel[i]->nrel - 1].cbody != NULL &&
+		    !export_latest_constraints(ex, sel[i], 1)))
 			goto out;
 	ok = 1;
  out:

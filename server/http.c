@@ -37,6 +37,7 @@
 #include "http.h"
 #include "meta.h"
 #include "num.h"
+#include "p11kit.h"
 #include "render_json.h"
 #include "route.h"
 #include "site.h"
@@ -52,6 +53,7 @@
 #define WHOLE_WAIT_MS		2000	/* a request during a start */
 #define CT_PEM		"application/x-pem-file"
 #define CT_JSON		"application/json"
+#define CT_P11KIT	"text/plain; charset=utf-8"
 #define CT_TEXT		"text/plain; charset=utf-8"
 #define CT_HTML		"text/html; charset=utf-8"
 #define CT_METRICS	"text/plain; version=0.0.4"
@@ -67,7 +69,9 @@ static const char *const route_names[R__MAX] = {
 	"latest_pem", "latest_sig", "version_pem", "version_sig", "history",
 	"diff", "upstream", "audit", "page_profile", "page_release",
 	"page_quarantine", "page_audit", "page_cert", "keys", "keys_sig",
-	"keys_version", "keys_version_sig",
+	"keys_version", "keys_version_sig", "latest_constraints",
+	"latest_constraints_sig", "latest_p11kit", "version_constraints",
+	"version_constraints_sig", "version_p11kit",
 };
 
 static const unsigned statuses[] = { 200, 304, 400, 404, 405, 500, 503 };
@@ -612,6 +616,21 @@ make_release_page(const void *arg, struct buf *b, int *found)
 	return site_release_html(m->s, m->p, m->a, b, found);
 }
 
+/* cacert.p11-kit of release m->a: its bundle and constraints. */
+static int
+make_p11kit(const void *arg, struct buf *b, int *found)
+{
+	const struct making *m = arg;
+	struct site_release *r;
+
+	if ((r = site_release((struct site_profile *)m->p, m->a)) == NULL) {
+		*found = 0;
+		return 1;
+	}
+	return p11kit_render(r->body->data, r->body->len, r->cbody != NULL ?
+	    r->cbody->data : NULL, r->cbody != NULL ? r->cbody->len : 0, b);
+}
+
 /*
  * The key of a document made from releases a and b (b 0: a alone) of a
  * profile: their versions and signatures.  0 when a release is missing.
@@ -804,6 +823,51 @@ serve_diff(struct http *h, struct MHD_Connection *c, struct req *rq,
 	return ret;
 }
 
+/*
+ * A release's constraints document, its signature (sig) or its
+ * cacert.p11-kit (p11kit), latest (r the newest) or immutable; 404
+ * for a release without dated roots.  Takes the caller's reference
+ * to s.
+ */
+static enum MHD_Result
+serve_constraints(struct http *h, struct MHD_Connection *c,
+    struct req *rq, struct site *s, struct site_profile *p,
+    struct site_release *r, int what, int immutable)
+{
+	struct making	 m;
+	enum MHD_Result	 ret;
+	char		 key[512];
+	int		 n;
+
+	if (what == 'p') {
+		/* Made from the release's signed bytes, named by its sig. */
+		n = snprintf(key, sizeof(key), "k/%s/%" PRId64 "/%s", p->name,
+		    r->version, r->sig.etag);
+		if (n < 0 || (size_t)n >= sizeof(key)) {
+			site_unref(s);
+			return send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    CT_TEXT, "internal error\n");
+		}
+		m.s = s;
+		m.p = p;
+		m.a = r->version;
+		m.b = 0;
+		ret = send_cached(c, rq, h, key, CT_P11KIT, immutable ?
+		    CC_IMMUTABLE : h->latest, make_p11kit, &m,
+		    "no such version\n");
+		site_unref(s);
+		return ret;
+	}
+	if (r->cbody == NULL) {
+		site_unref(s);
+		return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+		    "no constraints: no root of this release has a "
+		    "distrust-after date\n");
+	}
+	return send_doc(h, c, rq, s, what == 's' ? &r->csig : r->cbody,
+	    what == 's' ? CT_TEXT : CT_JSON, immutable);
+}
+
 static enum MHD_Result
 serve_metrics(struct http *h, struct MHD_Connection *c, struct req *rq,
     const struct site *s)
@@ -895,7 +959,9 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 	 * the rest once the whole site is read (a moment's wait).
 	 */
 	if (s->partial && t->route != R_LATEST_PEM &&
-	    t->route != R_LATEST_SIG && t->route != R_PUBKEY &&
+	    t->route != R_LATEST_SIG && t->route != R_LATEST_CONS &&
+	    t->route != R_LATEST_CONS_SIG && t->route != R_LATEST_P11KIT &&
+	    t->route != R_PUBKEY &&
 	    t->route != R_KEYS && t->route != R_KEYS_SIG &&
 	    t->route != R_KEYS_VERSION && t->route != R_KEYS_VERSION_SIG) {
 		site_unref(s);
@@ -951,6 +1017,23 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 		if (t->route == R_VERSION_PEM)
 			return send_doc(h, c, rq, s, r->body, CT_PEM, 1);
 		return send_doc(h, c, rq, s, &r->sig, CT_TEXT, 1);
+	/* doc/SPEC.md 12: the dates beside a release. */
+	case R_LATEST_CONS:
+	case R_LATEST_CONS_SIG:
+	case R_LATEST_P11KIT:
+		if (p == NULL)
+			goto notfound;
+		return serve_constraints(h, c, rq, s, p, &p->rel[p->nrel - 1],
+		    t->route == R_LATEST_CONS ? 'c' : t->route ==
+		    R_LATEST_CONS_SIG ? 's' : 'p', 0);
+	case R_VERSION_CONS:
+	case R_VERSION_CONS_SIG:
+	case R_VERSION_P11KIT:
+		if (p == NULL || (r = site_release(p, t->a)) == NULL)
+			goto notfound;
+		return serve_constraints(h, c, rq, s, p, r,
+		    t->route == R_VERSION_CONS ? 'c' : t->route ==
+		    R_VERSION_CONS_SIG ? 's' : 'p', 1);
 	case R_METRICS: {
 		enum MHD_Result ret = serve_metrics(h, c, rq, s);
 

@@ -18,7 +18,8 @@
 static int
 type_known(int t)
 {
-	return t == PM_HELLO || t == PM_SIGN || t == PM_SIG || t == PM_ERROR;
+	return t == PM_HELLO || t == PM_SIGN || t == PM_SIGN_CONSTRAINTS ||
+	    t == PM_SIG || t == PM_ERROR;
 }
 
 /*
@@ -149,15 +150,23 @@ int
 privmsg_parse_sign(const char *req, size_t len, struct meta *m, char *why,
     size_t whylen)
 {
+	return privmsg_parse_sign_as(META_FORMAT, req, len, m, why, whylen);
+}
+
+/* privmsg_parse_sign() of a trusted comment whose format is format. */
+int
+privmsg_parse_sign_as(const char *format, const char *req, size_t len,
+    struct meta *m, char *why, size_t whylen)
+{
 	char	 t[256];
 
 	if (len == 0 || len >= sizeof(t) || memchr(req, '\0', len) != NULL) {
 		snprintf(why, whylen, "not a trusted comment");
 		return 0;
 	}
-	if (!meta_parse(req, len, m, why, whylen))
+	if (!meta_parse_as(format, req, len, m, why, whylen))
 		return 0;
-	if (!meta_format(m, t, sizeof(t)) || strlen(t) != len ||
+	if (!meta_format_as(format, m, t, sizeof(t)) || strlen(t) != len ||
 	    memcmp(t, req, len) != 0) {
 		snprintf(why, whylen, "not in canonical form");
 		return 0;

@@ -13,6 +13,7 @@
 enum privmsg_type {
 	PM_HELLO = 'K',		/* signer: "KEYID PUBKEY", once, first */
 	PM_SIGN = 'S',		/* a cabundle/1 trusted comment to sign */
+	PM_SIGN_CONSTRAINTS = 'C', /* a cabundle-constraints/1 one (SPEC 12) */
 	PM_SIG = 'G',		/* signer: the .minisig file */
 	PM_ERROR = 'E',		/* signer: why it refused */
 };
@@ -26,5 +27,7 @@ int	privmsg_send(int, int, const void *, size_t);
 int	privmsg_recv(int, int *, char *, size_t, size_t *);
 int	privmsg_parse_sign(const char *, size_t, struct meta *, char *,
 	    size_t);
+int	privmsg_parse_sign_as(const char *, const char *, size_t,
+	    struct meta *, char *, size_t);
 
 #endif

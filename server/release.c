@@ -29,6 +29,7 @@
 #include "bundle.h"
 #include "carry.h"
 #include "config.h"
+#include "constraints.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -90,6 +91,7 @@ comp_add(struct comp *c, const char *fp, const char *label, int64_t org)
 	c->v = nv;
 	memcpy(c->v[c->n].fp, fp, 65);
 	c->v[c->n].org_ca = org;
+	c->v[c->n].server_after = 0;
 	if ((c->v[c->n].label = strdup(label)) == NULL)
 		goto nomem;
 	c->n++;
@@ -133,7 +135,8 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 
 	memset(p, 0, sizeof(*p));
 	if ((st = db_prepare(db, "SELECT name, upstream, exclusions, org, "
-	    "coalesce(base, '') FROM profile WHERE name = ?")) == NULL)
+	    "coalesce(base, ''), distrust_after FROM profile WHERE name = ?"))
+	    == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -145,6 +148,8 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 		    sqlite3_column_text(st, 3));
 		snprintf(p->base, sizeof(p->base), "%s",
 		    sqlite3_column_text(st, 4));
+		snprintf(p->distrust_after, sizeof(p->distrust_after), "%s",
+		    sqlite3_column_text(st, 5));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -152,6 +157,38 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * TEMPORARY scaffolding (i22-constraints), until the policy part's
+ * compose() lands: each entry's server distrust-after date from
+ * snapshot_distrust of the composition's snapshot.  No policy is
+ * applied here.
+ */
+static int
+comp_dates(sqlite3 *db, struct comp *c)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc = SQLITE_DONE;
+
+	if ((st = db_prepare(db, "SELECT server_after FROM snapshot_distrust "
+	    "WHERE snapshot = ? AND cert = ? AND server_after IS NOT NULL"))
+	    == NULL)
+		return 0;
+	for (i = 0; i < c->n && rc != SQLITE_ERROR; i++) {
+		sqlite3_bind_int64(st, 1, c->snapshot);
+		sqlite3_bind_text(st, 2, c->v[i].fp, 64, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			c->v[i].server_after = sqlite3_column_int64(st, 0);
+		else if (rc != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ERROR)
+		warnx("%s", sqlite3_errmsg(db));
+	return rc != SQLITE_ERROR;
 }
 
 /*
@@ -226,6 +263,8 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 		c->snapshot = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		st = NULL;
+		if (!comp_dates(db, c))
+			goto out;
 	}
 	if (strcmp(p->org, "none") != 0) {
 		if ((st = db_prepare(db, "SELECT o.cert, o.name, o.id FROM "
@@ -415,9 +454,33 @@ body_load(sqlite3 *db, const char *hex, struct buf *out)
 }
 
 /*
+ * The constraints document (constraints.c) of composition c, the
+ * bundle hex of profile p, in doc with its SHA-256 in chex; chex ""
+ * when no root of it has a date.  Returns 1, or 0 after a warning.
+ */
+static int
+build_constraints(const struct profile *p, const struct comp *c,
+    const char *hex, struct buf *doc, char *chex)
+{
+	unsigned char	 d[32];
+
+	chex[0] = '\0';
+	if (!constraints_render(p->name, p->distrust_after, hex, c, doc))
+		return 0;
+	if (doc->len == 0)
+		return 1;
+	if (!EVP_Digest(doc->data, doc->len, d, NULL, EVP_sha256(), NULL)) {
+		cryptowarnx("SHA-256");
+		return 0;
+	}
+	hex_encode(d, 32, chex);
+	return 1;
+}
+
+/*
  * Record a new build: the body, the build row with added/removed
- * counts against prev, and its certificates.  Returns the build id, or
- * 0 after a warning.
+ * counts against prev, its constraints document when it has one, and
+ * its certificates.  Returns the build id, or 0 after a warning.
  */
 static int64_t
 build_store(sqlite3 *db, const struct profile *p, const struct comp *c,
@@ -425,15 +488,25 @@ build_store(sqlite3 *db, const struct profile *p, const struct comp *c,
     int64_t now)
 {
 	sqlite3_stmt	*st = NULL;
+	struct buf	 cdoc;
+	char		 chex[65];
 	int64_t		 id = 0;
 	size_t		 i;
 
-	if (!store_body(db, hex, body->data, body->len))
+	buf_init(&cdoc, BUNDLE_MAX_BYTES);
+	if (!store_body(db, hex, body->data, body->len) ||
+	    !build_constraints(p, c, hex, &cdoc, chex) ||
+	    (chex[0] != '\0' && !store_body(db, chex, cdoc.data, cdoc.len))) {
+		buf_free(&cdoc);
 		return 0;
+	}
+	buf_free(&cdoc);
 	if ((st = db_prepare(db, "INSERT INTO build (profile, snapshot, "
-	    "body_sha256, ncerts, added, removed, created) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?)")) == NULL)
+	    "body_sha256, ncerts, added, removed, created, constraints) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return 0;
+	if (chex[0] != '\0')
+		sqlite3_bind_text(st, 8, chex, 64, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
 	if (c->snapshot)
 		sqlite3_bind_int64(st, 2, c->snapshot);
@@ -485,6 +558,59 @@ struct plan {
 };
 
 /*
+ * The signature of the constraints document of plan's build, if it
+ * has one, into csig (left empty when not): signed by sg right after
+ * the bundle, with the bundle's trusted comment m in every field but
+ * format, size and sha256, and checked against sg's key.  Returns 1,
+ * or 0 after a warning.
+ */
+static int
+constraints_sign(sqlite3 *db, struct signer *sg, const struct plan *pl,
+    const struct meta *m, struct buf *csig)
+{
+	sqlite3_stmt	*st;
+	struct minisig	 ms;
+	struct meta	 cm;
+	struct buf	 doc;
+	char		 chex[65], why[256];
+	int		 rc, ok = 0;
+
+	if ((st = db_prepare(db, "SELECT constraints FROM build WHERE id = ? "
+	    "AND constraints IS NOT NULL")) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, pl->build);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(chex, sizeof(chex), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc != SQLITE_ROW) {
+		warnx("%s", sqlite3_errmsg(db));
+		return 0;
+	}
+	buf_init(&doc, BUNDLE_MAX_BYTES);
+	cm = *m;
+	if (!body_load(db, chex, &doc) ||
+	    !hex_decode(chex, 64, cm.sha256, 32))
+		goto out;
+	cm.size = doc.len;
+	if (!signer_sign_as(sg, META_FORMAT_CONSTRAINTS, &cm, csig))
+		goto out;
+	if (sig_parse((const char *)csig->data, csig->len, &ms, why,
+	    sizeof(why)) != SIG_OK ||
+	    sig_verify_comment(&ms, &sg->pub) != SIG_OK ||
+	    sig_verify_data(&ms, &sg->pub, doc.data, doc.len) != SIG_OK) {
+		warnx("%s: the constraints signature does not verify; "
+		    "nothing published", pl->p.name);
+		goto out;
+	}
+	ok = 1;
+ out:
+	buf_free(&doc);
+	return ok;
+}
+
+/*
  * Have the signer sign plan's body as the next version, check what it
  * sent against the key it says it holds, and store the release with
  * its audit row.  Returns 1 and sets *version, or 0 after a warning:
@@ -499,11 +625,12 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 	struct relinfo	 last;
 	struct meta	 m;
 	struct minisig	 ms;
-	struct buf	 sig;
+	struct buf	 sig, csig;
 	char		 why[256], obj[META_PROFILE_MAX + 32];
 	int		 ok = 0;
 
 	buf_init(&sig, SIG_FILE_MAX);
+	buf_init(&csig, SIG_FILE_MAX);
 	if (!latest_release(db, pl->p.name, &last))
 		goto out;
 	if (last.version != pl->last) {
@@ -533,6 +660,8 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 		    "published", pl->p.name);
 		goto out;
 	}
+	if (!constraints_sign(db, sg, pl, &m, &csig))
+		goto out;
 	if ((st = db_prepare(db, "INSERT INTO release (profile, version, "
 	    "build, created, expires, keyid, reason, signature) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
@@ -548,6 +677,18 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 	    SQLITE_STATIC);
 	if (!db_step_done(db, st))
 		goto out;
+	if (csig.len > 0) {
+		sqlite3_finalize(st);
+		if ((st = db_prepare(db, "INSERT INTO release_constraints "
+		    "(profile, version, signature) VALUES (?, ?, ?)")) == NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, pl->p.name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, *version);
+		sqlite3_bind_text(st, 3, (const char *)csig.data,
+		    (int)csig.len, SQLITE_STATIC);
+		if (!db_step_done(db, st))
+			goto out;
+	}
 	if (pl->carry != 0) {
 		sqlite3_finalize(st);
 		if ((st = db_prepare(db, "INSERT INTO release_carry (profile, "
@@ -573,29 +714,38 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
  out:
 	sqlite3_finalize(st);
 	buf_free(&sig);
+	buf_free(&csig);
 	return ok;
 }
 
 /*
- * A build of profile p with body hex stored after build after (an
- * earlier publish that stored it and then failed): its id, 0 when
- * there is none, -1 after a warning.
+ * A build of profile p with body hex and the constraints composition
+ * c gives stored after build after (an earlier publish that stored it
+ * and then failed): its id, 0 when there is none, -1 after a warning.
  */
 static int64_t
-build_unreleased(sqlite3 *db, const char *profile, const char *hex,
-    int64_t after)
+build_unreleased(sqlite3 *db, const struct profile *p, const struct comp *c,
+    const char *hex, int64_t after)
 {
 	sqlite3_stmt	*st;
+	struct buf	 cdoc;
+	char		 chex[65];
 	int64_t		 id = 0;
 	int		 rc;
 
-	if ((st = db_prepare(db, "SELECT id FROM build WHERE profile = ? AND "
-	    "body_sha256 = ? AND id > ? AND id NOT IN (SELECT build FROM "
-	    "release) ORDER BY id DESC LIMIT 1")) == NULL)
+	buf_init(&cdoc, BUNDLE_MAX_BYTES);
+	rc = build_constraints(p, c, hex, &cdoc, chex);
+	buf_free(&cdoc);
+	if (!rc || (st = db_prepare(db, "SELECT id FROM build WHERE profile = "
+	    "? AND body_sha256 = ? AND id > ? AND constraints IS ? AND id "
+	    "NOT IN (SELECT build FROM release) ORDER BY id DESC LIMIT 1")) ==
+	    NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, after);
+	if (chex[0] != '\0')
+		sqlite3_bind_text(st, 4, chex, 64, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE) {
@@ -684,7 +834,7 @@ plan_carry(sqlite3 *db, const struct config *cfg, const char *keyid,
 	pl->ncerts = (int64_t)c.n;
 	pl->added = comp_missing(&c, &prev);
 	pl->removed = comp_missing(&prev, &c);
-	if ((pl->build = build_unreleased(db, pl->p.name, pl->hex,
+	if ((pl->build = build_unreleased(db, &pl->p, &c, pl->hex,
 	    last->build)) == 0)
 		pl->build = build_store(db, &pl->p, &c, &prev, pl->hex,
 		    &pl->body, now);
@@ -799,7 +949,7 @@ publish_plan(sqlite3 *db, const struct config *cfg, const char *keyid,
 	pl->ncerts = (int64_t)c.n;
 	pl->added = comp_missing(&c, &prev);
 	pl->removed = comp_missing(&prev, &c);
-	if ((pl->build = build_unreleased(db, p->name, pl->hex,
+	if ((pl->build = build_unreleased(db, p, &c, pl->hex,
 	    last.build)) == 0)
 		pl->build = build_store(db, p, &c, &prev, pl->hex, &pl->body,
 		    now);

@@ -21,6 +21,7 @@ struct entry {
 	char		 fp[65];	/* SHA-256 hex of the DER */
 	char		*label;
 	int64_t		 org_ca;	/* org_ca id, 0 for upstream */
+	int64_t		 server_after;	/* distrust-after; 0: none */
 };
 
 /* What a profile's bundle holds. */
@@ -37,7 +38,11 @@ struct profile {
 	int		 exclusions;	/* minus the excluded ones */
 	char		 org[8];	/* none, all, tags */
 	char		 base[META_PROFILE_MAX + 1]; /* "": upstream roots */
+	char		 distrust_after[8];	/* keep, sunset, drop */
 };
+
+/* sunset: a dated root is served this long after its date (398 days). */
+#define DISTRUST_SUNSET_SECONDS	(398 * 86400)
 
 /*
  * A release of an upstream cabundle mirror that passed SPEC section 8

@@ -111,6 +111,12 @@ route_parse(const char *url, struct target *t)
 		t->route = R_LATEST_PEM;
 	else if (strcmp(rest, "cacert.pem.minisig") == 0)
 		t->route = R_LATEST_SIG;
+	else if (strcmp(rest, "constraints.json") == 0)
+		t->route = R_LATEST_CONS;
+	else if (strcmp(rest, "constraints.json.minisig") == 0)
+		t->route = R_LATEST_CONS_SIG;
+	else if (strcmp(rest, "cacert.p11-kit") == 0)
+		t->route = R_LATEST_P11KIT;
 	else if (strcmp(rest, "history") == 0)
 		t->route = R_HISTORY;
 	else if (strncmp(rest, "diff/", 5) == 0) {
@@ -125,5 +131,11 @@ route_parse(const char *url, struct target *t)
 			t->route = R_VERSION_PEM;
 		else if (strcmp(slash + 1, "cacert.pem.minisig") == 0)
 			t->route = R_VERSION_SIG;
+		else if (strcmp(slash + 1, "constraints.json") == 0)
+			t->route = R_VERSION_CONS;
+		else if (strcmp(slash + 1, "constraints.json.minisig") == 0)
+			t->route = R_VERSION_CONS_SIG;
+		else if (strcmp(slash + 1, "cacert.p11-kit") == 0)
+			t->route = R_VERSION_P11KIT;
 	}
 }

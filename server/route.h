@@ -34,6 +34,12 @@ enum route {
 	R_KEYS_SIG,		/* /v1/keys.minisig: its first signature */
 	R_KEYS_VERSION,		/* /v1/keylists/{version}/keys */
 	R_KEYS_VERSION_SIG,	/* /v1/keylists/{version}/{KEYID,keys}.minisig */
+	R_LATEST_CONS,		/* /v1/{profile}/constraints.json */
+	R_LATEST_CONS_SIG,	/* ... constraints.json.minisig */
+	R_LATEST_P11KIT,	/* /v1/{profile}/cacert.p11-kit */
+	R_VERSION_CONS,		/* .../{version}/constraints.json */
+	R_VERSION_CONS_SIG,
+	R_VERSION_P11KIT,
 	R__MAX
 };
 

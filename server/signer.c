@@ -12,8 +12,10 @@
  * says hello with its key id and public key.
  *
  * It signs nothing it is sent: a request is a cabundle/1 trusted
- * comment alone, in the canonical form meta_format() writes, and the
- * signer reads the body from the database itself.  It refuses a
+ * comment alone (or a cabundle-constraints/1 one for the constraints
+ * document of the bundle it signed just before, doc/SPEC.md 12), in
+ * the canonical form meta_format() writes, and the signer reads the
+ * body from the database itself.  It refuses a
  * profile this mirror relays, a version that is not the newest
  * release's plus one, a body no build of that profile holds, a size or
  * digest that differs from the stored body, a created time more than
@@ -126,25 +128,80 @@ countersignable(sqlite3 *db, const struct config *cfg, const char *profile,
 }
 
 /*
- * Check one request against the database and sign it.  Returns 1 with
- * the .minisig text in sig, or 0 with why.
+ * The stored document a request names, in *data and *n (valid until st
+ * is finalized): for a bundle, a build of the profile whose body it is
+ * and that is no build's constraints document; for a constraints
+ * document, the constraints of a build of the profile whose body is
+ * bundle, the bundle this signer just signed.  Returns the statement
+ * (finalize it), or NULL with why.
+ */
+static sqlite3_stmt *
+request_body(sqlite3 *db, const char *profile, const char *hex,
+    const char *bundle, const void **data, size_t *n, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_prepare(db, bundle == NULL ? "SELECT y.data FROM build b "
+	    "JOIN body y ON y.sha256 = b.body_sha256 WHERE b.profile = ?1 AND "
+	    "b.body_sha256 = ?2 AND NOT EXISTS (SELECT 1 FROM build WHERE "
+	    "constraints = ?2) LIMIT 1" : "SELECT y.data FROM build b JOIN "
+	    "body y ON y.sha256 = b.constraints WHERE b.profile = ?1 AND "
+	    "b.constraints = ?2 AND b.body_sha256 = ?3 AND NOT EXISTS (SELECT "
+	    "1 FROM build WHERE body_sha256 = ?2) LIMIT 1")) == NULL) {
+		snprintf(why, whylen, "database error");
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
+	if (bundle != NULL)
+		sqlite3_bind_text(st, 3, bundle, 64, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(why, whylen, bundle == NULL ? "%s: no build holds "
+		    "sha256 %s" : "%s: sha256 %s is not the constraints "
+		    "document of the bundle just signed", profile, hex);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	*data = sqlite3_column_blob(st, 0);
+	*n = (size_t)sqlite3_column_bytes(st, 0);
+	return st;
+}
+
+/*
+ * Check one request against the database and sign it: type PM_SIGN
+ * for a bundle (remembered in *done), PM_SIGN_CONSTRAINTS for the
+ * constraints document of the bundle in *done, with its profile,
+ * version, created and expires.  Returns 1 with the .minisig text in
+ * sig, or 0 with why.
  */
 static int
 sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
-    const char *keyid, const char *req, size_t len, struct buf *sig,
-    char *why, size_t whylen)
+    const char *keyid, int type, const char *req, size_t len,
+    struct meta *done, struct buf *sig, char *why, size_t whylen)
 {
 	sqlite3_stmt	*st = NULL;
 	struct meta	 m;
 	unsigned char	 d[32];
-	char		 hex[65];
-	const void	*data;
+	char		 hex[65], bundle[65];
+	const void	*data = NULL;
 	int64_t		 last, now = (int64_t)time(NULL);
-	size_t		 n;
-	int		 relay, carried, ok = 0;
+	size_t		 n = 0;
+	int		 relay, carried, cons = type == PM_SIGN_CONSTRAINTS,
+			 ok = 0;
 
-	if (!privmsg_parse_sign(req, len, &m, why, whylen))
+	if (!privmsg_parse_sign_as(cons ? META_FORMAT_CONSTRAINTS :
+	    META_FORMAT, req, len, &m, why, whylen))
 		return 0;
+	if (cons && (done->version == 0 ||
+	    strcmp(m.profile, done->profile) != 0 ||
+	    m.version != done->version || m.created != done->created ||
+	    m.expires != done->expires)) {
+		snprintf(why, whylen, "%s: a constraints document is signed "
+		    "only with the release it goes with, just after it",
+		    m.profile);
+		return 0;
+	}
 	if ((int64_t)m.created < now - SIGNER_SKEW ||
 	    (int64_t)m.created > now + SIGNER_SKEW) {
 		snprintf(why, whylen, "created is not now");
@@ -175,6 +232,7 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 		goto out;
 	}
 	hex_encode(m.sha256, 32, hex);
+	hex_encode(done->sha256, 32, bundle);
 	if (relay) {
 		snprintf(why, whylen, "%s is relayed, never signed here",
 		    m.profile);
@@ -182,15 +240,18 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 	}
 	/*
 	 * Countersigned ([mirror] mode = countersign): only a body an
-	 * upstream release carried here, verified and accepted.
+	 * upstream release carried here, verified and accepted (for a
+	 * constraints document, its bundle).
 	 */
-	if (!countersignable(db, cfg, m.profile, hex, &carried)) {
+	if (!countersignable(db, cfg, m.profile, cons ? bundle : hex,
+	    &carried)) {
 		snprintf(why, whylen, "database error");
 		goto out;
 	}
 	if (carried == 0) {
 		snprintf(why, whylen, "%s is countersigned: sha256 %s is no "
-		    "accepted upstream release of it", m.profile, hex);
+		    "accepted upstream release of it", m.profile,
+		    cons ? bundle : hex);
 		goto out;
 	}
 	if (m.version != (uint64_t)last + 1) {
@@ -199,21 +260,9 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 		    (long long)last + 1);
 		goto out;
 	}
-	if ((st = db_prepare(db, "SELECT y.data FROM build b JOIN body y ON "
-	    "y.sha256 = b.body_sha256 WHERE b.profile = ? AND "
-	    "b.body_sha256 = ? LIMIT 1")) == NULL) {
-		snprintf(why, whylen, "database error");
+	if ((st = request_body(db, m.profile, hex, cons ? bundle : NULL,
+	    &data, &n, why, whylen)) == NULL)
 		goto out;
-	}
-	sqlite3_bind_text(st, 1, m.profile, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(why, whylen, "%s: no build holds sha256 %s",
-		    m.profile, hex);
-		goto out;
-	}
-	data = sqlite3_column_blob(st, 0);
-	n = (size_t)sqlite3_column_bytes(st, 0);
 	if (n != m.size || data == NULL ||
 	    !EVP_Digest(data, n, d, NULL, EVP_sha256(), NULL) ||
 	    memcmp(d, m.sha256, 32) != 0) {
@@ -226,6 +275,11 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 		snprintf(why, whylen, "signing failed");
 		goto out;
 	}
+	/* One constraints document per bundle signed. */
+	if (cons)
+		memset(done, 0, sizeof(*done));
+	else
+		*done = m;
 	ok = 1;
  out:
 	sqlite3_finalize(st);
@@ -247,12 +301,14 @@ signer_main(const struct config *cfg)
 	sqlite3		*db = NULL;
 	char		*path = NULL, req[PRIVMSG_MAX], why[256];
 	char		 keyid[17], hello[17 + PUBKEY_STR_LEN + 1];
+	struct meta	 done;
 	size_t		 len;
 	int64_t		 last;
 	int		 type, relay, r, rc = EXIT_LOCAL;
 
 	/* Its warnings, among serve's, say who wrote them. */
 	program_invocation_short_name = (char *)"cabundled signer";
+	memset(&done, 0, sizeof(done));
 	buf_init(&sig, SIG_FILE_MAX);
 	if (fstat(SIGNER_FD, &sb) == -1 || !S_ISSOCK(sb.st_mode)) {
 		warnx("only cabundled starts this");
@@ -282,13 +338,13 @@ signer_main(const struct config *cfg)
 		goto out;
 	while ((r = privmsg_recv(SIGNER_FD, &type, req, sizeof(req), &len)) ==
 	    1) {
-		if (type != PM_SIGN) {
+		if (type != PM_SIGN && type != PM_SIGN_CONSTRAINTS) {
 			warnx("unexpected message");
 			goto out;
 		}
 		sig.len = 0;
-		if (sign_request(db, cfg, sk, keyid, req, len, &sig, why,
-		    sizeof(why)))
+		if (sign_request(db, cfg, sk, keyid, type, req, len, &done,
+		    &sig, why, sizeof(why)))
 			r = privmsg_send(SIGNER_FD, PM_SIG, sig.data, sig.len);
 		else
 			r = privmsg_send(SIGNER_FD, PM_ERROR, why,
@@ -387,13 +443,26 @@ signer_start(const struct config *cfg)
 int
 signer_sign(struct signer *sg, const struct meta *m, struct buf *sig)
 {
+	return signer_sign_as(sg, META_FORMAT, m, sig);
+}
+
+/*
+ * signer_sign() of another document with m in its trusted comment:
+ * META_FORMAT_CONSTRAINTS, the constraints document of the bundle the
+ * signer signed last (same profile, version, created and expires).
+ */
+int
+signer_sign_as(struct signer *sg, const char *format, const struct meta *m,
+    struct buf *sig)
+{
 	struct minisig	 ms;
 	char		 t[256], resp[PRIVMSG_MAX], why[256];
 	size_t		 len;
 	int		 type;
 
-	if (!meta_format(m, t, sizeof(t)) ||
-	    !privmsg_send(sg->fd, PM_SIGN, t, strlen(t)) ||
+	if (!meta_format_as(format, m, t, sizeof(t)) ||
+	    !privmsg_send(sg->fd, strcmp(format, META_FORMAT) == 0 ? PM_SIGN :
+	    PM_SIGN_CONSTRAINTS, t, strlen(t)) ||
 	    privmsg_recv(sg->fd, &type, resp, sizeof(resp), &len) != 1) {
 		warnx("%s: the signer is gone", m->profile);
 		return 0;

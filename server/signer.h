@@ -28,6 +28,8 @@ struct signer {
 struct signer	*signer_start(const struct config *);
 int		 signer_sign(struct signer *, const struct meta *,
 		    struct buf *);
+int		 signer_sign_as(struct signer *, const char *,
+		    const struct meta *, struct buf *);
 int		 signer_stop(struct signer *);
 int		 signer_alive(struct signer *);
 int		 signer_main(const struct config *);

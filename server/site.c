@@ -380,11 +380,14 @@ load_bodies(sqlite3 *db, struct site *s, int newest)
 	void		*nv;
 	int		 step, ok = 0;
 
+	/* Constraints documents (SPEC 12) are bodies too. */
 	if ((st = db_prepare(db, newest ? "SELECT sha256, rowid, size FROM "
 	    "body WHERE sha256 IN (SELECT body_sha256 FROM build WHERE id IN "
+	    "(" NEWEST_SQL ") UNION SELECT constraints FROM build WHERE id IN "
 	    "(" NEWEST_SQL ")) ORDER BY 1" : "SELECT sha256, rowid, size FROM "
 	    "body WHERE sha256 IN (SELECT body_sha256 FROM build WHERE id IN "
-	    "(SELECT build FROM release)) ORDER BY 1")) == NULL)
+	    "(SELECT build FROM release) UNION SELECT constraints FROM build "
+	    "WHERE id IN (SELECT build FROM release)) ORDER BY 1")) == NULL)
 		return 0;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		hex = (const char *)sqlite3_column_text(st, 0);
@@ -527,6 +530,7 @@ carry_free(void)
 	for (i = 0; i < carry.nprof; i++) {
 		for (j = 0; j < carry.prof[i].nrel; j++) {
 			free(carry.prof[i].rel[j].sig.data);
+			free(carry.prof[i].rel[j].csig.data);
 			free(carry.prof[i].rel[j].carried_from);
 		}
 		free(carry.prof[i].rel);
@@ -610,9 +614,9 @@ fpcmp(const void *a, const void *b)
  * once a load, not once a build.
  */
 #define BUILD_SQL "SELECT b.ncerts, b.added, b.removed, b.snapshot, " \
-	"b.body_sha256, c.cert, c.label, coalesce(c.org_ca, 0) FROM build b " \
-	"LEFT JOIN build_cert c ON c.build = b.id WHERE b.id = ? " \
-	"ORDER BY c.position"
+	"b.body_sha256, c.cert, c.label, coalesce(c.org_ca, 0), " \
+	"b.constraints FROM build b LEFT JOIN build_cert c ON c.build = " \
+	"b.id WHERE b.id = ? ORDER BY c.position"
 
 /* Build id with its certificates, read by st; NULL: warned. */
 static struct site_build *
@@ -641,6 +645,11 @@ build_read(sqlite3 *db, sqlite3_stmt *st, int64_t id)
 			if (hex == NULL || strlen(hex) != 64)
 				goto out;
 			memcpy(b->sha256, hex, 65);
+			hex = (const char *)sqlite3_column_text(st, 8);
+			if (hex != NULL && strlen(hex) != 64)
+				goto out;
+			if (hex != NULL)
+				memcpy(b->constraints, hex, 65);
 		}
 		if ((fp = (const char *)sqlite3_column_text(st, 5)) == NULL)
 			continue;	/* a build without certificates */
@@ -766,6 +775,25 @@ carry_profile(const char *name)
 	return &np[i];
 }
 
+/*
+ * The constraints signature of r (SPEC 12) from column col, when the
+ * release has one, and the build a document for it; 0 after a warning.
+ */
+static int
+csig_set(sqlite3_stmt *st, int col, struct site_release *r)
+{
+	if ((sqlite3_column_type(st, col) == SQLITE_NULL) !=
+	    (r->build != NULL && r->build->constraints[0] == '\0')) {
+		warnx("version %" PRId64 ": a constraints document without "
+		    "its signature, or the other way round", r->version);
+		return 0;
+	}
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return 1;
+	return doc_set(&r->csig, sqlite3_column_text(st, col),
+	    (size_t)sqlite3_column_bytes(st, col));
+}
+
 /* Releases of one profile newer than those carried, carried. */
 static int
 carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
@@ -812,8 +840,10 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
 			return 0;
 		}
 		if (!doc_set(&r->sig, sqlite3_column_text(st, 3),
-		    (size_t)sqlite3_column_bytes(st, 3))) {
+		    (size_t)sqlite3_column_bytes(st, 3)) ||
+		    !csig_set(st, 10, r)) {
 			free(r->sig.data);
+			free(r->csig.data);
 			free(r->carried_from);
 			return 0;
 		}
@@ -841,10 +871,12 @@ load_releases(sqlite3 *db, struct site *s)
 	if ((names = db_prepare(db, "SELECT DISTINCT profile FROM release "
 	    "ORDER BY profile")) == NULL || (st = db_prepare(db, "SELECT "
 	    "r.version, r.created, r.expires, r.signature, r.build, r.keyid, "
-	    "r.reason, k.upstream_version, k.keyid, k.source FROM release r "
-	    "LEFT JOIN release_carry c ON c.profile = r.profile AND c.version "
-	    "= r.version LEFT JOIN carry k ON k.id = c.carry WHERE r.profile "
-	    "= ? AND r.version > ? ORDER BY r.version")) == NULL ||
+	    "r.reason, k.upstream_version, k.keyid, k.source, x.signature "
+	    "FROM release r LEFT JOIN release_carry c ON c.profile = "
+	    "r.profile AND c.version = r.version LEFT JOIN carry k ON k.id = "
+	    "c.carry LEFT JOIN release_constraints x ON x.profile = r.profile "
+	    "AND x.version = r.version WHERE r.profile = ? AND r.version > ? "
+	    "ORDER BY r.version")) == NULL ||
 	    (bst = db_prepare(db, BUILD_SQL)) == NULL)
 		goto out;
 	while ((step = sqlite3_step(names)) == SQLITE_ROW)
@@ -875,6 +907,14 @@ load_releases(sqlite3 *db, struct site *s)
 			if ((p->rel[j].body = body) == NULL) {
 				warnx("%s version %" PRId64 ": body missing",
 				    p->name, p->rel[j].version);
+				goto out;
+			}
+			if (last->constraints[0] != '\0' &&
+			    (p->rel[j].cbody = find_body(s,
+			    last->constraints)) == NULL) {
+				warnx("%s version %" PRId64 ": constraints "
+				    "document missing", p->name,
+				    p->rel[j].version);
 				goto out;
 			}
 		}
@@ -1750,8 +1790,10 @@ site_free(struct site *s)
 		return;
 	for (i = 0; i < s->nprof; i++) {
 		/* A full site's signatures are the carry's. */
-		for (j = 0; s->partial && j < s->prof[i].nrel; j++)
+		for (j = 0; s->partial && j < s->prof[i].nrel; j++) {
 			free(s->prof[i].rel[j].sig.data);
+			free(s->prof[i].rel[j].csig.data);
+		}
 		free(s->prof[i].rel);
 		site_text_drop(s->prof[i].histtext);	/* history's bytes */
 		free(s->prof[i].page.data);
@@ -1808,10 +1850,12 @@ load_newest(sqlite3 *db, struct site *s)
 	int		 step, ok = 0;
 
 	if ((st = db_prepare(db, "SELECT r.profile, r.version, r.created, "
-	    "r.expires, r.signature, r.keyid, r.reason, b.body_sha256 FROM "
-	    "release r JOIN build b ON b.id = r.build WHERE r.version = "
-	    "(SELECT max(version) FROM release WHERE profile = r.profile) "
-	    "ORDER BY r.profile")) == NULL)
+	    "r.expires, r.signature, r.keyid, r.reason, b.body_sha256, "
+	    "b.constraints, x.signature FROM release r JOIN build b ON b.id = "
+	    "r.build LEFT JOIN release_constraints x ON x.profile = r.profile "
+	    "AND x.version = r.version WHERE r.version = (SELECT max(version) "
+	    "FROM release WHERE profile = r.profile) ORDER BY r.profile")) ==
+	    NULL)
 		return 0;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (s->nprof == cap) {
@@ -1847,6 +1891,16 @@ load_newest(sqlite3 *db, struct site *s)
 		if ((r->body = find_body(s, hex)) == NULL) {
 			warnx("%s version %" PRId64 ": body missing", p->name,
 			    r->version);
+			goto out;
+		}
+		hex = (const char *)sqlite3_column_text(st, 8);
+		if ((hex == NULL) != (sqlite3_column_type(st, 9) ==
+		    SQLITE_NULL) || (hex != NULL && ((r->cbody = find_body(s,
+		    hex)) == NULL || !doc_set(&r->csig,
+		    sqlite3_column_text(st, 9),
+		    (size_t)sqlite3_column_bytes(st, 9))))) {
+			warnx("%s version %" PRId64 ": constraints document "
+			    "or its signature missing", p->name, r->version);
 			goto out;
 		}
 	}
@@ -1977,8 +2031,10 @@ site_foreach_doc(struct site *s, void (*fn)(struct doc *))
 	for (i = 0; i < s->nprof; i++, n += 2) {
 		fn(&s->prof[i].history);
 		fn(&s->prof[i].page);
-		for (j = 0; j < s->prof[i].nrel; j++, n++)
+		for (j = 0; j < s->prof[i].nrel; j++, n += 2) {
 			fn(&s->prof[i].rel[j].sig);
+			fn(&s->prof[i].rel[j].csig);
+		}
 	}
 	fn(&s->pubkey);
 	fn(&s->profiles);

@@ -52,6 +52,7 @@ struct site_build {
 	int64_t		 snapshot;	/* when has_snapshot */
 	int		 has_snapshot;
 	char		 sha256[65];	/* the body */
+	char		 constraints[65]; /* SPEC 12 document; "": none */
 	struct site_entry *v;
 	size_t		 n;
 	size_t		*byfp;		/* indexes into v, by fingerprint */
@@ -81,6 +82,9 @@ struct site_release {
 	char		 reason[8];
 	struct doc	 sig;		/* the .minisig file */
 	struct doc	*body;		/* shared between re-signings */
+	struct doc	 csig;		/* constraints.json.minisig (SPEC
+					   12); data NULL: none */
+	struct doc	*cbody;		/* constraints.json, shared; or NULL */
 	struct site_build *build;
 	int64_t		 carried;	/* countersigned: upstream version */
 	char		 carried_key[17];

@@ -777,3 +777,32 @@ def client_install(s, *args, check=None, **kw):
     """cabundle install from Server s, trusting its active key."""
     return run(CABUNDLE, "install", "--from", s.base, "--key",
                s.mirror.key()["public_key"], *args, check=check, **kw)
+
+
+# ---- distrust-after dates (issue 22) ---------------------------------
+
+def dated_mirror(m, days=(-400, 10), policy="keep", profile="mozilla"):
+    """Mirror m (initialized) with the newest real upstream approved,
+    its first len(days) roots carrying server distrust-after dates
+    `days` days from the product's now, and profile's policy set.
+    Returns {sha256: date in Unix seconds}.  Scaffolding (i22-constraints):
+    the dates go straight into snapshot_distrust until certdata import
+    and "profile add --distrust-after" are merged."""
+    import sqlite3
+    m("import", upstream("2026.07.22"), check=5)
+    t0 = int(now()) // DAY * DAY
+    db = sqlite3.connect(m.db)
+    certs = [r[0] for r in db.execute(
+        "SELECT cert FROM snapshot_cert WHERE snapshot = 1 "
+        "ORDER BY position LIMIT ?", (len(days),))]
+    dates = {c: t0 + d * DAY for c, d in zip(certs, days)}
+    with db:
+        for c, t in dates.items():
+            db.execute("INSERT INTO snapshot_distrust (snapshot, cert, "
+                       "server_after, source) VALUES (1, ?, ?, 'test')",
+                       (c, t))
+        db.execute("UPDATE profile SET distrust_after = ? WHERE name = ?",
+                   (policy, profile))
+    db.close()
+    approve(m, 1)
+    return dates

@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import (CABUNDLED, DAY, Mirror, Server, minisign_ok, now, run,
-                      tc, upstream)
+from conftest import (CABUNDLED, DAY, Mirror, Server, dated_mirror,
+                      minisign_ok, now, run, tc, upstream)
 from upstream import FakeUpstream, make_test_pki
 
 ROOT = os.geteuid() == 0
@@ -267,6 +267,50 @@ def test_the_signer_refuses(good, signer, tmp_path, case, why):
     # A refusal is an answer, not an end: the next good request works.
     kind, sig = signer.sign(tc(**ok))
     assert kind == b"G", sig
+
+
+def test_the_signer_signs_constraints_only_for_the_bundle_it_signed(
+        mirror, tmp_path):
+    """doc/SPEC.md 12: a constraints request is refused before its
+    bundle, for a bundle body, with other dates, and twice; a bundle
+    request for a constraints document is refused too."""
+    dated_mirror(mirror)
+    mirror("export", "--profile", "mozilla", tmp_path / "exp", check=0)
+    v1 = tmp_path / "exp" / "v1" / "mozilla"
+    body = (v1 / "cacert.pem").read_bytes()
+    cons = (v1 / "constraints.json").read_bytes()
+    t0 = int(now())
+    ok = dict(version=2, profile="mozilla", created=t0, expires=t0 + DAY)
+    cfmt = "cabundle-constraints/1"
+    sg = Signer(mirror)
+    try:
+        def ask(kind, comment):
+            sg.send(kind, comment.encode())
+            return sg.recv()
+
+        kind, why = ask(b"C", tc(cons, fmt=cfmt, **ok))
+        assert kind == b"E" and b"only with the release" in why, why
+        kind, why = ask(b"S", tc(cons, **ok))
+        assert kind == b"E" and b"no build holds" in why, why
+        kind, why = ask(b"C", tc(body, **ok))
+        assert kind == b"E" and b"format" in why, why
+        kind, sig = ask(b"S", tc(body, **ok))
+        assert kind == b"G", sig
+        kind, why = ask(b"C", tc(body, fmt=cfmt, **ok))
+        assert kind == b"E" and b"not the constraints document" in why, why
+        kind, why = ask(b"C", tc(cons, fmt=cfmt, **{**ok,
+                                                    "expires": t0 + 2 * DAY}))
+        assert kind == b"E" and b"only with the release" in why, why
+        kind, sig = ask(b"C", tc(cons, fmt=cfmt, **ok))
+        assert kind == b"G", sig
+        (tmp_path / "c.minisig").write_bytes(sig)
+        p = run("minisign", "-Vm", v1 / "constraints.json", "-x",
+                tmp_path / "c.minisig", "-p", mirror.pubfile())
+        assert p.returncode == 0, p.stderr
+        kind, why = ask(b"C", tc(cons, fmt=cfmt, **ok))
+        assert kind == b"E" and b"only with the release" in why, why
+    finally:
+        assert sg.close() == 0
 
 
 def test_the_signer_countersigns_only_a_carried_body(good, tmp_path):
