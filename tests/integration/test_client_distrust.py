@@ -198,6 +198,17 @@ def test_spoiled_document_is_ignored_and_the_install_goes_on(env, dated,
     assert status_dates(env) == [[]] * len(env.targets)
 
 
+def test_another_trusted_key_is_not_the_release_key(env, dated):
+    """SPEC 12: the key that signed the release, not any trusted one."""
+    publish_dated(env, dated, key=env.keys.k2)
+    p = env.install(check=0, keys=[env.keys.k1, env.keys.k2])
+    out = json.loads(p.stdout)
+    assert out["result"] == "installed"
+    assert out["constraints"]["why"] == ("signed by another key than the "
+                                         "release")
+    assert status_dates(env) == [[]] * len(env.targets)
+
+
 def test_tampered_document_is_ignored(env, dated):
     body, doc = publish_dated(env, dated)
     env.m.routes[f"/v1/{CLIENT_PROFILE}/1/constraints.json"] = static(
