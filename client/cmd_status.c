@@ -120,9 +120,9 @@ dated_print(const char *path, const json_t *dated)
  * cabundle status [--state FILE] [--json]: per target, the installed
  * profile, version, expiry and sha256, and whether the file still holds
  * it, and the roots of that release that have a distrust-after date
- * (doc/SPEC.md 12).  Exit 0 when every target holds a fresh bundle (or there are
- * none); 1 when one was replaced behind our back or has expired; 4 when
- * the state cannot be read.
+ * (doc/SPEC.md 12).  Exit 0 when every target holds a fresh bundle (or
+ * there are none); 1 when one was replaced behind our back or has
+ * expired; 4 when the state cannot be read.
  */
 int
 cmd_status(int argc, char *argv[])

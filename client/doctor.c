@@ -401,10 +401,11 @@ dated_load(const char *path)
 
 /*
  * "cabundle doctor [--python PATH]... [--json] [--bundle FILE]
- * [--state FILE] [HOST[:PORT]]".  With no host, exits 0, or 4 when an interpreter
- * could not be asked.  With a host: 0 when it verifies, 1 with the cause
- * when not, 3 when unreachable, 4 when the bundle cannot be read or no
- * bundle is known.  2 for usage.
+ * [--state FILE] [HOST[:PORT]]".  With no host, exits 0, or 4 when an
+ * interpreter could not be asked.  With a host: 0 when it verifies (a
+ * root's distrust-after date is a warning, not a failure), 1 with the
+ * cause when not, 3 when unreachable, 4 when the bundle cannot be read
+ * or no bundle is known.  2 for usage.
  */
 int
 cmd_doctor(int argc, char *argv[])
