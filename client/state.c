@@ -102,6 +102,26 @@ constraints_ok(const json_t *c)
 	return 1;
 }
 
+/*
+ * 1 when st has no array key (a state from before it), or an array
+ * whose every record passes ok.
+ */
+static int
+optional_ok(const json_t *st, const char *key, int (*ok)(const json_t *))
+{
+	const json_t	*a = json_object_get(st, key), *x;
+	size_t		 i;
+
+	if (a == NULL)
+		return 1;
+	if (!json_is_array(a))
+		return 0;
+	json_array_foreach(a, i, x)
+		if (!ok(x))
+			return 0;
+	return 1;
+}
+
 static int
 kind_ok(const char *k)
 {
@@ -176,7 +196,7 @@ state_load(const char *path)
 {
 	struct buf	 b;
 	struct stat	 sb;
-	json_t		*st = NULL, *a, *x, *k;
+	json_t		*st = NULL, *a, *x;
 	json_error_t	 je;
 	char		 name[NAME_MAX + 1];
 	size_t		 i;
@@ -220,27 +240,10 @@ state_load(const char *path)
 	json_array_foreach(a, i, x)
 		if (!target_ok(x))
 			goto bad;
-	if ((x = json_object_get(st, "keylists")) != NULL) {
-		if (!json_is_array(x))
-			goto bad;
-		json_array_foreach(x, i, k)
-			if (!keylist_ok(k))
-				goto bad;
-	}
-	if ((x = json_object_get(st, "runs")) != NULL) {
-		if (!json_is_array(x))
-			goto bad;
-		json_array_foreach(x, i, k)
-			if (!run_ok(k))
-				goto bad;
-	}
-	if ((x = json_object_get(st, "constraints")) != NULL) {
-		if (!json_is_array(x))
-			goto bad;
-		json_array_foreach(x, i, k)
-			if (!constraints_ok(k))
-				goto bad;
-	}
+	if (!optional_ok(st, "keylists", keylist_ok) ||
+	    !optional_ok(st, "runs", run_ok) ||
+	    !optional_ok(st, "constraints", constraints_ok))
+		goto bad;
 	json_array_foreach(a, i, x)
 		if (!backup_ok(x, path)) {
 			json_decref(st);
@@ -416,20 +419,35 @@ state_set_last_success(json_t *st, const char *profile, int64_t when)
 }
 
 /*
+ * The record of array a whose string key is value (owned by a), with
+ * its index in *at unless at is NULL; NULL when there is none.
+ */
+static json_t *
+record_find(const json_t *a, const char *key, const char *value,
+    size_t *at)
+{
+	json_t	*x;
+	size_t	 i;
+
+	json_array_foreach(a, i, x)
+		if (strcmp(json_string_value(json_object_get(x, key)),
+		    value) == 0) {
+			if (at != NULL)
+				*at = i;
+			return x;
+		}
+	return NULL;
+}
+
+/*
  * What is known of profile's distrust-after dates (doc/SPEC.md 12):
  * its record, owned by st, or NULL when nothing is.
  */
 json_t *
 state_constraints(const json_t *st, const char *profile)
 {
-	json_t	*c;
-	size_t	 i;
-
-	json_array_foreach(json_object_get(st, "constraints"), i, c)
-		if (strcmp(json_string_value(json_object_get(c, "profile")),
-		    profile) == 0)
-			return c;
-	return NULL;
+	return record_find(json_object_get(st, "constraints"), "profile",
+	    profile, NULL);
 }
 
 /*
@@ -458,11 +476,9 @@ state_set_constraints(json_t *st, const char *profile, uint64_t version,
 	    "profile", profile, "version", (json_int_t)version,
 	    "bundle_sha256", sha256, "roots", roots)) == NULL)
 		return 0;
-	for (i = 0; i < json_array_size(a); i++)
-		if (strcmp(json_string_value(json_object_get(
-		    json_array_get(a, i), "profile")), profile) == 0)
-			return c == NULL ? json_array_remove(a, i) == 0 :
-			    json_array_set_new(a, i, c) == 0;
+	if (record_find(a, "profile", profile, &i) != NULL)
+		return c == NULL ? json_array_remove(a, i) == 0 :
+		    json_array_set_new(a, i, c) == 0;
 	return c == NULL || json_array_append_new(a, c) == 0;
 }
 
@@ -470,14 +486,8 @@ state_set_constraints(json_t *st, const char *profile, uint64_t version,
 json_t *
 state_target(const json_t *st, const char *path)
 {
-	json_t	*t;
-	size_t	 i;
-
-	json_array_foreach(json_object_get(st, "targets"), i, t)
-		if (strcmp(json_string_value(json_object_get(t, "path")),
-		    path) == 0)
-			return t;
-	return NULL;
+	return record_find(json_object_get(st, "targets"), "path", path,
+	    NULL);
 }
 
 /* Record t (stolen) for its path, replacing any earlier record. */

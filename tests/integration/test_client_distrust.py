@@ -368,3 +368,15 @@ def test_doctor_without_dates_says_nothing_of_them(env, dated, sserver,
                           state=tmp_path / "none" / "state.json").stdout)
     assert h["host"]["verified"] is True
     assert h["host"]["distrust"] is None
+
+
+def test_a_state_with_a_forged_date_record_is_not_believed(env, dated):
+    """The state is read like any input: a dated root that is not what
+    install writes (a label with a control character) refuses it."""
+    publish_dated(env, dated)
+    env.installed(1)
+    st = json.loads(env.state.read_text())
+    st["constraints"][0]["roots"][0]["label"] = "x\u001b[31m"
+    env.state.write_text(json.dumps(st))
+    p = status(env, check=4)
+    assert b"not a cabundle state file" in p.stderr
