@@ -113,7 +113,8 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/capath.c client/system.c client/python.c \
 	      client/doctor.c client/doctor_tls.c client/safepath.c \
 	      client/keywalk.c client/hook.c client/metrics.c client/p12.c \
-	      client/java.c client/nssdb.c client/child.c
+	      client/java.c client/nssdb.c client/child.c \
+	      client/constraints.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.

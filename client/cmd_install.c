@@ -547,6 +547,59 @@ window_ok(struct run *r, const struct release *rel)
 	    rel->meta.created, r->why, sizeof(r->why));
 }
 
+/*
+ * doc/SPEC.md 12: the dated roots of rel (verified, every target holds
+ * it) into st, unless st has them for this version and bundle already
+ * (a repeat run asks nothing more).  Never refuses the install: the
+ * dates are advice (SECURITY.md), so a document that cannot be had or
+ * is refused is a warning, and what st knew of the profile is
+ * forgotten.  Returns 1, *dirty set when st changed; 0 on no memory.
+ */
+static int
+constraints_update(struct run *r, json_t *st, const struct policy *pol,
+    const struct release *rel, const char *hex, int *dirty)
+{
+	const json_t	*c = state_constraints(st, rel->meta.profile);
+	json_t		*roots;
+	char		 cwhy[1200];
+	const char	*status = "ignored";
+
+	if (c != NULL && (uint64_t)json_integer_value(json_object_get(c,
+	    "version")) == rel->meta.version && strcmp(json_string_value(
+	    json_object_get(c, "bundle_sha256")), hex) == 0) {
+		json_object_set_new(r->out, "constraints", json_pack(
+		    "{s:s, s:I}", "status", "known", "roots", (json_int_t)
+		    json_array_size(json_object_get(c, "roots"))));
+		return 1;
+	}
+	switch (constraints_fetch(&r->o.get, r->o.from, pol, rel, &roots,
+	    cwhy, sizeof(cwhy))) {
+	case CONSTRAINTS_NONE:
+		status = "none";
+		roots = json_array();
+		break;
+	case CONSTRAINTS_OK:
+		status = "verified";
+		break;
+	default:
+		warnx("%s/v1/%s/%llu/constraints.json: ignored: %s; installed "
+		    "without distrust-after dates", r->from, rel->meta.profile,
+		    (unsigned long long)rel->meta.version, cwhy);
+		json_object_set_new(r->out, "constraints", json_pack(
+		    "{s:s, s:s}", "status", status, "why", cwhy));
+		*dirty |= c != NULL;
+		return state_set_constraints(st, rel->meta.profile,
+		    rel->meta.version, hex, NULL);
+	}
+	if (roots == NULL)
+		return 0;
+	json_object_set_new(r->out, "constraints", json_pack("{s:s, s:I}",
+	    "status", status, "roots", (json_int_t)json_array_size(roots)));
+	*dirty = 1;
+	return state_set_constraints(st, rel->meta.profile, rel->meta.version,
+	    hex, roots);
+}
+
 static int
 parse_args(struct run *r, int argc, char *argv[])
 {
@@ -884,6 +937,8 @@ cmd_install(int argc, char *argv[])
 	}
 	/* Up to date and already recorded: the state is not rewritten. */
 	dirty = fv != FLOOR_CURRENT || kl_changed;
+	if (!constraints_update(r, st, &pol, &rel, hex, &dirty))
+		goto fail;
 	for (i = 0; i < r->nt; i++) {
 		old = state_target(st, r->t[i].path);
 		/* An interpreter asked: recorded, so the next run need not. */

@@ -66,17 +66,69 @@ state_args(struct copts *o, int argc, char *argv[], const char *usage,
 }
 
 /*
+ * The dated roots (doc/SPEC.md 12) of what target t holds: the state's
+ * record for its profile when it is for t's version and bundle.
+ * Returns a new array (empty when none is known); NULL: no memory.
+ */
+static json_t *
+dated_roots(const json_t *st, const json_t *t)
+{
+	const json_t	*c, *r;
+	json_t		*a;
+	size_t		 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	c = state_constraints(st, json_string_value(json_object_get(t,
+	    "profile")));
+	if (c == NULL || !json_equal(json_object_get(c, "version"),
+	    json_object_get(t, "version")) || !json_equal(json_object_get(c,
+	    "bundle_sha256"), json_object_get(t, "sha256")))
+		return a;
+	json_array_foreach(json_object_get(c, "roots"), i, r)
+		if (json_array_append_new(a, constraints_root_show(r)) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* The text lines of status for each dated root of path. */
+static void
+dated_print(const char *path, const json_t *dated)
+{
+	const json_t	*r;
+	char		 until[TIMEFMT_LEN + 20];
+	size_t		 i;
+
+	json_array_foreach(dated, i, r) {
+		until[0] = '\0';
+		if (json_is_string(json_object_get(r, "served_until")))
+			snprintf(until, sizeof(until), "; served until %.10s",
+			    json_string_value(json_object_get(r,
+			    "served_until")));
+		printf("%s: dated root %s (sha256 %.16s...): Mozilla "
+		    "distrusts its TLS certificates issued after %.10s%s\n",
+		    path, json_string_value(json_object_get(r, "label")),
+		    json_string_value(json_object_get(r, "sha256")),
+		    json_string_value(json_object_get(r,
+		    "server_distrust_after")), until);
+	}
+}
+
+/*
  * cabundle status [--state FILE] [--json]: per target, the installed
  * profile, version, expiry and sha256, and whether the file still holds
- * it.  Exit 0 when every target holds a fresh bundle (or there are
- * none); 1 when one was replaced behind our back or has expired; 4 when
- * the state cannot be read.
+ * it, and the roots of that release that have a distrust-after date
+ * (doc/SPEC.md 12).  Exit 0 when every target holds a fresh bundle (or
+ * there are none); 1 when one was replaced behind our back or has
+ * expired; 4 when the state cannot be read.
  */
 int
 cmd_status(int argc, char *argv[])
 {
 	struct copts	 o;
-	json_t		*st = NULL, *out = NULL, *t;
+	json_t		*st = NULL, *out = NULL, *t, *dated;
 	const char	*path, *sha, *kind;
 	char		 when[TIMEFMT_LEN], src[4096], jwhy[256];
 	int64_t		 now = (int64_t)time(NULL), exp;
@@ -105,8 +157,10 @@ cmd_status(int argc, char *argv[])
 		url_redact(json_is_string(json_object_get(t, "source")) ?
 		    json_string_value(json_object_get(t, "source")) : "URL",
 		    src, sizeof(src));
+		if ((dated = dated_roots(st, t)) == NULL)
+			goto out;
 		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, "
-		    "s:O, s:O, s:o, s:b, s:b}", "path", json_object_get(t,
+		    "s:O, s:O, s:o, s:b, s:b, s:o}", "path", json_object_get(t,
 		    "path"), "kind", json_object_get(t, "kind"), "profile",
 		    json_object_get(t, "profile"), "version",
 		    json_object_get(t, "version"), "expires",
@@ -114,15 +168,19 @@ cmd_status(int argc, char *argv[])
 		    json_object_get(t, "sha256"), "source",
 		    json_is_string(json_object_get(t, "source")) ?
 		    json_string(src) : json_null(), "holds", h, "stale",
-		    stale));
-		if (o.json)
+		    stale, "distrust", json_incref(dated)));
+		if (o.json) {
+			json_decref(dated);
 			continue;
+		}
 		printf("%s: %s version %" JSON_INTEGER_FORMAT ", sha256 %s, "
 		    "expires %s%s\n", path, json_string_value(
 		    json_object_get(t, "profile")), json_integer_value(
 		    json_object_get(t, "version")), sha, when,
 		    stale ? " (STALE: expired; install a newer release)" :
 		    "");
+		dated_print(path, dated);
+		json_decref(dated);
 		if (!h)
 			printf("%s: CHANGED: %s; run cabundle install --from "
 			    "%s --profile %s again\n", path,

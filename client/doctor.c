@@ -379,11 +379,33 @@ render_python(json_t *py)
 }
 
 /*
+ * The dated roots of every release the state at path records
+ * (doc/SPEC.md 12), for host_check: a new array, or NULL (after a
+ * warning) when the state cannot be read; doctor goes on without.
+ */
+static json_t *
+dated_load(const char *path)
+{
+	json_t		*st, *a, *c, *r;
+	size_t		 i, j;
+
+	if ((st = state_load(path)) == NULL)
+		return NULL;
+	if ((a = json_array()) != NULL)
+		json_array_foreach(json_object_get(st, "constraints"), i, c)
+			json_array_foreach(json_object_get(c, "roots"), j, r)
+				json_array_append(a, r);
+	json_decref(st);
+	return a;
+}
+
+/*
  * "cabundle doctor [--python PATH]... [--json] [--bundle FILE]
- * [HOST[:PORT]]".  With no host, exits 0, or 4 when an interpreter
- * could not be asked.  With a host: 0 when it verifies, 1 with the cause
- * when not, 3 when unreachable, 4 when the bundle cannot be read or no
- * bundle is known.  2 for usage.
+ * [--state FILE] [HOST[:PORT]]".  With no host, exits 0, or 4 when an
+ * interpreter could not be asked.  With a host: 0 when it verifies (a
+ * root's distrust-after date is a warning, not a failure), 1 with the
+ * cause when not, 3 when unreachable, 4 when the bundle cannot be read
+ * or no bundle is known.  2 for usage.
  */
 int
 cmd_doctor(int argc, char *argv[])
@@ -393,11 +415,14 @@ cmd_doctor(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "python", required_argument, NULL, 'p' },
+		{ "state", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*pythons[MAX_PYTHONS], *bundle = NULL, *config = NULL;
+	const char	*state = NULL;
 	char		 host[256], port[8], why[1100];
 	json_t		*report, *pys, *py, *h = json_null(), *places, *pl;
+	json_t		*dated = NULL;
 	struct copts	 o;
 	long long	 portn = 443;
 	size_t		 np = 0, i;
@@ -414,6 +439,9 @@ cmd_doctor(int argc, char *argv[])
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 's':
+			state = optarg;
 			break;
 		case 'p':
 			if (np == MAX_PYTHONS) {
@@ -436,8 +464,11 @@ cmd_doctor(int argc, char *argv[])
 	}
 	snprintf(port, sizeof(port), "%lld", portn);
 	memset(&o, 0, sizeof(o));
-	if (!opts_load(&o, config))
+	if (!opts_load(&o, config) || (state != NULL &&
+	    !opts_cli(&o, "state", state))) {
+		opts_free(&o);
 		return EXIT_LOCAL;
+	}
 	for (i = 0; i < o.npy && np < MAX_PYTHONS; i++)
 		pythons[np++] = o.pythons[i];
 	if (np == 0)
@@ -502,7 +533,11 @@ cmd_doctor(int argc, char *argv[])
 		} else {
 			/* A peer that closes early must not kill us. */
 			signal(SIGPIPE, SIG_IGN);
-			rc = host_check(host, port, bundle, h);
+			/* No state known (no home): no dates, no failure. */
+			if (opts_state(&o))
+				dated = dated_load(o.state);
+			rc = host_check(host, port, bundle, dated, h);
+			json_decref(dated);
 		}
 	}
 	json_object_set_new(report, "host", h);
@@ -521,6 +556,7 @@ cmd_doctor(int argc, char *argv[])
 	return rc;
  usage:
 	fprintf(stderr, "usage: cabundle doctor [--config FILE] "
-	    "[--python PATH]... [--json] [--bundle FILE] [HOST[:PORT]]\n");
+	    "[--python PATH]... [--json] [--bundle FILE] [--state FILE] "
+	    "[HOST[:PORT]]\n");
 	return EXIT_USAGE;
 }

@@ -23,7 +23,8 @@ void		 doctor_say(const char *, ...)
 
 /* doctor_tls.c */
 long	bundle_load(const char *, X509_STORE *);
-int	host_check(const char *, const char *, const char *, json_t *);
+int	host_check(const char *, const char *, const char *, const json_t *,
+	    json_t *);
 void	render_host(json_t *);
 int	host_split(const char *, char *, size_t, long long *);
 

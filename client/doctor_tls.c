@@ -2,7 +2,8 @@
  * doctor_tls.c - "cabundle doctor HOST": connect with a bundle, show the
  * chain the server sent, and name the cause of a failure in plain
  * words: missing intermediate (with the AIA URL), unknown root,
- * expired, not yet valid, name mismatch, self-signed.
+ * expired, not yet valid, name mismatch, self-signed; and whether the
+ * root has a distrust-after date (doc/SPEC.md 12) the leaf is past.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,8 +29,10 @@
 #include "doctor.h"
 #include "exitcode.h"
 #include "extern.h"
+#include "encode.h"
 #include "log.h"
 #include "num.h"
+#include "timefmt.h"
 
 #define BUNDLE_FILE_MAX	(8u << 20)
 #define CONNECT_MS	10000
@@ -201,11 +204,13 @@ chain_json(STACK_OF(X509) *chain)
 /*
  * Verify the chain the server sent against store as a TLS client does
  * (purpose sslserver), then the name.  Returns the cause; msg gets it in
- * plain words, aia a caIssuers URL for a missing intermediate.
+ * plain words, aia a caIssuers URL for a missing intermediate, *root
+ * the root of a chain that verified (X509_free it), else NULL.
  */
 static enum cause
 chain_verify(X509_STORE *store, STACK_OF(X509) *sent, const char *host,
-    const char *bundle, struct buf *msg, struct buf *aia, const char **oerr)
+    const char *bundle, struct buf *msg, struct buf *aia, const char **oerr,
+    X509 **root)
 {
 	X509_STORE_CTX	*vctx;
 	STACK_OF(X509)	*built = NULL;
@@ -228,6 +233,8 @@ chain_verify(X509_STORE *store, STACK_OF(X509) *sent, const char *host,
 	if ((ok = X509_verify_cert(vctx) == 1)) {
 		built = X509_STORE_CTX_get0_chain(vctx);
 		cur = sk_X509_value(built, sk_X509_num(built) - 1);
+		if (X509_up_ref(cur))
+			*root = cur;
 	} else if ((cur = X509_STORE_CTX_get_current_cert(vctx)) == NULL)
 		cur = leaf;
 	name_put(&subj, X509_get_subject_name(cur));
@@ -309,6 +316,62 @@ chain_verify(X509_STORE *store, STACK_OF(X509) *sent, const char *host,
 	return c;
 }
 
+/*
+ * doc/SPEC.md 12 for a chain that verified: when root is one of dated
+ * (the installed releases' dated roots, from the state), whether leaf
+ * was issued (notBefore) after its distrust-after date, as NSS judges
+ * it.  Returns a new object with the date and the verdict in words,
+ * json_null() when the root has no date, NULL when out of memory.
+ */
+static json_t *
+distrust_check(X509 *root, X509 *leaf, const json_t *dated)
+{
+	const json_t	*r = NULL, *su;
+	unsigned char	 md[32];
+	unsigned int	 mdlen = 0;
+	char		 hex[65], nb[32], na[32], after[TIMEFMT_LEN];
+	char		 until[TIMEFMT_LEN], msg[1024];
+	size_t		 i;
+	int		 past;
+
+	if (dated == NULL || !X509_digest(root, EVP_sha256(), md, &mdlen) ||
+	    mdlen != sizeof(md))
+		return json_null();
+	hex_encode(md, sizeof(md), hex);
+	json_array_foreach(dated, i, r)
+		if (strcmp(jget(r, "sha256"), hex) == 0)
+			break;
+	if (i == json_array_size(dated))
+		return json_null();
+	timefmt_date(json_integer_value(json_object_get(r,
+	    "server_distrust_after")), after);
+	su = json_object_get(r, "served_until");
+	timefmt_date(json_integer_value(su), until);
+	time_str(X509_get0_notBefore(leaf), nb);
+	time_str(X509_get0_notAfter(leaf), na);
+	/* NSS: distrusted when notBefore is later than the date. */
+	past = ASN1_TIME_cmp_time_t(X509_get0_notBefore(leaf),
+	    (time_t)json_integer_value(json_object_get(r,
+	    "server_distrust_after"))) > 0;
+	if (past)
+		snprintf(msg, sizeof(msg), "the leaf was issued %.10s, after "
+		    "Mozilla's distrust-after date %s for this root (%s): "
+		    "browsers and NSS refuse it; this bundle (a flat PEM) "
+		    "still accepts it", nb, after, jget(r, "label"));
+	else
+		snprintf(msg, sizeof(msg), "the leaf was issued %.10s, before "
+		    "Mozilla's distrust-after date %s for this root (%s): "
+		    "accepted until it expires on %.10s%s%s", nb, after,
+		    jget(r, "label"), na, json_is_integer(su) ?
+		    "; the mirror serves this root until " : "",
+		    json_is_integer(su) ? until : "");
+	return json_pack("{s:s, s:o, s:s, s:o, s:s, s:b, s:s}", "root_sha256",
+	    hex, "label", jstr(jget(r, "label")), "server_distrust_after",
+	    after, "served_until", json_is_integer(su) ? json_string(until) :
+	    json_null(), "leaf_not_before", nb, "issued_after", past,
+	    "message", msg);
+}
+
 /* A connected TCP socket with 10 s timeouts, or -1 with why set. */
 static int
 tcp_connect(const char *host, const char *port, struct buf *why)
@@ -346,14 +409,15 @@ tcp_connect(const char *host, const char *port, struct buf *why)
 }
 
 /*
- * Check host port against the bundle and fill h: chain, verdict, cause.
+ * Check host port against the bundle and fill h: chain, verdict, cause,
+ * and "distrust" when the root is one of dated (NULL: none known).
  * Returns EXIT_DONE when it verifies, EXIT_REFUSED with a cause when it
  * does not, EXIT_UNREACHABLE when no handshake completes and EXIT_LOCAL
  * when the bundle cannot be read or holds no certificate.
  */
 int
 host_check(const char *host, const char *port, const char *bundle,
-    json_t *h)
+    const json_t *dated, json_t *h)
 {
 	struct stat	 st;
 	struct buf	 msg, aia, bname;
@@ -361,6 +425,8 @@ host_check(const char *host, const char *port, const char *bundle,
 	SSL_CTX		*sctx = NULL;
 	SSL		*ssl = NULL;
 	STACK_OF(X509)	*sent = NULL;
+	X509		*root = NULL;
+	json_t		*dist = json_null();
 	unsigned char	 ip[16];
 	const char	*oerr = NULL, *r;
 	long		 n = -1;
@@ -412,8 +478,10 @@ host_check(const char *host, const char *port, const char *bundle,
 	    sk_X509_num(sent) == 0)
 		buf_printf(&msg, "the server sent no certificate");
 	else if ((cause = chain_verify(store, sent, host, bstr(&bname), &msg,
-	    &aia, &oerr)) == CAUSE_OK)
+	    &aia, &oerr, &root)) == CAUSE_OK)
 		rc = EXIT_DONE;
+	if (root != NULL)
+		dist = distrust_check(root, sk_X509_value(sent, 0), dated);
  out:
 	json_object_update_new(h, json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, "
 	    "s:o, s:o}",
@@ -425,8 +493,10 @@ host_check(const char *host, const char *port, const char *bundle,
 	    "message", jstr(bstr(&msg)),
 	    "aia", aia.len > 0 ? jstr(bstr(&aia)) : json_null(),
 	    "openssl_error", jstr(oerr)));
+	json_object_set_new(h, "distrust", dist);
 	if (rc == EXIT_LOCAL || rc == EXIT_UNREACHABLE)
 		warnx("%s", bstr(&msg));
+	X509_free(root);
 	SSL_free(ssl);
 	SSL_CTX_free(sctx);
 	if (fd != -1)
@@ -460,6 +530,12 @@ render_host(json_t *h)
 		    ", self-signed" : "");
 	}
 	doctor_say("verdict: %s", nz(jget(h, "message")));
+	c = json_object_get(h, "distrust");
+	if (json_is_object(c))
+		doctor_say("  %s: %s", json_is_true(json_object_get(c,
+		    "issued_after")) ? "WARNING: distrusted by Mozilla" :
+		    "note: a root Mozilla distrusts for later certificates",
+		    nz(jget(c, "message")));
 	if ((s = jget(h, "aia")) != NULL)
 		doctor_say("  its issuer can be downloaded from %s", s);
 	if ((s = jget(h, "openssl_error")) != NULL)

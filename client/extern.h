@@ -26,6 +26,7 @@ struct getopts {
 	long		 low_speed_time; /* abort below 256 B/s this long */
 	const char	*cafile;	/* TLS trust for https mirrors */
 	void		*easy;		/* kept between fetches: one connection */
+	int		 absent;	/* set by get_url: 404, 410, no file */
 };
 
 int	get_url(struct getopts *, const char *, struct buf *, size_t,
@@ -195,8 +196,25 @@ int	 state_set_keylist(json_t *, const char *, uint64_t, const char *,
 json_t	*state_target(const json_t *, const char *);
 int	 state_put_target(json_t *, json_t *);
 int	 state_drop_target(json_t *, const char *);
+json_t	*state_constraints(const json_t *, const char *);
+int	 state_set_constraints(json_t *, const char *, uint64_t,
+	    const char *, json_t *);
 int	 state_last_success(const json_t *, const char *, int64_t *);
 int	 state_set_last_success(json_t *, const char *, int64_t);
+
+/* SPEC 12's distrust-after dates beside a release (constraints.c). */
+enum cstatus {
+	CONSTRAINTS_NONE = 0,	/* the mirror has none for the release */
+	CONSTRAINTS_OK,
+	CONSTRAINTS_BAD,	/* unreachable or refused: ignored */
+	CONSTRAINTS__MAX
+};
+
+enum cstatus constraints_fetch(struct getopts *, const char *,
+	    const struct policy *, const struct release *, json_t **,
+	    char *, size_t);
+int	constraints_root_ok(const json_t *);
+json_t	*constraints_root_show(const json_t *);
 
 /* What --then commands are told (hook.c). */
 struct hookrun {

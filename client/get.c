@@ -47,6 +47,8 @@ get_write(char *p, size_t sz, size_t n, void *arg)
  * other than 200, more than cap bytes, a transfer cut short, a missing
  * file); EXIT_UNREACHABLE when it did not answer in time (DNS,
  * connect, TLS, timeout, low speed); EXIT_LOCAL if libcurl fails us.
+ * o->absent tells an EXIT_REFUSED for a file the source does not have
+ * (HTTP 404 or 410, file:// without it) from any other refusal.
  */
 int
 get_url(struct getopts *o, const char *url, struct buf *b,
@@ -59,6 +61,7 @@ get_url(struct getopts *o, const char *url, struct buf *b,
 	long		 status = 0;
 	int		 rc = EXIT_LOCAL;
 
+	o->absent = 0;
 	memset(&g, 0, sizeof(g));
 	g.b = b;
 	g.cap = cap;
@@ -123,6 +126,7 @@ get_url(struct getopts *o, const char *url, struct buf *b,
 		rc = EXIT_REFUSED;
 		goto out;
 	case CURLE_FILE_COULDNT_READ_FILE:
+		o->absent = 1;
 		snprintf(why, whylen, "%s: no such file", url);
 		rc = EXIT_REFUSED;
 		goto out;
@@ -141,6 +145,7 @@ get_url(struct getopts *o, const char *url, struct buf *b,
 	/* file:// has no status; http(s) must say 200. */
 	if (strncmp(url, "file:", 5) != 0 && status != 200) {
 		snprintf(why, whylen, "%s: HTTP status %ld", url, status);
+		o->absent = status == 404 || status == 410;
 		rc = status >= 500 ? EXIT_UNREACHABLE : EXIT_REFUSED;
 		goto out;
 	}

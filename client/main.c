@@ -47,7 +47,7 @@ static const struct command {
 	    "    (-k KEY, -p NAME and -q are short for --key, --profile and "
 	    "--quiet)" },
 	{ "doctor", cmd_doctor, "doctor [--config FILE] [--python PATH]... "
-	    "[--bundle FILE] [--json] [HOST[:PORT]]", NULL },
+	    "[--bundle FILE] [--state FILE] [--json] [HOST[:PORT]]", NULL },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

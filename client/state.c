@@ -10,13 +10,19 @@
  *			 "key_id", "created", "expires", "installed",
  *			 "backup", "source" } ],
  *	  "keylists": [ { "source", "version", "sha256", "expires" } ],
- *	  "runs": [ { "profile", "last_success" } ] }
+ *	  "runs": [ { "profile", "last_success" } ],
+ *	  "constraints": [ { "profile", "version", "bundle_sha256",
+ *			     "roots": [ ... ] } ] }
  *
  * "keylists" (--root, doc/SPEC.md 11) is absent from older files,
  * which still load: per source, the key list version trusted last,
  * its sha256 (to recognise it again) and its expiry.  "runs" (--metrics)
  * is absent too until a run with --metrics succeeds: per profile, the
  * time of the last run that left every target holding the release.
+ * "constraints" (doc/SPEC.md 12) is absent too until an install finds
+ * a release's signed dates or learns it has none: per profile, the
+ * version and bundle they belong to and the dated roots
+ * (constraints.c), empty when the release has none.
  *
  * The file is written only by us, but it is read like any input: a
  * cap, and every field's type checked before use.  It is believed only
@@ -74,6 +80,46 @@ run_ok(const json_t *r)
 {
 	return json_is_string(json_object_get(r, "profile")) &&
 	    json_is_integer(json_object_get(r, "last_success"));
+}
+
+static int
+constraints_ok(const json_t *c)
+{
+	const char	*h = json_string_value(json_object_get(c,
+			    "bundle_sha256"));
+	const json_t	*r;
+	size_t		 i;
+
+	if (!json_is_string(json_object_get(c, "profile")) ||
+	    !json_is_integer(json_object_get(c, "version")) ||
+	    json_integer_value(json_object_get(c, "version")) <= 0 ||
+	    h == NULL || strlen(h) != 64 || strspn(h, "0123456789abcdef") !=
+	    64 || !json_is_array(json_object_get(c, "roots")))
+		return 0;
+	json_array_foreach(json_object_get(c, "roots"), i, r)
+		if (!constraints_root_ok(r))
+			return 0;
+	return 1;
+}
+
+/*
+ * 1 when st has no array key (a state from before it), or an array
+ * whose every record passes ok.
+ */
+static int
+optional_ok(const json_t *st, const char *key, int (*ok)(const json_t *))
+{
+	const json_t	*a = json_object_get(st, key), *x;
+	size_t		 i;
+
+	if (a == NULL)
+		return 1;
+	if (!json_is_array(a))
+		return 0;
+	json_array_foreach(a, i, x)
+		if (!ok(x))
+			return 0;
+	return 1;
 }
 
 static int
@@ -150,7 +196,7 @@ state_load(const char *path)
 {
 	struct buf	 b;
 	struct stat	 sb;
-	json_t		*st = NULL, *a, *x, *k;
+	json_t		*st = NULL, *a, *x;
 	json_error_t	 je;
 	char		 name[NAME_MAX + 1];
 	size_t		 i;
@@ -194,20 +240,10 @@ state_load(const char *path)
 	json_array_foreach(a, i, x)
 		if (!target_ok(x))
 			goto bad;
-	if ((x = json_object_get(st, "keylists")) != NULL) {
-		if (!json_is_array(x))
-			goto bad;
-		json_array_foreach(x, i, k)
-			if (!keylist_ok(k))
-				goto bad;
-	}
-	if ((x = json_object_get(st, "runs")) != NULL) {
-		if (!json_is_array(x))
-			goto bad;
-		json_array_foreach(x, i, k)
-			if (!run_ok(k))
-				goto bad;
-	}
+	if (!optional_ok(st, "keylists", keylist_ok) ||
+	    !optional_ok(st, "runs", run_ok) ||
+	    !optional_ok(st, "constraints", constraints_ok))
+		goto bad;
 	json_array_foreach(a, i, x)
 		if (!backup_ok(x, path)) {
 			json_decref(st);
@@ -382,18 +418,76 @@ state_set_last_success(json_t *st, const char *profile, int64_t when)
 	    profile, "last_success", (json_int_t)when)) == 0;
 }
 
+/*
+ * The record of array a whose string key is value (owned by a), with
+ * its index in *at unless at is NULL; NULL when there is none.
+ */
+static json_t *
+record_find(const json_t *a, const char *key, const char *value,
+    size_t *at)
+{
+	json_t	*x;
+	size_t	 i;
+
+	json_array_foreach(a, i, x)
+		if (strcmp(json_string_value(json_object_get(x, key)),
+		    value) == 0) {
+			if (at != NULL)
+				*at = i;
+			return x;
+		}
+	return NULL;
+}
+
+/*
+ * What is known of profile's distrust-after dates (doc/SPEC.md 12):
+ * its record, owned by st, or NULL when nothing is.
+ */
+json_t *
+state_constraints(const json_t *st, const char *profile)
+{
+	return record_find(json_object_get(st, "constraints"), "profile",
+	    profile, NULL);
+}
+
+/*
+ * Record roots (stolen; NULL: forget what is known) as the dated roots
+ * of profile's version, whose bundle has sha256.  Returns 1, or 0 when
+ * out of memory.
+ */
+int
+state_set_constraints(json_t *st, const char *profile, uint64_t version,
+    const char *sha256, json_t *roots)
+{
+	json_t	*a = json_object_get(st, "constraints"), *c = NULL;
+	size_t	 i;
+
+	if (a == NULL) {
+		if (roots == NULL)
+			return 1;
+		if (json_object_set_new(st, "constraints", json_array()) ==
+		    -1) {
+			json_decref(roots);
+			return 0;
+		}
+		a = json_object_get(st, "constraints");
+	}
+	if (roots != NULL && (c = json_pack("{s:s, s:I, s:s, s:o}",
+	    "profile", profile, "version", (json_int_t)version,
+	    "bundle_sha256", sha256, "roots", roots)) == NULL)
+		return 0;
+	if (record_find(a, "profile", profile, &i) != NULL)
+		return c == NULL ? json_array_remove(a, i) == 0 :
+		    json_array_set_new(a, i, c) == 0;
+	return c == NULL || json_array_append_new(a, c) == 0;
+}
+
 /* The record of the target at path, or NULL; owned by st. */
 json_t *
 state_target(const json_t *st, const char *path)
 {
-	json_t	*t;
-	size_t	 i;
-
-	json_array_foreach(json_object_get(st, "targets"), i, t)
-		if (strcmp(json_string_value(json_object_get(t, "path")),
-		    path) == 0)
-			return t;
-	return NULL;
+	return record_find(json_object_get(st, "targets"), "path", path,
+	    NULL);
 }
 
 /* Record t (stolen) for its path, replacing any earlier record. */

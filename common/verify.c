@@ -7,8 +7,10 @@
  *		      freeze rules).
  *	verify_floor: step 7, the version against the floor the caller
  *		      keeps (the client's state, the relay's database).
- *	verify_body: steps 9-10 on the body (exact size, sha256, the ED
- *		     signature, a PEM bundle of certificates only).
+ *	verify_data: step 9 on any signed document (exact size, sha256,
+ *		     the ED signature): a bundle, or SPEC 12's constraints.
+ *	verify_body: steps 9-10 on the body (verify_data, then a PEM
+ *		     bundle of certificates only).
  *
  * No network, no files, no state: callers bring bytes (and their
  * floor) and act on the verdict.  Every refusal says which rule failed.
@@ -25,7 +27,8 @@
 /*
  * Steps 2-6.  Returns 1 with r filled (r->key points into p->keys), or
  * 0 with why set: not a strict four-line ED signature, key id of no
- * trusted key, comment signature invalid, metadata not cabundle/1,
+ * trusted key, comment signature invalid, metadata not p->format
+ * (cabundle/1 when NULL),
  * another profile, expired, valid for longer than MAX_VALIDITY, or
  * created in the future.
  */
@@ -52,7 +55,8 @@ verify_sig(const char *text, size_t len, const struct policy *p,
 		return 0;
 	}
 	/* From here on T is authentic; its contents decide. */
-	if (!meta_parse(r->sig.comment, r->sig.commentlen, &r->meta, mwhy,
+	if (!meta_parse_as(p->format != NULL ? p->format : META_FORMAT,
+	    r->sig.comment, r->sig.commentlen, &r->meta, mwhy,
 	    sizeof(mwhy))) {
 		snprintf(why, whylen, "signed metadata refused: %s", mwhy);
 		return 0;
@@ -121,17 +125,14 @@ verify_floor(const struct release *r, uint64_t floor, const char *floor_hex,
 }
 
 /*
- * Steps 9-10 for a release that passed verify_sig().  Returns 1 with
- * r->ncerts set, or 0 with why set: wrong size, wrong sha256, the ED
- * signature fails, or the body is not a strict PEM bundle of at least
- * MIN_CERTS certificates.
+ * Step 9 for a document whose signature passed verify_sig().  Returns
+ * 1, or 0 with why set: not the signed size, not the signed sha256, or
+ * the ED signature over the bytes fails.
  */
 int
-verify_body(struct release *r, const unsigned char *body, size_t len,
+verify_data(const struct release *r, const unsigned char *body, size_t len,
     char *why, size_t whylen)
 {
-	struct bundle_error	 be;
-	struct bundle		*b;
 	unsigned char		 h[32];
 	char			 want[65], got[65];
 
@@ -156,6 +157,23 @@ verify_body(struct release *r, const unsigned char *body, size_t len,
 		    "body");
 		return 0;
 	}
+	return 1;
+}
+
+/*
+ * Steps 9-10 for a release that passed verify_sig().  Returns 1 with
+ * r->ncerts set, or 0 with why set: verify_data() refused it, or the
+ * body is not a strict PEM bundle of at least MIN_CERTS certificates.
+ */
+int
+verify_body(struct release *r, const unsigned char *body, size_t len,
+    char *why, size_t whylen)
+{
+	struct bundle_error	 be;
+	struct bundle		*b;
+
+	if (!verify_data(r, body, len, why, whylen))
+		return 0;
 	if ((b = bundle_read(body, len, BUNDLE_DER_ONLY, &be)) == NULL) {
 		snprintf(why, whylen, "validly signed, but not a certificate "
 		    "bundle: %s", be.msg);

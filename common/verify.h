@@ -25,6 +25,8 @@ struct policy {
 	const char		*profile;	/* NULL: any */
 	int64_t			 now;
 	int			 check_time;	/* 0: auditor's archive check */
+	const char		*format;	/* NULL: META_FORMAT; SPEC 12's
+						   META_FORMAT_CONSTRAINTS */
 };
 
 /* A signature that passed steps 2-6, ready for its body. */
@@ -47,6 +49,8 @@ int	verify_sig(const char *, size_t, const struct policy *,
 	    struct release *, char *, size_t);
 enum floor_verdict verify_floor(const struct release *, uint64_t,
 	    const char *, const char *, const char *, char *, size_t);
+int	verify_data(const struct release *, const unsigned char *, size_t,
+	    char *, size_t);
 int	verify_body(struct release *, const unsigned char *, size_t,
 	    char *, size_t);
 

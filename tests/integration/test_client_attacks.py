@@ -320,7 +320,9 @@ def test_publication_between_the_two_requests(env, keys):
     assert out["version"] == 3
     for t in env.targets:
         assert t.read_bytes() == body_of(3)
-    assert [p for p, _ in env.m.requests] == [SIG_PATH, body_path(3)]
+    # The constraints (doc/SPEC.md 12) by the verified version too.
+    assert [p for p, _ in env.m.requests] == [
+        SIG_PATH, body_path(3), "/v1/org/3/constraints.json.minisig"]
     # The mirror did move on: the next run gets v4.
     env.installed(4)
     for t in env.targets:

@@ -91,7 +91,7 @@ make_sig(const struct seckey *key, const char *format, const char *profile,
 static int
 check_sig(const struct buf *sig, int64_t now, struct release *r, char *why)
 {
-	struct policy	 p = { trusted, 2, "org", now, 1 };
+	struct policy	 p = { trusted, 2, "org", now, 1, NULL };
 
 	return verify_sig((char *)sig->data, sig->len, &p, r, why, 512);
 }
@@ -181,7 +181,7 @@ static void
 test_archive_mode(void **state)
 {
 	struct pubkey	 keys[1] = { k1->pub };
-	struct policy	 p = { keys, 1, NULL, CREATED + 99 * DAY, 0 };
+	struct policy	 p = { keys, 1, NULL, CREATED + 99 * DAY, 0, NULL };
 	struct release	 r;
 	struct buf	 sig;
 	char		 why[512];
@@ -243,6 +243,43 @@ test_body(void **state)
 		assert_non_null(strstr(why, "not a certificate bundle"));
 		buf_free(&sig);
 	}
+}
+
+/*
+ * SPEC 12: a constraints document passes only under its own format,
+ * a release only under cabundle/1 (domain separation both ways), and
+ * verify_data() judges its bytes without asking for PEM.
+ */
+static void
+test_constraints_format(void **state)
+{
+	static const char	 doc[] = "{\"roots\":[]}\n";
+	struct policy		 p = { trusted, 2, "org", CREATED, 1, NULL };
+	struct release		 r;
+	struct buf		 sig, rsig;
+	char			 why[512];
+
+	(void)state;
+	make_sig(k1, META_FORMAT_CONSTRAINTS, "org", CREATED, CREATED + DAY,
+	    doc, strlen(doc), &sig);
+	make_sig(k1, NULL, "org", CREATED, CREATED + DAY, pem.data, pem.len,
+	    &rsig);
+	assert_false(verify_sig((char *)sig.data, sig.len, &p, &r, why, 512));
+	assert_non_null(strstr(why, "another kind of signed document"));
+	p.format = META_FORMAT_CONSTRAINTS;
+	assert_false(verify_sig((char *)rsig.data, rsig.len, &p, &r, why,
+	    512));
+	assert_non_null(strstr(why, "another kind of signed document"));
+	assert_true(verify_sig((char *)sig.data, sig.len, &p, &r, why, 512));
+	assert_true(verify_data(&r, (const unsigned char *)doc, strlen(doc),
+	    why, sizeof(why)));
+	assert_false(verify_body(&r, (const unsigned char *)doc, strlen(doc),
+	    why, sizeof(why)));
+	assert_non_null(strstr(why, "not a certificate bundle"));
+	assert_false(verify_data(&r, (const unsigned char *)doc,
+	    strlen(doc) - 1, why, sizeof(why)));
+	buf_free(&sig);
+	buf_free(&rsig);
 }
 
 /* Step 7: version 7 (make_sig's) against floors around it. */
@@ -327,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_body_signature),
 		cmocka_unit_test(test_floor),
+		cmocka_unit_test(test_constraints_format),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
