@@ -512,6 +512,11 @@ build_free(struct site_build *b)
 		free(b->v[i].label);
 	free(b->v);
 	free(b->byfp);
+	for (i = 0; i < b->nleft; i++) {
+		free(b->left[i].label);
+		free(b->left[i].rule);
+	}
+	free(b->left);
 	free(b);
 }
 
@@ -528,6 +533,7 @@ carry_free(void)
 		for (j = 0; j < carry.prof[i].nrel; j++) {
 			free(carry.prof[i].rel[j].sig.data);
 			free(carry.prof[i].rel[j].carried_from);
+			free(carry.prof[i].rel[j].left);
 		}
 		free(carry.prof[i].rel);
 		site_text_drop(carry.prof[i].hist);
@@ -610,9 +616,47 @@ fpcmp(const void *a, const void *b)
  * once a load, not once a build.
  */
 #define BUILD_SQL "SELECT b.ncerts, b.added, b.removed, b.snapshot, " \
-	"b.body_sha256, c.cert, c.label, coalesce(c.org_ca, 0) FROM build b " \
+	"b.body_sha256, c.cert, c.label, coalesce(c.org_ca, 0), " \
+	"c.server_after FROM build b " \
 	"LEFT JOIN build_cert c ON c.build = b.id WHERE b.id = ? " \
 	"ORDER BY c.position"
+
+/* The roots build b left out (schema 008 build_left), by fingerprint. */
+static int
+build_read_left(sqlite3 *db, struct site_build *b)
+{
+	sqlite3_stmt	*st;
+	struct site_left *nl, *l;
+	const char	*fp, *label, *rule;
+	int		 step;
+
+	if ((st = db_prepare(db, "SELECT cert, label, server_after, rule "
+	    "FROM build_left WHERE build = ? ORDER BY cert")) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, b->id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		fp = (const char *)sqlite3_column_text(st, 0);
+		label = (const char *)sqlite3_column_text(st, 1);
+		rule = (const char *)sqlite3_column_text(st, 3);
+		if (fp == NULL || strlen(fp) != 64 || label == NULL ||
+		    rule == NULL || (nl = reallocarray(b->left, b->nleft + 1,
+		    sizeof(*nl))) == NULL)
+			break;
+		b->left = nl;
+		l = &nl[b->nleft];
+		memset(l, 0, sizeof(*l));
+		memcpy(l->fp, fp, 65);
+		l->server_after = sqlite3_column_int64(st, 2);
+		if ((l->label = strdup(label)) == NULL ||
+		    (l->rule = strdup(rule)) == NULL) {
+			free(l->label);
+			break;
+		}
+		b->nleft++;
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE;
+}
 
 /* Build id with its certificates, read by st; NULL: warned. */
 static struct site_build *
@@ -655,11 +699,13 @@ build_read(sqlite3 *db, sqlite3_stmt *st, int64_t id)
 		}
 		memcpy(b->v[b->n].fp, fp, 65);
 		b->v[b->n].org = sqlite3_column_int64(st, 7) != 0;
+		b->v[b->n].server_after = sqlite3_column_int64(st, 8);
 		if ((b->v[b->n].label = strdup(label)) == NULL)
 			goto out;
 		b->n++;
 	}
-	if (step != SQLITE_DONE || b->sha256[0] == '\0')
+	if (step != SQLITE_DONE || b->sha256[0] == '\0' ||
+	    !build_read_left(db, b))
 		goto out;
 	if (b->n > 0) {
 		if ((b->byfp = calloc(b->n, sizeof(*b->byfp))) == NULL)
@@ -805,16 +851,26 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
 		if (r->carried != 0 && (r->carried_from = strdup((const char *)
 		    sqlite3_column_text(st, 9))) == NULL)
 			return 0;
+		/* Schema 008: the roots it newly left out, as JSON. */
+		if (sqlite3_column_text(st, 10) != NULL && strcmp((const char *)
+		    sqlite3_column_text(st, 10), "[]") != 0 && (r->left =
+		    strdup((const char *)sqlite3_column_text(st, 10))) ==
+		    NULL) {
+			free(r->carried_from);
+			return 0;
+		}
 		if ((r->build = carry_build(db, bst,
 		    sqlite3_column_int64(st, 4))) ==
 		    NULL) {
 			free(r->carried_from);
+			free(r->left);
 			return 0;
 		}
 		if (!doc_set(&r->sig, sqlite3_column_text(st, 3),
 		    (size_t)sqlite3_column_bytes(st, 3))) {
 			free(r->sig.data);
 			free(r->carried_from);
+			free(r->left);
 			return 0;
 		}
 		c->nrel++;
@@ -841,8 +897,8 @@ load_releases(sqlite3 *db, struct site *s)
 	if ((names = db_prepare(db, "SELECT DISTINCT profile FROM release "
 	    "ORDER BY profile")) == NULL || (st = db_prepare(db, "SELECT "
 	    "r.version, r.created, r.expires, r.signature, r.build, r.keyid, "
-	    "r.reason, k.upstream_version, k.keyid, k.source FROM release r "
-	    "LEFT JOIN release_carry c ON c.profile = r.profile AND c.version "
+	    "r.reason, k.upstream_version, k.keyid, k.source, "
+	    RELEASE_LEFT_SQL " FROM release r LEFT JOIN release_carry c ON c.profile = r.profile AND c.version "
 	    "= r.version LEFT JOIN carry k ON k.id = c.carry WHERE r.profile "
 	    "= ? AND r.version > ? ORDER BY r.version")) == NULL ||
 	    (bst = db_prepare(db, BUILD_SQL)) == NULL)
@@ -989,6 +1045,7 @@ release_row(const struct site_profile *p, size_t i, struct query_release *q)
 	q->carried = r->carried;
 	memcpy(q->carried_key, r->carried_key, sizeof(q->carried_key));
 	q->carried_from = r->carried_from;
+	q->left = r->left;
 }
 
 /* Index of the newest release older than before (0: the newest); n. */
@@ -1083,19 +1140,26 @@ diff_certs_free(struct query_diff_cert *v, size_t n)
 {
 	size_t	 i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(v[i].label);
+		free(v[i].rule);
+	}
 	free(v);
 }
 
-/* The certificates of a that b lacks, in a's order. */
+/*
+ * The certificates of a that b lacks, in a's order; when b is the
+ * newer side, each with the rule if b left it out by its distrust_after
+ * policy.
+ */
 static int
 diff_side(const struct site *s, const struct site_build *a,
-    const struct site_build *b, struct query_diff_cert **out, size_t *n)
+    const struct site_build *b, int newer, struct query_diff_cert **out,
+    size_t *n)
 {
 	struct query_diff_cert *v = NULL, *c;
 	const struct site_cert *k;
-	size_t		 i, nv = 0;
+	size_t		 i, j, nv = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -1114,6 +1178,10 @@ diff_side(const struct site *s, const struct site_build *a,
 		c->organization = a->v[i].org;
 		c->not_after = (k = find_cert(s, a->v[i].fp)) != NULL ?
 		    k->not_after : 0;
+		for (j = 0; newer && j < b->nleft; j++)
+			if (strcmp(b->left[j].fp, c->sha256) == 0 &&
+			    (c->rule = strdup(b->left[j].rule)) == NULL)
+				goto fail;
 	}
 	*out = v;
 	*n = nv;
@@ -1137,8 +1205,8 @@ diff_fill(const struct site *s, const char *profile,
 		warn("strdup");
 		return 0;
 	}
-	return diff_side(s, rb->build, ra->build, &d->added, &d->nadded) &&
-	    diff_side(s, ra->build, rb->build, &d->removed, &d->nremoved);
+	return diff_side(s, rb->build, ra->build, 0, &d->added, &d->nadded) &&
+	    diff_side(s, ra->build, rb->build, 1, &d->removed, &d->nremoved);
 }
 
 static void
