@@ -81,7 +81,7 @@ DEB_FUZZ_PKGS = clang libclang-rt-14-dev
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c common/verify.c \
-	      common/url.c common/atomic.c common/keylist.c
+	      common/url.c common/atomic.c common/keylist.c common/certdata.c
 # Signing: the server and the test tools link it, the client never does
 # (a verify-only program, as signify's VERIFYONLY build).
 SIGN_SRCS   = common/sign.c

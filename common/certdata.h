@@ -83,6 +83,8 @@ struct certdata {
 	size_t		 ncertobjs;	/* CKO_CERTIFICATE objects */
 	size_t		 nserver;	/* server DELEGATOR with a cert */
 	size_t		 nserver_dated;	/* ... of which server_after != 0 */
+	size_t		 ncertobjs_dated; /* certificate objects with a
+					    server date of their own */
 };
 
 struct certdata	*certdata_parse(const unsigned char *, size_t,
