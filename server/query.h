@@ -57,6 +57,19 @@ struct query_diff_cert {
 					   policy: the rule; NULL: not */
 };
 
+/*
+ * A root of a release with a distrust-after date: served (rule NULL),
+ * until a date when the profile's policy is sunset, or left out by the
+ * rule.  The text is borrowed.
+ */
+struct query_dated {
+	const char	*sha256;
+	const char	*label;
+	int64_t		 server_after;
+	int64_t		 until;		/* sunset: served until; 0: no end */
+	const char	*rule;		/* left out: why; NULL: served */
+};
+
 /* What changed from version "from" to version "to" of a profile. */
 struct query_diff {
 	char		*profile;

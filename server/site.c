@@ -35,6 +35,7 @@
 #include "html.h"
 #include "log.h"
 #include "query.h"
+#include "release.h"
 #include "render_json.h"
 #include "sig.h"
 #include "site.h"
@@ -488,6 +489,7 @@ struct carried {
 	struct site_text *hist;		/* the last history made */
 	size_t		 nhist;		/* rows in hist */
 	EVP_MD_CTX	*hsha;		/* SHA-256 of hist but its "]" */
+	char		 distrust[8];	/* its policy, read at each load */
 };
 
 static struct {
@@ -894,8 +896,10 @@ load_releases(sqlite3 *db, struct site *s)
 	size_t			 i, j;
 	int			 step, ok = 0;
 
-	if ((names = db_prepare(db, "SELECT DISTINCT profile FROM release "
-	    "ORDER BY profile")) == NULL || (st = db_prepare(db, "SELECT "
+	if ((names = db_prepare(db, "SELECT DISTINCT r.profile, "
+	    "coalesce(p.distrust_after, 'sunset') FROM release r LEFT JOIN "
+	    "profile p ON p.name = r.profile ORDER BY r.profile")) == NULL ||
+	    (st = db_prepare(db, "SELECT "
 	    "r.version, r.created, r.expires, r.signature, r.build, r.keyid, "
 	    "r.reason, k.upstream_version, k.keyid, k.source, "
 	    RELEASE_LEFT_SQL " FROM release r LEFT JOIN release_carry c ON c.profile = r.profile AND c.version "
@@ -903,10 +907,13 @@ load_releases(sqlite3 *db, struct site *s)
 	    "= ? AND r.version > ? ORDER BY r.version")) == NULL ||
 	    (bst = db_prepare(db, BUILD_SQL)) == NULL)
 		goto out;
-	while ((step = sqlite3_step(names)) == SQLITE_ROW)
+	while ((step = sqlite3_step(names)) == SQLITE_ROW) {
 		if ((c = carry_profile((const char *)sqlite3_column_text(names,
 		    0))) == NULL || !carry_releases(db, st, bst, c))
 			goto out;
+		snprintf(c->distrust, sizeof(c->distrust), "%s",
+		    sqlite3_column_text(names, 1));
+	}
 	if (step != SQLITE_DONE)
 		goto out;
 	if ((s->prof = calloc(carry.nprof + 1, sizeof(*s->prof))) == NULL)
@@ -917,6 +924,7 @@ load_releases(sqlite3 *db, struct site *s)
 			continue;
 		p = &s->prof[s->nprof++];
 		memcpy(p->name, c->name, sizeof(p->name));
+		memcpy(p->distrust, c->distrust, sizeof(p->distrust));
 		if ((p->rel = calloc(c->nrel, sizeof(*p->rel))) == NULL)
 			goto out;
 		memcpy(p->rel, c->rel, c->nrel * sizeof(*p->rel));
@@ -1243,6 +1251,47 @@ site_diff_json(const struct site *s, const struct site_profile *p,
 }
 
 /*
+ * The roots of build b with a distrust-after date, served ones first,
+ * then the ones it left out, into *out (free it; the text is b's).
+ * Under sunset, a served root says until when.  Returns 1, or 0 when
+ * out of memory.
+ */
+static int
+release_dated(const struct site_profile *p, const struct site_build *b,
+    struct query_dated **out, size_t *n)
+{
+	struct query_dated *v;
+	size_t		 i;
+
+	*out = NULL;
+	*n = 0;
+	if ((v = calloc(b->n + b->nleft + 1, sizeof(*v))) == NULL) {
+		warn("calloc");
+		return 0;
+	}
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].server_after == 0)
+			continue;
+		v[*n].sha256 = b->v[i].fp;
+		v[*n].label = b->v[i].label;
+		v[*n].server_after = b->v[i].server_after;
+		if (strcmp(p->distrust, "sunset") == 0)
+			v[*n].until = b->v[i].server_after +
+			    DISTRUST_SUNSET_SECONDS;
+		(*n)++;
+	}
+	for (i = 0; i < b->nleft; i++) {
+		v[*n].sha256 = b->left[i].fp;
+		v[*n].label = b->left[i].label;
+		v[*n].server_after = b->left[i].server_after;
+		v[*n].rule = b->left[i].rule;
+		(*n)++;
+	}
+	*out = v;
+	return 1;
+}
+
+/*
  * /p/{profile}/{version}: the release and its diff to the one before,
  * into b.  Returns 1 (*found 0: no such version), or 0 after a warning.
  */
@@ -1253,7 +1302,8 @@ site_release_html(const struct site *s, const struct site_profile *p,
 	struct site_release *r;
 	struct query_release q;
 	struct query_diff d;
-	size_t		 i;
+	struct query_dated *dv = NULL;
+	size_t		 i, ndv = 0;
 	int		 ok;
 
 	*found = 0;
@@ -1264,7 +1314,9 @@ site_release_html(const struct site *s, const struct site_profile *p,
 	i = (size_t)(r - p->rel);
 	release_row(p, i, &q);
 	ok = (i == 0 || diff_fill(s, p->name, &p->rel[i - 1], r, &d)) &&
-	    html_release(b, p->name, &q, i == 0 ? NULL : &d);
+	    release_dated(p, r->build, &dv, &ndv) &&
+	    html_release(b, p->name, &q, i == 0 ? NULL : &d, dv, ndv);
+	free(dv);
 	diff_free(&d);
 	return ok;
 }
