@@ -101,7 +101,7 @@ SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c
 	      server/export.c server/cmd_export.c server/route.c \
 	      server/ingest.c server/upstream.c server/query.c \
 	      server/render_json.c server/privmsg.c server/signer.c \
-	      server/sandbox.c
+	      server/sandbox.c server/vettrust.c
 CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \

@@ -65,7 +65,7 @@ static const struct {
 };
 
 enum type { T_STR, T_LONG, T_BOOL, T_LEVEL, T_DIGESTS, T_ANCHORS, T_PINS,
-	T_REMOVED, T_EXPIRED, T_MIRROR };
+	T_REMOVED, T_EXPIRED, T_MIRROR, T_FORMAT };
 
 static const struct key {
 	const char	*section;
@@ -77,6 +77,7 @@ static const struct key {
 	{ "server", "actor", T_STR, 0, 0 },
 	{ "upstream", "url", T_STR, 0, 0 },
 	{ "upstream", "crosscheck_url", T_STR, 0, 0 },
+	{ "upstream", "format", T_FORMAT, 0, 0 },
 	{ "upstream", "ca_file", T_STR, 0, 0 },
 	{ "upstream", "pinned_pubkey", T_PINS, 0, 0 },
 	{ "upstream", "max_bytes", T_LONG, 1024, 64 << 20 },
@@ -466,6 +467,19 @@ config_set(struct parse *p, const char *section, const char *name,
 			cfg->vet.weak_key = lv;
 		else
 			cfg->vet.not_yet_valid = lv;
+		return 1;
+	case T_FORMAT:
+		if (strcmp(value, "auto") == 0)
+			cfg->format = FORMAT_AUTO;
+		else if (strcmp(value, "pem") == 0)
+			cfg->format = FORMAT_PEM;
+		else if (strcmp(value, "certdata") == 0)
+			cfg->format = FORMAT_CERTDATA;
+		else {
+			snprintf(p->error, sizeof(p->error), "format: want "
+			    "auto, pem or certdata");
+			return 0;
+		}
 		return 1;
 	case T_EXPIRED:
 		cfg->vet.drop_expired = strcmp(value, "drop") == 0;

@@ -86,6 +86,13 @@ struct mirror_opts {
 	size_t		 nkeys;
 };
 
+/* What an upstream body is ([upstream] format): auto sniffs it. */
+enum upstream_format {
+	FORMAT_AUTO = 0,
+	FORMAT_PEM,		/* a PEM bundle (mkcert.org) */
+	FORMAT_CERTDATA		/* Mozilla's certdata.txt */
+};
+
 /* Who serve's HTTP process and signer run as when started as root. */
 #define SERVE_USER	"_cabundled"
 
@@ -102,6 +109,7 @@ struct config {
 	char		*url_shown;	/* url without its password: logs,
 					   messages, the database */
 	char		*crosscheck_url; /* [upstream] crosscheck_url */
+	enum upstream_format format;	/* [upstream] format */
 	char		*cafile;	/* [upstream] ca_file */
 	char		*pinned_pubkey;	/* [upstream] pinned_pubkey, joined */
 	long		 fetch_interval; /* [upstream] seconds, 0: never */

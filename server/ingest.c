@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "bundle.h"
 #include "carry.h"
+#include "certdata.h"
 #include "db.h"
 #include "encode.h"
 #include "exitcode.h"
@@ -26,6 +27,58 @@
 #include "release.h"
 #include "store.h"
 #include "vet.h"
+
+/*
+ * Whether body is Mozilla's certdata.txt rather than a PEM bundle:
+ * [upstream] format, or with auto what the reader's sniff says.
+ */
+static int
+is_certdata(const struct config *cfg, const unsigned char *body,
+    size_t len)
+{
+	if (cfg->format == FORMAT_AUTO)
+		return certdata_sniff(body, len);
+	return cfg->format == FORMAT_CERTDATA;
+}
+
+/*
+ * Parse and vet a certdata.txt body into r: only its server-auth trust
+ * anchors become the snapshot's roots (*bp, NULL when refused).
+ * Returns 1, or 0 after a warning (out of memory).
+ */
+static int
+ingest_certdata(const char *source, const unsigned char *body, size_t len,
+    const unsigned char *digest, const struct rootset *prev,
+    const struct rootset *cross, const struct vet_policy *pol,
+    struct bundle **bp, struct vet_report *r)
+{
+	struct certdata		*cd;
+	struct certdata_error	 cerr;
+	char			 why[512], msg[768];
+	int			 ok = 0;
+
+	*bp = NULL;
+	memset(&cerr, 0, sizeof(cerr));
+	if ((cd = certdata_parse(body, len, &cerr)) == NULL &&
+	    cerr.code == CERTDATA_NOMEM) {
+		warnx("%s: out of memory", source);
+		return 0;
+	}
+	why[0] = '\0';
+	if (cd != NULL && (*bp = vettrust_roots(cd, why, sizeof(why))) ==
+	    NULL) {
+		/* The reader checked each DER: this is a disagreement. */
+		snprintf(msg, sizeof(msg), "certdata.txt root not usable: %s",
+		    why);
+		ok = vet_refused(msg, digest, len, prev, pol, r);
+	} else
+		ok = vet_certdata(cd, &cerr, *bp, digest, len, prev, cross,
+		    pol, (int64_t)time(NULL), r);
+	if (!ok)
+		warnx("vetting: out of memory");
+	certdata_free(cd);
+	return ok;
+}
 
 static int
 verdict_exit(const char *status)
@@ -157,19 +210,27 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 		rc = ingest_unchanged(&si, "");
 		goto out;
 	}
-	b = bundle_parse(body, len, &perr);
-	if (b == NULL && perr.code == BUNDLE_NOMEM) {
-		warnx("%s: out of memory", source);
-		goto out;
-	}
 	if (!store_accepted_roots(db, relay, &prev))
 		goto out;
-	if (!vet_bundle(b, &perr, digest, len, prev.id ? &prev : NULL, cross,
-	    &pol, (int64_t)time(NULL), &r)) {
-		warnx("vetting: out of memory");
-		goto out;
+	/* A relayed body is a signed PEM release, whatever format says. */
+	if (rl == NULL && is_certdata(cfg, body, len)) {
+		if (!ingest_certdata(source, body, len, digest, prev.id ?
+		    &prev : NULL, cross, &pol, &b, &r))
+			goto out;
+		have_report = 1;
+	} else {
+		b = bundle_parse(body, len, &perr);
+		if (b == NULL && perr.code == BUNDLE_NOMEM) {
+			warnx("%s: out of memory", source);
+			goto out;
+		}
+		if (!vet_bundle(b, &perr, digest, len, prev.id ? &prev :
+		    NULL, cross, &pol, (int64_t)time(NULL), &r)) {
+			warnx("vetting: out of memory");
+			goto out;
+		}
+		have_report = 1;
 	}
-	have_report = 1;
 	if (!store_snapshot(db, source, relay, body, len, b, &r, actor,
 	    &id) || !ingest_carry(db, actor, rl, id,
 	    vet_verdictname(r.verdict)) || !db_commit(db))
@@ -186,8 +247,40 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 }
 
 /*
+ * A certdata.txt cross-check source: its trust kept in cross->cd (the
+ * caller frees it) and its server-auth anchors as the set.  Returns 1
+ * with why set when the reader refused it, 0 when out of memory.
+ */
+static int
+crosscheck_certdata(const struct buf *body, struct rootset *cross,
+    struct buf *why)
+{
+	struct certdata		*cd;
+	struct certdata_error	 cerr;
+
+	if ((cd = certdata_parse(body->data, body->len, &cerr)) == NULL) {
+		if (cerr.code == CERTDATA_NOMEM) {
+			warnx("cross-check source: out of memory");
+			return 0;
+		}
+		buf_printf(why, "not a valid certdata.txt: %s: %s (object "
+		    "%zu, line %zu)", certdata_errname(cerr.code), cerr.msg,
+		    cerr.object, cerr.line);
+		return 1;
+	}
+	if (!vettrust_rootset(cd, cross)) {
+		warnx("cross-check source: out of memory");
+		certdata_free(cd);
+		return 0;
+	}
+	cross->cd = cd;
+	return 1;
+}
+
+/*
  * The cross-check source's roots, when one is configured: a URL fetched
  * like the upstream, or a local file (absolute path or file:PATH).
+ * A certdata.txt (sniffed) also leaves its trust in cross->cd.
  * Returns 1 with cross->error set when it could not be had (vetting
  * then quarantines), 0 on a local error.
  */
@@ -208,8 +301,10 @@ crosscheck_load(const struct config *cfg, struct rootset *cross,
 			buf_printf(why, "cannot read %s", url);
 	} else if (fetch_url(&cfg->fetch, url, NULL, NULL, &fr) != FETCH_OK)
 		buf_printf(why, "%s", fr.error);
-	if (why->len == 0 && (b = bundle_parse(fr.body.data, fr.body.len,
-	    &perr)) == NULL)
+	if (why->len == 0 && certdata_sniff(fr.body.data, fr.body.len))
+		ok = crosscheck_certdata(&fr.body, cross, why);
+	else if (why->len == 0 && (b = bundle_parse(fr.body.data,
+	    fr.body.len, &perr)) == NULL)
 		buf_printf(why, "not a bundle: %s (line %zu)", perr.msg,
 		    perr.line);
 	if (b != NULL && !rootset_from_bundle(b, cross))
@@ -242,6 +337,8 @@ ingest_checked(const struct config *cfg, sqlite3 *db, const char *actor,
 	rc = ingest_body(db, cfg, actor, source, body->data, body->len,
 	    cfg->crosscheck_url != NULL ? &cross : NULL, rl);
  out:
+	if (cross.cd != NULL)
+		certdata_free(cross.cd);
 	rootset_free(&cross);
 	buf_free(&why);
 	return rc;

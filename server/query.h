@@ -124,6 +124,7 @@ struct query_snapshot {
 	char		*status;
 	int64_t		 added;
 	int64_t		 removed;
+	int64_t		 dated;		/* roots with a distrust-after date */
 	char		*decided_by;	/* NULL: not decided by a person */
 	char		*reason;	/* NULL: none given */
 	char		*report;	/* stored JSON; NULL unless asked */

@@ -343,7 +343,8 @@ render_profiles(const struct query_profiles *ps)
 
 /*
  * Every snapshot as a JSON array (id, created, source, sha256,
- * certificates, verdict, status, added, removed, decided_by, reason;
+ * certificates, verdict, status, added, removed, distrust_after (how
+ * many roots carry a date), decided_by, reason;
  * report, the stored document, when ss holds them).  Returns a new
  * reference, or NULL after a warning.
  */
@@ -361,7 +362,7 @@ render_snapshots(const struct query_snapshots *ss)
 		sn = &ss->v[i];
 		timefmt_iso(sn->created, when);
 		o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I, "
-		    "s:I, s:s?, s:s?}",
+		    "s:I, s:I, s:s?, s:s?}",
 		    "id", (json_int_t)sn->id,
 		    "created", when,
 		    "source", sn->source,
@@ -371,6 +372,7 @@ render_snapshots(const struct query_snapshots *ss)
 		    "status", sn->status,
 		    "added", (json_int_t)sn->added,
 		    "removed", (json_int_t)sn->removed,
+		    "distrust_after", (json_int_t)sn->dated,
 		    "decided_by", sn->decided_by,
 		    "reason", sn->reason);
 		if (o == NULL || (sn->report != NULL &&

@@ -283,10 +283,45 @@ store_certs(sqlite3 *db, int64_t id, const struct bundle *b,
 	return ok;
 }
 
+/* The dated roots of snapshot id (schema 008), from r->dates. */
+static int
+store_dates(sqlite3 *db, int64_t id, const char *source,
+    const struct vet_report *r)
+{
+	sqlite3_stmt	*st;
+	char		 hex[65];
+	size_t		 i;
+	int		 ok = 1;
+
+	if (r->ndates == 0)
+		return 1;
+	/* A root twice in a body (quarantined, not refused) is one row. */
+	if ((st = db_prepare(db, "INSERT OR IGNORE INTO snapshot_distrust "
+	    "(snapshot, cert, server_after, email_after, source) VALUES "
+	    "(?, ?, ?, ?, ?)")) == NULL)
+		return 0;
+	for (i = 0; ok && i < r->ndates; i++) {
+		hex_encode(r->dates[i].fp, 32, hex);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, hex, 64, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, r->dates[i].server_after);
+		if (r->dates[i].email_after != 0)
+			sqlite3_bind_int64(st, 4, r->dates[i].email_after);
+		else
+			sqlite3_bind_null(st, 4);
+		sqlite3_bind_text(st, 5, r->dates[i].source != NULL ?
+		    r->dates[i].source : source, -1, SQLITE_STATIC);
+		ok = db_step_done(db, st);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /*
  * Record one vetted upstream answer: the body (once per digest), the
  * snapshot row with verdict and report, its certificates in order
- * unless rejected (b may be NULL then), and "snapshot" and "verdict"
+ * and their distrust-after dates unless rejected (b may be NULL then),
+ * and "snapshot" and "verdict"
  * audit rows by actor.  The caller holds the transaction.  Returns 1
  * and the new id in *id, or 0 after a warning.
  */
@@ -337,7 +372,8 @@ store_snapshot(sqlite3 *db, const char *source, const char *relay,
 		goto out;
 	*id = sqlite3_last_insert_rowid(db);
 	if (b != NULL && r->verdict != VERDICT_REJECTED &&
-	    !store_certs(db, *id, b, r, now))
+	    (!store_certs(db, *id, b, r, now) ||
+	    !store_dates(db, *id, source, r)))
 		goto out;
 	snprintf(obj, sizeof(obj), "snapshot:%" PRId64, *id);
 	if (!audit_append(db, actor, "snapshot", obj, json_pack("{s:s, s:s, "

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certdata.h"
 #include "encode.h"
 #include "timefmt.h"
 #include "vet.h"
@@ -57,16 +58,19 @@ vet_levelname(enum level l)
 }
 
 static int
+vadd_row(struct vet_report *r, const char *check, enum level level,
+    const char *label, const unsigned char *fp, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+static int
 add_row(struct vet_report *r, const char *check, enum level level,
     const char *label, const unsigned char *fp, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 static int
-add_row(struct vet_report *r, const char *check, enum level level,
-    const char *label, const unsigned char *fp, const char *fmt, ...)
+vadd_row(struct vet_report *r, const char *check, enum level level,
+    const char *label, const unsigned char *fp, const char *fmt, va_list ap)
 {
 	struct vet_row	*rows, *row;
-	va_list		 ap;
 	char		 rule[1024];
 
 	if (r->nrows == VET_MAX_ROWS)
@@ -77,9 +81,7 @@ add_row(struct vet_report *r, const char *check, enum level level,
 	r->rows = rows;
 	row = &rows[r->nrows];
 	memset(row, 0, sizeof(*row));
-	va_start(ap, fmt);
 	vsnprintf(rule, sizeof(rule), fmt, ap);
-	va_end(ap);
 	row->check = check;
 	row->level = level;
 	if (fp != NULL)
@@ -93,6 +95,37 @@ add_row(struct vet_report *r, const char *check, enum level level,
 	if (level > r->worst)
 		r->worst = level;
 	return 1;
+}
+
+static int
+add_row(struct vet_report *r, const char *check, enum level level,
+    const char *label, const unsigned char *fp, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 ok;
+
+	va_start(ap, fmt);
+	ok = vadd_row(r, check, level, label, fp, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+/*
+ * Append one finding to r: check (a static name), level, the root's
+ * label and fingerprint (both may be NULL), the rule in words.  For
+ * vettrust.c's rows.  Returns 1, or 0 when out of memory or rows.
+ */
+int
+vet_row_add(struct vet_report *r, const char *check, enum level level,
+    const char *label, const unsigned char *fp, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 ok;
+
+	va_start(ap, fmt);
+	ok = vadd_row(r, check, level, label, fp, fmt, ap);
+	va_end(ap);
+	return ok;
 }
 
 static int
@@ -189,6 +222,131 @@ vet_cert(const struct cert *c, size_t i, size_t dup,
 	return ok;
 }
 
+/* Whether c is a TLS trust anchor: a certificate, server-auth DELEGATOR. */
+int
+vet_anchor(const struct cd_cert *c)
+{
+	return c->der != NULL && c->server == CD_TRUST_DELEGATOR;
+}
+
+/* What certdata says of a certificate it does not make a TLS root. */
+const char *
+vet_trust_words(const struct cd_cert *c)
+{
+	if (c->server == CD_TRUST_NOT_TRUSTED)
+		return "explicitly distrusted by Mozilla";
+	if (c->email == CD_TRUST_DELEGATOR)
+		return "trusted for e-mail only";
+	if (c->server == CD_TRUST_MUST_VERIFY)
+		return "not a trust anchor for TLS (must verify)";
+	if (c->email == CD_TRUST_NOT_TRUSTED)
+		return "explicitly distrusted by Mozilla for e-mail, not "
+		    "trusted for TLS";
+	return "not trusted for TLS";
+}
+
+/*
+ * Record c's server distrust-after date (if any) for root fp in
+ * r->dates with a "distrust-after" row; source is where the date came
+ * from, NULL: the snapshot's own source.  Returns 1, or 0 when out of
+ * memory.
+ */
+int
+vet_date_add(struct vet_report *r, const struct cd_cert *c, const char *label,
+    const unsigned char *fp, const char *source)
+{
+	struct vet_date	*d;
+	char		 when[TIMEFMT_LEN];
+
+	if (c->server_after == 0)
+		return 1;
+	if ((d = reallocarray(r->dates, r->ndates + 1, sizeof(*d))) == NULL)
+		return 0;
+	r->dates = d;
+	d = &r->dates[r->ndates++];
+	memcpy(d->fp, fp, 32);
+	d->server_after = c->server_after;
+	d->email_after = c->email_after;
+	d->source = source;
+	timefmt_iso(c->server_after, when);
+	if (source == NULL)
+		return add_row(r, "distrust-after", LEVEL_INFO, label, fp,
+		    "Mozilla distrusts TLS certificates it issued after %s",
+		    when);
+	return add_row(r, "distrust-after", LEVEL_INFO, label, fp,
+	    "Mozilla distrusts TLS certificates it issued after %s "
+	    "(cross-check source %s)", when, source);
+}
+
+static const struct cd_cert *
+cd_find(const struct certdata *cd, const unsigned char *fp)
+{
+	size_t	 i;
+
+	for (i = 0; i < cd->n; i++)
+		if (cd->v[i].der != NULL &&
+		    memcmp(cd->v[i].sha256, fp, 32) == 0)
+			return &cd->v[i];
+	return NULL;
+}
+
+static int
+in_bundle(const struct bundle *b, const unsigned char *fp)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->ncerts; i++)
+		if (memcmp(b->certs[i].sha256, fp, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Compare a bundle with a certdata.txt cross-check source (cross->cd)
+ * on trust: each root certdata does not trust for server auth, and
+ * each certdata TLS root the bundle lacks, quarantines with a row
+ * naming it and what certdata says.  The roots both have get their
+ * dates.  Returns 1, or 0 when out of memory.
+ */
+static int
+vet_trust_cross(const struct bundle *b, const struct rootset *cross,
+    struct vet_report *r)
+{
+	const struct certdata *cd = cross->cd;
+	const struct cd_cert *c;
+	const struct cert *bc;
+	size_t		 i;
+	int		 ok = 1;
+
+	for (i = 0; i < b->ncerts; i++) {
+		bc = &b->certs[i];
+		if ((c = cd_find(cd, bc->sha256)) == NULL)
+			ok &= add_row(r, "cross-check", LEVEL_QUARANTINE,
+			    bc->label, bc->sha256, "not in the cross-check "
+			    "source %s (certdata.txt): Mozilla does not "
+			    "trust it", cross->source);
+		else if (!vet_anchor(c))
+			ok &= add_row(r, "cross-check", LEVEL_QUARANTINE,
+			    bc->label, bc->sha256, "%s in the cross-check "
+			    "source %s (certdata.txt \"%s\"), served by this "
+			    "bundle", vet_trust_words(c), cross->source,
+			    c->label);
+		else
+			ok &= vet_date_add(r, c, bc->label, bc->sha256,
+			    cross->source);
+	}
+	for (i = 0; i < cd->n; i++) {
+		c = &cd->v[i];
+		if (vet_anchor(c) && !in_bundle(b, c->sha256))
+			ok &= add_row(r, "cross-check", LEVEL_QUARANTINE,
+			    c->label, c->sha256, "trusted for server "
+			    "authentication by the cross-check source %s "
+			    "(certdata.txt), missing from this bundle",
+			    cross->source);
+	}
+	return ok;
+}
+
 /*
  * Churn against the last accepted snapshot and the cross-check set.  A
  * new root counts against max_added unless the cross-check source has
@@ -234,6 +392,14 @@ vet_sets(const struct bundle *b, const struct rootset *prev,
 			ok &= add_row(r, "added", LEVEL_INFO, c->label,
 			    c->sha256, "new root, vouched for by the "
 			    "cross-check source");
+			continue;
+		}
+		if (cross != NULL && cross->error == NULL &&
+		    cross->cd != NULL) {
+			/* vettrust_cross() says what certdata says of it. */
+			ok &= add_row(r, "added", LEVEL_INFO, c->label,
+			    c->sha256, "new root the cross-check source does "
+			    "not trust for server authentication");
 			continue;
 		}
 		if (cross != NULL && cross->error == NULL) {
@@ -282,6 +448,8 @@ vet_sets(const struct bundle *b, const struct rootset *prev,
 		ok &= add_row(r, "cross-check", LEVEL_QUARANTINE, NULL, NULL,
 		    "cross-check source %s unavailable: %s", cross->source,
 		    cross->error);
+	else if (cross != NULL && cross->cd != NULL)
+		ok &= vet_trust_cross(b, cross, r);
 	else if (cross != NULL) {
 		for (i = 0; i < b->ncerts; i++) {
 			c = &b->certs[i];
@@ -308,6 +476,42 @@ vet_sets(const struct bundle *b, const struct rootset *prev,
 	return ok;
 }
 
+/* Start r: until vet_end() says otherwise, an unfinished one refuses. */
+static void
+vet_begin(const unsigned char *digest, size_t size,
+    const struct rootset *prev, const struct vet_policy *pol,
+    struct vet_report *r)
+{
+	size_t	 i;
+
+	memset(r, 0, sizeof(*r));
+	r->verdict = VERDICT_REJECTED;
+	memcpy(r->digest, digest, 32);
+	r->size = size;
+	r->baseline = prev != NULL ? prev->id : 0;
+	for (i = 0; i < pol->digests.n; i++)
+		if (memcmp(pol->digests.v[i], digest, 32) == 0)
+			r->pinned = 1;
+	r->worst = LEVEL_INFO;
+}
+
+/* The verdict the worst row gives; ok 0 (out of memory) refuses. */
+static int
+vet_end(int ok, struct vet_report *r)
+{
+	if (!ok) {
+		r->verdict = VERDICT_REJECTED;
+		return 0;
+	}
+	if (r->worst == LEVEL_ERROR)
+		r->verdict = VERDICT_REJECTED;
+	else if (r->worst == LEVEL_QUARANTINE)
+		r->verdict = VERDICT_QUARANTINED;
+	else
+		r->verdict = VERDICT_ACCEPTED;
+	return ok;
+}
+
 /*
  * Vet one upstream answer.  b is the parsed bundle, or NULL with perr
  * saying why the reader refused it; digest and size describe the body.
@@ -325,19 +529,8 @@ vet_bundle(const struct bundle *b, const struct bundle_error *perr,
 	int		 ok = 1;
 	char		 hex[65];
 
-	/* Until the end says otherwise, an unfinished report refuses. */
-	memset(r, 0, sizeof(*r));
-	r->verdict = VERDICT_REJECTED;
-	r->worst = LEVEL_ERROR;
-	memcpy(r->digest, digest, 32);
-	r->size = size;
-	r->baseline = prev != NULL ? prev->id : 0;
+	vet_begin(digest, size, prev, pol, r);
 	hex_encode(digest, 32, hex);
-	for (i = 0; i < pol->digests.n; i++)
-		if (memcmp(pol->digests.v[i], digest, 32) == 0)
-			r->pinned = 1;
-
-	r->worst = LEVEL_INFO;
 	if (b == NULL) {
 		ok &= add_row(r, "reader", LEVEL_ERROR, NULL, NULL,
 		    "not a PEM bundle: %s: %s (block %zu, line %zu)",
@@ -399,17 +592,22 @@ vet_bundle(const struct bundle *b, const struct bundle_error *perr,
 		}
 	}
  done:
-	if (!ok) {
-		r->verdict = VERDICT_REJECTED;
-		return 0;
-	}
-	if (r->worst == LEVEL_ERROR)
-		r->verdict = VERDICT_REJECTED;
-	else if (r->worst == LEVEL_QUARANTINE)
-		r->verdict = VERDICT_QUARANTINED;
-	else
-		r->verdict = VERDICT_ACCEPTED;
-	return ok;
+	return vet_end(ok, r);
+}
+
+/*
+ * Vet a body the caller's own reader refused (a certdata.txt): one
+ * "reader" error row saying why, so the snapshot is rejected.  Fills r
+ * as vet_bundle() does; returns 1, or 0 when out of memory.
+ */
+int
+vet_refused(const char *why, const unsigned char *digest, size_t size,
+    const struct rootset *prev, const struct vet_policy *pol,
+    struct vet_report *r)
+{
+	vet_begin(digest, size, prev, pol, r);
+	return vet_end(add_row(r, "reader", LEVEL_ERROR, NULL, NULL, "%s",
+	    why), r);
 }
 
 void
@@ -423,6 +621,7 @@ vet_report_free(struct vet_report *r)
 	}
 	free(r->rows);
 	free(r->dropped);
+	free(r->dates);
 	memset(r, 0, sizeof(*r));
 }
 

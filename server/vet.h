@@ -17,6 +17,10 @@
 #include "bundle.h"
 #include "config.h"
 
+struct cd_cert;
+struct certdata;
+struct certdata_error;
+
 enum verdict {
 	VERDICT_ACCEPTED = 0,
 	VERDICT_QUARANTINED,
@@ -37,9 +41,19 @@ struct rootset {
 	int64_t		 id;		/* snapshot id, 0 if none */
 	const char	*source;	/* cross-check URL */
 	const char	*error;		/* cross-check failed: why */
+	struct certdata	*cd;		/* cross-check source was a
+					   certdata.txt: its trust */
 	unsigned char	(*fp)[32];
 	char		**labels;
 	size_t		 n;
+};
+
+/* A root's Mozilla distrust-after dates (schema 008 snapshot_distrust). */
+struct vet_date {
+	unsigned char	 fp[32];
+	int64_t		 server_after;	/* Unix seconds, never 0 */
+	int64_t		 email_after;	/* 0: none */
+	const char	*source;	/* NULL: the snapshot's own source */
 };
 
 struct vet_report {
@@ -54,13 +68,36 @@ struct vet_report {
 	unsigned char	*dropped;	/* ncerts flags: not served */
 	struct vet_row	*rows;
 	size_t		 nrows;
+	struct vet_date	*dates;		/* dated roots, from certdata */
+	size_t		 ndates;
 };
 
 int		 vet_bundle(const struct bundle *, const struct bundle_error *,
 		    const unsigned char *, size_t, const struct rootset *,
 		    const struct rootset *, const struct vet_policy *,
 		    int64_t, struct vet_report *);
+int		 vet_refused(const char *, const unsigned char *, size_t,
+		    const struct rootset *, const struct vet_policy *,
+		    struct vet_report *);
+int		 vet_row_add(struct vet_report *, const char *, enum level,
+		    const char *, const unsigned char *, const char *, ...)
+		    __attribute__((format(printf, 6, 7)));
 void		 vet_report_free(struct vet_report *);
+
+int		 vet_anchor(const struct cd_cert *);
+const char	*vet_trust_words(const struct cd_cert *);
+int		 vet_date_add(struct vet_report *, const struct cd_cert *,
+		    const char *, const unsigned char *, const char *);
+
+/* certdata.txt as the upstream (vettrust.c). */
+struct bundle	*vettrust_roots(const struct certdata *, char *, size_t);
+int		 vettrust_rootset(const struct certdata *, struct rootset *);
+int		 vet_certdata(const struct certdata *,
+		    const struct certdata_error *, const struct bundle *,
+		    const unsigned char *, size_t, const struct rootset *,
+		    const struct rootset *, const struct vet_policy *,
+		    int64_t, struct vet_report *);
+
 json_t		*vet_report_json(const struct vet_report *);
 const char	*vet_verdictname(enum verdict);
 const char	*vet_levelname(enum level);
