@@ -5,8 +5,6 @@ command line and over HTTP, the release page, and `openssl verify`
 against the served bundle.  The product runs at fixed dates
 (clock_env(at=...)), so the expectations hold on any day."""
 import calendar
-import hashlib
-import pathlib
 import re
 import sqlite3
 import time
@@ -14,7 +12,7 @@ import time
 import pytest
 
 from conftest import (FIXTURES, Mirror, Server, clock_env, fingerprint,
-                      openssl, pem_blocks, upstream)
+                      openssl, pem_blocks)
 
 DAY = 86400
 SUNSET = 398 * DAY              # CA/B Forum BR 6.3.2
@@ -22,8 +20,7 @@ CERTDATA = FIXTURES / "certdata" / "certdata-2024-11-15.txt"
 
 
 def at(iso):
-    return calendar.timegm(
-        time.strptime(iso, "%Y-%m-%dT%H:%M:%S"))
+    return calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%S"))
 
 
 T_IMPORT = at("2024-11-20T00:00:00")
@@ -44,34 +41,10 @@ def dated_roots(m):
 
 
 def import_certdata(m, path, when):
-    """Import certdata.txt with its distrust-after dates, at `when`.
-
-    SCAFFOLDING until `cabundled import` takes certdata.txt (branch
-    i22-source): import the PEM bundle of that time and insert the
-    dates read from the certdata file."""
-    m("import", upstream("2025.07.14"), check=5, env=clock_env(at=when))
-    dates = {}
-    text = pathlib.Path(path).read_text()
-    for obj in text.split("\nCKA_CLASS CK_OBJECT_CLASS ")[1:]:
-        if not obj.startswith("CKO_CERTIFICATE"):
-            continue
-        der = re.search(r"\nCKA_VALUE MULTILINE_OCTAL\n(.*?)\nEND", obj,
-                        re.S)
-        sa = re.search(r"\nCKA_NSS_SERVER_DISTRUST_AFTER MULTILINE_OCTAL"
-                       r"\n(.*?)\nEND", obj, re.S)
-        if der is None or sa is None:
-            continue
-        octal = lambda s: bytes(int(o, 8) for o in re.findall(r"\\(\d{3})", s))
-        utc = octal(sa.group(1)).decode()
-        t = calendar.timegm(time.strptime(utc, "%y%m%d%H%M%SZ"))
-        dates[hashlib.sha256(octal(der.group(1))).hexdigest()] = t
-    with sqlite3.connect(m.db) as db:
-        sid = db.execute("SELECT max(id) FROM snapshot").fetchone()[0]
-        for fp, t in dates.items():
-            db.execute("INSERT INTO snapshot_distrust (snapshot, cert, "
-                       "server_after, source) SELECT ?, cert, ?, ? FROM "
-                       "snapshot_cert WHERE snapshot = ? AND cert = ?",
-                       (sid, t, str(path), sid, fp))
+    """Import certdata.txt with its distrust-after dates and approve it,
+    at `when`."""
+    m("import", path, check=5, env=clock_env(at=when))
+    sid = m.snapshots()[-1]["id"]
     m("approve", "--reason", "reviewed", "--actor", "alice", str(sid),
       check=0, env=clock_env(at=when))
 
@@ -155,6 +128,7 @@ def test_policies_over_time(dated, tmp_path):
                 "2024-11-30; the last of them expired by 2026-01-02 "
                 "(date + 398 days)")
             assert left[fp]["server_after"] == m.dates[fp]
+            assert re.match("(Entrust|AffirmTrust) ", left[fp]["label"])
         # Every release names the roots it newly left out, none twice.
         before = set(m.dates)
         for row in hist["mozilla"]:
