@@ -81,7 +81,8 @@ DEB_FUZZ_PKGS = clang libclang-rt-14-dev
 COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 	      common/cert.c common/certshape.c common/pem.c common/pemwrite.c \
 	      common/sig.c common/meta.c common/timefmt.c common/verify.c \
-	      common/url.c common/atomic.c common/keylist.c common/certdata.c
+	      common/url.c common/atomic.c common/keylist.c common/certdata.c \
+	      common/certdata_obj.c
 # Signing: the server and the test tools link it, the client never does
 # (a verify-only program, as signify's VERIFYONLY build).
 SIGN_SRCS   = common/sign.c
@@ -112,7 +113,7 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.
-FUZZ_NAMES  = pem cert sig meta config copts route privmsg keylist
+FUZZ_NAMES  = pem cert sig meta config copts route privmsg keylist certdata
 FUZZ_SRCS   = $(FUZZ_NAMES:%=fuzz/fuzz-%.c) fuzz/quiet.c fuzz/label.c \
 	      fuzz/replay.c
 

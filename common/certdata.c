@@ -11,20 +11,19 @@
  * distrusts mis-issued intermediates that way).  Anything else is
  * refused with its line, its object and the reason: a truncated or
  * edited file must never read as a root store with a few roots fewer.
+ * This file reads lines into objects; certdata_obj.c checks and pairs
+ * them.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include "certdata.h"
+#include "certdata_int.h"
 #include "encode.h"
 
-#define MAX_ATTRS	64		/* attributes in one object */
-#define SNIFF_BYTES	(16u << 10)	/* BEGINDATA is at ~3 KiB in NSS's */
+#define SNIFF_BYTES	(16u << 10)	/* NSS: BEGINDATA at ~3 KiB */
 
 static const char *const errnames[CERTDATA__MAX] = {
 	[CERTDATA_OK] = "ok",
@@ -59,8 +58,6 @@ static const char *const trustnames[] = {
 	[CD_TRUST_TRUSTED] = "trusted",
 };
 
-enum cls { CLS_NONE, CLS_CERT, CLS_TRUST, CLS_ROOTLIST };
-
 enum type {
 	T_CLASS, T_BBOOL, T_UTF8, T_CERTTYPE, T_TRUST, T_OCTAL, T__MAX
 };
@@ -72,13 +69,6 @@ static const char *const typenames[T__MAX] = {
 	[T_CERTTYPE] = "CK_CERTIFICATE_TYPE",
 	[T_TRUST] = "CK_TRUST",
 	[T_OCTAL] = "MULTILINE_OCTAL",
-};
-
-/* The attributes whose values are kept; the rest are checked only. */
-enum att {
-	A_CLASS, A_LABEL, A_CERTTYPE, A_VALUE, A_SUBJECT, A_ISSUER,
-	A_SERIAL, A_SHA1, A_MD5, A_SERVER_AFTER, A_EMAIL_AFTER,
-	A_TRUST_SERVER, A_TRUST_EMAIL, A_TRUST_CODE, A__MAX, A_OTHER = A__MAX
 };
 
 #define F_CERT	(1 << CLS_CERT)
@@ -110,45 +100,12 @@ static const struct {
 	[A_TRUST_CODE] = { "CKA_TRUST_CODE_SIGNING", 1 << T_TRUST, F_TRUST },
 };
 
-/* A decoded MULTILINE_OCTAL value and the line of its attribute. */
-struct oct {
-	unsigned char	*p;
-	size_t		 len;
-	size_t		 line;
-};
-
-/* One object as read, before certificates and trust are matched. */
-struct obj {
-	enum cls	 cls;
-	size_t		 num;		/* 1-based */
-	size_t		 line;		/* of CKA_CLASS */
-	unsigned int	 seen;		/* 1 << enum att */
-	char		*label;
-	struct oct	 v[A__MAX];	/* octal values by attribute */
-	enum cd_trust	 trust[3];	/* server, email, code */
-	int		 grants;	/* some CKA_TRUST_* trusts */
-	int64_t		 server_after, email_after;
-	size_t		 trust_obj;	/* cert: index + 1 of its trust */
-	int		 paired;	/* trust: has its certificate */
-	unsigned char	 sha256[32];
-};
-
-struct reader {
-	struct certdata_error	*err;
-	size_t			 lineno;
-	int			 begun;		/* BEGINDATA seen */
-	struct obj		*objs;
-	size_t			 nobjs, objcap;
-	char			*names[MAX_ATTRS];	/* this object's */
-	size_t			 nnames;
-	/* An open MULTILINE_OCTAL value. */
-	int			 inoct;
-	enum att		 octatt;
-	size_t			 octline;
-	char			 octname[64];
-	unsigned char		*octbuf;	/* CERTDATA_MAX_VALUE */
-	size_t			 octlen;
-};
+/* The name of a kept attribute, for messages. */
+const char *
+certdata_attname(enum att a)
+{
+	return a < A__MAX ? atts[a].name : "CKA_?";
+}
 
 /* Short stable name of an error code, for JSON and tests. */
 const char *
@@ -168,13 +125,10 @@ certdata_trustname(enum cd_trust t)
 	return trustnames[t];
 }
 
-static int	fail(struct reader *, enum certdata_err, size_t, size_t,
-		    const char *, ...) __attribute__((format(printf, 5, 6)));
-
 /* Record the first refusal; always returns 0. */
-static int
-fail(struct reader *r, enum certdata_err code, size_t object, size_t line,
-    const char *fmt, ...)
+int
+certdata_fail(struct reader *r, enum certdata_err code, size_t object,
+    size_t line, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 why[400];
@@ -194,21 +148,6 @@ fail(struct reader *r, enum certdata_err code, size_t object, size_t line,
 	else
 		snprintf(r->err->msg, sizeof(r->err->msg), "%s", why);
 	return 0;
-}
-
-/* Printable-ASCII excerpt of hostile text, for error messages. */
-static void
-excerpt(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < len && n + 4 < outlen && i < 40; i++)
-		out[n++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (i < len && n + 4 < outlen) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
 }
 
 static struct obj *
@@ -313,7 +252,7 @@ oct_close(struct reader *r)
 		return 1;
 	if (r->octatt == A_SERVER_AFTER || r->octatt == A_EMAIL_AFTER) {
 		if (!utctime(r->octbuf, r->octlen, &t) || t <= 0)
-			return fail(r, CERTDATA_BAD_DATE, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_DATE, curnum(r),
 			    r->octline, "%s is not a UTCTime "
 			    "YYMMDDHHMMSSZ after 1970", r->octname);
 		if (r->octatt == A_SERVER_AFTER)
@@ -323,10 +262,10 @@ oct_close(struct reader *r)
 		return 1;
 	}
 	if (r->octlen == 0)
-		return fail(r, CERTDATA_BAD_VALUE, curnum(r), r->octline,
-		    "%s is empty", r->octname);
+		return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
+		    r->octline, "%s is empty", r->octname);
 	if ((o->v[r->octatt].p = malloc(r->octlen)) == NULL)
-		return fail(r, CERTDATA_NOMEM, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_NOMEM, curnum(r), r->lineno,
 		    "out of memory");
 	memcpy(o->v[r->octatt].p, r->octbuf, r->octlen);
 	o->v[r->octatt].len = r->octlen;
@@ -353,7 +292,7 @@ oct_line(struct reader *r, const char *s, size_t len)
 		v = (s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 |
 		    (s[i + 3] - '0');
 		if (r->octlen == CERTDATA_MAX_VALUE)
-			return fail(r, CERTDATA_TOO_LARGE, curnum(r),
+			return certdata_fail(r, CERTDATA_TOO_LARGE, curnum(r),
 			    r->lineno, "%s (line %zu) over %u bytes",
 			    r->octname, r->octline, CERTDATA_MAX_VALUE);
 		r->octbuf[r->octlen++] = (unsigned char)v;
@@ -363,9 +302,9 @@ oct_line(struct reader *r, const char *s, size_t len)
 	{
 		char	 ex[48];
 
-		excerpt(s, len, ex, sizeof(ex));
-		return fail(r, CERTDATA_BAD_OCTAL, curnum(r), r->lineno,
-		    "%s (line %zu): \"%s\" is neither \\ooo escapes "
+		text_excerpt(s, len, ex, sizeof(ex));
+		return certdata_fail(r, CERTDATA_BAD_OCTAL, curnum(r),
+		    r->lineno, "%s (line %zu): \"%s\" is neither \\ooo escapes "
 		    "(000-377) nor END", r->octname, r->octline, ex);
 	}
 }
@@ -379,8 +318,8 @@ obj_begin(struct reader *r, const char *val, size_t vlen)
 	char		 ex[48];
 
 	if (r->nobjs == CERTDATA_MAX_OBJECTS)
-		return fail(r, CERTDATA_TOO_MANY, r->nobjs + 1, r->lineno,
-		    "more than %d objects", CERTDATA_MAX_OBJECTS);
+		return certdata_fail(r, CERTDATA_TOO_MANY, r->nobjs + 1,
+		    r->lineno, "more than %d objects", CERTDATA_MAX_OBJECTS);
 	if (name_is(val, vlen, "CKO_CERTIFICATE"))
 		c = CLS_CERT;
 	else if (name_is(val, vlen, "CKO_NSS_TRUST"))
@@ -393,16 +332,16 @@ obj_begin(struct reader *r, const char *val, size_t vlen)
 		 * (a key, a CKO_NETSCAPE_* spelling from before 2013) means
 		 * a file this reader cannot vouch for.
 		 */
-		excerpt(val, vlen, ex, sizeof(ex));
-		return fail(r, CERTDATA_BAD_VALUE, r->nobjs + 1, r->lineno,
-		    "unknown object class \"%s\"", ex);
+		text_excerpt(val, vlen, ex, sizeof(ex));
+		return certdata_fail(r, CERTDATA_BAD_VALUE, r->nobjs + 1,
+		    r->lineno, "unknown object class \"%s\"", ex);
 	}
 	if (r->nobjs == r->objcap) {
 		size_t		 ncap = r->objcap ? r->objcap * 2 : 64;
 		struct obj	*n;
 
 		if ((n = reallocarray(r->objs, ncap, sizeof(*n))) == NULL)
-			return fail(r, CERTDATA_NOMEM, r->nobjs + 1,
+			return certdata_fail(r, CERTDATA_NOMEM, r->nobjs + 1,
 			    r->lineno, "out of memory");
 		r->objs = n;
 		r->objcap = ncap;
@@ -441,7 +380,7 @@ utf8_value(struct reader *r, const char *name, const char *s, size_t len,
 	size_t	 i;
 
 	if (len < 2 || s[0] != '"' || s[len - 1] != '"')
-		return fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
 		    "%s UTF8 value is not in double quotes", name);
 	s++;
 	len -= 2;
@@ -452,17 +391,17 @@ utf8_value(struct reader *r, const char *name, const char *s, size_t len,
 	 */
 	for (i = 0; i < len; i++)
 		if (s[i] == '"' || s[i] == '\\')
-			return fail(r, CERTDATA_BAD_VALUE, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
 			    r->lineno, "%s has a quote or backslash inside",
 			    name);
 	if (!text_valid(s, len))
-		return fail(r, CERTDATA_BAD_UTF8, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_BAD_UTF8, curnum(r), r->lineno,
 		    "%s is not UTF-8 text without control characters",
 		    name);
 	if (out == NULL)
 		return 1;
 	if ((*out = malloc(len + 1)) == NULL)
-		return fail(r, CERTDATA_NOMEM, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_NOMEM, curnum(r), r->lineno,
 		    "out of memory");
 	memcpy(*out, s, len);
 	(*out)[len] = '\0';
@@ -480,9 +419,9 @@ attr_line(struct reader *r, const char *s, size_t len)
 	struct obj	*o;
 	char		 name[64], ex[48];
 
-	excerpt(s, len, ex, sizeof(ex));
+	text_excerpt(s, len, ex, sizeof(ex));
 	if ((sp = memchr(s, ' ', len)) == NULL)
-		return fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
 		    "\"%s\" is no attribute line", ex);
 	nlen = (size_t)(sp - s);
 	ty = sp + 1;
@@ -493,7 +432,7 @@ attr_line(struct reader *r, const char *s, size_t len)
 	} else
 		tlen = len - nlen - 1;
 	if (nlen >= sizeof(name) || !token_ok(s, nlen, "CKA_"))
-		return fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
 		    "\"%s\" is no attribute line", ex);
 	memcpy(name, s, nlen);
 	name[nlen] = '\0';
@@ -501,14 +440,14 @@ attr_line(struct reader *r, const char *s, size_t len)
 		if (name_is(ty, tlen, typenames[t]))
 			break;
 	if (t == T__MAX)
-		return fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
 		    "%s has an unknown type", name);
 	if ((t == T_OCTAL) != (val == NULL))
-		return fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
 		    t == T_OCTAL ? "%s MULTILINE_OCTAL has text after it" :
 		    "%s has no value", name);
 	if (t != T_OCTAL && t != T_UTF8 && !token_ok(val, vlen, "CK"))
-		return fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
 		    "%s has a malformed value", name);
 
 	for (a = 0; a < A__MAX; a++)
@@ -516,34 +455,35 @@ attr_line(struct reader *r, const char *s, size_t len)
 			break;
 	if (a == A_CLASS) {
 		if (t != T_CLASS)
-			return fail(r, CERTDATA_BAD_VALUE, r->nobjs + 1,
-			    r->lineno, "CKA_CLASS is not CK_OBJECT_CLASS");
+			return certdata_fail(r, CERTDATA_BAD_VALUE,
+			    r->nobjs + 1, r->lineno,
+			    "CKA_CLASS is not CK_OBJECT_CLASS");
 		return obj_begin(r, val, vlen);
 	}
 	if ((o = cur(r)) == NULL)
-		return fail(r, CERTDATA_SYNTAX, 0, r->lineno,
+		return certdata_fail(r, CERTDATA_SYNTAX, 0, r->lineno,
 		    "%s before the first CKA_CLASS", name);
 
 	/* Each attribute at most once per object. */
 	for (i = 0; i < r->nnames; i++)
 		if (strcmp(r->names[i], name) == 0)
-			return fail(r, CERTDATA_DUPLICATE, curnum(r),
+			return certdata_fail(r, CERTDATA_DUPLICATE, curnum(r),
 			    r->lineno, "%s given twice", name);
-	if (strcmp(name, "CKA_CLASS") == 0 || r->nnames == MAX_ATTRS - 1)
-		return fail(r, CERTDATA_TOO_MANY, curnum(r), r->lineno,
+	if (r->nnames == MAX_ATTRS)
+		return certdata_fail(r, CERTDATA_TOO_MANY, curnum(r), r->lineno,
 		    "more than %d attributes in one object", MAX_ATTRS);
 	if ((r->names[r->nnames] = strdup(name)) == NULL)
-		return fail(r, CERTDATA_NOMEM, curnum(r), r->lineno,
+		return certdata_fail(r, CERTDATA_NOMEM, curnum(r), r->lineno,
 		    "out of memory");
 	r->nnames++;
 
 	if (a != A_OTHER) {
 		if (!(atts[a].types & 1u << t))
-			return fail(r, CERTDATA_BAD_VALUE, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
 			    r->lineno, "%s may not be %s", name,
 			    typenames[t]);
 		if (!(atts[a].classes & 1u << o->cls))
-			return fail(r, CERTDATA_BAD_VALUE, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
 			    r->lineno, "%s in a %s object", name,
 			    o->cls == CLS_CERT ? "certificate" :
 			    o->cls == CLS_TRUST ? "trust" : "root list");
@@ -552,17 +492,17 @@ attr_line(struct reader *r, const char *s, size_t len)
 
 	switch (t) {
 	case T_CLASS:
-		return fail(r, CERTDATA_BAD_VALUE, curnum(r), r->lineno,
-		    "%s is CK_OBJECT_CLASS", name);
+		return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
+		    r->lineno, "%s is CK_OBJECT_CLASS", name);
 	case T_BBOOL:
 		if (name_is(val, vlen, "CK_FALSE"))
 			return 1;	/* no distrust-after date either */
 		if (!name_is(val, vlen, "CK_TRUE"))
-			return fail(r, CERTDATA_BAD_VALUE, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
 			    r->lineno, "%s is neither CK_TRUE nor CK_FALSE",
 			    name);
 		if (a == A_SERVER_AFTER || a == A_EMAIL_AFTER)
-			return fail(r, CERTDATA_BAD_DATE, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_DATE, curnum(r),
 			    r->lineno, "%s CK_TRUE has no date", name);
 		return 1;
 	case T_UTF8:
@@ -570,14 +510,14 @@ attr_line(struct reader *r, const char *s, size_t len)
 		    a == A_LABEL ? &o->label : NULL);
 	case T_CERTTYPE:
 		if (!name_is(val, vlen, "CKC_X_509"))
-			return fail(r, CERTDATA_BAD_VALUE, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
 			    r->lineno, "%s is not CKC_X_509", name);
 		return 1;
 	case T_TRUST: {
 		enum cd_trust	 tv;
 
 		if (!trust_value(val, vlen, &tv))
-			return fail(r, CERTDATA_BAD_VALUE, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_VALUE, curnum(r),
 			    r->lineno, "%s is no known CKT_NSS_ value", name);
 		if (tv == CD_TRUST_DELEGATOR || tv == CD_TRUST_TRUSTED)
 			o->grants = 1;
@@ -610,15 +550,16 @@ line(struct reader *r, const char *s, size_t len)
 	size_t			 i, n;
 
 	if (len > CERTDATA_MAX_LINE)
-		return fail(r, CERTDATA_LINE_TOO_LONG, curnum(r), r->lineno,
-		    "line of %zu bytes (at most %d)", len,
+		return certdata_fail(r, CERTDATA_LINE_TOO_LONG, curnum(r),
+		    r->lineno, "line of %zu bytes (at most %d)", len,
 		    CERTDATA_MAX_LINE);
 	for (i = 0; i < len; i += n) {
 		if (u[i] < 0x20 || u[i] == 0x7f)
-			return fail(r, CERTDATA_BINARY, curnum(r), r->lineno,
-			    "control byte 0x%02x at column %zu", u[i], i + 1);
+			return certdata_fail(r, CERTDATA_BINARY, curnum(r),
+			    r->lineno, "control byte 0x%02x at column %zu",
+			    u[i], i + 1);
 		if ((n = utf8_seqlen(u + i, len - i)) == 0)
-			return fail(r, CERTDATA_BAD_UTF8, curnum(r),
+			return certdata_fail(r, CERTDATA_BAD_UTF8, curnum(r),
 			    r->lineno, "invalid UTF-8 at column %zu", i + 1);
 	}
 	if (r->inoct)
@@ -627,258 +568,15 @@ line(struct reader *r, const char *s, size_t len)
 		return 1;
 	if (name_is(s, len, "BEGINDATA")) {
 		if (r->begun)
-			return fail(r, CERTDATA_SYNTAX, curnum(r), r->lineno,
-			    "BEGINDATA twice");
+			return certdata_fail(r, CERTDATA_SYNTAX, curnum(r),
+			    r->lineno, "BEGINDATA twice");
 		r->begun = 1;
 		return 1;
 	}
 	if (!r->begun)
-		return fail(r, CERTDATA_NO_BEGINDATA, 0, r->lineno,
+		return certdata_fail(r, CERTDATA_NO_BEGINDATA, 0, r->lineno,
 		    "data before BEGINDATA: not certdata.txt");
 	return attr_line(r, s, len);
-}
-
-/* The attributes each class must have, checked at the end of the file. */
-static int
-obj_required(struct reader *r, const struct obj *o)
-{
-	static const enum att cert[] = {
-		A_LABEL, A_CERTTYPE, A_VALUE, A_SUBJECT, A_ISSUER, A_SERIAL
-	};
-	static const enum att trust[] = {
-		A_LABEL, A_ISSUER, A_SERIAL, A_TRUST_SERVER, A_TRUST_EMAIL,
-		A_TRUST_CODE
-	};
-	const enum att	*req;
-	size_t		 i, n;
-
-	if (o->cls == CLS_CERT) {
-		req = cert;
-		n = sizeof(cert) / sizeof(cert[0]);
-	} else if (o->cls == CLS_TRUST) {
-		req = trust;
-		n = sizeof(trust) / sizeof(trust[0]);
-	} else
-		return 1;
-	for (i = 0; i < n; i++)
-		if (!(o->seen & 1u << req[i]))
-			return fail(r, CERTDATA_MISSING, o->num, o->line,
-			    "%s object without %s", o->cls == CLS_CERT ?
-			    "certificate" : "trust", atts[req[i]].name);
-	return 1;
-}
-
-static int
-same(const struct oct *a, const unsigned char *p, size_t len)
-{
-	return a->len == len && memcmp(a->p, p, len) == 0;
-}
-
-/*
- * CKA_VALUE is one DER X.509 certificate, re-encoding to the same
- * bytes, and CKA_SUBJECT, CKA_ISSUER and CKA_SERIAL_NUMBER are its own.
- */
-static int
-cert_check(struct reader *r, struct obj *o)
-{
-	const struct oct	*v = &o->v[A_VALUE];
-	const unsigned char	*p = v->p;
-	unsigned char		*enc = NULL;
-	X509			*x = NULL;
-	int			 len, rc = 0;
-
-	x = d2i_X509(NULL, &p, (long)v->len);
-	if (x == NULL || p != v->p + v->len) {
-		fail(r, CERTDATA_BAD_DER, o->num, v->line, "CKA_VALUE is %s",
-		    x == NULL ? "not a DER X.509 certificate" :
-		    "a certificate followed by more bytes");
-		goto out;
-	}
-	if ((len = i2d_X509(x, &enc)) < 0 || !same(v, enc, (size_t)len)) {
-		fail(r, CERTDATA_BAD_DER, o->num, v->line,
-		    "CKA_VALUE does not re-encode to itself (not DER)");
-		goto out;
-	}
-	OPENSSL_free(enc);
-	enc = NULL;
-	if ((len = i2d_X509_NAME(X509_get_subject_name(x), &enc)) < 0 ||
-	    !same(&o->v[A_SUBJECT], enc, (size_t)len)) {
-		fail(r, CERTDATA_MISMATCH, o->num, o->v[A_SUBJECT].line,
-		    "CKA_SUBJECT is not the certificate's subject");
-		goto out;
-	}
-	OPENSSL_free(enc);
-	enc = NULL;
-	if ((len = i2d_X509_NAME(X509_get_issuer_name(x), &enc)) < 0 ||
-	    !same(&o->v[A_ISSUER], enc, (size_t)len)) {
-		fail(r, CERTDATA_MISMATCH, o->num, o->v[A_ISSUER].line,
-		    "CKA_ISSUER is not the certificate's issuer");
-		goto out;
-	}
-	OPENSSL_free(enc);
-	enc = NULL;
-	if ((len = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &enc)) < 0 ||
-	    !same(&o->v[A_SERIAL], enc, (size_t)len)) {
-		fail(r, CERTDATA_MISMATCH, o->num, o->v[A_SERIAL].line,
-		    "CKA_SERIAL_NUMBER is not the certificate's serial "
-		    "number (a DER INTEGER)");
-		goto out;
-	}
-	if (!EVP_Digest(v->p, v->len, o->sha256, NULL, EVP_sha256(), NULL)) {
-		fail(r, CERTDATA_NOMEM, o->num, v->line, "SHA-256 failed");
-		goto out;
-	}
-	rc = 1;
- out:
-	OPENSSL_free(enc);
-	X509_free(x);
-	return rc;
-}
-
-/* CKA_CERT_SHA1_HASH and CKA_CERT_MD5_HASH, when given, are cert's. */
-static int
-hash_check(struct reader *r, const struct obj *t, const struct obj *c)
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen;
-
-	if (t->seen & 1u << A_SHA1) {
-		if (!EVP_Digest(c->v[A_VALUE].p, c->v[A_VALUE].len, md,
-		    &mdlen, EVP_sha1(), NULL))
-			return fail(r, CERTDATA_NOMEM, t->num, t->line,
-			    "SHA-1 failed");
-		if (!same(&t->v[A_SHA1], md, mdlen))
-			return fail(r, CERTDATA_HASH_MISMATCH, t->num,
-			    t->v[A_SHA1].line, "CKA_CERT_SHA1_HASH is not "
-			    "the SHA-1 of object %zu's certificate", c->num);
-	}
-	if (t->seen & 1u << A_MD5) {
-		if (!EVP_Digest(c->v[A_VALUE].p, c->v[A_VALUE].len, md,
-		    &mdlen, EVP_md5(), NULL))
-			return fail(r, CERTDATA_NOMEM, t->num, t->line,
-			    "MD5 failed");
-		if (!same(&t->v[A_MD5], md, mdlen))
-			return fail(r, CERTDATA_HASH_MISMATCH, t->num,
-			    t->v[A_MD5].line, "CKA_CERT_MD5_HASH is not "
-			    "the MD5 of object %zu's certificate", c->num);
-	}
-	return 1;
-}
-
-/*
- * Pair each trust object with the certificate of the same issuer and
- * serial bytes, wherever it is in the file (NSS writes the certificate
- * first).  Quadratic, but in at most CERTDATA_MAX_OBJECTS objects.
- */
-static int
-match(struct reader *r)
-{
-	struct obj	*t, *c;
-	size_t		 i, j;
-
-	for (i = 0; i < r->nobjs; i++) {
-		t = &r->objs[i];
-		if (t->cls != CLS_TRUST)
-			continue;
-		for (j = 0; j < r->nobjs; j++) {
-			c = &r->objs[j];
-			if (c->cls == CLS_CERT &&
-			    same(&c->v[A_ISSUER], t->v[A_ISSUER].p,
-			    t->v[A_ISSUER].len) &&
-			    same(&c->v[A_SERIAL], t->v[A_SERIAL].p,
-			    t->v[A_SERIAL].len))
-				break;
-		}
-		if (j == r->nobjs) {
-			if (t->grants)
-				return fail(r, CERTDATA_ORPHAN_TRUST, t->num,
-				    t->line, "trust object \"%s\" trusts a "
-				    "certificate that is not in the file",
-				    t->label);
-			continue;
-		}
-		if (c->trust_obj != 0)
-			return fail(r, CERTDATA_TRUST_TWICE, t->num, t->line,
-			    "second trust object for object %zu (\"%s\"), "
-			    "the first is object %zu", c->num, c->label,
-			    r->objs[c->trust_obj - 1].num);
-		if (!hash_check(r, t, c))
-			return 0;
-		if ((t->server_after != 0 && c->server_after != 0 &&
-		    t->server_after != c->server_after) ||
-		    (t->email_after != 0 && c->email_after != 0 &&
-		    t->email_after != c->email_after))
-			return fail(r, CERTDATA_MISMATCH, t->num, t->line,
-			    "trust object's distrust-after date differs from "
-			    "object %zu's", c->num);
-		c->trust_obj = i + 1;
-		t->paired = 1;
-	}
-	for (j = 0; j < r->nobjs; j++) {
-		c = &r->objs[j];
-		if (c->cls == CLS_CERT && c->trust_obj == 0)
-			return fail(r, CERTDATA_NO_TRUST, c->num, c->line,
-			    "certificate \"%s\" has no trust object",
-			    c->label);
-	}
-	return 1;
-}
-
-/* The result, in file order: certificates, and trust objects alone. */
-static struct certdata *
-build(struct reader *r)
-{
-	struct certdata	*cd;
-	struct cd_cert	*e;
-	struct obj	*o, *t;
-	size_t		 i;
-
-	if ((cd = calloc(1, sizeof(*cd))) == NULL ||
-	    (r->nobjs > 0 &&
-	    (cd->v = calloc(r->nobjs, sizeof(*cd->v))) == NULL)) {
-		free(cd);
-		fail(r, CERTDATA_NOMEM, 0, 0, "out of memory");
-		return NULL;
-	}
-	for (i = 0; i < r->nobjs; i++) {
-		o = &r->objs[i];
-		if (o->cls == CLS_ROOTLIST)
-			continue;
-		/* A trust object with its certificate is in that entry. */
-		if (o->cls == CLS_TRUST && o->paired)
-			continue;
-		t = o->cls == CLS_CERT ? &r->objs[o->trust_obj - 1] : o;
-		e = &cd->v[cd->n];
-		e->line = o->line;
-		e->object = o->num;
-		e->server = t->trust[0];
-		e->email = t->trust[1];
-		e->code = t->trust[2];
-		if (o->cls == CLS_CERT) {
-			/* Moved, not copied: the reader frees the rest. */
-			e->der = o->v[A_VALUE].p;
-			e->derlen = o->v[A_VALUE].len;
-			o->v[A_VALUE].p = NULL;
-			memcpy(e->sha256, o->sha256, sizeof(e->sha256));
-			/* Either object may carry a date; match() checked. */
-			e->server_after = o->server_after != 0 ?
-			    o->server_after : t->server_after;
-			e->email_after = o->email_after != 0 ?
-			    o->email_after : t->email_after;
-			cd->ncertobjs++;
-			if (o->server_after != 0)
-				cd->ncertobjs_dated++;
-			if (e->server == CD_TRUST_DELEGATOR) {
-				cd->nserver++;
-				if (e->server_after != 0)
-					cd->nserver_dated++;
-			}
-		}
-		e->label = o->label;
-		o->label = NULL;
-		cd->n++;
-	}
-	return cd;
 }
 
 /*
@@ -903,12 +601,14 @@ certdata_parse(const unsigned char *data, size_t len,
 	memset(&r, 0, sizeof(r));
 	r.err = err;
 	if (len == 0)
-		return fail(&r, CERTDATA_EMPTY, 0, 0, "empty file"), NULL;
+		return certdata_fail(&r, CERTDATA_EMPTY, 0, 0,
+		    "empty file"), NULL;
 	if (len > CERTDATA_MAX_BYTES)
-		return fail(&r, CERTDATA_TOO_LARGE, 0, 0,
+		return certdata_fail(&r, CERTDATA_TOO_LARGE, 0, 0,
 		    "%zu bytes (at most %u)", len, CERTDATA_MAX_BYTES), NULL;
 	if ((r.octbuf = malloc(CERTDATA_MAX_VALUE)) == NULL)
-		return fail(&r, CERTDATA_NOMEM, 0, 0, "out of memory"), NULL;
+		return certdata_fail(&r, CERTDATA_NOMEM, 0, 0,
+		    "out of memory"), NULL;
 
 	while (off < len) {
 		r.lineno++;
@@ -919,28 +619,36 @@ certdata_parse(const unsigned char *data, size_t len,
 			llen--;
 		if (!line(&r, s + off, llen))
 			goto out;
-		off = nl != NULL ? (size_t)(nl - s) + 1 : len;
+		if (nl == NULL) {
+			/* NSS's file ends with a line end; a cut one won't. */
+			certdata_fail(&r, CERTDATA_SYNTAX, curnum(&r), r.lineno,
+			    "the last line has no line end: truncated?");
+			goto out;
+		}
+		off = (size_t)(nl - s) + 1;
 	}
 	if (r.inoct) {
-		fail(&r, CERTDATA_NO_END, curnum(&r), r.octline,
+		certdata_fail(&r, CERTDATA_NO_END, curnum(&r), r.octline,
 		    "%s MULTILINE_OCTAL has no END before the end of the "
 		    "file (line %zu)", r.octname, r.lineno);
 		goto out;
 	}
 	if (!r.begun) {
-		fail(&r, CERTDATA_NO_BEGINDATA, 0, r.lineno,
+		certdata_fail(&r, CERTDATA_NO_BEGINDATA, 0, r.lineno,
 		    "no BEGINDATA line: not certdata.txt");
 		goto out;
 	}
-	for (i = 0; i < r.nobjs; i++) {
-		if (!obj_required(&r, &r.objs[i]))
-			goto out;
-		if (r.objs[i].cls == CLS_CERT && !cert_check(&r, &r.objs[i]))
-			goto out;
-	}
-	if (!match(&r))
+	for (i = 0; i < r.nobjs; i++)
+		if (r.objs[i].cls == CLS_CERT)
+			break;
+	if (i == r.nobjs) {
+		/* A root store without roots is no root store. */
+		certdata_fail(&r, CERTDATA_EMPTY, 0, r.lineno,
+		    "no certificate object");
 		goto out;
-	if ((cd = build(&r)) == NULL)
+	}
+	if (!certdata_check(&r) || !certdata_match(&r) ||
+	    (cd = certdata_build(&r)) == NULL)
 		goto out;
 	ok = 1;
  out:

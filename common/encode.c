@@ -195,3 +195,23 @@ fp_decode(const char *s, unsigned char *out)
 	}
 	return n == 64 && hex_decode(hex, 64, out, 32);
 }
+
+/*
+ * A printable-ASCII excerpt of hostile text for an error message: the
+ * first 40 bytes at most, anything else shown as '?', "..." when cut.
+ * out (outlen > 0 bytes) is always NUL-terminated.  pem.c and
+ * certdata.c share it.
+ */
+void
+text_excerpt(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < len && n + 4 < outlen && i < 40; i++)
+		out[n++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (i < len && n + 4 < outlen) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}

@@ -15,6 +15,7 @@ void	b64_encode(const unsigned char *, size_t, char *);
 int	b64_decode_exact(const char *, size_t, unsigned char *, size_t);
 size_t	utf8_seqlen(const unsigned char *, size_t);
 int	text_valid(const char *, size_t);
+void	text_excerpt(const char *, size_t, char *, size_t);
 int	fp_decode(const char *, unsigned char *);
 
 #endif

@@ -100,21 +100,6 @@ fail(struct reader *r, enum bundle_err code, size_t block, const char *fmt,
 	return 0;
 }
 
-/* Printable-ASCII excerpt of hostile text, for error messages. */
-static void
-excerpt(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < len && n + 4 < outlen && i < 40; i++)
-		out[n++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (i < len && n + 4 < outlen) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-}
-
 static size_t
 utf8_put(uint32_t cp, char *out)
 {
@@ -397,7 +382,7 @@ outside_line(struct reader *r, const char *s, size_t len)
 		tlen = len - 11;
 		if (tlen >= 5 && memcmp(s + len - 5, "-----", 5) == 0)
 			tlen -= 5;
-		excerpt(s + 11, tlen, ex, sizeof(ex));
+		text_excerpt(s + 11, tlen, ex, sizeof(ex));
 		if (strcmp(ex, "TRUSTED CERTIFICATE") == 0)
 			return fail(r, BUNDLE_NOT_CERT, r->block, "PEM block "
 			    "\"TRUSTED CERTIFICATE\" refused: OpenSSL's "
@@ -407,7 +392,7 @@ outside_line(struct reader *r, const char *s, size_t len)
 		    "is not a CERTIFICATE; only certificates belong in a "
 		    "trust bundle", ex);
 	}
-	excerpt(s + i, len - i, ex, sizeof(ex));
+	text_excerpt(s + i, len - i, ex, sizeof(ex));
 	if (s[i] == '<')
 		return fail(r, BUNDLE_HTML, 0, "HTML, not a PEM bundle (a "
 		    "captive portal or an error page?): \"%s\"", ex);
@@ -426,7 +411,7 @@ inside_line(struct reader *r, const char *s, size_t len)
 	if (len == sizeof(END_CERT) - 1 && memcmp(s, END_CERT, len) == 0)
 		return end_block(r);
 	if (len >= 5 && memcmp(s, "-----", 5) == 0) {
-		excerpt(s, len, ex, sizeof(ex));
+		text_excerpt(s, len, ex, sizeof(ex));
 		if (len >= 11 && memcmp(s, "-----BEGIN ", 11) == 0)
 			return fail(r, BUNDLE_TRUNCATED, r->block, "truncated: "
 			    "BEGIN on line %zu has no END CERTIFICATE line "

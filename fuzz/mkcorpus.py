@@ -246,6 +246,48 @@ def privmsg_seeds():
     put('privmsg', 'empty', b'\0\0\0\0')
 
 
+def certdata_objects(path):
+    """certdata.txt's objects (comment lines dropped) by CKA_LABEL."""
+    body = read(path).split('\nBEGINDATA\n', 1)[1]
+    objs = []
+    for chunk in body.split('\n\n'):
+        lines = [x for x in chunk.splitlines() if not x.startswith('#')]
+        lab = [x for x in lines if x.startswith('CKA_LABEL ')]
+        objs.append((lab[0][len('CKA_LABEL UTF8 "'):-1] if lab else '',
+                     '\n'.join(lines) + '\n'))
+    return objs
+
+
+def certdata_pick(path, labels):
+    return ''.join(o for lab, o in certdata_objects(path) if lab in labels)
+
+
+def certdata_seeds():
+    # Cut-down files: BEGINDATA and a few real objects, no comments.
+    cd = FIX + '/certdata/certdata-'
+    b = 'BEGINDATA\n'
+    put('certdata', 'globalsign.txt', b + certdata_pick(
+        cd + '2024-11-15.txt', ['Mozilla Builtin Roots',
+                                'GlobalSign Root CA']))
+    put('certdata', 'entrust-dated.txt', b + certdata_pick(
+        cd + '2024-11-15.txt', ['Entrust.net Premium 2048 Secure Server CA']))
+    put('certdata', 'izenpe-trust-dated.txt', b + certdata_pick(
+        cd + '2026-04-09.txt', ['Izenpe.com']))
+    put('certdata', 'distrust-alone.txt', b + certdata_pick(
+        cd + '2019-11-26.txt', ['Distrust: O=Egypt Trust, OU=VeriSign '
+                                'Trust Network (cert 1/3)',
+                                'MITM subCA 1 issued by Trustwave']))
+    put('certdata', 'header.txt', read(cd + '2024-11-15.txt').split(
+        'BEGINDATA\n', 1)[0] + b + certdata_pick(
+            cd + '2024-11-15.txt', ['Mozilla Builtin Roots']))
+    g = certdata_pick(cd + '2024-11-15.txt', ['GlobalSign Root CA'])
+    put('certdata', 'globalsign-crlf.txt', (b + g).replace('\n', '\r\n'))
+    put('certdata', 'globalsign-trust-first.txt',
+        b + g[g.index('CKA_CLASS CK_OBJECT_CLASS CKO_NSS_TRUST'):] +
+        g[:g.index('CKA_CLASS CK_OBJECT_CLASS CKO_NSS_TRUST')])
+    put('certdata', 'globalsign-cut.txt', (b + g)[:-200])
+
+
 if __name__ == '__main__':
     pem_seeds()
     cert_seeds()
@@ -255,3 +297,4 @@ if __name__ == '__main__':
     copts_seeds()
     route_seeds()
     privmsg_seeds()
+    certdata_seeds()

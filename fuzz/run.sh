@@ -31,6 +31,7 @@ max_len() {
 	config)	echo 4096 ;;
 	copts)	echo 4096 ;;
 	meta)	echo 512 ;;
+	certdata) echo 16384 ;;	# one certificate object is ~6 KB
 	route)	echo 256 ;;
 	*)	echo 4096 ;;
 	esac

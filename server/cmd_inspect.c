@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "bundle.h"
+#include "certdata.h"
 #include "datadir.h"
 #include "db.h"
 #include "encode.h"
@@ -110,6 +111,131 @@ inspect_text(const char *fn, const struct bundle *b)
 	}
 }
 
+/* A distrust-after date as ISO 8601, or NULL (JSON null) for none. */
+static const char *
+after_iso(int64_t t, char *out)
+{
+	if (t == 0)
+		return NULL;
+	timefmt_iso(t, out);
+	return out;
+}
+
+static json_t *
+cd_cert_json(const struct cd_cert *c)
+{
+	char	 fp[65], sa[TIMEFMT_LEN], ea[TIMEFMT_LEN];
+
+	if (c->der != NULL)
+		hex_encode(c->sha256, 32, fp);
+	return json_pack("{s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:I}",
+	    "sha256", c->der != NULL ? fp : NULL, "label", c->label,
+	    "server", certdata_trustname(c->server),
+	    "email", certdata_trustname(c->email),
+	    "code", certdata_trustname(c->code),
+	    "server_distrust_after", after_iso(c->server_after, sa),
+	    "email_distrust_after", after_iso(c->email_after, ea),
+	    "object", (json_int_t)c->object, "line", (json_int_t)c->line);
+}
+
+/* certdata.txt as JSON: counts and entries, or the refusal. */
+static int
+certdata_json(const char *fn, const struct buf *in,
+    const struct certdata *cd, const struct certdata_error *e)
+{
+	json_t		*o, *list;
+	unsigned char	 h[32];
+	char		 hex[65];
+	size_t		 i;
+
+	EVP_Digest(in->data, in->len, h, NULL, EVP_sha256(), NULL);
+	hex_encode(h, 32, hex);
+	if (cd == NULL) {
+		o = json_pack("{s:s, s:s, s:I, s:s, s:{s:s, s:I, s:I, s:s}}",
+		    "file", fn, "format", "certdata", "bytes",
+		    (json_int_t)in->len, "sha256", hex, "error",
+		    "code", certdata_errname(e->code),
+		    "object", (json_int_t)e->object,
+		    "line", (json_int_t)e->line, "message", e->msg);
+		return json_print(o);
+	}
+	if ((list = json_array()) == NULL)
+		return 0;
+	for (i = 0; i < cd->n; i++)
+		if (json_array_append_new(list, cd_cert_json(&cd->v[i]))) {
+			json_decref(list);
+			return 0;
+		}
+	o = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:o}",
+	    "file", fn, "format", "certdata", "bytes", (json_int_t)in->len,
+	    "sha256", hex, "count", (json_int_t)cd->ncertobjs,
+	    "server_auth", (json_int_t)cd->nserver,
+	    "server_auth_dated", (json_int_t)cd->nserver_dated,
+	    "certificates", list);
+	return json_print(o);
+}
+
+/*
+ * certdata.txt as text: one line per certificate (fingerprint, server,
+ * email and code-signing trust, distrust-after dates, label), and one
+ * per trust object that distrusts a certificate not in the file.
+ */
+static void
+certdata_text(const char *fn, const struct certdata *cd)
+{
+	const struct cd_cert	*c;
+	char			 fp[65], sa[TIMEFMT_LEN], ea[TIMEFMT_LEN];
+	size_t			 i;
+
+	printf("%s: certdata.txt, %zu certificates, %zu trusted for "
+	    "server auth (%zu with a distrust-after date)\n", fn,
+	    cd->ncertobjs, cd->nserver, cd->nserver_dated);
+	for (i = 0; i < cd->n; i++) {
+		c = &cd->v[i];
+		if (c->der != NULL)
+			hex_encode(c->sha256, 32, fp);
+		else
+			snprintf(fp, sizeof(fp), "%-64s", "(no certificate)");
+		printf("%s  server=%s email=%s code=%s", fp,
+		    certdata_trustname(c->server),
+		    certdata_trustname(c->email),
+		    certdata_trustname(c->code));
+		if (c->server_after != 0)
+			printf(" server-distrust-after=%s",
+			    after_iso(c->server_after, sa));
+		if (c->email_after != 0)
+			printf(" email-distrust-after=%s",
+			    after_iso(c->email_after, ea));
+		printf("  %s\n", c->label);
+	}
+}
+
+/*
+ * inspect for certdata.txt (certdata_sniff): exit 0 when it parses, 1
+ * with the object, line and reason when the reader refuses it.
+ */
+static int
+inspect_certdata(const char *fn, const struct buf *in, int json)
+{
+	struct certdata_error	 e;
+	struct certdata		*cd;
+	int			 rc = EXIT_DONE;
+
+	if ((cd = certdata_parse(in->data, in->len, &e)) == NULL) {
+		warnx("%s: %s", fn, e.msg);
+		rc = EXIT_REFUSED;
+	}
+	if (json) {
+		if (!certdata_json(fn, in, cd, &e)) {
+			warnx("writing JSON failed");
+			rc = EXIT_LOCAL;
+		}
+	} else if (cd != NULL)
+		certdata_text(fn, cd);
+	certdata_free(cd);
+	return rc;
+}
+
 /*
  * --vet: judge the file as an import would, against the data
  * directory's accepted snapshot when there is a database (else as a
@@ -156,6 +282,8 @@ inspect_vet(const struct config *cfg, const char *fn, const struct buf *in,
  * Parse FILE and list it.  Exit 0 for a readable bundle, 1 with the
  * block, line and reason for a refused one, 4 when FILE cannot be read.
  * With --vet the verdict decides: 0 accepted, 5 quarantined, 1 rejected.
+ * Mozilla's certdata.txt (certdata_sniff) is read by its own reader and
+ * listed with trust and distrust-after dates; --vet judges PEM only.
  */
 int
 cmd_inspect(const struct config *cfg, int argc, char *argv[])
@@ -182,9 +310,20 @@ cmd_inspect(const struct config *cfg, int argc, char *argv[])
 	}
 	if (argc - optind != 1)
 		goto usage;
-	buf_init(&in, BUNDLE_MAX_BYTES);
+	/* certdata.txt may be larger than a bundle; bundle_parse caps. */
+	buf_init(&in, CERTDATA_MAX_BYTES > BUNDLE_MAX_BYTES ?
+	    CERTDATA_MAX_BYTES : BUNDLE_MAX_BYTES);
 	if (!buf_readfile(&in, argv[optind])) {
 		rc = errno == EFBIG ? EXIT_REFUSED : EXIT_LOCAL;
+		goto out;
+	}
+	if (certdata_sniff(in.data, in.len)) {
+		if (dovet) {
+			warnx("%s: certdata.txt: --vet judges PEM bundles only",
+			    argv[optind]);
+			rc = EXIT_USAGE;
+		} else
+			rc = inspect_certdata(argv[optind], &in, json);
 		goto out;
 	}
 	if ((b = bundle_parse(in.data, in.len, &e)) == NULL) {

@@ -57,20 +57,17 @@ vet_levelname(enum level l)
 	return levelnames[l];
 }
 
-static int
-vadd_row(struct vet_report *r, const char *check, enum level level,
-    const char *label, const unsigned char *fp, const char *fmt, va_list ap)
-    __attribute__((format(printf, 6, 0)));
-static int
-add_row(struct vet_report *r, const char *check, enum level level,
+/*
+ * Append one finding to r: check (a static name), level, the root's
+ * label and fingerprint (both may be NULL), the rule in words.  Also
+ * for vettrust.c's rows.  Returns 1, or 0 when out of memory or rows.
+ */
+int
+vet_row_add(struct vet_report *r, const char *check, enum level level,
     const char *label, const unsigned char *fp, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static int
-vadd_row(struct vet_report *r, const char *check, enum level level,
-    const char *label, const unsigned char *fp, const char *fmt, va_list ap)
 {
 	struct vet_row	*rows, *row;
+	va_list		 ap;
 	char		 rule[1024];
 
 	if (r->nrows == VET_MAX_ROWS)
@@ -81,7 +78,9 @@ vadd_row(struct vet_report *r, const char *check, enum level level,
 	r->rows = rows;
 	row = &rows[r->nrows];
 	memset(row, 0, sizeof(*row));
+	va_start(ap, fmt);
 	vsnprintf(rule, sizeof(rule), fmt, ap);
+	va_end(ap);
 	row->check = check;
 	row->level = level;
 	if (fp != NULL)
@@ -97,36 +96,8 @@ vadd_row(struct vet_report *r, const char *check, enum level level,
 	return 1;
 }
 
-static int
-add_row(struct vet_report *r, const char *check, enum level level,
-    const char *label, const unsigned char *fp, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 ok;
-
-	va_start(ap, fmt);
-	ok = vadd_row(r, check, level, label, fp, fmt, ap);
-	va_end(ap);
-	return ok;
-}
-
-/*
- * Append one finding to r: check (a static name), level, the root's
- * label and fingerprint (both may be NULL), the rule in words.  For
- * vettrust.c's rows.  Returns 1, or 0 when out of memory or rows.
- */
-int
-vet_row_add(struct vet_report *r, const char *check, enum level level,
-    const char *label, const unsigned char *fp, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 ok;
-
-	va_start(ap, fmt);
-	ok = vadd_row(r, check, level, label, fp, fmt, ap);
-	va_end(ap);
-	return ok;
-}
+/* This file's short name for it. */
+#define add_row	vet_row_add
 
 static int
 fpcmp(const void *a, const void *b)
