@@ -185,6 +185,31 @@ html_carried(struct buf *b, const struct query_release *r)
 }
 
 /*
+ * Under a history row, the roots that release newly left out by the
+ * profile's distrust_after policy, each with the rule.
+ */
+static int
+left_rows(struct buf *b, const struct query_release *r)
+{
+	json_t	*arr, *o;
+	size_t	 i;
+	int	 ok = 1;
+
+	if (r->left == NULL)
+		return 1;
+	if ((arr = json_loads(r->left, 0, NULL)) == NULL)
+		return 0;
+	json_array_foreach(arr, i, o)
+		ok = ok && buf_printf(b, "<tr class=\"rm\"><td></td>"
+		    "<td colspan=\"7\">&minus; ") && html_text(b, str(o,
+		    "label")) && buf_printf(b, " left out by distrust-after ") &&
+		    html_text(b, str(o, "rule")) &&
+		    buf_printf(b, "</td></tr>\n");
+	json_decref(arr);
+	return ok;
+}
+
+/*
  * /p/{profile}: a page of the release history table, newest first
  * (hist holds it oldest first), and a link to the older page: next is
  * its before= (0: none), limit its limit= (0: the default, left out).
@@ -218,7 +243,8 @@ html_history(struct buf *b, const char *profile,
 		    "/cacert.pem\">body</a> <a href=\"/v1/", r->version) &&
 		    html_text(b, profile) &&
 		    buf_printf(b, "/%" PRId64 "/cacert.pem.minisig"
-		    "\">signature</a></td></tr>\n", r->version);
+		    "\">signature</a></td></tr>\n", r->version) &&
+		    left_rows(b, r);
 	}
 	ok = ok && buf_printf(b, "</table>\n");
 	if (next != 0) {

@@ -164,6 +164,9 @@ def test_policies_over_time(dated, tmp_path):
         page = s.get(f"/p/mozilla/{v}").text
         assert "left out: sunset: Mozilla distrusts" in page
         assert "left out by distrust-after sunset" in page
+        page = s.get("/p/mozilla").text
+        assert page.count("left out by distrust-after sunset: ") >= \
+            len(m.entrust)
         page = s.get(f"/p/keeper/{hist['keeper'][-1]['version']}").text
         assert "served (keep)" in page and "2024-11-30" in page
 
