@@ -46,6 +46,7 @@ struct opts {
 	int		 keep_excluded;
 	int		 resign;
 	const char	*base;		/* profile add --base */
+	const char	*distrust;	/* profile add|set --distrust-after */
 };
 
 static int
@@ -63,6 +64,7 @@ parse_opts(const struct config *cfg, int argc, char *argv[], struct opts *o)
 		{ "keep-excluded", no_argument, NULL, 'k' },
 		{ "resign", no_argument, NULL, 'R' },
 		{ "base", required_argument, NULL, 'b' },
+		{ "distrust-after", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	 ch;
@@ -110,6 +112,9 @@ parse_opts(const struct config *cfg, int argc, char *argv[], struct opts *o)
 		case 'b':
 			o->base = optarg;
 			break;
+		case 'D':
+			o->distrust = optarg;
+			break;
 		default:
 			return 0;
 		}
@@ -145,7 +150,7 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 
 	if (!parse_opts(cfg, argc, argv, &o) || optind != argc || o.json ||
 	    o.check || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.base) {
+	    o.all_org || o.keep_excluded || o.base || o.distrust) {
 		fprintf(stderr, "usage: cabundled publish [--resign] "
 		    "[--profile NAME] [--actor NAME]\n");
 		return EXIT_USAGE;
@@ -159,6 +164,38 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 		    o.resign ? PUBLISH_FORCE : 0);
 	db_close(db);
 	return rc;
+}
+
+/*
+ * Under a history row, the roots that release newly left out by the
+ * distrust_after policy, one line each with the rule.
+ */
+static int
+history_print_left(const struct query_release *r)
+{
+	json_t		*arr, *o;
+	const char	*fp, *label, *rule;
+	size_t		 i;
+
+	if (r->left == NULL)
+		return 1;
+	if ((arr = json_loads(r->left, 0, NULL)) == NULL ||
+	    !json_is_array(arr)) {
+		warnx("version %" PRId64 ": malformed build_left rows",
+		    r->version);
+		json_decref(arr);
+		return 0;
+	}
+	json_array_foreach(arr, i, o) {
+		fp = json_string_value(json_object_get(o, "sha256"));
+		label = json_string_value(json_object_get(o, "label"));
+		rule = json_string_value(json_object_get(o, "rule"));
+		printf("    - %s  \"%s\"  left out by distrust-after %s\n",
+		    fp != NULL ? fp : "?", label != NULL ? label : "?",
+		    rule != NULL ? rule : "?");
+	}
+	json_decref(arr);
+	return 1;
 }
 
 /* One line of "cabundled history PROFILE". */
@@ -185,7 +222,7 @@ history_print_row(const struct query_release *r, void *arg)
 		printf(" (carries upstream version %" PRId64 ", key %s, "
 		    "from %s)", r->carried, r->carried_key, r->carried_from);
 	putchar('\n');
-	return 1;
+	return history_print_left(r);
 }
 
 /* cabundled history [--json] PROFILE */
@@ -199,7 +236,8 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 1 ||
 	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.resign || o.base) {
+	    o.all_org || o.keep_excluded || o.resign || o.base ||
+	    o.distrust) {
 		fprintf(stderr, "usage: cabundled history [--json] PROFILE\n");
 		return EXIT_USAGE;
 	}
@@ -241,6 +279,9 @@ diff_print(const struct query_diff_cert *v, size_t n, char sign)
 		printf("%c %s  \"%s\"  expires %s%s\n", sign, v[i].sha256,
 		    v[i].label, na, v[i].organization ?
 		    "  (organization CA)" : "");
+		if (v[i].rule != NULL)
+			printf("    left out by distrust-after %s\n",
+			    v[i].rule);
 	}
 }
 
@@ -257,7 +298,8 @@ cmd_diff(const struct config *cfg, int argc, char *argv[])
 
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 3 ||
 	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.resign || o.base) {
+	    o.all_org || o.keep_excluded || o.resign || o.base ||
+	    o.distrust) {
 		fprintf(stderr, "usage: cabundled diff [--json] PROFILE A B\n");
 		return EXIT_USAGE;
 	}
@@ -306,7 +348,8 @@ cmd_rebuild(const struct config *cfg, int argc, char *argv[])
 
 	if (!parse_opts(cfg, argc, argv, &o) || optind != argc || !o.check ||
 	    o.actor_given || o.json || o.only || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.resign || o.base) {
+	    o.all_org || o.keep_excluded || o.resign || o.base ||
+	    o.distrust) {
 		fprintf(stderr, "usage: cabundled rebuild --check\n");
 		return EXIT_USAGE;
 	}
@@ -346,6 +389,7 @@ profile_create(sqlite3 *db, const struct config *cfg, const char *name,
 	n.exclusions = !o->no_upstream && !o->keep_excluded;
 	n.all_org = o->all_org;
 	n.base = o->base;
+	n.distrust = o->distrust;
 	if ((rc = profile_add(db, &n)) != EXIT_DONE)
 		return rc;
 	printf("profile %s added\n", name);
@@ -384,6 +428,7 @@ profile_list(sqlite3 *db, int json)
 		    strcmp(p->org, "tags") == 0 ? ", organization CAs tagged: " :
 		    "", p->tags != NULL ? p->tags : "",
 		    p->builtin ? " (built in)" : "");
+		printf("    distrust-after: %s\n", p->distrust_after);
 	}
 	rc = EXIT_DONE;
  out:
@@ -391,9 +436,25 @@ profile_list(sqlite3 *db, int json)
 	return rc;
 }
 
+/* profile set NAME --distrust-after POLICY: the row, then a release. */
+static int
+profile_set(sqlite3 *db, const struct config *cfg, const char *name,
+    const struct opts *o)
+{
+	int	 rc;
+
+	if ((rc = profile_set_distrust(db, name, o->distrust, o->actor)) !=
+	    EXIT_DONE)
+		return rc;
+	printf("profile %s: distrust-after %s\n", name, o->distrust);
+	return publish_all(db, cfg, o->actor, name, 0);
+}
+
 /*
  * cabundled profile add [--no-upstream | --base PROFILE] [--keep-excluded]
- *     [--all-org | --tag TAG...] [--description TEXT] NAME
+ *     [--all-org | --tag TAG...] [--description TEXT]
+ *     [--distrust-after POLICY] NAME
+ * cabundled profile set --distrust-after POLICY NAME
  * cabundled profile list [--json]
  */
 int
@@ -402,6 +463,7 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	struct opts	 o;
 	sqlite3		*db;
 	const char	*sub;
+	enum distrust	 d;
 	size_t		 i;
 	int		 rc;
 
@@ -411,7 +473,17 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	sub = argv[1];
 	argc -= optind + 1;
 	argv += optind + 1;
-	if (strcmp(sub, "add") == 0) {
+	if (o.distrust != NULL && !distrust_parse(o.distrust, &d)) {
+		warnx("--distrust-after %s: want keep, sunset or drop",
+		    o.distrust);
+		return EXIT_USAGE;
+	}
+	if (strcmp(sub, "set") == 0) {
+		if (argc != 1 || o.distrust == NULL || o.json || o.ntags ||
+		    o.all_org || o.no_upstream || o.keep_excluded ||
+		    o.description || o.base)
+			goto usage;
+	} else if (strcmp(sub, "add") == 0) {
 		if (argc != 1 || o.json || (o.all_org && o.ntags))
 			goto usage;
 		if (!profile_name_ok(argv[0])) {
@@ -451,12 +523,14 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 		}
 	} else if (strcmp(sub, "list") != 0 || argc != 0 || o.ntags ||
 	    o.actor_given || o.all_org || o.no_upstream || o.keep_excluded ||
-	    o.description || o.base)
+	    o.description || o.base || o.distrust)
 		goto usage;
 	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (strcmp(sub, "add") == 0)
 		rc = profile_create(db, cfg, argv[0], &o);
+	else if (strcmp(sub, "set") == 0)
+		rc = profile_set(db, cfg, argv[0], &o);
 	else
 		rc = profile_list(db, o.json);
 	db_close(db);
@@ -464,8 +538,11 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
  usage:
 	fprintf(stderr, "usage: cabundled profile add [--no-upstream | "
 	    "--base PROFILE] [--keep-excluded] [--all-org | --tag TAG...]\n"
-	    "                             [--description TEXT] [--actor NAME] "
-	    "NAME\n"
+	    "                             [--description TEXT] "
+	    "[--distrust-after POLICY]\n"
+	    "                             [--actor NAME] NAME\n"
+	    "       cabundled profile set --distrust-after POLICY "
+	    "[--actor NAME] NAME\n"
 	    "       cabundled profile list [--json]\n");
 	return EXIT_USAGE;
 }

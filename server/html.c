@@ -185,6 +185,31 @@ html_carried(struct buf *b, const struct query_release *r)
 }
 
 /*
+ * Under a history row, the roots that release newly left out by the
+ * profile's distrust_after policy, each with the rule.
+ */
+static int
+left_rows(struct buf *b, const struct query_release *r)
+{
+	json_t	*arr, *o;
+	size_t	 i;
+	int	 ok = 1;
+
+	if (r->left == NULL)
+		return 1;
+	if ((arr = json_loads(r->left, 0, NULL)) == NULL)
+		return 0;
+	json_array_foreach(arr, i, o)
+		ok = ok && buf_printf(b, "<tr class=\"rm\"><td></td>"
+		    "<td colspan=\"7\">&minus; ") && html_text(b, str(o,
+		    "label")) && buf_printf(b, " left out by distrust-after ") &&
+		    html_text(b, str(o, "rule")) &&
+		    buf_printf(b, "</td></tr>\n");
+	json_decref(arr);
+	return ok;
+}
+
+/*
  * /p/{profile}: a page of the release history table, newest first
  * (hist holds it oldest first), and a link to the older page: next is
  * its before= (0: none), limit its limit= (0: the default, left out).
@@ -218,7 +243,8 @@ html_history(struct buf *b, const char *profile,
 		    "/cacert.pem\">body</a> <a href=\"/v1/", r->version) &&
 		    html_text(b, profile) &&
 		    buf_printf(b, "/%" PRId64 "/cacert.pem.minisig"
-		    "\">signature</a></td></tr>\n", r->version);
+		    "\">signature</a></td></tr>\n", r->version) &&
+		    left_rows(b, r);
 	}
 	ok = ok && buf_printf(b, "</table>\n");
 	if (next != 0) {
@@ -247,17 +273,58 @@ cert_rows(struct buf *b, const struct query_diff_cert *v, size_t n,
 		    td_fp(b, v[i].sha256) && td_date(b, na) &&
 		    td(b, v[i].organization ? "organization" : "upstream") &&
 		    buf_append(b, "</tr>\n", 6);
+		/* Why the distrust_after policy removed it. */
+		if (v[i].rule != NULL)
+			ok = ok && buf_printf(b, "<tr class=\"%s\"><td></td>"
+			    "<td colspan=\"4\">left out by distrust-after ",
+			    cls) && html_text(b, v[i].rule) &&
+			    buf_printf(b, "</td></tr>\n");
 	}
 	return ok;
 }
 
 /*
- * /p/{profile}/{version}: one release and its diff to the previous
- * (diff NULL: the first release).
+ * The release's roots with a distrust-after date: served with the
+ * date (and until when), or left out with the rule.
+ */
+static int
+dated_rows(struct buf *b, const struct query_dated *v, size_t n)
+{
+	char		 date[TIMEFMT_LEN], until[TIMEFMT_LEN];
+	size_t		 i;
+	int		 ok;
+
+	if (n == 0)
+		return 1;
+	ok = buf_printf(b, "<h2>Roots with a distrust-after date</h2>\n"
+	    "<p class=\"muted\">Mozilla distrusts TLS certificates these "
+	    "roots issued after the date.</p>\n<table><tr><th>label</th>"
+	    "<th>sha256</th><th>distrust after</th><th>here</th></tr>\n");
+	for (i = 0; i < n; i++) {
+		timefmt_date(v[i].server_after, date);
+		timefmt_date(v[i].until, until);
+		ok = ok && buf_printf(b, "<tr class=\"%s\">",
+		    v[i].rule != NULL ? "rm" : "dated") &&
+		    td(b, v[i].label) && td_fp(b, v[i].sha256) &&
+		    td_date(b, date) && buf_append(b, "<td>", 4) &&
+		    (v[i].rule != NULL ? html_text(b, "left out: ") &&
+		    html_text(b, v[i].rule) : v[i].until != 0 ?
+		    html_text(b, "served until ") && html_text(b, until) &&
+		    html_text(b, " (sunset: date + 398 days)") :
+		    html_text(b, "served (keep)")) &&
+		    buf_append(b, "</td></tr>\n", 11);
+	}
+	return ok && buf_printf(b, "</table>\n");
+}
+
+/*
+ * /p/{profile}/{version}: one release, its roots with a distrust-after
+ * date, and its diff to the previous (diff NULL: the first release).
  */
 int
 html_release(struct buf *b, const char *profile,
-    const struct query_release *rel, const struct query_diff *diff)
+    const struct query_release *rel, const struct query_diff *diff,
+    const struct query_dated *dated, size_t ndated)
 {
 	char	 title[128];
 	int	 ok;
@@ -284,7 +351,7 @@ html_release(struct buf *b, const char *profile,
 	    buf_printf(b, "</code>, verified with key <code>") &&
 	    html_text(b, rel->carried_key) &&
 	    buf_printf(b, "</code></td></tr>"))) &&
-	    buf_printf(b, "</table>\n");
+	    buf_printf(b, "</table>\n") && dated_rows(b, dated, ndated);
 	if (!ok)
 		return 0;
 	if (diff == NULL)

@@ -19,7 +19,8 @@ int	html_index(struct buf *, const struct query_profiles *);
 int	html_history(struct buf *, const char *,
 	    const struct query_history *, int64_t, int64_t);
 int	html_release(struct buf *, const char *,
-	    const struct query_release *, const struct query_diff *);
+	    const struct query_release *, const struct query_diff *,
+	    const struct query_dated *, size_t);
 int	html_quarantine(struct buf *, const struct query_snapshots *);
 int	html_audit(struct buf *, const struct query_audits *, int64_t);
 int	html_cert(struct buf *, const json_t *);

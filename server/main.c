@@ -54,10 +54,11 @@ static const struct command {
 	    "exclude add --reason TEXT [--actor NAME] FINGERPRINT\n"
 	    "exclude remove [--reason TEXT] [--actor NAME] FINGERPRINT\n"
 	    "exclude list [--all] [--json]" },
-	{ "profile", cmd_profile, "profile add|list ...",
+	{ "profile", cmd_profile, "profile add|set|list ...",
 	    "profile add [--no-upstream | --base PROFILE] [--keep-excluded]\n"
-	    "    [--all-org | --tag TAG...] [--description TEXT] "
-	    "[--actor NAME] NAME\n"
+	    "    [--all-org | --tag TAG...] [--description TEXT]\n"
+	    "    [--distrust-after POLICY] [--actor NAME] NAME\n"
+	    "profile set --distrust-after POLICY [--actor NAME] NAME\n"
 	    "profile list [--json]" },
 	{ "publish", cmd_publish,
 	    "publish [--resign] [--profile NAME] [--actor NAME]", NULL },

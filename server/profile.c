@@ -1,10 +1,12 @@
 /*
  * profile.c - "profile add": a new profile's row, its tags and its
- * audit row in one transaction.  The caller publishes it after
+ * audit row in one transaction; "profile set --distrust-after": its
+ * policy for dated roots, with an audit row.  The caller publishes it after
  * (release.c); the command is cmd_release.c's cmd_profile.
  */
 #include <err.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -59,6 +61,8 @@ profile_add(sqlite3 *db, const struct profile_new *n)
 	struct profile	 p;
 	json_t		*tags = NULL;
 	const char	*org = n->all_org ? "all" : n->ntags ? "tags" : "none";
+	const char	*distrust = n->distrust != NULL ? n->distrust :
+			    distrust_names[DISTRUST_SUNSET];
 	size_t		 i;
 	int		 rc = EXIT_LOCAL;
 
@@ -73,9 +77,10 @@ profile_add(sqlite3 *db, const struct profile_new *n)
 		goto out;
 	rc = EXIT_LOCAL;
 	if ((st = db_prepare(db, "INSERT INTO profile (name, upstream, "
-	    "exclusions, org, description, builtin, created, base) VALUES "
-	    "(?, ?, ?, ?, ?, 0, ?, ?)")) == NULL)
+	    "exclusions, org, description, builtin, created, base, "
+	    "distrust_after) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)")) == NULL)
 		goto out;
+	sqlite3_bind_text(st, 8, distrust, -1, SQLITE_STATIC);
 	if (n->base != NULL)
 		sqlite3_bind_text(st, 7, n->base, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 1, n->name, -1, SQLITE_STATIC);
@@ -99,14 +104,64 @@ profile_add(sqlite3 *db, const struct profile_new *n)
 			goto out;
 	}
 	if (!audit_append(db, n->actor, "profile-add", n->name, json_pack(
-	    "{s:s, s:b, s:b, s:s, s:O, s:s?, s:s?}", "profile", n->name,
+	    "{s:s, s:b, s:b, s:s, s:O, s:s?, s:s?, s:s}", "profile", n->name,
 	    "upstream", n->upstream, "exclusions", n->exclusions, "org", org,
-	    "tags", tags, "description", n->description, "base", n->base)) ||
+	    "tags", tags, "description", n->description, "base", n->base,
+	    "distrust_after", distrust)) ||
 	    !db_commit(db))
 		goto out;
 	rc = EXIT_DONE;
  out:
 	json_decref(tags);
+	sqlite3_finalize(st);
+	db_rollback(db);
+	return rc;
+}
+
+/*
+ * Set profile name's distrust_after policy (keep, sunset, drop) with an
+ * audit row naming the old and new one, in one transaction; the caller
+ * publishes after.  Refuses an unknown profile or policy (exit 1).
+ * Returns an exit code: 0 set (or already so), 1 refused, 4 local error.
+ */
+int
+profile_set_distrust(sqlite3 *db, const char *name, const char *policy,
+    const char *actor)
+{
+	sqlite3_stmt	*st = NULL;
+	struct profile	 p;
+	enum distrust	 d;
+	int		 rc = EXIT_LOCAL;
+
+	if (!distrust_parse(policy, &d)) {
+		warnx("--distrust-after %s: want keep, sunset or drop",
+		    policy);
+		return EXIT_REFUSED;
+	}
+	if (!db_begin(db) || !profile_get(db, name, &p))
+		goto out;
+	if (p.name[0] == '\0') {
+		warnx("%s: no such profile (cabundled profile list)", name);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (p.distrust == d) {
+		rc = EXIT_DONE;
+		goto out;
+	}
+	if ((st = db_prepare(db, "UPDATE profile SET distrust_after = ? "
+	    "WHERE name = ?")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, distrust_names[d], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (!db_step_done(db, st) ||
+	    !audit_append(db, actor, "profile-set", name, json_pack(
+	    "{s:s, s:s, s:s}", "profile", name, "distrust_after",
+	    distrust_names[d], "was", distrust_names[p.distrust])) ||
+	    !db_commit(db))
+		goto out;
+	rc = EXIT_DONE;
+ out:
 	sqlite3_finalize(st);
 	db_rollback(db);
 	return rc;

@@ -1,5 +1,6 @@
 /*
- * profile.h - adding a profile (profile.c); reading them is query.h,
+ * profile.h - adding a profile and changing its distrust_after
+ * policy (profile.c); reading them is query.h,
  * composing their releases release.h.
  */
 #ifndef CABUNDLED_PROFILE_H
@@ -20,8 +21,11 @@ struct profile_new {
 	int		 exclusions;	/* minus the excluded ones */
 	int		 all_org;	/* every organization CA */
 	const char	*base;		/* a relayed profile, not the roots */
+	const char	*distrust;	/* keep, sunset, drop; NULL: sunset */
 };
 
 int	profile_add(sqlite3 *, const struct profile_new *);
+int	profile_set_distrust(sqlite3 *, const char *, const char *,
+	    const char *);
 
 #endif

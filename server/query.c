@@ -64,8 +64,8 @@ query_history_each(sqlite3 *db, const char *profile, int64_t from,
 	if ((st = db_prepare(db, "SELECT r.version, r.created, r.expires, "
 	    "r.keyid, r.reason, r.build, b.ncerts, b.added, b.removed, "
 	    "b.snapshot, b.body_sha256, y.size, k.upstream_version, k.keyid, "
-	    "k.source FROM release r LEFT JOIN build b ON b.id = r.build LEFT "
-	    "JOIN body y ON y.sha256 = b.body_sha256 LEFT JOIN release_carry "
+	    "k.source, " RELEASE_LEFT_SQL " FROM release r LEFT JOIN build b "
+	    "ON b.id = r.build LEFT JOIN body y ON y.sha256 = b.body_sha256 LEFT JOIN release_carry "
 	    "rc ON rc.profile = r.profile AND rc.version = r.version LEFT "
 	    "JOIN carry k ON k.id = rc.carry WHERE r.profile = ? AND "
 	    "r.version BETWEEN ? AND ? ORDER BY r.version")) == NULL)
@@ -107,6 +107,9 @@ query_history_each(sqlite3 *db, const char *profile, int64_t from,
 			    profile, r.version);
 			break;
 		}
+		r.left = (const char *)sqlite3_column_text(st, 15);
+		if (r.left != NULL && strcmp(r.left, "[]") == 0)
+			r.left = NULL;
 		if (!fn(&r, arg))
 			break;
 	}
@@ -242,16 +245,24 @@ diff_certs_free(struct query_diff_cert *v, size_t n)
 {
 	size_t	 i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(v[i].label);
+		free(v[i].rule);
+	}
 	free(v);
 }
 
-/* The certificates of a that b lacks, into *out (*n of them). */
+/*
+ * The certificates of a that b lacks, into *out (*n of them); when b is
+ * the newer side, each with the rule if b's build left it out by its
+ * distrust_after policy.
+ */
 static int
 diff_side(sqlite3 *db, const struct comp *a, const struct comp *b,
-    struct query_diff_cert **out, size_t *n)
+    int newer, struct query_diff_cert **out, size_t *n)
 {
+	size_t		 j;
+
 	sqlite3_stmt	*st;
 	struct query_diff_cert *v = NULL, *c;
 	size_t		 i, nv = 0;
@@ -275,6 +286,10 @@ diff_side(sqlite3 *db, const struct comp *a, const struct comp *b,
 		nv++;
 		memcpy(c->sha256, a->v[i].fp, sizeof(c->sha256));
 		c->organization = a->v[i].org_ca != 0;
+		for (j = 0; newer && j < b->nleft; j++)
+			if (strcmp(b->left[j].fp, c->sha256) == 0 &&
+			    (c->rule = strdup(b->left[j].rule)) == NULL)
+				goto fail;
 		sqlite3_bind_text(st, 1, a->v[i].fp, 64, SQLITE_STATIC);
 		c->not_after = sqlite3_step(st) == SQLITE_ROW ?
 		    sqlite3_column_int64(st, 0) : 0;
@@ -321,8 +336,8 @@ query_diff(sqlite3 *db, const char *profile, int64_t va, int64_t vb,
 	}
 	if (!comp_build(db, ba, &ca) || !comp_build(db, bb, &cb))
 		goto out;
-	if (!diff_side(db, &cb, &ca, &d->added, &d->nadded) ||
-	    !diff_side(db, &ca, &cb, &d->removed, &d->nremoved))
+	if (!diff_side(db, &cb, &ca, 0, &d->added, &d->nadded) ||
+	    !diff_side(db, &ca, &cb, 1, &d->removed, &d->nremoved))
 		goto out;
 	ok = 1;
  out:
@@ -349,6 +364,7 @@ profile_free(struct query_profile *p)
 	free(p->org);
 	free(p->tags);
 	free(p->sha256);
+	free(p->distrust_after);
 }
 
 /*
@@ -367,8 +383,8 @@ query_profiles(sqlite3 *db, struct query_profiles *ps)
 	if ((st = db_prepare(db, "SELECT p.name, p.description, p.upstream, "
 	    "p.exclusions, p.org, p.builtin, (SELECT group_concat(tag, ' ') "
 	    "FROM (SELECT tag FROM profile_tag WHERE profile = p.name ORDER "
-	    "BY tag)), r.version, r.expires, b.ncerts, b.body_sha256 FROM "
-	    "profile p LEFT JOIN release r ON r.profile = p.name AND "
+	    "BY tag)), r.version, r.expires, b.ncerts, b.body_sha256, "
+	    "p.distrust_after FROM profile p LEFT JOIN release r ON r.profile = p.name AND "
 	    "r.version = (SELECT max(version) FROM release WHERE profile = "
 	    "p.name) LEFT JOIN build b ON b.id = r.build ORDER BY p.name"))
 	    == NULL)
@@ -384,7 +400,8 @@ query_profiles(sqlite3 *db, struct query_profiles *ps)
 		if (!col_dup(st, 0, &p->name) ||
 		    !col_dup(st, 1, &p->description) ||
 		    !col_dup(st, 4, &p->org) || !col_dup(st, 6, &p->tags) ||
-		    !col_dup(st, 10, &p->sha256))
+		    !col_dup(st, 10, &p->sha256) ||
+		    !col_dup(st, 11, &p->distrust_after))
 			goto out;
 		p->upstream = sqlite3_column_int(st, 2);
 		p->exclusions = sqlite3_column_int(st, 3);

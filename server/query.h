@@ -33,6 +33,12 @@ struct query_release {
 	int64_t		 carried;	/* its version; 0: carries none */
 	char		 carried_key[17];	/* the key id that verified it */
 	const char	*carried_from;	/* its source, borrowed */
+	/*
+	 * Roots this release's build newly left out by the profile's
+	 * distrust_after policy: a JSON array of {sha256, label,
+	 * server_after, rule}, borrowed; NULL: none.
+	 */
+	const char	*left;
 };
 
 /* A profile's releases, oldest first. */
@@ -47,6 +53,21 @@ struct query_diff_cert {
 	char		*label;
 	int64_t		 not_after;	/* 0: unknown */
 	int		 organization;	/* an organization CA */
+	char		*rule;		/* removed by the distrust_after
+					   policy: the rule; NULL: not */
+};
+
+/*
+ * A root of a release with a distrust-after date: served (rule NULL),
+ * until a date when the profile's policy is sunset, or left out by the
+ * rule.  The text is borrowed.
+ */
+struct query_dated {
+	const char	*sha256;
+	const char	*label;
+	int64_t		 server_after;
+	int64_t		 until;		/* sunset: served until; 0: no end */
+	const char	*rule;		/* left out: why; NULL: served */
 };
 
 /* What changed from version "from" to version "to" of a profile. */
@@ -67,6 +88,7 @@ struct query_profile {
 	char		*org;		/* none, all, tags */
 	char		*tags;		/* space-separated; NULL: none */
 	char		*sha256;	/* latest body; NULL: none */
+	char		*distrust_after; /* keep, sunset, drop */
 	int		 upstream;
 	int		 exclusions;
 	int		 builtin;
@@ -132,6 +154,18 @@ struct query_audits {
 	struct query_audit *v;
 	size_t		 n;
 };
+
+/*
+ * Of release r: the roots its build left out by the distrust_after
+ * policy that the build of the release before did not (query_release's
+ * left), as a JSON array; "[]" when none.
+ */
+#define RELEASE_LEFT_SQL "(SELECT json_group_array(json_object('sha256', " \
+	"l.cert, 'label', l.label, 'server_after', l.server_after, 'rule', " \
+	"l.rule)) FROM build_left l WHERE l.build = r.build AND l.cert NOT " \
+	"IN (SELECT cert FROM build_left WHERE build = (SELECT build FROM " \
+	"release WHERE profile = r.profile AND version < r.version ORDER " \
+	"BY version DESC LIMIT 1)))"
 
 int	query_history_each(sqlite3 *, const char *, int64_t, int64_t,
 	    int (*)(const struct query_release *, void *), void *);

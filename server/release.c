@@ -54,7 +54,29 @@ struct relinfo {
 
 static int	comp_snapshot(sqlite3 *, int64_t, struct comp *);
 
-/* Free a composition's labels and array. */
+/* profile.distrust_after's values, by enum distrust. */
+const char *const distrust_names[DISTRUST__MAX] = {
+	"sunset", "keep", "drop",
+};
+
+/*
+ * The policy named s (keep, sunset, drop) into *d.  Returns 1, or 0
+ * for any other text.
+ */
+int
+distrust_parse(const char *s, enum distrust *d)
+{
+	int	 i;
+
+	for (i = 0; i < DISTRUST__MAX; i++)
+		if (strcmp(s, distrust_names[i]) == 0) {
+			*d = (enum distrust)i;
+			return 1;
+		}
+	return 0;
+}
+
+/* Free a composition's labels, rules and arrays. */
 void
 comp_free(struct comp *c)
 {
@@ -63,6 +85,11 @@ comp_free(struct comp *c)
 	for (i = 0; i < c->n; i++)
 		free(c->v[i].label);
 	free(c->v);
+	for (i = 0; i < c->nleft; i++) {
+		free(c->left[i].label);
+		free(c->left[i].rule);
+	}
+	free(c->left);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -78,7 +105,19 @@ comp_has(const struct comp *c, const char *fp)
 }
 
 static int
-comp_add(struct comp *c, const char *fp, const char *label, int64_t org)
+comp_left_has(const struct comp *c, const char *fp)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nleft; i++)
+		if (strcmp(c->left[i].fp, fp) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+comp_add(struct comp *c, const char *fp, const char *label, int64_t org,
+    int64_t server_after)
 {
 	struct entry	*nv;
 
@@ -91,7 +130,7 @@ comp_add(struct comp *c, const char *fp, const char *label, int64_t org)
 	c->v = nv;
 	memcpy(c->v[c->n].fp, fp, 65);
 	c->v[c->n].org_ca = org;
-	c->v[c->n].server_after = 0;
+	c->v[c->n].server_after = server_after;
 	if ((c->v[c->n].label = strdup(label)) == NULL)
 		goto nomem;
 	c->n++;
@@ -101,7 +140,10 @@ comp_add(struct comp *c, const char *fp, const char *label, int64_t org)
 	return 0;
 }
 
-/* Append the rows (fp, label, org id) of st, skipping fingerprints in c. */
+/*
+ * Append the rows (fp, label, org id, server distrust-after or NULL) of
+ * st, skipping fingerprints in c.
+ */
 static int
 comp_rows(sqlite3 *db, sqlite3_stmt *st, struct comp *c, int dedupe)
 {
@@ -113,7 +155,100 @@ comp_rows(sqlite3 *db, sqlite3_stmt *st, struct comp *c, int dedupe)
 		if (dedupe && fp != NULL && comp_has(c, fp))
 			continue;
 		if (!comp_add(c, fp, (const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_int64(st, 2)))
+		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)))
+			return 0;
+	}
+	if (step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether profile p serves an upstream root whose TLS distrust-after
+ * date is sa (0: none) at time now; when it does not, the rule that
+ * leaves it out, in words, into why.
+ */
+static int
+distrust_serves(const struct profile *p, int64_t sa, int64_t now, char *why,
+    size_t whysz)
+{
+	char	 date[TIMEFMT_LEN], until[TIMEFMT_LEN];
+
+	if (sa == 0 || p->distrust == DISTRUST_KEEP)
+		return 1;
+	/*
+	 * Certificates issued before the date stay trusted, and the
+	 * last of them expires at most 398 days after it.
+	 */
+	if (p->distrust == DISTRUST_SUNSET &&
+	    now < sa + DISTRUST_SUNSET_SECONDS)
+		return 1;
+	timefmt_date(sa, date);
+	timefmt_date(sa + DISTRUST_SUNSET_SECONDS, until);
+	if (p->distrust == DISTRUST_SUNSET)
+		snprintf(why, whysz, "sunset: Mozilla distrusts TLS "
+		    "certificates it issued after %s; the last of them "
+		    "expired by %s (date + 398 days)", date, until);
+	else
+		snprintf(why, whysz, "drop: Mozilla distrusts TLS "
+		    "certificates it issued after %s", date);
+	return 0;
+}
+
+static int
+left_add(struct comp *c, const char *fp, const char *label, int64_t sa,
+    const char *rule)
+{
+	struct left	*nv;
+
+	if ((nv = reallocarray(c->left, c->nleft + 1, sizeof(*nv))) == NULL)
+		goto nomem;
+	c->left = nv;
+	memset(&c->left[c->nleft], 0, sizeof(*nv));
+	memcpy(c->left[c->nleft].fp, fp, 65);
+	c->left[c->nleft].server_after = sa;
+	if ((c->left[c->nleft].label = strdup(label)) == NULL ||
+	    (c->left[c->nleft].rule = strdup(rule)) == NULL) {
+		free(c->left[c->nleft].label);
+		goto nomem;
+	}
+	c->nleft++;
+	return 1;
+ nomem:
+	warnx("out of memory");
+	return 0;
+}
+
+/*
+ * The upstream roots of st (fp, label, 0, server distrust-after or
+ * NULL) as profile p serves them at time now: the ones its
+ * distrust_after policy leaves out go to c->left with the rule.
+ */
+static int
+comp_upstream(sqlite3 *db, sqlite3_stmt *st, const struct profile *p,
+    int64_t now, struct comp *c)
+{
+	const char	*fp, *label;
+	char		 why[256];
+	int64_t		 sa;
+	int		 step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		fp = (const char *)sqlite3_column_text(st, 0);
+		label = (const char *)sqlite3_column_text(st, 1);
+		sa = sqlite3_column_int64(st, 3);
+		if (fp == NULL || strlen(fp) != 64 || label == NULL) {
+			warnx("malformed certificate row");
+			return 0;
+		}
+		if (comp_has(c, fp))
+			continue;
+		if (distrust_serves(p, sa, now, why, sizeof(why))) {
+			if (!comp_add(c, fp, label, 0, sa))
+				return 0;
+		} else if (!left_add(c, fp, label, sa, why))
 			return 0;
 	}
 	if (step != SQLITE_DONE) {
@@ -148,10 +283,17 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 		    sqlite3_column_text(st, 3));
 		snprintf(p->base, sizeof(p->base), "%s",
 		    sqlite3_column_text(st, 4));
-		snprintf(p->distrust_after, sizeof(p->distrust_after), "%s",
-		    sqlite3_column_text(st, 5));
+		/* schema 008's CHECK keeps it one of the three */
+		if (sqlite3_column_text(st, 5) == NULL ||
+		    !distrust_parse((const char *)sqlite3_column_text(st, 5),
+		    &p->distrust)) {
+			warnx("%s: malformed distrust_after", name);
+			rc = SQLITE_ERROR;
+		}
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_ERROR)
+		return 0;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		warnx("%s", sqlite3_errmsg(db));
 		return 0;
@@ -160,41 +302,11 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 }
 
 /*
- * TEMPORARY scaffolding (i22-constraints), until the policy part's
- * compose() lands: each entry's server distrust-after date from
- * snapshot_distrust of the composition's snapshot.  No policy is
- * applied here.
- */
-static int
-comp_dates(sqlite3 *db, struct comp *c)
-{
-	sqlite3_stmt	*st;
-	size_t		 i;
-	int		 rc = SQLITE_DONE;
-
-	if ((st = db_prepare(db, "SELECT server_after FROM snapshot_distrust "
-	    "WHERE snapshot = ? AND cert = ? AND server_after IS NOT NULL"))
-	    == NULL)
-		return 0;
-	for (i = 0; i < c->n && rc != SQLITE_ERROR; i++) {
-		sqlite3_bind_int64(st, 1, c->snapshot);
-		sqlite3_bind_text(st, 2, c->v[i].fp, 64, SQLITE_STATIC);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			c->v[i].server_after = sqlite3_column_int64(st, 0);
-		else if (rc != SQLITE_DONE)
-			rc = SQLITE_ERROR;
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ERROR)
-		warnx("%s", sqlite3_errmsg(db));
-	return rc != SQLITE_ERROR;
-}
-
-/*
  * What the profile holds now: the served upstream set (accepted
  * snapshot with the highest id, dropped roots left out), minus the
- * current exclusions when the profile applies them, then the current
+ * current exclusions when the profile applies them, minus the dated
+ * roots its distrust_after policy leaves out at time now (into
+ * c->left, with the rule), then the current
  * organization CAs it selects that have not expired, by name and
  * fingerprint.  A certificate already in the list is not added twice.
  * Returns 1 (comp_free it) or 0 after a warning.
@@ -214,7 +326,7 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 		 * the newest release of it, instead of the roots.
 		 */
 		if ((st = db_prepare(db, "SELECT c.cert, c.label, 0, "
-		    "c.snapshot FROM snapshot_cert c WHERE c.snapshot = "
+		    "NULL FROM snapshot_cert c WHERE c.snapshot = "
 		    "(SELECT k.snapshot FROM carry k JOIN snapshot s ON s.id = "
 		    "k.snapshot WHERE k.profile = ?1 AND s.status = 'accepted' "
 		    "ORDER BY k.upstream_version DESC, k.id DESC LIMIT 1) AND "
@@ -229,7 +341,7 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 		sqlite3_finalize(st);
 		st = NULL;
 		if (c->n == 0 && ((st = db_prepare(db, "SELECT c.cert, "
-		    "c.label, 0 FROM build_cert c WHERE c.build = (SELECT "
+		    "c.label, 0, NULL FROM build_cert c WHERE c.build = (SELECT "
 		    "build FROM release WHERE profile = ?1 ORDER BY version "
 		    "DESC LIMIT 1) AND NOT (?2 AND c.cert IN (SELECT cert FROM "
 		    "exclusion WHERE removed IS NULL)) ORDER BY c.position")) ==
@@ -244,15 +356,18 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 			st = NULL;
 		}
 	} else if (p->upstream) {
-		if ((st = db_prepare(db, "SELECT c.cert, c.label, 0 "
-		    "FROM snapshot_cert c WHERE c.snapshot = (SELECT max(id) "
-		    "FROM snapshot WHERE status = 'accepted' AND relay IS NULL) "
-		    "AND NOT c.dropped AND NOT (?1 AND c.cert IN (SELECT cert "
-		    "FROM exclusion WHERE removed IS NULL)) ORDER BY "
-		    "c.position")) == NULL)
+		/* schema 008: the dates this snapshot's roots carry */
+		if ((st = db_prepare(db, "SELECT c.cert, c.label, 0, "
+		    "d.server_after FROM snapshot_cert c LEFT JOIN "
+		    "snapshot_distrust d ON d.snapshot = c.snapshot AND d.cert "
+		    "= c.cert WHERE c.snapshot = (SELECT max(id) FROM snapshot "
+		    "WHERE status = 'accepted' AND relay IS NULL) AND NOT "
+		    "c.dropped AND NOT (?1 AND c.cert IN (SELECT cert FROM "
+		    "exclusion WHERE removed IS NULL)) ORDER BY c.position"))
+		    == NULL)
 			goto out;
 		sqlite3_bind_int(st, 1, p->exclusions);
-		if (!comp_rows(db, st, c, 1))
+		if (!comp_upstream(db, st, p, now, c))
 			goto out;
 		sqlite3_finalize(st);
 		st = NULL;
@@ -263,12 +378,10 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 		c->snapshot = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		st = NULL;
-		if (!comp_dates(db, c))
-			goto out;
 	}
 	if (strcmp(p->org, "none") != 0) {
-		if ((st = db_prepare(db, "SELECT o.cert, o.name, o.id FROM "
-		    "org_ca o JOIN certificate k ON k.sha256 = o.cert WHERE "
+		if ((st = db_prepare(db, "SELECT o.cert, o.name, o.id, NULL "
+		    "FROM org_ca o JOIN certificate k ON k.sha256 = o.cert WHERE "
 		    "o.removed IS NULL AND k.not_after > ?1 AND (?2 = 'all' "
 		    "OR EXISTS (SELECT 1 FROM org_ca_tag t JOIN profile_tag "
 		    "g ON g.tag = t.tag WHERE t.org_ca = o.id AND g.profile = "
@@ -289,21 +402,48 @@ compose(sqlite3 *db, const struct profile *p, int64_t now, struct comp *c)
 }
 
 /*
- * The composition recorded for a build, in bundle order.  Returns 1
- * (comp_free it) or 0 after a warning.
+ * The composition recorded for a build, in bundle order, with the
+ * roots it left out (build_left).  Returns 1 (comp_free it) or 0 after
+ * a warning.
  */
 int
 comp_build(sqlite3 *db, int64_t build, struct comp *c)
 {
 	sqlite3_stmt	*st;
-	int		 ok;
+	const char	*fp, *label, *rule;
+	int		 ok, step;
 
 	memset(c, 0, sizeof(*c));
-	if ((st = db_prepare(db, "SELECT cert, label, coalesce(org_ca, 0) "
-	    "FROM build_cert WHERE build = ? ORDER BY position")) == NULL)
+	if ((st = db_prepare(db, "SELECT cert, label, coalesce(org_ca, 0), "
+	    "server_after FROM build_cert WHERE build = ? ORDER BY position"))
+	    == NULL)
 		return 0;
 	sqlite3_bind_int64(st, 1, build);
 	ok = comp_rows(db, st, c, 0);
+	sqlite3_finalize(st);
+	if (!ok || (st = db_prepare(db, "SELECT cert, label, server_after, "
+	    "rule FROM build_left WHERE build = ? ORDER BY cert")) == NULL) {
+		comp_free(c);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, build);
+	while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		fp = (const char *)sqlite3_column_text(st, 0);
+		label = (const char *)sqlite3_column_text(st, 1);
+		rule = (const char *)sqlite3_column_text(st, 3);
+		if (fp == NULL || strlen(fp) != 64 || label == NULL ||
+		    rule == NULL) {
+			warnx("build %" PRId64 ": malformed build_left row",
+			    build);
+			ok = 0;
+		} else
+			ok = left_add(c, fp, label, sqlite3_column_int64(st,
+			    2), rule);
+	}
+	if (ok && step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		ok = 0;
+	}
 	sqlite3_finalize(st);
 	if (!ok)
 		comp_free(c);
@@ -315,11 +455,16 @@ comp_equal(const struct comp *a, const struct comp *b)
 {
 	size_t	 i;
 
-	if (a->n != b->n)
+	if (a->n != b->n || a->nleft != b->nleft)
 		return 0;
+	/* A date that appears (under keep) makes a new build too. */
 	for (i = 0; i < a->n; i++)
 		if (strcmp(a->v[i].fp, b->v[i].fp) != 0 ||
-		    strcmp(a->v[i].label, b->v[i].label) != 0)
+		    strcmp(a->v[i].label, b->v[i].label) != 0 ||
+		    a->v[i].server_after != b->v[i].server_after)
+			return 0;
+	for (i = 0; i < a->nleft; i++)
+		if (!comp_left_has(b, a->left[i].fp))
 			return 0;
 	return 1;
 }
@@ -453,6 +598,31 @@ body_load(sqlite3 *db, const char *hex, struct buf *out)
 	return ok;
 }
 
+/* The roots build id left out, with the rule (schema 008 build_left). */
+static int
+build_store_left(sqlite3 *db, int64_t id, const struct comp *c)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 ok = 1;
+
+	if (c->nleft == 0)
+		return 1;
+	if ((st = db_prepare(db, "INSERT INTO build_left (build, cert, "
+	    "label, server_after, rule) VALUES (?, ?, ?, ?, ?)")) == NULL)
+		return 0;
+	for (i = 0; ok && i < c->nleft; i++) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, c->left[i].fp, 64, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, c->left[i].label, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, c->left[i].server_after);
+		sqlite3_bind_text(st, 5, c->left[i].rule, -1, SQLITE_STATIC);
+		ok = db_step_done(db, st);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /*
  * The constraints document (constraints.c) of composition c, the
  * bundle hex of profile p, in doc with its SHA-256 in chex; chex ""
@@ -465,7 +635,7 @@ build_constraints(const struct profile *p, const struct comp *c,
 	unsigned char	 d[32];
 
 	chex[0] = '\0';
-	if (!constraints_render(p->name, p->distrust_after, hex, c, doc))
+	if (!constraints_render(p->name, distrust_names[p->distrust], hex, c, doc))
 		return 0;
 	if (doc->len == 0)
 		return 1;
@@ -479,8 +649,9 @@ build_constraints(const struct profile *p, const struct comp *c,
 
 /*
  * Record a new build: the body, the build row with added/removed
- * counts against prev, its constraints document when it has one, and
- * its certificates.  Returns the build id, or 0 after a warning.
+ * counts against prev, its certificates with their dates, the roots it
+ * left out with the rule (build_left), and its constraints document
+ * when it has one.  Returns the build id, or 0 after a warning.
  */
 static int64_t
 build_store(sqlite3 *db, const struct profile *p, const struct comp *c,
@@ -519,7 +690,8 @@ build_store(sqlite3 *db, const struct profile *p, const struct comp *c,
 		goto out;
 	sqlite3_finalize(st);
 	if ((st = db_prepare(db, "INSERT INTO build_cert (build, position, "
-	    "cert, label, org_ca) VALUES (?, ?, ?, ?, ?)")) == NULL)
+	    "cert, label, org_ca, server_after) VALUES (?, ?, ?, ?, ?, ?)"))
+	    == NULL)
 		goto out;
 	id = sqlite3_last_insert_rowid(db);
 	for (i = 0; i < c->n; i++) {
@@ -529,11 +701,15 @@ build_store(sqlite3 *db, const struct profile *p, const struct comp *c,
 		sqlite3_bind_text(st, 4, c->v[i].label, -1, SQLITE_STATIC);
 		if (c->v[i].org_ca)
 			sqlite3_bind_int64(st, 5, c->v[i].org_ca);
+		if (c->v[i].server_after)
+			sqlite3_bind_int64(st, 6, c->v[i].server_after);
 		if (!db_step_done(db, st)) {
 			id = 0;
 			goto out;
 		}
 	}
+	if (!build_store_left(db, id, c))
+		id = 0;
  out:
 	sqlite3_finalize(st);
 	return id;
@@ -1111,8 +1287,8 @@ comp_snapshot(sqlite3 *db, int64_t id, struct comp *c)
 
 	memset(c, 0, sizeof(*c));
 	c->snapshot = id;
-	if ((st = db_prepare(db, "SELECT cert, label, 0 FROM snapshot_cert "
-	    "WHERE snapshot = ? ORDER BY position")) == NULL)
+	if ((st = db_prepare(db, "SELECT cert, label, 0, NULL FROM "
+	    "snapshot_cert WHERE snapshot = ? ORDER BY position")) == NULL)
 		return 0;
 	sqlite3_bind_int64(st, 1, id);
 	ok = comp_rows(db, st, c, 0);

@@ -21,7 +21,16 @@ struct entry {
 	char		 fp[65];	/* SHA-256 hex of the DER */
 	char		*label;
 	int64_t		 org_ca;	/* org_ca id, 0 for upstream */
-	int64_t		 server_after;	/* distrust-after; 0: none */
+	int64_t		 server_after;	/* Mozilla's TLS distrust-after date
+					   (Unix seconds), 0: none */
+};
+
+/* An upstream root a composition left out because of its date. */
+struct left {
+	char		 fp[65];
+	char		*label;
+	int64_t		 server_after;
+	char		*rule;		/* the rule, in words */
 };
 
 /* What a profile's bundle holds. */
@@ -29,7 +38,25 @@ struct comp {
 	struct entry	*v;
 	size_t		 n;
 	int64_t		 snapshot;	/* upstream snapshot, 0: none */
+	struct left	*left;		/* roots left out by distrust_after */
+	size_t		 nleft;
 };
+
+/*
+ * The longest lifetime a TLS certificate issued before a distrust-after
+ * date may still have (CA/B Forum Baseline Requirements 6.3.2: 398
+ * days): under "sunset" a dated root is served until date + this.
+ */
+#define DISTRUST_SUNSET_SECONDS	((int64_t)398 * 86400)
+
+/* What a profile does with a root that has a distrust-after date. */
+enum distrust {
+	DISTRUST_SUNSET = 0,	/* served until date + 398 days (default) */
+	DISTRUST_KEEP,		/* served, with its date */
+	DISTRUST_DROP,		/* never served once dated */
+	DISTRUST__MAX
+};
+extern const char *const distrust_names[DISTRUST__MAX];
 
 /* A profile row. */
 struct profile {
@@ -38,11 +65,8 @@ struct profile {
 	int		 exclusions;	/* minus the excluded ones */
 	char		 org[8];	/* none, all, tags */
 	char		 base[META_PROFILE_MAX + 1]; /* "": upstream roots */
-	char		 distrust_after[8];	/* keep, sunset, drop */
+	enum distrust	 distrust;	/* profile.distrust_after */
 };
-
-/* sunset: a dated root is served this long after its date (398 days). */
-#define DISTRUST_SUNSET_SECONDS	(398 * 86400)
 
 /*
  * A release of an upstream cabundle mirror that passed SPEC section 8
@@ -72,6 +96,7 @@ void	comp_free(struct comp *);
 int	comp_build(sqlite3 *, int64_t, struct comp *);
 int	comp_render(sqlite3 *, const struct comp *, struct buf *);
 int	profile_get(sqlite3 *, const char *, struct profile *);
+int	distrust_parse(const char *, enum distrust *);
 int	relay_store(sqlite3 *, const char *, const struct relay *, int64_t);
 
 #endif

@@ -19,8 +19,10 @@
 /*
  * A history row as a JSON object (version, created, expires,
  * certificates, added, removed, snapshot, key_id, build, reason,
- * sha256, size, and for a countersigned release carries: the upstream
- * version, key_id and source): the one definition of the row.  Returns a new
+ * sha256, size, for a countersigned release carries: the upstream
+ * version, key_id and source, and left: the roots the distrust_after
+ * policy newly left out, each sha256, label, server_after and rule):
+ * the one definition of the row.  Returns a new
  * reference, or NULL after a warning.
  */
 json_t *
@@ -40,6 +42,12 @@ render_release(const struct query_release *r)
 	    "key_id", r->key_id, "build", (json_int_t)r->build,
 	    "reason", r->reason, "sha256", r->has_sha256 ? r->sha256 : NULL,
 	    "size", r->has_size ? json_integer(r->size) : json_null());
+	/* Schema 008: the roots this release newly left out, and why. */
+	if (o != NULL && r->left != NULL && json_object_set_new(o, "left",
+	    json_loads(r->left, 0, NULL)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	/* Countersigned: which upstream release, verified how. */
 	if (o != NULL && r->carried != 0 && json_object_set_new(o, "carries",
 	    json_pack("{s:I, s:s, s:s}", "version", (json_int_t)r->carried,
@@ -123,8 +131,8 @@ render_release_append(const struct query_release *r, struct buf *out)
 	char	*t;
 	int	 ok;
 
-	if (r->carried == 0 && plain(r->key_id) && plain(r->reason) &&
-	    plain(r->sha256)) {
+	if (r->carried == 0 && r->left == NULL && plain(r->key_id) &&
+	    plain(r->reason) && plain(r->sha256)) {
 		p = put_int(p, "{\"version\":", r->version);
 		p = put_int(p, ",\"created\":", r->created);
 		p = put_int(p, ",\"expires\":", r->expires);
@@ -243,7 +251,10 @@ render_history_dump(sqlite3 *db, const char *profile, size_t flags,
 	    buf_append(out, "]", 1);
 }
 
-/* One side of a diff as JSON rows (sha256, label, not_after, organization). */
+/*
+ * One side of a diff as JSON rows (sha256, label, not_after,
+ * organization, and rule for a root the distrust_after policy removed).
+ */
 static json_t *
 diff_side(const struct query_diff_cert *v, size_t n)
 {
@@ -253,10 +264,10 @@ diff_side(const struct query_diff_cert *v, size_t n)
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		row = json_pack("{s:s, s:s, s:I, s:b}", "sha256", v[i].sha256,
-		    "label", v[i].label, "not_after",
+		row = json_pack("{s:s, s:s, s:I, s:b, s:s?}", "sha256",
+		    v[i].sha256, "label", v[i].label, "not_after",
 		    (json_int_t)v[i].not_after, "organization",
-		    v[i].organization);
+		    v[i].organization, "rule", v[i].rule);
 		if (row == NULL || json_array_append_new(arr, row) == -1) {
 			json_decref(arr);
 			return NULL;
@@ -267,7 +278,8 @@ diff_side(const struct query_diff_cert *v, size_t n)
 
 /*
  * A diff as {profile, from, to, added: [...], removed: [...]}, each row
- * sha256, label, not_after, organization.  Returns a new reference, or
+ * sha256, label, not_after, organization (and rule: why the
+ * distrust_after policy removed it).  Returns a new reference, or
  * NULL when out of memory.
  */
 json_t *
@@ -290,7 +302,7 @@ render_diff(const struct query_diff *d)
 /*
  * Every profile with its rule and latest release, as a JSON array
  * (name, description, upstream, exclusions, org, builtin, tags,
- * version, expires, certificates, sha256).  Returns a new reference,
+ * version, expires, certificates, sha256, distrust_after).  Returns a new reference,
  * or NULL when out of memory.
  */
 json_t *
@@ -305,7 +317,7 @@ render_profiles(const struct query_profiles *ps)
 	for (i = 0; i < ps->n; i++) {
 		p = &ps->v[i];
 		row = json_pack("{s:s, s:s, s:b, s:b, s:s, s:b, s:s?, s:o, "
-		    "s:o, s:o, s:s?}",
+		    "s:o, s:o, s:s?, s:s}",
 		    "name", p->name,
 		    "description", p->description,
 		    "upstream", p->upstream,
@@ -319,7 +331,8 @@ render_profiles(const struct query_profiles *ps)
 		    json_null(),
 		    "certificates", p->has_certificates ?
 		    json_integer(p->certificates) : json_null(),
-		    "sha256", p->sha256);
+		    "sha256", p->sha256,
+		    "distrust_after", p->distrust_after);
 		if (row == NULL || json_array_append_new(arr, row) == -1) {
 			json_decref(arr);
 			return NULL;

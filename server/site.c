@@ -35,6 +35,7 @@
 #include "html.h"
 #include "log.h"
 #include "query.h"
+#include "release.h"
 #include "render_json.h"
 #include "sig.h"
 #include "site.h"
@@ -491,6 +492,7 @@ struct carried {
 	struct site_text *hist;		/* the last history made */
 	size_t		 nhist;		/* rows in hist */
 	EVP_MD_CTX	*hsha;		/* SHA-256 of hist but its "]" */
+	char		 distrust[8];	/* its policy, read at each load */
 };
 
 static struct {
@@ -515,6 +517,11 @@ build_free(struct site_build *b)
 		free(b->v[i].label);
 	free(b->v);
 	free(b->byfp);
+	for (i = 0; i < b->nleft; i++) {
+		free(b->left[i].label);
+		free(b->left[i].rule);
+	}
+	free(b->left);
 	free(b);
 }
 
@@ -532,6 +539,7 @@ carry_free(void)
 			free(carry.prof[i].rel[j].sig.data);
 			free(carry.prof[i].rel[j].csig.data);
 			free(carry.prof[i].rel[j].carried_from);
+			free(carry.prof[i].rel[j].left);
 		}
 		free(carry.prof[i].rel);
 		site_text_drop(carry.prof[i].hist);
@@ -615,8 +623,45 @@ fpcmp(const void *a, const void *b)
  */
 #define BUILD_SQL "SELECT b.ncerts, b.added, b.removed, b.snapshot, " \
 	"b.body_sha256, c.cert, c.label, coalesce(c.org_ca, 0), " \
-	"b.constraints FROM build b LEFT JOIN build_cert c ON c.build = " \
-	"b.id WHERE b.id = ? ORDER BY c.position"
+	"c.server_after, b.constraints FROM build b LEFT JOIN build_cert c " \
+	"ON c.build = b.id WHERE b.id = ? ORDER BY c.position"
+
+/* The roots build b left out (schema 008 build_left), by fingerprint. */
+static int
+build_read_left(sqlite3 *db, struct site_build *b)
+{
+	sqlite3_stmt	*st;
+	struct site_left *nl, *l;
+	const char	*fp, *label, *rule;
+	int		 step;
+
+	if ((st = db_prepare(db, "SELECT cert, label, server_after, rule "
+	    "FROM build_left WHERE build = ? ORDER BY cert")) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, b->id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		fp = (const char *)sqlite3_column_text(st, 0);
+		label = (const char *)sqlite3_column_text(st, 1);
+		rule = (const char *)sqlite3_column_text(st, 3);
+		if (fp == NULL || strlen(fp) != 64 || label == NULL ||
+		    rule == NULL || (nl = reallocarray(b->left, b->nleft + 1,
+		    sizeof(*nl))) == NULL)
+			break;
+		b->left = nl;
+		l = &nl[b->nleft];
+		memset(l, 0, sizeof(*l));
+		memcpy(l->fp, fp, 65);
+		l->server_after = sqlite3_column_int64(st, 2);
+		if ((l->label = strdup(label)) == NULL ||
+		    (l->rule = strdup(rule)) == NULL) {
+			free(l->label);
+			break;
+		}
+		b->nleft++;
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE;
+}
 
 /* Build id with its certificates, read by st; NULL: warned. */
 static struct site_build *
@@ -645,7 +690,7 @@ build_read(sqlite3 *db, sqlite3_stmt *st, int64_t id)
 			if (hex == NULL || strlen(hex) != 64)
 				goto out;
 			memcpy(b->sha256, hex, 65);
-			hex = (const char *)sqlite3_column_text(st, 8);
+			hex = (const char *)sqlite3_column_text(st, 9);
 			if (hex != NULL && strlen(hex) != 64)
 				goto out;
 			if (hex != NULL)
@@ -664,11 +709,13 @@ build_read(sqlite3 *db, sqlite3_stmt *st, int64_t id)
 		}
 		memcpy(b->v[b->n].fp, fp, 65);
 		b->v[b->n].org = sqlite3_column_int64(st, 7) != 0;
+		b->v[b->n].server_after = sqlite3_column_int64(st, 8);
 		if ((b->v[b->n].label = strdup(label)) == NULL)
 			goto out;
 		b->n++;
 	}
-	if (step != SQLITE_DONE || b->sha256[0] == '\0')
+	if (step != SQLITE_DONE || b->sha256[0] == '\0' ||
+	    !build_read_left(db, b))
 		goto out;
 	if (b->n > 0) {
 		if ((b->byfp = calloc(b->n, sizeof(*b->byfp))) == NULL)
@@ -833,10 +880,19 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
 		if (r->carried != 0 && (r->carried_from = strdup((const char *)
 		    sqlite3_column_text(st, 9))) == NULL)
 			return 0;
+		/* Schema 008: the roots it newly left out, as JSON. */
+		if (sqlite3_column_text(st, 11) != NULL && strcmp((const char *)
+		    sqlite3_column_text(st, 11), "[]") != 0 && (r->left =
+		    strdup((const char *)sqlite3_column_text(st, 11))) ==
+		    NULL) {
+			free(r->carried_from);
+			return 0;
+		}
 		if ((r->build = carry_build(db, bst,
 		    sqlite3_column_int64(st, 4))) ==
 		    NULL) {
 			free(r->carried_from);
+			free(r->left);
 			return 0;
 		}
 		if (!doc_set(&r->sig, sqlite3_column_text(st, 3),
@@ -845,6 +901,7 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
 			free(r->sig.data);
 			free(r->csig.data);
 			free(r->carried_from);
+			free(r->left);
 			return 0;
 		}
 		c->nrel++;
@@ -868,21 +925,26 @@ load_releases(sqlite3 *db, struct site *s)
 	size_t			 i, j;
 	int			 step, ok = 0;
 
-	if ((names = db_prepare(db, "SELECT DISTINCT profile FROM release "
-	    "ORDER BY profile")) == NULL || (st = db_prepare(db, "SELECT "
+	if ((names = db_prepare(db, "SELECT DISTINCT r.profile, "
+	    "coalesce(p.distrust_after, 'sunset') FROM release r LEFT JOIN "
+	    "profile p ON p.name = r.profile ORDER BY r.profile")) == NULL ||
+	    (st = db_prepare(db, "SELECT "
 	    "r.version, r.created, r.expires, r.signature, r.build, r.keyid, "
-	    "r.reason, k.upstream_version, k.keyid, k.source, x.signature "
-	    "FROM release r LEFT JOIN release_carry c ON c.profile = "
-	    "r.profile AND c.version = r.version LEFT JOIN carry k ON k.id = "
-	    "c.carry LEFT JOIN release_constraints x ON x.profile = r.profile "
-	    "AND x.version = r.version WHERE r.profile = ? AND r.version > ? "
-	    "ORDER BY r.version")) == NULL ||
+	    "r.reason, k.upstream_version, k.keyid, k.source, x.signature, "
+	    RELEASE_LEFT_SQL " FROM release r LEFT JOIN release_carry c ON "
+	    "c.profile = r.profile AND c.version = r.version LEFT JOIN carry k "
+	    "ON k.id = c.carry LEFT JOIN release_constraints x ON x.profile = "
+	    "r.profile AND x.version = r.version WHERE r.profile = ? AND "
+	    "r.version > ? ORDER BY r.version")) == NULL ||
 	    (bst = db_prepare(db, BUILD_SQL)) == NULL)
 		goto out;
-	while ((step = sqlite3_step(names)) == SQLITE_ROW)
+	while ((step = sqlite3_step(names)) == SQLITE_ROW) {
 		if ((c = carry_profile((const char *)sqlite3_column_text(names,
 		    0))) == NULL || !carry_releases(db, st, bst, c))
 			goto out;
+		snprintf(c->distrust, sizeof(c->distrust), "%s",
+		    sqlite3_column_text(names, 1));
+	}
 	if (step != SQLITE_DONE)
 		goto out;
 	if ((s->prof = calloc(carry.nprof + 1, sizeof(*s->prof))) == NULL)
@@ -893,6 +955,7 @@ load_releases(sqlite3 *db, struct site *s)
 			continue;
 		p = &s->prof[s->nprof++];
 		memcpy(p->name, c->name, sizeof(p->name));
+		memcpy(p->distrust, c->distrust, sizeof(p->distrust));
 		if ((p->rel = calloc(c->nrel, sizeof(*p->rel))) == NULL)
 			goto out;
 		memcpy(p->rel, c->rel, c->nrel * sizeof(*p->rel));
@@ -1029,6 +1092,7 @@ release_row(const struct site_profile *p, size_t i, struct query_release *q)
 	q->carried = r->carried;
 	memcpy(q->carried_key, r->carried_key, sizeof(q->carried_key));
 	q->carried_from = r->carried_from;
+	q->left = r->left;
 }
 
 /* Index of the newest release older than before (0: the newest); n. */
@@ -1123,19 +1187,26 @@ diff_certs_free(struct query_diff_cert *v, size_t n)
 {
 	size_t	 i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(v[i].label);
+		free(v[i].rule);
+	}
 	free(v);
 }
 
-/* The certificates of a that b lacks, in a's order. */
+/*
+ * The certificates of a that b lacks, in a's order; when b is the
+ * newer side, each with the rule if b left it out by its distrust_after
+ * policy.
+ */
 static int
 diff_side(const struct site *s, const struct site_build *a,
-    const struct site_build *b, struct query_diff_cert **out, size_t *n)
+    const struct site_build *b, int newer, struct query_diff_cert **out,
+    size_t *n)
 {
 	struct query_diff_cert *v = NULL, *c;
 	const struct site_cert *k;
-	size_t		 i, nv = 0;
+	size_t		 i, j, nv = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -1154,6 +1225,10 @@ diff_side(const struct site *s, const struct site_build *a,
 		c->organization = a->v[i].org;
 		c->not_after = (k = find_cert(s, a->v[i].fp)) != NULL ?
 		    k->not_after : 0;
+		for (j = 0; newer && j < b->nleft; j++)
+			if (strcmp(b->left[j].fp, c->sha256) == 0 &&
+			    (c->rule = strdup(b->left[j].rule)) == NULL)
+				goto fail;
 	}
 	*out = v;
 	*n = nv;
@@ -1177,8 +1252,8 @@ diff_fill(const struct site *s, const char *profile,
 		warn("strdup");
 		return 0;
 	}
-	return diff_side(s, rb->build, ra->build, &d->added, &d->nadded) &&
-	    diff_side(s, ra->build, rb->build, &d->removed, &d->nremoved);
+	return diff_side(s, rb->build, ra->build, 0, &d->added, &d->nadded) &&
+	    diff_side(s, ra->build, rb->build, 1, &d->removed, &d->nremoved);
 }
 
 static void
@@ -1215,6 +1290,47 @@ site_diff_json(const struct site *s, const struct site_profile *p,
 }
 
 /*
+ * The roots of build b with a distrust-after date, served ones first,
+ * then the ones it left out, into *out (free it; the text is b's).
+ * Under sunset, a served root says until when.  Returns 1, or 0 when
+ * out of memory.
+ */
+static int
+release_dated(const struct site_profile *p, const struct site_build *b,
+    struct query_dated **out, size_t *n)
+{
+	struct query_dated *v;
+	size_t		 i;
+
+	*out = NULL;
+	*n = 0;
+	if ((v = calloc(b->n + b->nleft + 1, sizeof(*v))) == NULL) {
+		warn("calloc");
+		return 0;
+	}
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].server_after == 0)
+			continue;
+		v[*n].sha256 = b->v[i].fp;
+		v[*n].label = b->v[i].label;
+		v[*n].server_after = b->v[i].server_after;
+		if (strcmp(p->distrust, "sunset") == 0)
+			v[*n].until = b->v[i].server_after +
+			    DISTRUST_SUNSET_SECONDS;
+		(*n)++;
+	}
+	for (i = 0; i < b->nleft; i++) {
+		v[*n].sha256 = b->left[i].fp;
+		v[*n].label = b->left[i].label;
+		v[*n].server_after = b->left[i].server_after;
+		v[*n].rule = b->left[i].rule;
+		(*n)++;
+	}
+	*out = v;
+	return 1;
+}
+
+/*
  * /p/{profile}/{version}: the release and its diff to the one before,
  * into b.  Returns 1 (*found 0: no such version), or 0 after a warning.
  */
@@ -1225,7 +1341,8 @@ site_release_html(const struct site *s, const struct site_profile *p,
 	struct site_release *r;
 	struct query_release q;
 	struct query_diff d;
-	size_t		 i;
+	struct query_dated *dv = NULL;
+	size_t		 i, ndv = 0;
 	int		 ok;
 
 	*found = 0;
@@ -1236,7 +1353,9 @@ site_release_html(const struct site *s, const struct site_profile *p,
 	i = (size_t)(r - p->rel);
 	release_row(p, i, &q);
 	ok = (i == 0 || diff_fill(s, p->name, &p->rel[i - 1], r, &d)) &&
-	    html_release(b, p->name, &q, i == 0 ? NULL : &d);
+	    release_dated(p, r->build, &dv, &ndv) &&
+	    html_release(b, p->name, &q, i == 0 ? NULL : &d, dv, ndv);
+	free(dv);
 	diff_free(&d);
 	return ok;
 }

@@ -41,6 +41,15 @@ struct site_entry {
 	char		 fp[65];
 	char		*label;
 	int		 org;		/* an organization CA */
+	int64_t		 server_after;	/* distrust-after date, 0: none */
+};
+
+/* A root a build left out by its profile's distrust_after policy. */
+struct site_left {
+	char		 fp[65];
+	char		*label;
+	int64_t		 server_after;
+	char		*rule;
 };
 
 /* A build: the certificates of a body, by position. */
@@ -56,6 +65,8 @@ struct site_build {
 	struct site_entry *v;
 	size_t		 n;
 	size_t		*byfp;		/* indexes into v, by fingerprint */
+	struct site_left *left;		/* by fingerprint */
+	size_t		 nleft;
 };
 
 /* A certificate's page fields. */
@@ -89,6 +100,7 @@ struct site_release {
 	int64_t		 carried;	/* countersigned: upstream version */
 	char		 carried_key[17];
 	char		*carried_from;	/* freed with sig.data */
+	char		*left;		/* query_release's left; NULL: none */
 };
 
 struct site_profile {
@@ -99,6 +111,7 @@ struct site_profile {
 	struct site_text *histtext;	/* history's bytes, shared */
 	struct doc	 page;		/* /p/{profile}, its newest page */
 	int64_t		 cert_expiry;	/* soonest notAfter in latest */
+	char		 distrust[8];	/* its distrust_after policy now */
 };
 
 /* A key list version (doc/SPEC.md 11) and its signature files. */

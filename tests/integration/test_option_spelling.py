@@ -118,11 +118,13 @@ SERVER_ARGS = {
     "org add": ["FILE"], "org remove": ["FP"],
     "exclude add": ["--reason", "r", "FP"], "exclude remove": ["FP"],
     "profile add": ["newprofile"], "history": ["org"],
+    "profile set": ["--distrust-after", "keep", "org"],
     "diff": ["org", "1", "2"], "rebuild": ["--check"], "export": ["DIR"],
     "key import-list": ["FILE"], "root init": ["DIR"],
     "root sign": ["--secret", "FILE", "-o", "DIR"],
 }
 SERVER_VALUES = {"--tag": "tag1", "--profile": "org",
+                 "--distrust-after": "keep",
                  "--root": str(FIXTURES / "vectors" / "test.pub"),
                  "--version": "1", "--threshold": "1",
                  "--expires-days": "1", "--valid-days": "1"}
