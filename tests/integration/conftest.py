@@ -785,9 +785,11 @@ def dated_mirror(m, days=(-400, 10), policy="keep", profile="mozilla"):
     """Mirror m (initialized) with the newest real upstream approved,
     its first len(days) roots carrying server distrust-after dates
     `days` days from the product's now, and profile's policy set.
-    Returns {sha256: date in Unix seconds}.  Scaffolding (i22-constraints):
-    the dates go straight into snapshot_distrust until certdata import
-    and "profile add --distrust-after" are merged."""
+    Returns {sha256: date in Unix seconds}.  The dates go straight into
+    snapshot_distrust: they must be relative to the product's clock
+    (TEST_DATE moves it), which no real certdata.txt is; the certdata
+    path itself is test_certdata_source.py's and test_distrust_policy.py's
+    (real files, the product run at fixed dates)."""
     import sqlite3
     m("import", upstream("2026.07.22"), check=5)
     t0 = int(now()) // DAY * DAY
