@@ -895,6 +895,41 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 }
 
 /*
+ * Whether the newest release's build (last) has the constraints
+ * document composition c gives now, c being the same composition: a
+ * policy changed by "profile set" changes the document (served_until),
+ * not the bundle.  Returns 1 same, 2 differs, 0 after a warning.
+ */
+static int
+constraints_same(sqlite3 *db, const struct profile *p, const struct comp *c,
+    const struct relinfo *last)
+{
+	sqlite3_stmt	*st;
+	struct buf	 cdoc;
+	char		 chex[65];
+	const char	*was;
+	int		 rc = 0;
+
+	buf_init(&cdoc, BUNDLE_MAX_BYTES);
+	if (!build_constraints(p, c, last->sha256, &cdoc, chex) ||
+	    (st = db_prepare(db, "SELECT coalesce(constraints, '') FROM build "
+	    "WHERE id = ?")) == NULL) {
+		buf_free(&cdoc);
+		return 0;
+	}
+	buf_free(&cdoc);
+	sqlite3_bind_int64(st, 1, last->build);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (was = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		rc = strcmp(was, chex) == 0 ? 1 : 2;
+	else
+		warnx("%s: build %" PRId64 " is missing", p->name,
+		    last->build);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
  * A build of profile p with body hex and the constraints composition
  * c gives stored after build after (an earlier publish that stored it
  * and then failed): its id, 0 when there is none, -1 after a warning.
@@ -1040,7 +1075,7 @@ publish_plan(sqlite3 *db, const struct config *cfg, const char *keyid,
 	struct bundle_error perr;
 	const struct profile *p = &pl->p;
 	unsigned char	 d[32];
-	int		 relayed, ok = 0;
+	int		 relayed, same = 0, ok = 0;
 
 	memset(&prev, 0, sizeof(prev));
 	memset(&c, 0, sizeof(c));
@@ -1087,7 +1122,10 @@ publish_plan(sqlite3 *db, const struct config *cfg, const char *keyid,
 		ok = 1;
 		goto out;
 	}
-	if (last.version && comp_equal(&c, &prev)) {
+	if (last.version && comp_equal(&c, &prev) &&
+	    !(same = constraints_same(db, p, &c, &last)))
+		goto out;
+	if (last.version && comp_equal(&c, &prev) && same == 1) {
 		if (strcmp(last.keyid, keyid) != 0)
 			pl->reason = "key";
 		else if ((flags & PUBLISH_FORCE) ||

@@ -233,3 +233,32 @@ def test_p11kit_reads_the_roots_and_their_dates(dated_served):
     want = {c: time.strftime("%y%m%d%H%M%SZ", time.gmtime(t))
             for c, t in m.dates.items()}
     assert got == want
+
+
+def test_a_policy_change_alone_publishes_a_new_document(mirror):
+    """keep -> sunset with every dated root still served: the bundle is
+    the same, the document is not (served_until), so a new release
+    carries it; the old document is never left standing for the new
+    policy."""
+    m = mirror
+    dates = dated_mirror(m, days=(10,), policy="keep")
+    s = Server(m)
+    try:
+        one = json.loads(s.get("/v1/mozilla/constraints.json").content)
+    finally:
+        s.stop()
+    assert one["policy"] == "keep"
+    assert [r["served_until"] for r in one["roots"]] == [None]
+    m("profile", "set", "--distrust-after", "sunset", "mozilla", check=0)
+    s = Server(m)
+    try:
+        two = json.loads(s.get("/v1/mozilla/constraints.json").content)
+        v2 = s.get("/v1/mozilla/2/cacert.pem").content
+        v1 = s.get("/v1/mozilla/1/cacert.pem").content
+    finally:
+        s.stop()
+    assert v2 == v1
+    assert two["policy"] == "sunset"
+    [c] = dates
+    assert [(r["sha256"], r["served_until"]) for r in two["roots"]] == \
+        [(c, iso(dates[c] + SUNSET))]
