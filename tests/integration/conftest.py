@@ -783,8 +783,9 @@ def client_install(s, *args, check=None, **kw):
 
 def dated_mirror(m, days=(-400, 10), policy="keep", profile="mozilla"):
     """Mirror m (initialized) with the newest real upstream approved,
-    its first len(days) roots carrying server distrust-after dates
-    `days` days from the product's now, and profile's policy set.
+    its first len(days) roots valid a year from now carrying server
+    distrust-after dates `days` days from the product's now, and
+    profile's policy set.
     Returns {sha256: date in Unix seconds}.  The dates go straight into
     snapshot_distrust: they must be relative to the product's clock
     (TEST_DATE moves it), which no real certdata.txt is; the certdata
@@ -794,9 +795,13 @@ def dated_mirror(m, days=(-400, 10), policy="keep", profile="mozilla"):
     m("import", upstream("2026.07.22"), check=5)
     t0 = int(now()) // DAY * DAY
     db = sqlite3.connect(m.db)
+    # Roots still valid a year past the product's now: an expired one
+    # is left out of the bundle whatever its date, and the first roots
+    # of a fixed upstream expire as TEST_DATE moves ahead.
     certs = [r[0] for r in db.execute(
-        "SELECT cert FROM snapshot_cert WHERE snapshot = 1 "
-        "ORDER BY position LIMIT ?", (len(days),))]
+        "SELECT s.cert FROM snapshot_cert s JOIN certificate c "
+        "ON c.sha256 = s.cert WHERE s.snapshot = 1 AND c.not_after > ? "
+        "ORDER BY s.position LIMIT ?", (t0 + 365 * DAY, len(days)))]
     dates = {c: t0 + d * DAY for c, d in zip(certs, days)}
     with db:
         for c, t in dates.items():
