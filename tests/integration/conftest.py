@@ -138,6 +138,10 @@ def clock_env(env=None, at=None):
                                         time.gmtime(at))
         env["TZ"] = "UTC"
     env["FAKETIME_DONT_RESET"] = "1"
+    # Files keep their real times: libfaketime's stat faking does not
+    # reach every stat call alike, so a file the client recorded could
+    # look changed to the next run (test_client_fastpath failed so).
+    env["NO_FAKE_STAT"] = "1"
     # libfaketime comes before the sanitizer runtime in the list.
     env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") +
                            ":verify_asan_link_order=0").lstrip(":")
@@ -150,7 +154,8 @@ def _wrap(wrapdir, name, real):
     path = pathlib.Path(wrapdir) / name
     lines = ["#!/bin/sh"]
     # A clock a test asked for (clock_env(at=...)) wins over the shift.
-    for k in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET"):
+    for k in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET",
+              "NO_FAKE_STAT"):
         v = shlex.quote(env[k])
         lines.append(f'{k}="${{{k}:-"{v}"}}"; export {k}' if k ==
                      "FAKETIME" else f"{k}={v}; export {k}")
