@@ -54,6 +54,27 @@ unroute(const struct target *t, char *out, size_t outlen)
 		snprintf(out, outlen, "/v1/%s/%" PRId64 "/cacert.pem.minisig",
 		    p, t->a);
 		break;
+	case R_LATEST_CONS:
+		snprintf(out, outlen, "/v1/%s/constraints.json", p);
+		break;
+	case R_LATEST_CONS_SIG:
+		snprintf(out, outlen, "/v1/%s/constraints.json.minisig", p);
+		break;
+	case R_LATEST_P11KIT:
+		snprintf(out, outlen, "/v1/%s/cacert.p11-kit", p);
+		break;
+	case R_VERSION_CONS:
+		snprintf(out, outlen, "/v1/%s/%" PRId64 "/constraints.json", p,
+		    t->a);
+		break;
+	case R_VERSION_CONS_SIG:
+		snprintf(out, outlen, "/v1/%s/%" PRId64
+		    "/constraints.json.minisig", p, t->a);
+		break;
+	case R_VERSION_P11KIT:
+		snprintf(out, outlen, "/v1/%s/%" PRId64 "/cacert.p11-kit", p,
+		    t->a);
+		break;
 	case R_HISTORY:
 		snprintf(out, outlen, "/v1/%s/history", p);
 		break;
@@ -103,7 +124,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		named = t.route == R_LATEST_PEM || t.route == R_LATEST_SIG ||
 		    t.route == R_VERSION_PEM || t.route == R_VERSION_SIG ||
 		    t.route == R_HISTORY || t.route == R_DIFF ||
-		    t.route == R_PAGE_PROFILE || t.route == R_PAGE_RELEASE;
+		    t.route == R_PAGE_PROFILE || t.route == R_PAGE_RELEASE ||
+		    (t.route >= R_LATEST_CONS && t.route <= R_VERSION_P11KIT);
 		FUZZ_CHECK(!named ||
 		    profile_valid(t.profile, strlen(t.profile)));
 		FUZZ_CHECK(named || t.profile[0] == '\0');
