@@ -41,6 +41,13 @@
 #include "store.h"
 #include "timefmt.h"
 
+/*
+ * Rounds publish_with() plans again when another process published in
+ * between: each lost round is another's release, so this bounds how many
+ * publishers may queue, not how long one waits.
+ */
+#define PUBLISH_ROUNDS	8
+
 /* The newest release of a profile. */
 struct relinfo {
 	int64_t		 version;	/* 0: none yet */
@@ -789,9 +796,10 @@ constraints_sign(sqlite3 *db, struct signer *sg, const struct plan *pl,
 /*
  * Have the signer sign plan's body as the next version, check what it
  * sent against the key it says it holds, and store the release with
- * its audit row.  Returns 1 and sets *version, or 0 after a warning:
- * someone else published this profile since plan was made, the signer
- * refused, or the signature does not verify.
+ * its audit row.  Returns 1 and sets *version; -1, silently, when
+ * another process published this profile since plan was made (plan
+ * again); 0 after a warning: the signer refused or the signature does
+ * not verify.
  */
 static int
 release_store(sqlite3 *db, const struct config *cfg, const char *actor,
@@ -810,8 +818,7 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 	if (!latest_release(db, pl->p.name, &last))
 		goto out;
 	if (last.version != pl->last) {
-		warnx("%s: published by another process meanwhile",
-		    pl->p.name);
+		ok = -1;
 		goto out;
 	}
 	*version = last.version + 1;
@@ -1234,29 +1241,25 @@ plans_make(sqlite3 *db, const char *only, struct plan **out, size_t *n)
 }
 
 /*
- * Publish every profile (or only the one named) whose inputs changed,
- * whose signature is due for renewal (or PUBLISH_FORCE) or that was
- * signed by a key no longer active, with signer sg (signer.c).  New
- * builds are committed first; then every release in one transaction,
- * so a reader sees every release of a change or none.  Prints one line
- * per release, and per empty profile unless PUBLISH_QUIET.  Returns an
- * exit code: 0 done, 4 local error (no release published).
+ * One round of publish_with(): plan every profile, commit new builds,
+ * then store every due release in one transaction, lines into msg.
+ * Returns 1, -1 when another process published a planned profile
+ * between the two transactions (nothing stored; plan again), or 0
+ * after a warning.
  */
-int
-publish_with(sqlite3 *db, const struct config *cfg, struct signer *sg,
-    const char *actor, const char *only, int flags)
+static int
+publish_round(sqlite3 *db, const struct config *cfg, struct signer *sg,
+    const char *actor, const char *only, int flags, struct buf *msg)
 {
 	struct plan	*pl = NULL;
-	struct buf	 msg;
 	int64_t		 now = (int64_t)time(NULL), version;
 	size_t		 i, n = 0;
-	int		 due = 0, rc = EXIT_LOCAL;
+	int		 due = 0, ok = 0, stored;
 
-	buf_init(&msg, 1 << 20);
 	if (!db_begin(db) || !plans_make(db, only, &pl, &n))
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (!publish_plan(db, cfg, sg->keyid, now, flags, &msg,
+		if (!publish_plan(db, cfg, sg->keyid, now, flags, msg,
 		    &pl[i]))
 			goto out;
 		due += pl[i].reason != NULL;
@@ -1269,27 +1272,58 @@ publish_with(sqlite3 *db, const struct config *cfg, struct signer *sg,
 		for (i = 0; i < n; i++) {
 			if (pl[i].reason == NULL)
 				continue;
-			if (!release_store(db, cfg, actor, sg, &pl[i], now,
-			    &version))
+			if ((stored = release_store(db, cfg, actor, sg,
+			    &pl[i], now, &version)) != 1) {
+				ok = stored;
 				goto out;
+			}
 			publish_say(cfg, &pl[i], sg->keyid, version, now,
-			    &msg);
+			    msg);
 		}
 		if (!db_commit(db))
 			goto out;
 	}
-	if (msg.len > 0)
-		fwrite(msg.data, 1, msg.len, stdout);
-	rc = EXIT_DONE;
+	ok = 1;
  out:
-	if (rc != EXIT_DONE)
-		warnx("publishing failed; nothing was published");
 	db_rollback(db);
 	for (i = 0; i < n; i++)
 		buf_free(&pl[i].body);
 	free(pl);
+	return ok;
+}
+
+/*
+ * Publish every profile (or only the one named) whose inputs changed,
+ * whose signature is due for renewal (or PUBLISH_FORCE) or that was
+ * signed by a key no longer active, with signer sg (signer.c).  New
+ * builds are committed first; then every release in one transaction,
+ * so a reader sees every release of a change or none.  When another
+ * process publishes in between, the round is planned again, at most
+ * PUBLISH_ROUNDS times.  Prints one line per release, and per empty
+ * profile unless PUBLISH_QUIET.  Returns an exit code: 0 done, 4 local
+ * error (no release published).
+ */
+int
+publish_with(sqlite3 *db, const struct config *cfg, struct signer *sg,
+    const char *actor, const char *only, int flags)
+{
+	struct buf	 msg;
+	int		 round, r = -1;
+
+	buf_init(&msg, 1 << 20);
+	for (round = 0; round < PUBLISH_ROUNDS && r == -1; round++) {
+		msg.len = 0;
+		r = publish_round(db, cfg, sg, actor, only, flags, &msg);
+	}
+	if (r == -1)
+		warnx("other processes kept publishing meanwhile (%d "
+		    "rounds)", PUBLISH_ROUNDS);
+	if (r == 1 && msg.len > 0)
+		fwrite(msg.data, 1, msg.len, stdout);
+	if (r != 1)
+		warnx("publishing failed; nothing was published");
 	buf_free(&msg);
-	return rc;
+	return r == 1 ? EXIT_DONE : EXIT_LOCAL;
 }
 
 /*
