@@ -26,6 +26,12 @@
 
 #define AUDIT_FIELDS	6
 
+/* The newest row appended by this process: audit_take(). */
+static struct {
+	int64_t	 id;
+	char	 hash[65];
+} last;
+
 static int
 netstring(EVP_MD_CTX *ctx, const char *s, size_t len)
 {
@@ -153,12 +159,27 @@ audit_append(sqlite3 *db, const char *actor, const char *action,
 		warnx("audit: %s", sqlite3_errmsg(db));
 		goto out;
 	}
+	last.id = id;
+	memcpy(last.hash, hex, sizeof(last.hash));
 	ok = 1;
  out:
 	sqlite3_finalize(st);
 	free(dtext);
 	json_decref(details);
 	return ok;
+}
+
+/*
+ * The newest row this process appended since the last call: sets *id
+ * (0: none) and hash (65 bytes, NUL-terminated) and forgets it.  The
+ * row may have been rolled back since; a reader matches both fields.
+ */
+void
+audit_take(int64_t *id, char hash[65])
+{
+	*id = last.id;
+	memcpy(hash, last.hash, sizeof(last.hash));
+	memset(&last, 0, sizeof(last));
 }
 
 /*

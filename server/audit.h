@@ -11,6 +11,7 @@
 
 int	audit_append(sqlite3 *, const char *, const char *, const char *,
 	    json_t *);
+void	audit_take(int64_t *, char [65]);
 int	audit_verify(sqlite3 *, int64_t *, char *, size_t);
 
 #endif

@@ -48,6 +48,12 @@
  */
 #define PUBLISH_ROUNDS	8
 
+/* The audit row a publish cites as its releases' cause (schema 009). */
+struct cause {
+	int64_t	 id;		/* 0: none */
+	char	 hash[65];
+};
+
 /* The newest release of a profile. */
 struct relinfo {
 	int64_t		 version;	/* 0: none yet */
@@ -803,7 +809,8 @@ constraints_sign(sqlite3 *db, struct signer *sg, const struct plan *pl,
  */
 static int
 release_store(sqlite3 *db, const struct config *cfg, const char *actor,
-    struct signer *sg, const struct plan *pl, int64_t now, int64_t *version)
+    struct signer *sg, const struct plan *pl, const struct cause *cause_row,
+    int64_t now, int64_t *version)
 {
 	sqlite3_stmt	*st = NULL;
 	struct relinfo	 last;
@@ -811,6 +818,7 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 	struct minisig	 ms;
 	struct buf	 sig, csig;
 	char		 why[256], obj[META_PROFILE_MAX + 32];
+	int64_t		 cause = 0;
 	int		 ok = 0;
 
 	buf_init(&sig, SIG_FILE_MAX);
@@ -883,15 +891,32 @@ release_store(sqlite3 *db, const struct config *cfg, const char *actor,
 		if (!db_step_done(db, st))
 			goto out;
 	}
+	/* The cause only if it is still the row that process appended. */
+	if (cause_row->id > 0) {
+		sqlite3_finalize(st);
+		if ((st = db_prepare(db, "INSERT INTO release_cause (profile, "
+		    "version, audit) SELECT ?, ?, id FROM audit WHERE id = ? "
+		    "AND hash = ?")) == NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, pl->p.name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, *version);
+		sqlite3_bind_int64(st, 3, cause_row->id);
+		sqlite3_bind_text(st, 4, cause_row->hash, 64, SQLITE_STATIC);
+		if (!db_step_done(db, st))
+			goto out;
+		cause = sqlite3_changes(db) == 1 ? cause_row->id : 0;
+	}
 	snprintf(obj, sizeof(obj), "%s/%" PRId64, pl->p.name, *version);
 	if (!audit_append(db, actor, "release", obj, json_pack("{s:s, s:I, "
-	    "s:s, s:I, s:s, s:I, s:I, s:s, s:I, s:o?}", "profile", pl->p.name,
+	    "s:s, s:I, s:s, s:I, s:I, s:s, s:I, s:o?, s:o?}",
+	    "profile", pl->p.name,
 	    "version", (json_int_t)*version, "reason", pl->reason,
 	    "build", (json_int_t)pl->build, "sha256", pl->hex,
 	    "size", (json_int_t)pl->body.len,
 	    "certificates", (json_int_t)pl->ncerts,
 	    "key_id", sg->keyid, "expires", (json_int_t)m.expires,
-	    "carry", pl->carry != 0 ? json_integer(pl->carry) : NULL)))
+	    "carry", pl->carry != 0 ? json_integer(pl->carry) : NULL,
+	    "cause", cause != 0 ? json_integer(cause) : NULL)))
 		goto out;
 	ok = 1;
  out:
@@ -1249,7 +1274,8 @@ plans_make(sqlite3 *db, const char *only, struct plan **out, size_t *n)
  */
 static int
 publish_round(sqlite3 *db, const struct config *cfg, struct signer *sg,
-    const char *actor, const char *only, int flags, struct buf *msg)
+    const char *actor, const char *only, int flags,
+    const struct cause *cause_row, struct buf *msg)
 {
 	struct plan	*pl = NULL;
 	int64_t		 now = (int64_t)time(NULL), version;
@@ -1273,7 +1299,7 @@ publish_round(sqlite3 *db, const struct config *cfg, struct signer *sg,
 			if (pl[i].reason == NULL)
 				continue;
 			if ((stored = release_store(db, cfg, actor, sg,
-			    &pl[i], now, &version)) != 1) {
+			    &pl[i], cause_row, now, &version)) != 1) {
 				ok = stored;
 				goto out;
 			}
@@ -1299,7 +1325,8 @@ publish_round(sqlite3 *db, const struct config *cfg, struct signer *sg,
  * builds are committed first; then every release in one transaction,
  * so a reader sees every release of a change or none.  When another
  * process publishes in between, the round is planned again, at most
- * PUBLISH_ROUNDS times.  Prints one line per release, and per empty
+ * PUBLISH_ROUNDS times.  Each release cites as its cause (schema 009)
+ * the newest audit row this process appended before.  Prints one line per release, and per empty
  * profile unless PUBLISH_QUIET.  Returns an exit code: 0 done, 4 local
  * error (no release published).
  */
@@ -1308,13 +1335,18 @@ publish_with(sqlite3 *db, const struct config *cfg, struct signer *sg,
     const char *actor, const char *only, int flags)
 {
 	struct buf	 msg;
+	struct cause	 cause_row, none;
 	int		 round, r = -1;
 
 	buf_init(&msg, 1 << 20);
+	audit_take(&cause_row.id, cause_row.hash);
 	for (round = 0; round < PUBLISH_ROUNDS && r == -1; round++) {
 		msg.len = 0;
-		r = publish_round(db, cfg, sg, actor, only, flags, &msg);
+		r = publish_round(db, cfg, sg, actor, only, flags, &cause_row,
+		    &msg);
 	}
+	/* The release rows just appended cause nothing later. */
+	audit_take(&none.id, none.hash);
 	if (r == -1)
 		warnx("other processes kept publishing meanwhile (%d "
 		    "rounds)", PUBLISH_ROUNDS);

@@ -583,3 +583,25 @@ def test_diff_history_and_a_tagged_profile(good, pki):
     hist = good.json("history", "--json", "acme")
     assert [(h["certificates"], h["snapshot"], h["added"]) for h in hist] \
         == [(1, None, 1)]
+
+
+def test_each_release_cites_the_change_that_caused_it(good, pki):
+    """schema 009: a release records the audit row of the command that
+    published it; a renewal by publish --resign cites nothing."""
+    org_add(good, pki.root)
+    good("publish", "--resign", "--profile", "org", check=0)
+    with sqlite3.connect(good.db) as db:
+        rows = db.execute(
+            "SELECT r.profile, r.version, r.reason, a.action, a.object "
+            "FROM release r LEFT JOIN release_cause c USING (profile, "
+            "version) LEFT JOIN audit a ON a.id = c.audit "
+            "ORDER BY r.profile, r.version").fetchall()
+    by = {(p, v): (reason, action, obj) for p, v, reason, action, obj in
+          rows}
+    first = {p: min(v for q, v in by if q == p) for p, _ in by}
+    # The first mozilla and org releases: the approve of snapshot 1.
+    assert by[("mozilla", first["mozilla"])][1:] == ("approve", "snapshot:1")
+    org = sorted(v for p, v in by if p == "org")
+    # Then org add's release, then the renewal that cites nothing.
+    assert by[("org", org[-2])][1] == "org-add", by
+    assert by[("org", org[-1])] == ("resign", None, None), by
