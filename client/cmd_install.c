@@ -914,7 +914,8 @@ cmd_install(int argc, char *argv[])
 			snprintf(r->why + strlen(r->why), sizeof(r->why) -
 			    strlen(r->why), "; the mirror has no signature "
 			    "for profile '%s': no such profile there, or no "
-			    "release of it yet", r->o.profile);
+			    "release of it yet (there is no unsigned install)",
+			    r->o.profile);
 		else if (rc == EXIT_REFUSED && !absent && !r->o.get.tls)
 			snprintf(r->why + strlen(r->why), sizeof(r->why) -
 			    strlen(r->why), " (missing or bad signature: "

@@ -312,6 +312,19 @@ restore_one(const json_t *t, int force)
 		warnx("%s: no original was kept; nothing to restore", path);
 		return EXIT_LOCAL;
 	}
+	/*
+	 * No original: putting it back is removing the file, which is
+	 * done only to the bytes we installed, never forced (a state that
+	 * names someone else's file must not make us delete it).
+	 */
+	if (*json_string_value(b) == '\0' && strcmp(kind, "capath") != 0 &&
+	    strcmp(kind, "nssdb") != 0 && !still_ours(path, t, &why)) {
+		warnx("%s: not the bundle cabundle installed there any more "
+		    "(%s); left in place, even with --force: there was no "
+		    "file before, and this one is not ours to delete", path,
+		    why);
+		return EXIT_REFUSED;
+	}
 	if (!force && !still_ours(path, t, &why)) {
 		warnx("%s: changed since cabundle installed it (%s); not "
 		    "restored, since the original would overwrite that "
