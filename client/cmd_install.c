@@ -54,7 +54,12 @@ url_shown(const char *url, char *buf, size_t len)
 	return buf;
 }
 
-static void __attribute__((noreturn))
+/*
+ * The usage, on stderr.  Returns EXIT_USAGE for the caller to return:
+ * exiting here would leave cmd_install's allocations to the leak
+ * checker.
+ */
+static int
 install_usage(void)
 {
 	fprintf(stderr, "usage: cabundle install --from URL (--key KEY "
@@ -66,7 +71,7 @@ install_usage(void)
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
 	    "[--timeout SEC] [--json] [--quiet]\n"
 	    "\t[--then COMMAND]... [--then-timeout SEC] [--metrics FILE]\n");
-	exit(EXIT_USAGE);
+	return EXIT_USAGE;
 }
 
 /* KEY: an "RW..." string or a minisign .pub file. */
@@ -721,7 +726,7 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 'F': r->o.force = 1; break;
 		case 'j': r->o.json = 1; break;
 		case 'q': r->o.quiet = 1; break;
-		default: install_usage();
+		default: return install_usage();
 		}
 		if (name != NULL && !opts_cli(&r->o, name, optarg))
 			return EXIT_USAGE;
@@ -730,12 +735,12 @@ parse_args(struct run *r, int argc, char *argv[])
 		warnx("install: %s: unexpected argument (a target is given "
 		    "with --output FILE, --python PATH and the like)",
 		    argv[optind]);
-		install_usage();
+		return install_usage();
 	}
 	if (r->o.from == NULL || r->o.profile == NULL ||
 	    r->o.nkeys + r->o.nroots == 0) {
 		say_missing(&r->o, opts_config(argc, argv, lopts, 'c'));
-		install_usage();
+		return install_usage();
 	}
 	if (r->o.nkeys > 0 && r->o.nroots > 0) {
 		warnx("--key and --root exclude each other: pin the signing "
