@@ -14,6 +14,10 @@
 #                   for FUZZ_SECONDS (60); fuzz/README.md
 #   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
 
+# The version both programs print (--version): this line is its only
+# home; CPPFLAGS hands it to the C as CABUNDLE_VERSION.
+VERSION	= 0.23.0
+
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
@@ -28,7 +32,8 @@ WARNFLAGS = -Wall -Wextra -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
 	   -Wformat=2 -Wvla -Wsign-compare
 CFLAGS	+= -std=c11 $(WARNFLAGS) -fstack-protector-strong
-CPPFLAGS += -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -MMD -MP
+CPPFLAGS += -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -MMD -MP \
+	    -DCABUNDLE_VERSION=\"$(VERSION)\"
 LDFLAGS	+= -Wl,--as-needed
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -114,7 +119,7 @@ CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/doctor.c client/doctor_tls.c client/safepath.c \
 	      client/keywalk.c client/hook.c client/metrics.c client/p12.c \
 	      client/java.c client/nssdb.c client/child.c \
-	      client/constraints.c
+	      client/constraints.c client/advice.c
 UNIT_SRCS   = $(wildcard tests/unit/test-*.c)
 TOOL_SRCS   = tests/tools/sigtool.c
 # One harness per untrusted input: fuzz/fuzz-NAME.c.
@@ -240,10 +245,12 @@ LINT_SRCS   = $(filter-out server/migrations.c,$(wildcard common/*.c \
 	      server/*.c client/*.c tests/tools/*.c fuzz/*.c))
 CPPCHECK_FLAGS = -q --std=c11 --enable=warning,portability,performance \
 	      --inline-suppr --error-exitcode=1 -D_DEFAULT_SOURCE -Icommon \
-	      -Iserver --library=contrib/lint/cppcheck.cfg
+	      -Iserver --library=contrib/lint/cppcheck.cfg \
+	      -DCABUNDLE_VERSION=\"$(VERSION)\"
 SYS_INCLUDE = -I/usr/include -I/usr/include/$(shell $(CC) -print-multiarch)
 # nss: client/nssdb.c's headers (the server links none of it).
 TIDY_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -Icommon -Iserver \
+	      -DCABUNDLE_VERSION=\"$(VERSION)\" \
 	      $(call pkgcflags,$(SERVER_PKGS) nss)
 
 lint:

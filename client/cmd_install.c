@@ -54,7 +54,12 @@ url_shown(const char *url, char *buf, size_t len)
 	return buf;
 }
 
-static void __attribute__((noreturn))
+/*
+ * The usage, on stderr.  Returns EXIT_USAGE for the caller to return:
+ * exiting here would leave cmd_install's allocations to the leak
+ * checker.
+ */
+static int
 install_usage(void)
 {
 	fprintf(stderr, "usage: cabundle install --from URL (--key KEY "
@@ -66,7 +71,7 @@ install_usage(void)
 	    "\t[--state FILE] [--config FILE] [--cacert FILE] "
 	    "[--timeout SEC] [--json] [--quiet]\n"
 	    "\t[--then COMMAND]... [--then-timeout SEC] [--metrics FILE]\n");
-	exit(EXIT_USAGE);
+	return EXIT_USAGE;
 }
 
 /* KEY: an "RW..." string or a minisign .pub file. */
@@ -487,6 +492,37 @@ target_record(const struct target *t, const struct release *rel,
 	return j;
 }
 
+/*
+ * What "status" needs to print the complete command that puts t back
+ * (advice_reinstall): the keys (or root keys) this run trusted, as RW
+ * strings, since a .pub file named may move; the --cacert file; --force
+ * for a certifi outside its package.  Returns 1, or 0 on no memory.
+ */
+static int
+record_trust(const struct run *r, const struct target *t, json_t *j)
+{
+	const struct pubkey *k = r->o.nroots > 0 ? r->roots : r->keys;
+	size_t		 i, n = r->o.nroots > 0 ? r->o.nroots : r->o.nkeys;
+	char		 rw[PUBKEY_STR_LEN + 1], path[PATH_MAX];
+	json_t		*a;
+
+	if ((a = json_array()) == NULL || json_object_set_new(j, "trust",
+	    json_pack("{s:o}", r->o.nroots > 0 ? "roots" : "keys", a)) == -1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		pubkey_string(&k[i], rw);
+		if (json_array_append_new(a, json_string(rw)) == -1)
+			return 0;
+	}
+	if (r->o.cafile != NULL && realpath(r->o.cafile, path) != NULL &&
+	    json_object_set_new(j, "cacert", json_string(path)) == -1)
+		return 0;
+	if (r->o.force && t->python != NULL &&
+	    json_object_set_new(j, "force", json_true()) == -1)
+		return 0;
+	return 1;
+}
+
 /* Step 12: say so when what is installed has expired meanwhile. */
 static void
 report_stale(const json_t *st, const char *profile, int64_t now)
@@ -600,6 +636,35 @@ constraints_update(struct run *r, json_t *st, const struct policy *pol,
 	    hex, roots);
 }
 
+/*
+ * A usage error names what is missing ("install: --key KEY (or --root
+ * ROOTKEY) is required ..."), and where it may come from: the command
+ * line, or config (the configuration file read, if any).
+ */
+static void
+say_missing(const struct copts *o, const char *config)
+{
+	const char	*miss[3];
+	char		 list[128] = "";
+	size_t		 n = 0, i;
+
+	if (o->from == NULL)
+		miss[n++] = "--from URL";
+	if (o->nkeys + o->nroots == 0)
+		miss[n++] = "--key KEY (or --root ROOTKEY)";
+	if (o->profile == NULL)
+		miss[n++] = "--profile NAME";
+	for (i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+		    miss[i]);
+	if (config == NULL && access(CLIENT_CONFIG, F_OK) == 0)
+		config = CLIENT_CONFIG;
+	warnx("install: %s %s required, on the command line or in %s", list,
+	    n > 1 ? "are" : "is", config != NULL ? config :
+	    "a configuration file (--config FILE, or " CLIENT_CONFIG ")");
+}
+
 static int
 parse_args(struct run *r, int argc, char *argv[])
 {
@@ -661,14 +726,22 @@ parse_args(struct run *r, int argc, char *argv[])
 		case 'F': r->o.force = 1; break;
 		case 'j': r->o.json = 1; break;
 		case 'q': r->o.quiet = 1; break;
-		default: install_usage();
+		default: return install_usage();
 		}
 		if (name != NULL && !opts_cli(&r->o, name, optarg))
 			return EXIT_USAGE;
 	}
-	if (optind != argc || r->o.from == NULL || r->o.profile == NULL ||
-	    r->o.nkeys + r->o.nroots == 0)
-		install_usage();
+	if (optind != argc) {
+		warnx("install: %s: unexpected argument (a target is given "
+		    "with --output FILE, --python PATH and the like)",
+		    argv[optind]);
+		return install_usage();
+	}
+	if (r->o.from == NULL || r->o.profile == NULL ||
+	    r->o.nkeys + r->o.nroots == 0) {
+		say_missing(&r->o, opts_config(argc, argv, lopts, 'c'));
+		return install_usage();
+	}
 	if (r->o.nkeys > 0 && r->o.nroots > 0) {
 		warnx("--key and --root exclude each other: pin the signing "
 		    "keys, or follow the key list their root keys sign");
@@ -792,6 +865,7 @@ cmd_install(int argc, char *argv[])
 	size_t		 i, need;
 	int64_t		 now = (int64_t)time(NULL);
 	int		 rc, lockfd = -1, dirty, kl_changed = 0, parsed = 0;
+	int		 absent;
 	enum floor_verdict fv;
 	const char	*result = "error";
 
@@ -834,13 +908,27 @@ cmd_install(int argc, char *argv[])
 	    r->o.profile);
 	if ((rc = get_url(&r->o.get, url, &sig, SIG_FILE_MAX, r->why,
 	    sizeof(r->why))) != EXIT_DONE) {
-		if (rc == EXIT_REFUSED)
+		/*
+		 * No signature: most often no such profile there, which
+		 * the mirror's list of profiles can tell.
+		 */
+		absent = r->o.get.absent;
+		if (rc == EXIT_REFUSED && absent && !advice_profiles(
+		    &r->o.get, r->o.from, r->o.profile,
+		    r->why, sizeof(r->why)))
+			snprintf(r->why + strlen(r->why), sizeof(r->why) -
+			    strlen(r->why), "; the mirror has no signature "
+			    "for profile '%s': no such profile there, or no "
+			    "release of it yet (there is no unsigned install)",
+			    r->o.profile);
+		else if (rc == EXIT_REFUSED && !absent && !r->o.get.tls)
 			snprintf(r->why + strlen(r->why), sizeof(r->why) -
 			    strlen(r->why), " (missing or bad signature: "
 			    "there is no unsigned install)");
 		warnx("%s: %s", rc == EXIT_REFUSED ? "refused" :
-		    "unreachable", r->why);
-		result = rc == EXIT_REFUSED ? "refused" : "unreachable";
+		    rc == EXIT_UNREACHABLE ? "unreachable" : "error", r->why);
+		result = rc == EXIT_REFUSED ? "refused" :
+		    rc == EXIT_UNREACHABLE ? "unreachable" : "error";
 		report_stale(st, r->o.profile, now);
 		goto out;
 	}
@@ -906,9 +994,10 @@ cmd_install(int argc, char *argv[])
 		    (size_t)rel.meta.size, r->why, sizeof(r->why))) !=
 		    EXIT_DONE) {
 			warnx("%s: %s", rc == EXIT_REFUSED ? "refused" :
-			    "unreachable", r->why);
+			    rc == EXIT_UNREACHABLE ? "unreachable" : "error",
+			    r->why);
 			result = rc == EXIT_REFUSED ? "refused" :
-			    "unreachable";
+			    rc == EXIT_UNREACHABLE ? "unreachable" : "error";
 			goto out;
 		}
 		if (!verify_body(&rel, body.data, body.len, r->why,
@@ -952,6 +1041,10 @@ cmd_install(int argc, char *argv[])
 			continue;
 		dirty = 1;
 		tj = target_record(&r->t[i], &rel, r->from, old);
+		if (tj != NULL && !record_trust(r, &r->t[i], tj)) {
+			json_decref(tj);
+			goto fail;
+		}
 		if (tj != NULL && r->t[i].java != NULL &&
 		    !java_record(&r->t[i], tj)) {
 			json_decref(tj);

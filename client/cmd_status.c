@@ -25,22 +25,26 @@
 
 
 /*
- * The options of status (json: --json allowed) and restore.  Returns
- * 1, or 0 after a usage message.
+ * The options of status (json: --json allowed) and restore.  *config:
+ * the --config given (borrowed from argv) or NULL; *named: whether the
+ * state file was named (--state or the file's state) rather than the
+ * default.  Returns 1, or 0 after a usage message.
  */
 static int
 state_args(struct copts *o, int argc, char *argv[], const char *usage,
-    int json)
+    int json, const char **config, int *named)
 {
 	static const struct option lopts[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int		 ch;
 
-	if (!opts_load(o, opts_config(argc, argv, lopts, 'c')))
+	*config = opts_config(argc, argv, lopts, 'c');
+	if (!opts_load(o, *config))
 		return 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -56,12 +60,20 @@ state_args(struct copts *o, int argc, char *argv[], const char *usage,
 				o->json = 1;
 				break;
 			}
+			goto bad;
+		case 'F':
+			if (!json) {	/* restore's */
+				o->force = 1;
+				break;
+			}
 			/* FALLTHROUGH */
+		bad:
 		default:
 			fprintf(stderr, "usage: cabundle %s\n", usage);
 			return 0;
 		}
 	}
+	*named = o->state != NULL;
 	return opts_state(o);
 }
 
@@ -129,15 +141,17 @@ cmd_status(int argc, char *argv[])
 {
 	struct copts	 o;
 	json_t		*st = NULL, *out = NULL, *t, *dated;
-	const char	*path, *sha, *kind;
+	struct buf	 fix;
+	const char	*path, *sha, *kind, *config;
 	char		 when[TIMEFMT_LEN], src[4096], jwhy[256];
 	int64_t		 now = (int64_t)time(NULL), exp;
 	size_t		 i;
-	int		 rc = EXIT_LOCAL, h, stale, bad = 0;
+	int		 rc = EXIT_LOCAL, h, stale, bad = 0, named;
 
 	memset(&o, 0, sizeof(o));
+	buf_init(&fix, 16384);
 	if (!state_args(&o, argc, argv, "status [--state FILE] "
-	    "[--config FILE] [--json]", 1)) {
+	    "[--config FILE] [--json]", 1, &config, &named)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -159,8 +173,14 @@ cmd_status(int argc, char *argv[])
 		    src, sizeof(src));
 		if ((dated = dated_roots(st, t)) == NULL)
 			goto out;
+		/* The command that puts it back, whole, or none at all. */
+		buf_reset(&fix);
+		if ((!h || stale) && !advice_reinstall(&fix, t, &o, config,
+		    named ? o.state : NULL))
+			buf_reset(&fix);
 		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, "
-		    "s:O, s:O, s:o, s:b, s:b, s:o}", "path", json_object_get(t,
+		    "s:O, s:O, s:o, s:b, s:b, s:o, s:s?}", "path",
+		    json_object_get(t,
 		    "path"), "kind", json_object_get(t, "kind"), "profile",
 		    json_object_get(t, "profile"), "version",
 		    json_object_get(t, "version"), "expires",
@@ -168,7 +188,8 @@ cmd_status(int argc, char *argv[])
 		    json_object_get(t, "sha256"), "source",
 		    json_is_string(json_object_get(t, "source")) ?
 		    json_string(src) : json_null(), "holds", h, "stale",
-		    stale, "distrust", json_incref(dated)));
+		    stale, "distrust", json_incref(dated), "reinstall",
+		    fix.len > 0 ? (const char *)fix.data : NULL));
 		if (o.json) {
 			json_decref(dated);
 			continue;
@@ -182,8 +203,7 @@ cmd_status(int argc, char *argv[])
 		dated_print(path, dated);
 		json_decref(dated);
 		if (!h)
-			printf("%s: CHANGED: %s; run cabundle install --from "
-			    "%s --profile %s again\n", path,
+			printf("%s: CHANGED: %s\n", path,
 			    strcmp(kind, "java") == 0 ? jwhy :
 			    strcmp(kind, "capath") == 0 ? "the directory no "
 			    "longer holds it (a hashed file added, removed or "
@@ -193,9 +213,17 @@ cmd_status(int argc, char *argv[])
 			    "changed, a file added or removed, or the link "
 			    "replaced)" : "the file no "
 			    "longer holds it (\"pip install -U certifi\" "
-			    "replaces cacert.pem)",
-			    src, json_string_value(
-			    json_object_get(t, "profile")));
+			    "replaces cacert.pem)");
+		if (fix.len > 0)
+			printf("%s: to %s, run: %s\n", path, h ? "install a "
+			    "newer release" : "put it back",
+			    (const char *)fix.data);
+		else if (!h || stale)
+			printf("%s: to put it back, run cabundle install "
+			    "--from %s --key KEY --profile %s with this "
+			    "target's option (this state does not record "
+			    "the key, or the source's password)\n", path, src,
+			    json_string_value(json_object_get(t, "profile")));
 	}
 	if (o.json) {
 		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -204,6 +232,7 @@ cmd_status(int argc, char *argv[])
 		printf("nothing installed (state %s)\n", o.state);
 	rc = bad ? EXIT_REFUSED : EXIT_DONE;
  out:
+	buf_free(&fix);
 	json_decref(out);
 	json_decref(st);
 	opts_free(&o);
@@ -211,85 +240,114 @@ cmd_status(int argc, char *argv[])
 }
 
 /*
- * A target that did not exist before: removed only when it still holds
- * what we installed (a file put there since is not ours to delete).
+ * Whether target t still holds what cabundle installed there: a file's
+ * bytes (a Java store's: the store written), a directory's tree.  A
+ * target that is gone holds nothing to lose.  Returns 1 when it does
+ * or is gone; 0 when something else is there now (pip upgraded
+ * certifi, a person edited the file), *why saying what.
  */
 static int
-remove_ours(const char *path, const json_t *t)
+still_ours(const char *path, const json_t *t, const char **why)
 {
 	struct buf	 cur;
 	struct stat	 st;
-	char		 hex[65];
+	const char	*kind = json_string_value(json_object_get(t, "kind"));
 	const char	*want = "sha256";
+	char		 hex[65];
 	int		 rc;
 
-	if (strcmp(json_string_value(json_object_get(t, "kind")), "java") ==
-	    0)
+	*why = "its bytes are not the ones cabundle installed";
+	if (strcmp(kind, "capath") == 0 || strcmp(kind, "nssdb") == 0) {
+		if (file_lstat(path, &st) == 0)
+			return 1;
+		*why = "the directory no longer holds what cabundle installed";
+		return json_is_string(json_object_get(t, "sha256")) &&
+		    (strcmp(kind, "nssdb") == 0 ? nssdb_holds(path,
+		    json_string_value(json_object_get(t, "sha256"))) :
+		    capath_holds(path, json_string_value(json_object_get(t,
+		    "sha256"))));
+	}
+	if (strcmp(kind, "java") == 0)
 		want = "store_sha256";	/* the store, not the bundle */
 	if ((rc = file_lstat(path, &st)) <= 0)
 		return rc == 0;
-	if (!S_ISREG(st.st_mode) || !file_read(path, TARGET_OLD_MAX, &cur,
-	    &st))
+	if (!S_ISREG(st.st_mode)) {
+		*why = "it is no longer a regular file";
+		return 0;
+	}
+	if (!file_read(path, TARGET_OLD_MAX, &cur, &st))
 		hex[0] = '\0';
 	else {
 		file_sha256(cur.data, cur.len, hex);
 		buf_free(&cur);
 	}
-	if (!json_is_string(json_object_get(t, want)) || strcmp(hex,
-	    json_string_value(json_object_get(t, want))) != 0) {
-		warnx("%s: not the bundle cabundle installed there any more; "
-		    "left in place", path);
-		return 0;
-	}
-	return file_unlink(path);
+	return json_is_string(json_object_get(t, want)) && strcmp(hex,
+	    json_string_value(json_object_get(t, want))) == 0;
 }
 
 /*
  * Put back the original of one target (its "-backup" copy, or nothing
  * when there was no file before).  The copy is used only when it is
  * the file recorded when it was made (device, inode, size, sha256).
- * Returns 1, or 0 after a warning.
+ * A target changed since the install is left alone unless force: the
+ * original is older than that change.  Returns EXIT_DONE; EXIT_REFUSED
+ * after a warning saying so; EXIT_LOCAL after a warning.
  */
 static int
-restore_one(const json_t *t)
+restore_one(const json_t *t, int force)
 {
 	const char	*path = json_string_value(json_object_get(t, "path"));
+	const char	*kind = json_string_value(json_object_get(t, "kind"));
 	const json_t	*b = json_object_get(t, "backup");
 	const json_t	*id = json_object_get(t, "backup_id");
+	const char	*why;
 	struct buf	 orig;
 	struct stat	 st, cur;
 	char		 hex[65];
-	int		 ok = 0;
+	int		 rc = EXIT_LOCAL;
 
-	if (strcmp(json_string_value(json_object_get(t, "kind")), "system") ==
-	    0)
-		return system_restore(t);
-	if (strcmp(json_string_value(json_object_get(t, "kind")), "capath") ==
-	    0 || strcmp(json_string_value(json_object_get(t, "kind")),
-	    "nssdb") == 0) {
-		if (!json_is_string(b)) {
-			warnx("%s: no original was kept; nothing to restore",
-			    path);
-			return 0;
-		}
-		if (!capath_restore(path, json_string_value(b), id))
-			return 0;
-		printf("%s: %s\n", path, *json_string_value(b) == '\0' ?
-		    "removed (there was nothing before)" : "restored");
-		return 1;
-	}
-	if (json_is_string(b) && *json_string_value(b) == '\0') {
-		if (!remove_ours(path, t))
-			return 0;
-		printf("%s: removed (there was no file before)\n", path);
-		return file_syncdir(path);
-	}
+	if (strcmp(kind, "system") == 0)
+		return system_restore(t) ? EXIT_DONE : EXIT_LOCAL;
 	if (!json_is_string(b)) {
 		warnx("%s: no original was kept; nothing to restore", path);
-		return 0;
+		return EXIT_LOCAL;
+	}
+	/*
+	 * No original: putting it back is removing the file, which is
+	 * done only to the bytes we installed, never forced (a state that
+	 * names someone else's file must not make us delete it).
+	 */
+	if (*json_string_value(b) == '\0' && strcmp(kind, "capath") != 0 &&
+	    strcmp(kind, "nssdb") != 0 && !still_ours(path, t, &why)) {
+		warnx("%s: not the bundle cabundle installed there any more "
+		    "(%s); left in place, even with --force: there was no "
+		    "file before, and this one is not ours to delete", path,
+		    why);
+		return EXIT_REFUSED;
+	}
+	if (!force && !still_ours(path, t, &why)) {
+		warnx("%s: changed since cabundle installed it (%s); not "
+		    "restored, since the original would overwrite that "
+		    "change: \"cabundle restore --force %s\" puts the "
+		    "original back anyway", path, why, path);
+		return EXIT_REFUSED;
+	}
+	if (strcmp(kind, "capath") == 0 || strcmp(kind, "nssdb") == 0) {
+		if (!capath_restore(path, json_string_value(b), id))
+			return EXIT_LOCAL;
+		printf("%s: %s\n", path, *json_string_value(b) == '\0' ?
+		    "removed (there was nothing before)" : "restored");
+		return EXIT_DONE;
+	}
+	if (*json_string_value(b) == '\0') {
+		if (file_lstat(path, &st) == 1 && (!file_unlink(path) ||
+		    !file_syncdir(path)))
+			return EXIT_LOCAL;
+		printf("%s: removed (there was no file before)\n", path);
+		return EXIT_DONE;
 	}
 	if (!file_read(json_string_value(b), TARGET_OLD_MAX, &orig, &st))
-		return 0;
+		return EXIT_LOCAL;
 	file_sha256(orig.data, orig.len, hex);
 	if (!fileid_match(id, &st, hex)) {
 		warnx("%s: not the original cabundle kept (not the device, "
@@ -304,29 +362,34 @@ restore_one(const json_t *t)
 		goto out;
 	(void)file_unlink(json_string_value(b));
 	printf("%s: restored from %s\n", path, json_string_value(b));
-	ok = 1;
+	rc = EXIT_DONE;
  out:
 	buf_free(&orig);
-	return ok;
+	return rc;
 }
 
 /*
- * cabundle restore [--state FILE] [FILE...]: the originals back in
- * every target (or the ones named), which the state then forgets; the
- * rollback floors stay.  Exit 0, 1 when a named file is no target, 4
- * when a restore fails (the others still happen).
+ * cabundle restore [--force] [--state FILE] [FILE...]: the originals
+ * back in every target (or the ones named), which the state then
+ * forgets; the rollback floors stay.  A target changed since the
+ * install is left as it is unless --force.  Exit 0; 1 when a named file
+ * is no target or a target changed (the others still happen); 4 when a
+ * restore fails.
  */
 int
 cmd_restore(int argc, char *argv[])
 {
 	struct copts	 o;
 	json_t		*st = NULL, *t, *a;
+	const char	*config;
 	size_t		 i;
-	int		 rc = EXIT_LOCAL, j, named, failed = 0, lockfd = -1;
+	int		 rc = EXIT_LOCAL, j, named, one = EXIT_DONE;
+	int		 worst = EXIT_DONE;
+	int		 lockfd = -1, state_named;
 
 	memset(&o, 0, sizeof(o));
-	if (!state_args(&o, argc, argv, "restore [--state FILE] "
-	    "[--config FILE] [FILE...]", 0)) {
+	if (!state_args(&o, argc, argv, "restore [--force] [--state FILE] "
+	    "[--config FILE] [FILE...]", 0, &config, &state_named)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -348,16 +411,18 @@ cmd_restore(int argc, char *argv[])
 			if (strcmp(argv[j], json_string_value(
 			    json_object_get(t, "path"))) == 0)
 				named = 1;
-		if (!named || !restore_one(t)) {
-			failed |= named;
+		if (!named || (one = restore_one(t, o.force)) != EXIT_DONE) {
+			/* A local failure outranks a refusal. */
+			if (named && one > worst)
+				worst = one;
 			i++;
 			continue;
 		}
 		json_array_remove(a, i);
 	}
 	if (!state_save(st, o.state))
-		failed = 1;
-	rc = failed ? EXIT_LOCAL : EXIT_DONE;
+		worst = EXIT_LOCAL;
+	rc = worst;
  out:
 	if (lockfd != -1)
 		close(lockfd);

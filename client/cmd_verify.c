@@ -107,8 +107,12 @@ cmd_verify(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (pol.nkeys == 0 || argc < 1 || argc > 2)
+	if (pol.nkeys == 0 || argc < 1 || argc > 2) {
+		warnx("verify: %s", pol.nkeys == 0 ? "--key KEY is required" :
+		    argc < 1 ? "FILE, the bundle to verify, is required" :
+		    "too many arguments: want FILE and at most one SIG");
 		goto usage;
+	}
 	file = argv[0];
 	if (argc == 2)
 		sigfile = argv[1];

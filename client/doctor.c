@@ -456,8 +456,10 @@ cmd_doctor(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
+	if (argc > 1) {
+		warnx("doctor: %s: one HOST[:PORT] at most", argv[1]);
 		goto usage;
+	}
 	if (argc == 1 && !host_split(argv[0], host, sizeof(host), &portn)) {
 		warnx("%s: not HOST[:PORT] or [ADDRESS]:PORT", argv[0]);
 		return EXIT_USAGE;

@@ -27,6 +27,7 @@ struct getopts {
 	const char	*cafile;	/* TLS trust for https mirrors */
 	void		*easy;		/* kept between fetches: one connection */
 	int		 absent;	/* set by get_url: 404, 410, no file */
+	int		 tls;		/* set by get_url: certificate refused */
 };
 
 int	get_url(struct getopts *, const char *, struct buf *, size_t,
@@ -239,6 +240,13 @@ struct keylist;
 int	keywalk(struct getopts *, const char *, const char *,
 	    const struct pubkey *, size_t, json_t *, int64_t,
 	    struct keylist *, int *, char *, size_t);
+
+/* What a message tells a person to do next (advice.c). */
+struct copts;
+int	advice_reinstall(struct buf *, const json_t *, const struct copts *,
+	    const char *, const char *);
+int	advice_profiles(struct getopts *, const char *, const char *,
+	    char *, size_t);
 
 int	cmd_verify(int, char *[]);
 int	cmd_install(int, char *[]);

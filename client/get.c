@@ -46,9 +46,12 @@ get_write(char *p, size_t sz, size_t n, void *arg)
  * when the source answered but not with what was asked (an HTTP status
  * other than 200, more than cap bytes, a transfer cut short, a missing
  * file); EXIT_UNREACHABLE when it did not answer in time (DNS,
- * connect, TLS, timeout, low speed); EXIT_LOCAL if libcurl fails us.
+ * connect, TLS handshake, timeout, low speed); EXIT_LOCAL if libcurl fails us.
  * o->absent tells an EXIT_REFUSED for a file the source does not have
- * (HTTP 404 or 410, file:// without it) from any other refusal.
+ * (HTTP 404 or 410, file:// without it) from any other refusal;
+ * o->tls an EXIT_REFUSED because the server's TLS certificate did not
+ * verify (it answered, but is not the mirror --cacert trusts).  A CA
+ * file libcurl cannot use is EXIT_LOCAL.
  */
 int
 get_url(struct getopts *o, const char *url, struct buf *b,
@@ -62,6 +65,7 @@ get_url(struct getopts *o, const char *url, struct buf *b,
 	int		 rc = EXIT_LOCAL;
 
 	o->absent = 0;
+	o->tls = 0;
 	memset(&g, 0, sizeof(g));
 	g.b = b;
 	g.cap = cap;
@@ -129,6 +133,28 @@ get_url(struct getopts *o, const char *url, struct buf *b,
 		o->absent = 1;
 		snprintf(why, whylen, "%s: no such file", url);
 		rc = EXIT_REFUSED;
+		goto out;
+	case CURLE_PEER_FAILED_VERIFICATION:	/* = CURLE_SSL_CACERT */
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		/*
+		 * Something answered, but not as the mirror we trust: a
+		 * retry will not fix that, so it is a refusal (exit 1),
+		 * not "unreachable" (exit 3), which retry loops retry.
+		 */
+		o->tls = 1;
+		snprintf(why, whylen, "%s: the mirror answered but its TLS "
+		    "certificate did not verify (%s); give the CA that "
+		    "issued it with --cacert FILE, or check the host name "
+		    "in --from", url, err[0] ? err : curl_easy_strerror(cc));
+		rc = EXIT_REFUSED;
+		goto out;
+	case CURLE_SSL_CACERT_BADFILE:
+		snprintf(why, whylen, "%s: cannot use the CA file %s to "
+		    "verify the mirror (%s)", url, o->cafile != NULL ?
+		    o->cafile : "of the system", err[0] ? err :
+		    curl_easy_strerror(cc));
+		rc = EXIT_LOCAL;
 		goto out;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		snprintf(why, whylen, "%s: %s (only http, https and file; "

@@ -39,7 +39,8 @@ static const struct command {
 	{ "status", cmd_status,
 	    "status [--state FILE] [--config FILE] [--json]", NULL },
 	{ "restore", cmd_restore,
-	    "restore [--state FILE] [--config FILE] [FILE...]", NULL },
+	    "restore [--force] [--state FILE] [--config FILE] [FILE...]",
+	    NULL },
 	{ "verify", cmd_verify, "verify --key KEY [--profile NAME] "
 	    "[--at UNIXTIME | --ignore-expiry] FILE [SIG]",
 	    "verify --key KEY [--key KEY]... [--profile NAME]\n"
@@ -81,7 +82,8 @@ print_commands(FILE *f)
 {
 	size_t	 i;
 
-	fputs("usage: " PROG "[-h] command [args]\ncommands:\n", f);
+	fputs("usage: " PROG "[-h | --version] command [args]\ncommands:\n",
+	    f);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "\t" PROG "%s\n", cmds[i].synopsis);
 	fputs("\"" PROG "command --help\" shows a command's options\n", f);
@@ -167,6 +169,17 @@ main(int argc, char *argv[])
 
 	if (argc < 2)
 		usage();
+	if (strcmp(argv[1], "--version") == 0) {
+		if (argc > 2) {
+			warnx("--version takes no arguments");
+			usage();
+		}
+		/* The Makefile's VERSION, the one place it is written. */
+		printf("cabundle %s\n", CABUNDLE_VERSION);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			err(EXIT_LOCAL, "stdout");
+		return EXIT_DONE;
+	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		if (argc == 2)

@@ -281,6 +281,23 @@ target_certifi(const char *python, int pip, int force, struct target *t)
 	if (!package_ok(pkg))
 		goto out;
 	plen = strlen(pkg);
+	if (!force && pip && (strncmp(where, pkg, plen) != 0 ||
+	    where[plen] != '/')) {
+		/*
+		 * Debian's python3-pip vendors the same patch: its
+		 * core.py returns /etc/ssl/certs/ca-certificates.crt.
+		 * Refused, not skipped: a requested target left without
+		 * the release is never a success (issue 18).
+		 */
+		warnx("%s: --pip: pip's vendored certifi (%s) is patched to "
+		    "use the system store %s (Debian's python3-pip does "
+		    "this), which update-ca-certificates owns; nothing "
+		    "installed: drop --pip (pip = no) for this interpreter "
+		    "and use --system to make Debian's store hold the "
+		    "release, or --force to replace %s anyway", python, pkg,
+		    where, where);
+		goto out;
+	}
 	if (!force && (strncmp(where, pkg, plen) != 0 || where[plen] != '/')) {
 		warnx("%s: %s.where() is %s, outside its package %s: this "
 		    "certifi is patched to use the system store (Debian's "

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "encode.h"
+#include "timefmt.h"
 #include "keylist.h"
 #include "num.h"
 
@@ -223,6 +224,7 @@ keylist_parse(const char *text, size_t len, struct keylist *kl, char *why,
 {
 	const char	*p = text, *end = text + len, *v;
 	struct buf	 b;
+	char		 at[TIMEFMT_LEN], to[TIMEFMT_LEN];
 	uint64_t	 t;
 	size_t		 n, i, j;
 	int		 rc = 0;
@@ -259,9 +261,11 @@ keylist_parse(const char *text, size_t len, struct keylist *kl, char *why,
 	}
 	kl->threshold = (unsigned)t;
 	if (kl->created >= kl->expires) {
+		timefmt_iso((int64_t)kl->created, at);
+		timefmt_iso((int64_t)kl->expires, to);
 		snprintf(why, whylen, "created:%llu is not before "
-		    "expires:%llu", (unsigned long long)kl->created,
-		    (unsigned long long)kl->expires);
+		    "expires:%llu (%s, %s)", (unsigned long long)kl->created,
+		    (unsigned long long)kl->expires, at, to);
 		goto out;
 	}
 	while (peek(p, end, "root:")) {
@@ -467,12 +471,13 @@ int
 keylist_check_time(const struct keylist *kl, int64_t now, char *why,
     size_t whylen)
 {
+	char	 when[TIMEFMT_RELLEN];
+
 	if ((uint64_t)now >= kl->expires) {
-		snprintf(why, whylen, "key list version %llu expired %lld "
-		    "seconds ago (expires:%llu): the root key holders must "
-		    "sign a new one", (unsigned long long)kl->version,
-		    (long long)((uint64_t)now - kl->expires),
-		    (unsigned long long)kl->expires);
+		timefmt_rel((int64_t)kl->expires, now, when);
+		snprintf(why, whylen, "key list version %llu expired %s: the "
+		    "root key holders must sign a new one",
+		    (unsigned long long)kl->version, when);
 		return 0;
 	}
 	if (kl->expires - kl->created > KEYLIST_VALIDITY_MAX) {
@@ -482,9 +487,10 @@ keylist_check_time(const struct keylist *kl, int64_t now, char *why,
 		return 0;
 	}
 	if (kl->created > (uint64_t)now + 600) {
-		snprintf(why, whylen, "key list version %llu was created "
+		timefmt_rel((int64_t)kl->created, now, when);
+		snprintf(why, whylen, "key list version %llu was created %s, "
 		    "in the future: check this machine's clock",
-		    (unsigned long long)kl->version);
+		    (unsigned long long)kl->version, when);
 		return 0;
 	}
 	return 1;
@@ -521,14 +527,24 @@ keylist_signed_within(const struct keylist *kl, const unsigned char *keyid,
     uint64_t created, char *why, size_t whylen)
 {
 	const struct keylist_key *k;
-	char			  id[17];
+	char			  id[17], at[TIMEFMT_LEN];
+	char			  from[TIMEFMT_LEN], to[TIMEFMT_LEN];
 
 	if ((k = keylist_find(kl, keyid)) != NULL &&
 	    k->role != KEYROLE_RETIRED && created >= k->not_before &&
 	    created < k->not_after)
 		return 1;
 	keyid_format(keyid, id);
-	snprintf(why, whylen, "signed at %llu by key %s, outside the window "
-	    "the key list gives it", (unsigned long long)created, id);
+	timefmt_iso((int64_t)created, at);
+	if (k == NULL || k->role == KEYROLE_RETIRED) {
+		snprintf(why, whylen, "signed at %s by key %s, outside the "
+		    "window the key list gives it (%s)", at, id, k == NULL ?
+		    "not named" : "retired");
+		return 0;
+	}
+	timefmt_iso((int64_t)k->not_before, from);
+	timefmt_iso((int64_t)k->not_after, to);
+	snprintf(why, whylen, "signed at %s by key %s, outside the window "
+	    "the key list gives it (%s to %s)", at, id, from, to);
 	return 0;
 }

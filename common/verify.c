@@ -22,6 +22,7 @@
 
 #include "bundle.h"
 #include "encode.h"
+#include "timefmt.h"
 #include "verify.h"
 
 /*
@@ -36,7 +37,7 @@ int
 verify_sig(const char *text, size_t len, const struct policy *p,
     struct release *r, char *why, size_t whylen)
 {
-	char		 id[17], mwhy[200], fwhy[200];
+	char		 id[17], mwhy[200], fwhy[200], when[TIMEFMT_RELLEN];
 
 	memset(r, 0, sizeof(*r));
 	if (sig_parse(text, len, &r->sig, fwhy, sizeof(fwhy)) != SIG_OK) {
@@ -69,10 +70,9 @@ verify_sig(const char *text, size_t len, const struct policy *p,
 	if (!p->check_time)
 		return 1;
 	if ((uint64_t)p->now >= r->meta.expires) {
-		snprintf(why, whylen, "signature expired %lld seconds ago "
-		    "(expires:%llu): the mirror may be frozen or stale",
-		    (long long)((uint64_t)p->now - r->meta.expires),
-		    (unsigned long long)r->meta.expires);
+		timefmt_rel((int64_t)r->meta.expires, p->now, when);
+		snprintf(why, whylen, "signature expired %s: the mirror may "
+		    "be frozen or stale", when);
 		return 0;
 	}
 	if (r->meta.expires - r->meta.created > MAX_VALIDITY) {
@@ -83,9 +83,9 @@ verify_sig(const char *text, size_t len, const struct policy *p,
 		return 0;
 	}
 	if (r->meta.created > (uint64_t)p->now + CLOCK_SKEW) {
-		snprintf(why, whylen, "signature created %llu seconds in the "
-		    "future: check this machine's clock",
-		    (unsigned long long)(r->meta.created - (uint64_t)p->now));
+		timefmt_rel((int64_t)r->meta.created, p->now, when);
+		snprintf(why, whylen, "signature created %s, in the future: "
+		    "check this machine's clock", when);
 		return 0;
 	}
 	return 1;
