@@ -14,6 +14,8 @@
 #                   for FUZZ_SECONDS (60); fuzz/README.md
 #   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
 
+# The one version both programs print (--version): -DCABUNDLE_VERSION.
+VERSION	= 0.23.0
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
@@ -29,6 +31,7 @@ WARNFLAGS = -Wall -Wextra -Wshadow -Wpointer-arith \
 	   -Wformat=2 -Wvla -Wsign-compare
 CFLAGS	+= -std=c11 $(WARNFLAGS) -fstack-protector-strong
 CPPFLAGS += -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -MMD -MP
+CPPFLAGS += -DCABUNDLE_VERSION='"$(VERSION)"'
 LDFLAGS	+= -Wl,--as-needed
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \

@@ -86,8 +86,13 @@ static const struct command {
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 #define PROG		"cabundled "
 
+#ifndef CABUNDLE_VERSION
+#error "CABUNDLE_VERSION: the Makefile's VERSION, as a string"
+#endif
+
 static const char	 global_usage[] = "usage: " PROG
-    "[-h] [-c config] [-d datadir] [-o section.key=value] command [args]\n";
+    "[-hv] [--version] [-c config] [-d datadir] [-o section.key=value] "
+    "command [args]\n";
 
 /* Every form of one command, as the usage message of that command. */
 static void
@@ -139,6 +144,16 @@ help(const struct command *c)
 		print_usage(stdout, c);
 	else
 		print_commands(stdout);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EXIT_LOCAL, "stdout");
+	exit(EXIT_DONE);
+}
+
+/* --version: the Makefile's VERSION on standard output, exit 0. */
+static void __attribute__((noreturn))
+version(void)
+{
+	printf(PROG "%s\n", CABUNDLE_VERSION);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EXIT_LOCAL, "stdout");
 	exit(EXIT_DONE);
@@ -201,6 +216,7 @@ main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config		 cfg;
@@ -218,7 +234,7 @@ main(int argc, char *argv[])
 	memset(&cfg, 0, sizeof(cfg));
 	config_defaults(&cfg);
 	/* '+': stop at the command so its own options stay its own. */
-	while ((ch = getopt_long(argc, argv, "+c:d:o:h", opts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+c:d:o:hv", opts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
@@ -236,6 +252,11 @@ main(int argc, char *argv[])
 		case 'h':
 			asked = 1;
 			break;
+		case 'v':
+			cfg.verbose = 1;
+			break;
+		case 'V':
+			version();
 		default:
 			usage();
 		}
