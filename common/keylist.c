@@ -13,6 +13,7 @@
  *
  * No network, no files, no clock but the one passed in.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
 #include "encode.h"
 #include "keylist.h"
 #include "num.h"
+#include "timefmt.h"
 
 static const char *const rolenames[KEYROLE__MAX] = {
 	[KEYROLE_ACTIVE] = "active",
@@ -47,6 +49,13 @@ keyrole_parse(const char *s, enum keyrole *r)
 			return 1;
 		}
 	return 0;
+}
+
+/* A time of the list, for a message: ISO 8601 UTC (TIMEFMT_LEN). */
+static void
+iso_u64(uint64_t t, char *out)
+{
+	timefmt_iso(t > INT64_MAX ? INT64_MAX : (int64_t)t, out);
 }
 
 static int
@@ -224,6 +233,7 @@ keylist_parse(const char *text, size_t len, struct keylist *kl, char *why,
 	const char	*p = text, *end = text + len, *v;
 	struct buf	 b;
 	uint64_t	 t;
+	char		 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
 	size_t		 n, i, j;
 	int		 rc = 0;
 
@@ -259,9 +269,10 @@ keylist_parse(const char *text, size_t len, struct keylist *kl, char *why,
 	}
 	kl->threshold = (unsigned)t;
 	if (kl->created >= kl->expires) {
-		snprintf(why, whylen, "created:%llu is not before "
-		    "expires:%llu", (unsigned long long)kl->created,
-		    (unsigned long long)kl->expires);
+		iso_u64(kl->created, t1);
+		iso_u64(kl->expires, t2);
+		snprintf(why, whylen, "created %s is not before expires %s",
+		    t1, t2);
 		goto out;
 	}
 	while (peek(p, end, "root:")) {
@@ -467,12 +478,14 @@ int
 keylist_check_time(const struct keylist *kl, int64_t now, char *why,
     size_t whylen)
 {
+	char	 when[TIMEFMT_LEN];
+
 	if ((uint64_t)now >= kl->expires) {
-		snprintf(why, whylen, "key list version %llu expired %lld "
-		    "seconds ago (expires:%llu): the root key holders must "
-		    "sign a new one", (unsigned long long)kl->version,
-		    (long long)((uint64_t)now - kl->expires),
-		    (unsigned long long)kl->expires);
+		iso_u64(kl->expires, when);
+		snprintf(why, whylen, "key list version %llu expired at %s "
+		    "(%lld days ago): the root key holders must sign a new "
+		    "one", (unsigned long long)kl->version, when,
+		    (long long)(((uint64_t)now - kl->expires) / 86400));
 		return 0;
 	}
 	if (kl->expires - kl->created > KEYLIST_VALIDITY_MAX) {
@@ -521,14 +534,15 @@ keylist_signed_within(const struct keylist *kl, const unsigned char *keyid,
     uint64_t created, char *why, size_t whylen)
 {
 	const struct keylist_key *k;
-	char			  id[17];
+	char			  id[17], when[TIMEFMT_LEN];
 
 	if ((k = keylist_find(kl, keyid)) != NULL &&
 	    k->role != KEYROLE_RETIRED && created >= k->not_before &&
 	    created < k->not_after)
 		return 1;
 	keyid_format(keyid, id);
-	snprintf(why, whylen, "signed at %llu by key %s, outside the window "
-	    "the key list gives it", (unsigned long long)created, id);
+	iso_u64(created, when);
+	snprintf(why, whylen, "signed at %s by key %s, outside the window "
+	    "the key list gives it", when, id);
 	return 0;
 }
