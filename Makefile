@@ -92,7 +92,7 @@ COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 # Signing: the server and the test tools link it, the client never does
 # (a verify-only program, as signify's VERIFYONLY build).
 SIGN_SRCS   = common/sign.c
-SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c \
+SERVER_SRCS = server/main.c server/usage.c server/cmd_inspect.c server/output.c server/config.c \
 	      server/db.c server/datadir.c server/audit.c server/vet.c \
 	      server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \

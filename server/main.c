@@ -18,6 +18,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "signer.h"
+#include "usage.h"
 
 /*
  * The table is what "cabundled -h" and "cabundled COMMAND --help" print
@@ -84,6 +85,27 @@ static const struct command {
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/* Why a command needs a word, said when that word alone is missing. */
+static const struct usage_hint hints[] = {
+	{ "approve", "--reason", "why you accept this snapshot" },
+	{ "approve", "ID", "the snapshot to accept: cabundled snapshots" },
+	{ "reject", "--reason", "why you refuse this snapshot" },
+	{ "reject", "ID", "the snapshot to refuse: cabundled snapshots" },
+	{ "report", "ID", "the snapshot to show: cabundled snapshots" },
+	{ "exclude add", "--reason", "why this root is left out" },
+	{ "exclude add", "FINGERPRINT", "the SHA-256 of the root" },
+	{ "exclude remove", "FINGERPRINT", "cabundled exclude list" },
+	{ "org remove", "FINGERPRINT", "cabundled org list" },
+	{ "org add", "FILE", "the CA certificate, PEM" },
+	{ "profile set", "--distrust-after", "keep, sunset or drop" },
+	{ "history", "PROFILE", "cabundled profile list" },
+	{ "rebuild", "--check", "rebuild every release and compare" },
+	{ "import", "FILE", "the bundle to vet and store" },
+	{ "inspect", "FILE", "the bundle to read" },
+	{ "export", "DIR", "where the static tree goes" },
+	{ NULL, NULL, NULL }
+};
 #define PROG		"cabundled "
 
 #ifndef CABUNDLE_VERSION
@@ -91,7 +113,7 @@ static const struct command {
 #endif
 
 static const char	 global_usage[] = "usage: " PROG
-    "[-hv] [--version] [-c config] [-d datadir] [-o section.key=value] "
+    "[-h] [-v] [--version] [-c config] [-d datadir] [-o section.key=value] "
     "command [args]\n";
 
 /* Every form of one command, as the usage message of that command. */
@@ -171,23 +193,6 @@ command_find(const char *name)
 	return NULL;
 }
 
-/* 1 when the forms of c write opt with a value after it. */
-static int
-takes_value(const struct command *c, const char *opt)
-{
-	const char	*text, *p;
-	size_t		 len = strlen(opt);
-
-	if (opt[0] != '-' || len < 2 || strchr(opt, '=') != NULL)
-		return 0;
-	text = c->usage != NULL ? c->usage : c->synopsis;
-	for (p = text; (p = strstr(p, opt)) != NULL; p += len)
-		if ((p == text || strchr(" [|\n", p[-1]) != NULL) &&
-		    p[len] == ' ' && p[len + 1] >= 'A' && p[len + 1] <= 'Z')
-			return 1;
-	return 0;
-}
-
 /*
  * 1 when the command's arguments ask for its usage: "--help" or "-h"
  * (no command has a -h of its own) before any "--", and not the value
@@ -205,7 +210,8 @@ wants_help(const struct command *c, int argc, char *argv[])
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
 			return 1;
-		if (takes_value(c, argv[i]))
+		if (usage_takes_value(c->usage != NULL ? c->usage :
+		    c->synopsis, argv[i]))
 			i++;
 	}
 	return 0;
@@ -222,6 +228,7 @@ main(int argc, char *argv[])
 	struct config		 cfg;
 	const struct command	*cmd;
 	const char		*datadir = NULL;
+	char			 why[512];
 	int			 ch, rc, asked = 0;
 
 	/*
@@ -284,6 +291,13 @@ main(int argc, char *argv[])
 		usage();
 	if (cmd != NULL && wants_help(cmd, argc, argv))
 		help(cmd);
+	/* What is missing, said before the usage (usage.c). */
+	if (cmd != NULL && !usage_judge(cmd->usage != NULL ? cmd->usage :
+	    cmd->synopsis, hints, argc, argv, why, sizeof(why))) {
+		warnx("%s", why);
+		print_usage(stderr, cmd);
+		return EXIT_USAGE;
+	}
 
 	/* Offline: no configuration, no data directory, no network. */
 	if (cmd != NULL && cmd->run == cmd_root)
