@@ -35,6 +35,8 @@ struct form {
 	size_t		 nargs;		/* required arguments */
 	size_t		 maxargs;	/* with the optional ones */
 	int		 many;		/* an argument may repeat */
+	struct word	 kw[FORM_MAX];	/* optional words: "[verify]" */
+	size_t		 nkw;
 };
 
 /* The word at *p without brackets, dots or "|"; *p moves past it. */
@@ -110,8 +112,13 @@ form_parse(const char *p, const char *end, struct form *f)
 		}
 		if (w.s + w.len < p && w.s[w.len] == '.')
 			f->many = 1;
+		if (!is_value(&w)) {
+			if (f->nkw < FORM_MAX)
+				f->kw[f->nkw++] = w;
+			continue;
+		}
 		f->maxargs++;
-		if (wdepth == 0 && is_value(&w) && f->nneed < FORM_MAX) {
+		if (wdepth == 0 && f->nneed < FORM_MAX) {
 			f->need[f->nneed++] = w;
 			f->nargs++;
 		}
@@ -221,6 +228,30 @@ form_missing(const struct form *f, char *const given[], size_t ngiven,
 	return n;
 }
 
+/*
+ * How many of the arguments pos[] are arguments of form f, not its
+ * optional words; *extra: the first one past what f takes, or NULL.
+ */
+static size_t
+form_args(const struct form *f, char *const pos[], size_t npos,
+    const char **extra)
+{
+	size_t	 i, j, n = 0;
+
+	*extra = NULL;
+	for (i = 0; i < npos; i++) {
+		for (j = 0; j < f->nkw; j++)
+			if (strlen(pos[i]) == f->kw[j].len &&
+			    strncmp(pos[i], f->kw[j].s, f->kw[j].len) == 0)
+				break;
+		if (j < f->nkw)
+			continue;
+		if (n++ == f->maxargs && *extra == NULL)
+			*extra = pos[i];
+	}
+	return n;
+}
+
 /* "org: add, remove or list is required", "org: frob: unknown; ...". */
 static void
 say_subs(const struct form *f, size_t nf, const char *cmd, const char *sub,
@@ -255,10 +286,10 @@ usage_judge(const char *text, const struct usage_hint *hint, int argc,
 	struct form		 f[USAGE_FORMS_MAX];
 	const struct form	*m[USAGE_FORMS_MAX];
 	const struct word	*miss[USAGE_FORMS_MAX][FORM_MAX];
-	char			*given[USAGE_ARGS_MAX];
+	char			*given[USAGE_ARGS_MAX], *pos[USAGE_ARGS_MAX];
 	const char		*sub = NULL, *extra = NULL;
-	size_t			 nf, nm = 0, nmiss[USAGE_FORMS_MAX];
-	size_t			 i, j, k, ngiven = 0, nargs = 0, best = 0;
+	size_t			 nf, nm = 0, nmiss[USAGE_FORMS_MAX], nargs;
+	size_t			 i, j, k, ngiven = 0, npos = 0, best = 0;
 	int			 a, opts = 1;
 
 	msg[0] = '\0';
@@ -284,10 +315,11 @@ usage_judge(const char *text, const struct usage_hint *hint, int argc,
 			/* "--reason" last: getopt_long says what lacks. */
 			if (opt_takes_value(f, nf, argv[a]) && ++a == argc)
 				return 1;
-		} else if (nargs++ == m[0]->maxargs)
-			extra = argv[a];
+		} else if (npos < USAGE_ARGS_MAX)
+			pos[npos++] = argv[a];
 	}
 	for (i = 0; i < nm; i++) {
+		nargs = form_args(m[i], pos, npos, &extra);
 		nmiss[i] = form_missing(m[i], given, ngiven, nargs, miss[i]);
 		if (nmiss[i] == 0 && (m[i]->many || nargs <= m[i]->maxargs))
 			return 1;
@@ -297,6 +329,7 @@ usage_judge(const char *text, const struct usage_hint *hint, int argc,
 	snprintf(msg, len, "%s%s%s: ", argv[0], sub != NULL ? " " : "",
 	    sub != NULL ? sub : "");
 	if (nmiss[best] == 0) {
+		form_args(m[best], pos, npos, &extra);
 		say_text(msg, len, extra != NULL ? extra : "an argument");
 		say_text(msg, len, ": unexpected argument");
 		return 0;
