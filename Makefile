@@ -31,7 +31,8 @@ WARNFLAGS = -Wall -Wextra -Wshadow -Wpointer-arith \
 	   -Wformat=2 -Wvla -Wsign-compare
 CFLAGS	+= -std=c11 $(WARNFLAGS) -fstack-protector-strong
 CPPFLAGS += -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -MMD -MP
-CPPFLAGS += -DCABUNDLE_VERSION='"$(VERSION)"'
+VERSION_DEF = -DCABUNDLE_VERSION='"$(VERSION)"'
+CPPFLAGS += $(VERSION_DEF)
 LDFLAGS	+= -Wl,--as-needed
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -243,10 +244,10 @@ LINT_SRCS   = $(filter-out server/migrations.c,$(wildcard common/*.c \
 	      server/*.c client/*.c tests/tools/*.c fuzz/*.c))
 CPPCHECK_FLAGS = -q --std=c11 --enable=warning,portability,performance \
 	      --inline-suppr --error-exitcode=1 -D_DEFAULT_SOURCE -Icommon \
-	      -Iserver --library=contrib/lint/cppcheck.cfg
+	      -Iserver --library=contrib/lint/cppcheck.cfg $(VERSION_DEF)
 SYS_INCLUDE = -I/usr/include -I/usr/include/$(shell $(CC) -print-multiarch)
 # nss: client/nssdb.c's headers (the server links none of it).
-TIDY_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -Icommon -Iserver \
+TIDY_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -Icommon -Iserver $(VERSION_DEF) \
 	      $(call pkgcflags,$(SERVER_PKGS) nss)
 
 lint:

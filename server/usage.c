@@ -301,12 +301,14 @@ usage_judge(const char *text, const struct usage_hint *hint, int argc,
 		if (sub == NULL || (strlen(sub) == f[i].sub.len &&
 		    strncmp(sub, f[i].sub.s, f[i].sub.len) == 0))
 			m[nm++] = &f[i];
+	if (nm == 0 && sub == NULL)
+		return 1;	/* no form at all: nothing to judge by */
 	if (nm == 0) {
 		say_subs(f, nf, argv[0], sub, msg, len);
 		return 0;
 	}
 	/* What the line gives, as getopt_long(3) reads it. */
-	for (a = sub != NULL ? 2 : 1; a < argc; a++) {
+	for (a = sub != NULL ? 2 : 1; a < argc && argv[a] != NULL; a++) {
 		if (opts && strcmp(argv[a], "--") == 0)
 			opts = 0;
 		else if (opts && argv[a][0] == '-' && argv[a][1] != '\0') {
