@@ -32,8 +32,9 @@ WARNFLAGS = -Wall -Wextra -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
 	   -Wformat=2 -Wvla -Wsign-compare
 CFLAGS	+= -std=c11 $(WARNFLAGS) -fstack-protector-strong
-CPPFLAGS += -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -MMD -MP \
-	    -DCABUNDLE_VERSION=\"$(VERSION)\"
+CPPFLAGS += -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -MMD -MP
+VERSION_DEF = -DCABUNDLE_VERSION='"$(VERSION)"'
+CPPFLAGS += $(VERSION_DEF)
 LDFLAGS	+= -Wl,--as-needed
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -94,7 +95,7 @@ COMMON_SRCS = common/buf.c common/log.c common/encode.c common/num.c \
 # Signing: the server and the test tools link it, the client never does
 # (a verify-only program, as signify's VERIFYONLY build).
 SIGN_SRCS   = common/sign.c
-SERVER_SRCS = server/main.c server/cmd_inspect.c server/output.c server/config.c \
+SERVER_SRCS = server/main.c server/usage.c server/cmd_inspect.c server/output.c server/config.c \
 	      server/db.c server/datadir.c server/audit.c server/vet.c \
 	      server/store.c \
 	      server/fetch.c server/cmd_init.c server/cmd_fetch.c \
@@ -245,12 +246,10 @@ LINT_SRCS   = $(filter-out server/migrations.c,$(wildcard common/*.c \
 	      server/*.c client/*.c tests/tools/*.c fuzz/*.c))
 CPPCHECK_FLAGS = -q --std=c11 --enable=warning,portability,performance \
 	      --inline-suppr --error-exitcode=1 -D_DEFAULT_SOURCE -Icommon \
-	      -Iserver --library=contrib/lint/cppcheck.cfg \
-	      -DCABUNDLE_VERSION=\"$(VERSION)\"
+	      -Iserver --library=contrib/lint/cppcheck.cfg $(VERSION_DEF)
 SYS_INCLUDE = -I/usr/include -I/usr/include/$(shell $(CC) -print-multiarch)
 # nss: client/nssdb.c's headers (the server links none of it).
-TIDY_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -Icommon -Iserver \
-	      -DCABUNDLE_VERSION=\"$(VERSION)\" \
+TIDY_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -Icommon -Iserver $(VERSION_DEF) \
 	      $(call pkgcflags,$(SERVER_PKGS) nss)
 
 lint:

@@ -13,15 +13,16 @@
  *
  * No network, no files, no clock but the one passed in.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
 #include "encode.h"
-#include "timefmt.h"
 #include "keylist.h"
 #include "num.h"
+#include "timefmt.h"
 
 static const char *const rolenames[KEYROLE__MAX] = {
 	[KEYROLE_ACTIVE] = "active",
@@ -48,6 +49,13 @@ keyrole_parse(const char *s, enum keyrole *r)
 			return 1;
 		}
 	return 0;
+}
+
+/* A time of the list, for a message: ISO 8601 UTC (TIMEFMT_LEN). */
+static void
+iso_u64(uint64_t t, char *out)
+{
+	timefmt_iso(t > INT64_MAX ? INT64_MAX : (int64_t)t, out);
 }
 
 static int
@@ -224,8 +232,8 @@ keylist_parse(const char *text, size_t len, struct keylist *kl, char *why,
 {
 	const char	*p = text, *end = text + len, *v;
 	struct buf	 b;
-	char		 at[TIMEFMT_LEN], to[TIMEFMT_LEN];
 	uint64_t	 t;
+	char		 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
 	size_t		 n, i, j;
 	int		 rc = 0;
 
@@ -261,11 +269,10 @@ keylist_parse(const char *text, size_t len, struct keylist *kl, char *why,
 	}
 	kl->threshold = (unsigned)t;
 	if (kl->created >= kl->expires) {
-		timefmt_iso((int64_t)kl->created, at);
-		timefmt_iso((int64_t)kl->expires, to);
-		snprintf(why, whylen, "created:%llu is not before "
-		    "expires:%llu (%s, %s)", (unsigned long long)kl->created,
-		    (unsigned long long)kl->expires, at, to);
+		iso_u64(kl->created, t1);
+		iso_u64(kl->expires, t2);
+		snprintf(why, whylen, "created %s is not before expires %s",
+		    t1, t2);
 		goto out;
 	}
 	while (peek(p, end, "root:")) {
@@ -475,7 +482,7 @@ keylist_check_time(const struct keylist *kl, int64_t now, char *why,
 
 	if ((uint64_t)now >= kl->expires) {
 		timefmt_rel((int64_t)kl->expires, now, when);
-		snprintf(why, whylen, "key list version %llu expired %s: the "
+		snprintf(why, whylen, "key list version %llu expired at %s: the "
 		    "root key holders must sign a new one",
 		    (unsigned long long)kl->version, when);
 		return 0;

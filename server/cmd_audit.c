@@ -22,6 +22,34 @@
 #include "render_json.h"
 #include "timefmt.h"
 
+/*
+ * A row's details for the text listing: the stored JSON, compact, with
+ * the times a person reads (expires, not_after, ...) as ISO 8601 UTC
+ * strings; --json keeps the integers.  Returns a string the caller
+ * frees, or NULL.
+ */
+static char *
+details_text(const char *details)
+{
+	static const char *const times[] = { "created", "expires",
+	    "not_after", "not_before", "time" };
+	json_t	*o, *v;
+	char	 when[TIMEFMT_LEN], *s;
+	size_t	 i;
+
+	if (details == NULL || (o = json_loads(details, 0, NULL)) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+		if ((v = json_object_get(o, times[i])) != NULL &&
+		    json_is_integer(v)) {
+			timefmt_iso(json_integer_value(v), when);
+			json_object_set_new(o, times[i], json_string(when));
+		}
+	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return s;
+}
+
 static int
 audit_list(sqlite3 *db, int json)
 {
@@ -44,7 +72,7 @@ audit_list(sqlite3 *db, int json)
 	for (i = 0; i < a.n; i++) {
 		r = &a.v[i];
 		timefmt_iso(r->time, when);
-		details = render_details(r->details);
+		details = details_text(r->details);
 		printf("%-5" PRId64 " %s %-12s %-13s %-14s %s\n", r->id, when,
 		    r->actor, r->action, r->object,
 		    details != NULL ? details : "");

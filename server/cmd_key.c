@@ -26,6 +26,7 @@
 #include "query.h"
 #include "release.h"
 #include "sign.h"
+#include "timefmt.h"
 
 static json_t *
 key_json(const struct query_key *k, const struct config *cfg)
@@ -200,7 +201,7 @@ key_import_list(sqlite3 *db, const char *file, const struct pubkey *anchors,
 	struct keylist_sig sigs[KEYLIST_SIGS_MAX];
 	struct keylist	 peek, prev, kl;
 	struct pubkey	 cand[3 * KEYLIST_ROOTS_MAX];
-	char		 path[PATH_MAX], id[17], why[512];
+	char		 path[PATH_MAX], id[17], why[512], when[TIMEFMT_LEN];
 	size_t		 ncand = 0, nsigs = 0, i;
 	int		 found, same, rc = EXIT_LOCAL;
 
@@ -243,9 +244,11 @@ key_import_list(sqlite3 *db, const char *file, const struct pubkey *anchors,
 		warnx("%s: refused: %s", file, why);
 	if (rc != EXIT_DONE)
 		goto out;
-	printf("key list version %llu %s (expires %llu, %zu keys)\n",
+	timefmt_iso(kl.expires > INT64_MAX ? INT64_MAX :
+	    (int64_t)kl.expires, when);
+	printf("key list version %llu %s (expires %s, %zu keys)\n",
 	    (unsigned long long)kl.version, same ? "held already" :
-	    "imported", (unsigned long long)kl.expires, kl.nkeys);
+	    "imported", when, kl.nkeys);
  out:
 	buf_free(&text);
 	for (i = 0; i < KEYLIST_SIGS_MAX; i++)

@@ -281,7 +281,6 @@ cmd_root(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "secret", required_argument, NULL, 's' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "list", required_argument, NULL, 'l' },
 		{ "version", required_argument, NULL, 'V' },
 		{ "expires-days", required_argument, NULL, 'e' },

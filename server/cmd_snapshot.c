@@ -188,9 +188,9 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 		else
 			goto usage;
 	}
-	if (argc - optind != 1 || reason == NULL || *reason == '\0')
+	if (argc - optind != 1 || reason == NULL)
 		goto usage;
-	if (strlen(reason) > REASON_MAX ||
+	if (*reason == '\0' || strlen(reason) > REASON_MAX ||
 	    !text_valid(reason, strlen(reason))) {
 		warnx("--reason: want 1 to %d bytes of UTF-8 text without "
 		    "control characters", REASON_MAX);

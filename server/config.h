@@ -100,6 +100,7 @@ struct config {
 	const char	*config;	/* -c, or the default if it exists */
 	const char	*overrides[CONFIG_MAX_OVERRIDES];	/* -o */
 	size_t		 noverrides;
+	int		 verbose;	/* -v: say also what was not done */
 
 	char		*datadir;	/* [server] datadir, -d */
 	char		*actor;		/* [server] actor: audit log name */

@@ -18,6 +18,7 @@
 #include "exitcode.h"
 #include "extern.h"
 #include "signer.h"
+#include "usage.h"
 
 /*
  * The table is what "cabundled -h" and "cabundled COMMAND --help" print
@@ -84,10 +85,36 @@ static const struct command {
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/* Why a command needs a word, said when that word alone is missing. */
+static const struct usage_hint hints[] = {
+	{ "approve", "--reason", "why you accept this snapshot" },
+	{ "approve", "ID", "the snapshot to accept: cabundled snapshots" },
+	{ "reject", "--reason", "why you refuse this snapshot" },
+	{ "reject", "ID", "the snapshot to refuse: cabundled snapshots" },
+	{ "report", "ID", "the snapshot to show: cabundled snapshots" },
+	{ "exclude add", "--reason", "why this root is left out" },
+	{ "exclude add", "FINGERPRINT", "the SHA-256 of the root" },
+	{ "exclude remove", "FINGERPRINT", "cabundled exclude list" },
+	{ "org remove", "FINGERPRINT", "cabundled org list" },
+	{ "org add", "FILE", "the CA certificate, PEM" },
+	{ "profile set", "--distrust-after", "keep, sunset or drop" },
+	{ "history", "PROFILE", "cabundled profile list" },
+	{ "rebuild", "--check", "rebuild every release and compare" },
+	{ "import", "FILE", "the bundle to vet and store" },
+	{ "inspect", "FILE", "the bundle to read" },
+	{ "export", "DIR", "where the static tree goes" },
+	{ NULL, NULL, NULL }
+};
 #define PROG		"cabundled "
 
+#ifndef CABUNDLE_VERSION
+#error "CABUNDLE_VERSION: the Makefile's VERSION, as a string"
+#endif
+
 static const char	 global_usage[] = "usage: " PROG
-    "[-h] [-c config] [-d datadir] [-o section.key=value] command [args]\n";
+    "[-h] [-v] [--version] [-c config] [-d datadir] [-o section.key=value] "
+    "command [args]\n";
 
 /* Every form of one command, as the usage message of that command. */
 static void
@@ -144,6 +171,16 @@ help(const struct command *c)
 	exit(EXIT_DONE);
 }
 
+/* --version: the Makefile's VERSION on standard output, exit 0. */
+static void __attribute__((noreturn))
+version(void)
+{
+	printf(PROG "%s\n", CABUNDLE_VERSION);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EXIT_LOCAL, "stdout");
+	exit(EXIT_DONE);
+}
+
 static const struct command *
 command_find(const char *name)
 {
@@ -154,23 +191,6 @@ command_find(const char *name)
 			return &commands[i];
 	warnx("%s: unknown command", name);
 	return NULL;
-}
-
-/* 1 when the forms of c write opt with a value after it. */
-static int
-takes_value(const struct command *c, const char *opt)
-{
-	const char	*text, *p;
-	size_t		 len = strlen(opt);
-
-	if (opt[0] != '-' || len < 2 || strchr(opt, '=') != NULL)
-		return 0;
-	text = c->usage != NULL ? c->usage : c->synopsis;
-	for (p = text; (p = strstr(p, opt)) != NULL; p += len)
-		if ((p == text || strchr(" [|\n", p[-1]) != NULL) &&
-		    p[len] == ' ' && p[len + 1] >= 'A' && p[len + 1] <= 'Z')
-			return 1;
-	return 0;
 }
 
 /*
@@ -190,7 +210,8 @@ wants_help(const struct command *c, int argc, char *argv[])
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
 			return 1;
-		if (takes_value(c, argv[i]))
+		if (usage_takes_value(c->usage != NULL ? c->usage :
+		    c->synopsis, argv[i]))
 			i++;
 	}
 	return 0;
@@ -201,11 +222,13 @@ main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config		 cfg;
 	const struct command	*cmd;
 	const char		*datadir = NULL;
+	char			 why[512];
 	int			 ch, rc, asked = 0;
 
 	/*
@@ -218,7 +241,7 @@ main(int argc, char *argv[])
 	memset(&cfg, 0, sizeof(cfg));
 	config_defaults(&cfg);
 	/* '+': stop at the command so its own options stay its own. */
-	while ((ch = getopt_long(argc, argv, "+c:d:o:h", opts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+c:d:o:hv", opts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
@@ -236,6 +259,11 @@ main(int argc, char *argv[])
 		case 'h':
 			asked = 1;
 			break;
+		case 'v':
+			cfg.verbose = 1;
+			break;
+		case 'V':
+			version();
 		default:
 			usage();
 		}
@@ -263,6 +291,13 @@ main(int argc, char *argv[])
 		usage();
 	if (cmd != NULL && wants_help(cmd, argc, argv))
 		help(cmd);
+	/* What is missing, said before the usage (usage.c). */
+	if (cmd != NULL && !usage_judge(cmd->usage != NULL ? cmd->usage :
+	    cmd->synopsis, hints, argc, argv, why, sizeof(why))) {
+		warnx("%s", why);
+		print_usage(stderr, cmd);
+		return EXIT_USAGE;
+	}
 
 	/* Offline: no configuration, no data directory, no network. */
 	if (cmd != NULL && cmd->run == cmd_root)

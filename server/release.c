@@ -1326,8 +1326,9 @@ publish_round(sqlite3 *db, const struct config *cfg, struct signer *sg,
  * so a reader sees every release of a change or none.  When another
  * process publishes in between, the round is planned again, at most
  * PUBLISH_ROUNDS times.  Each release cites as its cause (schema 009)
- * the newest audit row this process appended before.  Prints one line per release, and per empty
- * profile unless PUBLISH_QUIET.  Returns an exit code: 0 done, 4 local
+ * the newest audit row this process appended before.  Prints one line
+ * per release, and per empty profile only with -v (cfg->verbose) and
+ * without PUBLISH_QUIET.  Returns an exit code: 0 done, 4 local
  * error (no release published).
  */
 int
@@ -1338,6 +1339,9 @@ publish_with(sqlite3 *db, const struct config *cfg, struct signer *sg,
 	struct cause	 cause_row, none;
 	int		 round, r = -1;
 
+	/* What was not done is said only when asked (-v). */
+	if (!cfg->verbose)
+		flags |= PUBLISH_QUIET;
 	buf_init(&msg, 1 << 20);
 	audit_take(&cause_row.id, cause_row.hash);
 	for (round = 0; round < PUBLISH_ROUNDS && r == -1; round++) {

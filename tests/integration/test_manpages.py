@@ -243,3 +243,87 @@ def test_make_install_puts_the_pages(tmp_path):
         assert got.is_file(), f"{got} not installed"
         assert got.read_bytes() == (tree / "man" / src).read_bytes()
         assert stat.S_IMODE(got.stat().st_mode) == 0o644, rel
+
+
+# --- (4) the pages against the programs' own tables (issue 23) ---------------
+
+SOURCES = {"cabundled": ROOT / "server", "cabundle": ROOT / "client"}
+# The options getopt_long(3) tables hold, as the C source writes them.
+OPTION_ROW = re.compile(r'\{\s*"([a-z][a-z0-9-]*)",\s*'
+                        r'(?:no|required|optional)_argument\b')
+
+
+def source_options(name):
+    """Every long option of the program's getopt_long tables."""
+    out = set()
+    for c in sorted(SOURCES[name].glob("*.c")):
+        out |= {"--" + o for o in OPTION_ROW.findall(c.read_text())}
+    return out
+
+
+def exit_codes():
+    """{value: name} of common/exitcode.h."""
+    text = (ROOT / "common" / "exitcode.h").read_text()
+    return {int(v): n for n, v in
+            re.findall(r"^\s*(EXIT_[A-Z]+)\s*=\s*(\d+)", text, re.M)}
+
+
+def program_codes(name):
+    """The codes the program's sources return or exit with."""
+    text = "".join(c.read_text() for c in SOURCES[name].glob("*.c"))
+    return {v for v, n in exit_codes().items()
+            if re.search(rf"\b{n}\b", text)}
+
+
+def section(page, title):
+    text = page.read_text()
+    start = text.index(f"\n.Sh {title}\n")
+    end = text.find("\n.Sh ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+@pytest.mark.parametrize("prog,name,page", PROGRAMS)
+def test_every_option_of_the_program_is_in_the_page(prog, name, page):
+    """Both ways: an option in a getopt_long table and no page is
+    undocumented; one in the page and no table is not accepted
+    anywhere.  Per command, test_option_spelling.py holds each page
+    option to its command (accepted there, refused elsewhere)."""
+    synopsis, documented = parse_page(page)
+    on_page = set().union(*documented.values(), *synopsis.values())
+    on_page = {o for o in on_page if o.startswith("--")}
+    in_source = source_options(name)
+    assert len(in_source) > 10, in_source
+    assert in_source - on_page == set(), \
+        f"{name}: accepted but not in {page.name}"
+    # --help and --version may be read before any table: they count
+    # when the program answers them.
+    loose = {o for o in on_page - in_source if o in ("--help", "--version")
+             and run(prog, o).returncode == 0}
+    assert on_page - in_source - loose == set(), \
+        f"{name}: in {page.name} but in no option table"
+
+
+@pytest.mark.parametrize("prog,name,page", PROGRAMS)
+def test_exit_status_is_the_programs(prog, name, page):
+    """EXIT STATUS lists exactly the codes of common/exitcode.h the
+    program uses, each with words saying what it means; every exit code
+    DESCRIPTION names for a command is among them."""
+    text = section(page, "EXIT STATUS")
+    items = dict(re.findall(r"^\.It (\d+)\n((?:(?!\.It |\.El).*\n)+)", text,
+                            re.M))
+    listed = {int(k) for k in items}
+    for k, words in items.items():
+        assert len(re.sub(r"^\.\w+ ?", "", words, flags=re.M).split()) >= 2, \
+            f"{name}: exit {k} is not described"
+    codes = exit_codes()
+    assert listed <= set(codes), listed - set(codes)
+    assert listed == program_codes(name), \
+        (f"{name}: listed {sorted(listed)}, the program uses "
+         f"{sorted(program_codes(name))}")
+    said = set()
+    for m in re.finditer(r"[Ee]xit(?:s| status)?\b([^.\n]*)",
+                         section(page, "DESCRIPTION")):
+        said |= {int(d) for d in re.findall(r"(?<![\w.-])(\d+)(?![\w.%-])",
+                                            m[1])}
+    assert said and said <= listed, \
+        f"{name}: DESCRIPTION names exit {sorted(said - listed)}"

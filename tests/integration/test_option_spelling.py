@@ -121,7 +121,7 @@ SERVER_ARGS = {
     "profile set": ["--distrust-after", "keep", "org"],
     "diff": ["org", "1", "2"], "rebuild": ["--check"], "export": ["DIR"],
     "key import-list": ["FILE"], "root init": ["DIR"],
-    "root sign": ["--secret", "FILE", "-o", "DIR"],
+    "root sign": ["--secret", "FILE", "-o", "DIR", "--version", "1"],
 }
 SERVER_VALUES = {"--tag": "tag1", "--profile": "org",
                  "--distrust-after": "keep",
@@ -142,6 +142,9 @@ def server_line(tmp_path, cmd, opt, value, joined):
             for a in SERVER_ARGS.get(cmd, [])]
     if opt in base:                     # the option under test replaces it
         i = base.index(opt)
+        del base[i:i + 2]
+    if cmd == "root sign" and opt == "--list":  # --list or --version
+        i = base.index("--version")
         del base[i:i + 2]
     v = SERVER_VALUES.get(opt, "value1")
     if opt is None:
