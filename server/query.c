@@ -365,15 +365,26 @@ profile_free(struct query_profile *p)
 	free(p->tags);
 	free(p->sha256);
 	free(p->distrust_after);
+	free(p->removed_by);
 }
 
 /*
- * Every profile with its rule and latest release, by name, into ps
- * (query_profiles_free it, whatever this returns).  Returns 1, or 0
- * after a warning.
+ * Every current profile with its rule and latest release, by name,
+ * into ps (query_profiles_free it, whatever this returns).  Returns 1,
+ * or 0 after a warning.
  */
 int
 query_profiles(sqlite3 *db, struct query_profiles *ps)
+{
+	return query_profiles_with(db, 0, ps);
+}
+
+/*
+ * query_profiles(), with the removed profiles (schema 009) too when
+ * all.  Returns 1, or 0 after a warning.
+ */
+int
+query_profiles_with(sqlite3 *db, int all, struct query_profiles *ps)
 {
 	sqlite3_stmt	*st;
 	struct query_profile *p;
@@ -384,11 +395,13 @@ query_profiles(sqlite3 *db, struct query_profiles *ps)
 	    "p.exclusions, p.org, p.builtin, (SELECT group_concat(tag, ' ') "
 	    "FROM (SELECT tag FROM profile_tag WHERE profile = p.name ORDER "
 	    "BY tag)), r.version, r.expires, b.ncerts, b.body_sha256, "
-	    "p.distrust_after FROM profile p LEFT JOIN release r ON r.profile = p.name AND "
+	    "p.distrust_after, coalesce(p.removed, 0), p.removed_by FROM "
+	    "profile p LEFT JOIN release r ON r.profile = p.name AND "
 	    "r.version = (SELECT max(version) FROM release WHERE profile = "
-	    "p.name) LEFT JOIN build b ON b.id = r.build ORDER BY p.name"))
-	    == NULL)
+	    "p.name) LEFT JOIN build b ON b.id = r.build WHERE ?1 OR "
+	    "p.removed IS NULL ORDER BY p.name")) == NULL)
 		return 0;
+	sqlite3_bind_int(st, 1, all);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((p = reallocarray(ps->v, ps->n + 1, sizeof(*p))) == NULL) {
 			warn("profiles");
@@ -401,8 +414,10 @@ query_profiles(sqlite3 *db, struct query_profiles *ps)
 		    !col_dup(st, 1, &p->description) ||
 		    !col_dup(st, 4, &p->org) || !col_dup(st, 6, &p->tags) ||
 		    !col_dup(st, 10, &p->sha256) ||
-		    !col_dup(st, 11, &p->distrust_after))
+		    !col_dup(st, 11, &p->distrust_after) ||
+		    !col_dup(st, 13, &p->removed_by))
 			goto out;
+		p->removed = sqlite3_column_int64(st, 12);
 		p->upstream = sqlite3_column_int(st, 2);
 		p->exclusions = sqlite3_column_int(st, 3);
 		p->builtin = sqlite3_column_int(st, 5);
