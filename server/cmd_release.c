@@ -514,9 +514,9 @@ value_print(const json_t *v)
 
 	if (json_is_boolean(v))
 		printf("%s", json_is_true(v) ? "yes" : "no");
-	else if (json_is_string(v))
+	else if (json_is_string(v) && json_string_length(v) > 0)
 		printf("%s", json_string_value(v));
-	else if (json_array_size(v) == 0)
+	else if (json_is_string(v) || json_array_size(v) == 0)
 		printf("(none)");
 	else
 		json_array_foreach(v, i, t)

@@ -193,13 +193,22 @@ rule_apply(json_t *r, const struct profile_edit *e)
 {
 	json_t	*tags;
 	size_t	 i;
+	int	 excl = e->exclusions;
 
+	/*
+	 * As profile add: no upstream roots, nothing to exclude; roots
+	 * that come in come minus the exclusions unless told otherwise.
+	 */
+	if (excl == -1 && e->upstream == 0)
+		excl = 0;
+	if (excl == -1 && e->upstream == 1 &&
+	    !json_is_true(json_object_get(r, "upstream")))
+		excl = 1;
 	if (e->upstream != -1 && json_object_set_new(r, "upstream",
 	    json_boolean(e->upstream)) == -1)
 		return 0;
-	/* As profile add: no upstream roots, nothing to exclude. */
-	if ((e->exclusions != -1 || e->upstream == 0) && json_object_set_new(r,
-	    "exclusions", json_boolean(e->exclusions == 1)) == -1)
+	if (excl != -1 && json_object_set_new(r, "exclusions",
+	    json_boolean(excl)) == -1)
 		return 0;
 	if (e->description != NULL && json_object_set_new(r, "description",
 	    json_string(e->description)) == -1)
