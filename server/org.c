@@ -398,7 +398,6 @@ org_same(sqlite3 *db, const struct config *cfg, int64_t id,
 	warnx("%s; nothing changed. To change it:\n    %s",
 	    (const char *)msg.data, (const char *)cmd.data);
 	ok = 0;
-	ok = 0;
  out:
 	json_decref(cur);
 	buf_free(&cmd);
