@@ -28,6 +28,7 @@
 #include "encode.h"
 #include "exitcode.h"
 #include "org.h"
+#include "query.h"
 #include "release.h"
 #include "store.h"
 #include "timefmt.h"
@@ -530,8 +531,7 @@ static int
 org_store(sqlite3 *db, int64_t id, const json_t *n)
 {
 	sqlite3_stmt	*st;
-	const json_t	*v;
-	size_t		 i;
+	char		 key[24];
 	int		 ok = 0;
 
 	if ((st = db_prepare(db, "UPDATE org_ca SET name = ?, owner = ?, "
@@ -544,26 +544,10 @@ org_store(sqlite3 *db, int64_t id, const json_t *n)
 	sqlite3_bind_text(st, 3, json_string_value(json_object_get(n,
 	    "note")), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, id);
-	if (!db_step_done(db, st))
+	snprintf(key, sizeof(key), "%" PRId64, id);
+	if (!db_step_done(db, st) || !query_tags_set(db, "org_ca_tag",
+	    "org_ca", key, json_object_get(n, "tags")))
 		goto out;
-	sqlite3_finalize(st);
-	if ((st = db_prepare(db, "DELETE FROM org_ca_tag WHERE org_ca = ?"))
-	    == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, id);
-	if (!db_step_done(db, st))
-		goto out;
-	sqlite3_finalize(st);
-	if ((st = db_prepare(db, "INSERT INTO org_ca_tag (org_ca, tag) "
-	    "VALUES (?, ?)")) == NULL)
-		return 0;
-	json_array_foreach(json_object_get(n, "tags"), i, v) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, json_string_value(v), -1,
-		    SQLITE_STATIC);
-		if (!db_step_done(db, st))
-			goto out;
-	}
 	ok = 1;
  out:
 	sqlite3_finalize(st);

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "profile.h"
+#include "query.h"
 #include "release.h"
 
 /*
@@ -235,8 +236,6 @@ static int
 rule_store(sqlite3 *db, const char *name, const json_t *r)
 {
 	sqlite3_stmt	*st;
-	const json_t	*tag;
-	size_t		 i;
 	int		 ok = 0;
 
 	if ((st = db_prepare(db, "UPDATE profile SET upstream = ?, exclusions "
@@ -253,26 +252,9 @@ rule_store(sqlite3 *db, const char *name, const json_t *r)
 	sqlite3_bind_text(st, 5, json_string_value(json_object_get(r,
 	    "distrust_after")), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, name, -1, SQLITE_STATIC);
-	if (!db_step_done(db, st))
+	if (!db_step_done(db, st) || !query_tags_set(db, "profile_tag",
+	    "profile", name, json_object_get(r, "tags")))
 		goto out;
-	sqlite3_finalize(st);
-	if ((st = db_prepare(db, "DELETE FROM profile_tag WHERE profile = ?"))
-	    == NULL)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (!db_step_done(db, st))
-		goto out;
-	sqlite3_finalize(st);
-	if ((st = db_prepare(db, "INSERT OR IGNORE INTO profile_tag (profile, "
-	    "tag) VALUES (?, ?)")) == NULL)
-		return 0;
-	json_array_foreach(json_object_get(r, "tags"), i, tag) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, json_string_value(tag), -1,
-		    SQLITE_STATIC);
-		if (!db_step_done(db, st))
-			goto out;
-	}
 	ok = 1;
  out:
 	sqlite3_finalize(st);

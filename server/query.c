@@ -849,3 +849,43 @@ query_keys_free(struct query_keys *ks)
 	free(ks->v);
 	memset(ks, 0, sizeof(*ks));
 }
+
+/*
+ * Make the strings of the JSON array tags the whole tag set of key in
+ * table (profile_tag by profile, org_ca_tag by org_ca), inside the
+ * caller's transaction: "profile edit" and "org edit".  Returns 1, or 0
+ * after a warning.
+ */
+int
+query_tags_set(sqlite3 *db, const char *table, const char *col,
+    const char *key, const json_t *tags)
+{
+	sqlite3_stmt	*st;
+	const json_t	*v;
+	char		 sql[128];
+	size_t		 i;
+	int		 ok = 0;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table, col);
+	if ((st = db_prepare(db, sql)) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (!db_step_done(db, st))
+		goto out;
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO %s (%s, tag) VALUES "
+	    "(?, ?)", table, col);
+	if ((st = db_prepare(db, sql)) == NULL)
+		return 0;
+	json_array_foreach(tags, i, v) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, json_string_value(v), -1,
+		    SQLITE_STATIC);
+		if (!db_step_done(db, st))
+			goto out;
+	}
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
