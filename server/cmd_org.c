@@ -1,5 +1,5 @@
 /*
- * cmd_org.c - "cabundled org add|remove|list" and "cabundled exclude
+ * cmd_org.c - "cabundled org add|edit|remove|list" and "cabundled exclude
  * add|remove|list": their options and what they print.  The changes and
  * the lists themselves are org.c.
  */
@@ -58,6 +58,7 @@ org_getopt(const struct config *cfg, int argc, char *argv[],
 		{ "note", required_argument, NULL, 'N' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "tag", required_argument, NULL, 't' },
+		{ "untag", required_argument, NULL, 'u' },
 		{ "intermediate", no_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'A' },
@@ -98,6 +99,13 @@ org_getopt(const struct config *cfg, int argc, char *argv[],
 				return 0;
 			}
 			c->tags[c->ntags++] = optarg;
+			break;
+		case 'u':
+			if (c->nuntags == ORG_MAX_TAGS) {
+				warnx("--untag: at most %d", ORG_MAX_TAGS);
+				return 0;
+			}
+			c->untags[c->nuntags++] = optarg;
 			break;
 		case 'i':
 			c->intermediate = 1;
@@ -198,7 +206,32 @@ list_print(json_t *arr, int json, void (*text)(const json_t *))
 	return EXIT_DONE;
 }
 
-/* cabundled org add|remove|list */
+/*
+ * A tag both given and taken away, or an --untag that is no tag;
+ * 0 after a warning.
+ */
+static int
+untags_ok(const struct org_change *c)
+{
+	size_t	 i, j;
+
+	for (j = 0; j < c->nuntags; j++) {
+		if (!profile_valid(c->untags[j], strlen(c->untags[j]))) {
+			warnx("--untag %s: want lower-case letters, digits "
+			    "and . _ + - (64 at most)", c->untags[j]);
+			return 0;
+		}
+		for (i = 0; i < c->ntags; i++)
+			if (strcmp(c->tags[i], c->untags[j]) == 0) {
+				warnx("--tag %s and --untag %s: which one?",
+				    c->tags[i], c->untags[j]);
+				return 0;
+			}
+	}
+	return 1;
+}
+
+/* cabundled org add|edit|remove|list */
 int
 cmd_org(const struct config *cfg, int argc, char *argv[])
 {
@@ -214,9 +247,23 @@ cmd_org(const struct config *cfg, int argc, char *argv[])
 	sub = argv[1];
 	argc -= optind + 1;
 	argv += optind + 1;
+	if (strcmp(sub, "edit") != 0 && c->nuntags)
+		goto usage;
 	if (strcmp(sub, "add") == 0) {
 		if (argc != 1 || o.json || o.all || c->reason)
 			goto usage;
+	} else if (strcmp(sub, "edit") == 0) {
+		if (argc != 1 || o.json || o.all || c->reason ||
+		    c->intermediate)
+			goto usage;
+		if (c->name == NULL && c->owner == NULL && c->note == NULL &&
+		    c->ntags == 0 && c->nuntags == 0) {
+			warnx("org edit: nothing to change; give --name, "
+			    "--owner, --note, --tag or --untag");
+			goto usage;
+		}
+		if (!untags_ok(c))
+			return EXIT_USAGE;
 	} else if (strcmp(sub, "remove") == 0) {
 		if (argc != 1 || o.json || o.all || c->name || c->owner ||
 		    c->note || c->ntags || c->intermediate)
@@ -231,6 +278,9 @@ cmd_org(const struct config *cfg, int argc, char *argv[])
 		return EXIT_LOCAL;
 	if (strcmp(sub, "add") == 0)
 		rc = org_add(db, cfg, argv[0], c);
+	else if (strcmp(sub, "edit") == 0)
+		rc = fp_arg(argv[0], fp) ? org_edit(db, cfg, fp, c) :
+		    EXIT_USAGE;
 	else if (strcmp(sub, "remove") == 0)
 		rc = fp_arg(argv[0], fp) ? org_remove(db, cfg, fp, c) :
 		    EXIT_USAGE;
@@ -242,6 +292,10 @@ cmd_org(const struct config *cfg, int argc, char *argv[])
 	fprintf(stderr, "usage: cabundled org add [--name NAME] [--owner WHO] "
 	    "[--note TEXT] [--tag TAG]...\n"
 	    "                         [--intermediate] [--actor NAME] FILE\n"
+	    "       cabundled org edit [--name NAME] [--owner WHO] "
+	    "[--note TEXT] [--tag TAG]...\n"
+	    "                          [--untag TAG]... [--actor NAME] "
+	    "FINGERPRINT\n"
 	    "       cabundled org remove [--reason TEXT] [--actor NAME] "
 	    "FINGERPRINT\n"
 	    "       cabundled org list [--all] [--json]\n");
@@ -260,7 +314,8 @@ cmd_exclude(const struct config *cfg, int argc, char *argv[])
 	int		 rc;
 
 	if (argc < 2 || !org_getopt(cfg, argc - 1, argv + 1, &o) ||
-	    c->name || c->owner || c->note || c->ntags || c->intermediate)
+	    c->name || c->owner || c->note || c->ntags || c->intermediate ||
+	    c->nuntags)
 		goto usage;
 	sub = argv[1];
 	argc -= optind + 1;

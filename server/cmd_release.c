@@ -46,8 +46,29 @@ struct opts {
 	int		 keep_excluded;
 	int		 resign;
 	const char	*base;		/* profile add --base */
-	const char	*distrust;	/* profile add|set --distrust-after */
+	const char	*distrust;	/* profile add|edit --distrust-after */
+	int		 upstream;	/* profile edit --upstream; -1 */
+	int		 exclusions;	/* profile edit --exclusions; -1 */
+	const char	*org;		/* profile edit --org */
+	const char	*reason;	/* profile remove --reason */
+	int		 edit_only;	/* one of the four above given */
+	int		 all;		/* profile list --all */
 };
+
+/* "yes" or "no" into *v; 0 after a warning naming the option. */
+static int
+yes_no(const char *opt, const char *arg, int *v)
+{
+	if (strcmp(arg, "yes") == 0)
+		*v = 1;
+	else if (strcmp(arg, "no") == 0)
+		*v = 0;
+	else {
+		warnx("--%s %s: want yes or no", opt, arg);
+		return 0;
+	}
+	return 1;
+}
 
 static int
 parse_opts(const struct config *cfg, int argc, char *argv[], struct opts *o)
@@ -65,12 +86,18 @@ parse_opts(const struct config *cfg, int argc, char *argv[], struct opts *o)
 		{ "resign", no_argument, NULL, 'R' },
 		{ "base", required_argument, NULL, 'b' },
 		{ "distrust-after", required_argument, NULL, 'D' },
+		{ "upstream", required_argument, NULL, 'U' },
+		{ "exclusions", required_argument, NULL, 'E' },
+		{ "org", required_argument, NULL, 'O' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "all", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	 ch;
 
 	memset(o, 0, sizeof(*o));
 	o->actor = cfg->actor;
+	o->upstream = o->exclusions = -1;
 	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -115,6 +142,34 @@ parse_opts(const struct config *cfg, int argc, char *argv[], struct opts *o)
 		case 'D':
 			o->distrust = optarg;
 			break;
+		case 'U':
+			if (!yes_no("upstream", optarg, &o->upstream))
+				return 0;
+			o->edit_only = 1;
+			break;
+		case 'E':
+			if (!yes_no("exclusions", optarg, &o->exclusions))
+				return 0;
+			o->edit_only = 1;
+			break;
+		case 'O':
+			if (strcmp(optarg, "none") != 0 &&
+			    strcmp(optarg, "all") != 0 &&
+			    strcmp(optarg, "tags") != 0) {
+				warnx("--org %s: want none, all or tags",
+				    optarg);
+				return 0;
+			}
+			o->org = optarg;
+			o->edit_only = 1;
+			break;
+		case 'r':
+			o->reason = optarg;
+			o->edit_only = 1;
+			break;
+		case 'L':
+			o->all = 1;
+			break;
 		default:
 			return 0;
 		}
@@ -145,12 +200,14 @@ int
 cmd_publish(const struct config *cfg, int argc, char *argv[])
 {
 	struct opts	 o;
+	struct profile	 p;
 	sqlite3		*db;
 	int		 rc = EXIT_LOCAL, n;
 
 	if (!parse_opts(cfg, argc, argv, &o) || optind != argc || o.json ||
 	    o.check || o.description || o.ntags || o.no_upstream ||
-	    o.all_org || o.keep_excluded || o.base || o.distrust) {
+	    o.all_org || o.keep_excluded || o.base || o.distrust ||
+	    o.edit_only || o.all) {
 		fprintf(stderr, "usage: cabundled publish [--resign] "
 		    "[--profile NAME] [--actor NAME]\n");
 		return EXIT_USAGE;
@@ -159,7 +216,13 @@ cmd_publish(const struct config *cfg, int argc, char *argv[])
 		return EXIT_LOCAL;
 	if (o.only != NULL && (n = profile_exists(db, o.only)) != 1)
 		rc = n == 0 ? EXIT_USAGE : EXIT_LOCAL;
-	else
+	else if (o.only != NULL && !profile_get(db, o.only, &p))
+		rc = EXIT_LOCAL;
+	else if (o.only != NULL && p.removed) {
+		warnx("%s: removed; it is no longer published (its releases "
+		    "stay served)", o.only);
+		rc = EXIT_REFUSED;
+	} else
 		rc = publish_all(db, cfg, o.actor, o.only,
 		    o.resign ? PUBLISH_FORCE : 0);
 	db_close(db);
@@ -237,7 +300,7 @@ cmd_history(const struct config *cfg, int argc, char *argv[])
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 1 ||
 	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
 	    o.all_org || o.keep_excluded || o.resign || o.base ||
-	    o.distrust) {
+	    o.distrust || o.edit_only || o.all) {
 		fprintf(stderr, "usage: cabundled history [--json] PROFILE\n");
 		return EXIT_USAGE;
 	}
@@ -299,7 +362,7 @@ cmd_diff(const struct config *cfg, int argc, char *argv[])
 	if (!parse_opts(cfg, argc, argv, &o) || argc - optind != 3 ||
 	    o.actor_given || o.check || o.only || o.description || o.ntags || o.no_upstream ||
 	    o.all_org || o.keep_excluded || o.resign || o.base ||
-	    o.distrust) {
+	    o.distrust || o.edit_only || o.all) {
 		fprintf(stderr, "usage: cabundled diff [--json] PROFILE A B\n");
 		return EXIT_USAGE;
 	}
@@ -349,7 +412,7 @@ cmd_rebuild(const struct config *cfg, int argc, char *argv[])
 	if (!parse_opts(cfg, argc, argv, &o) || optind != argc || !o.check ||
 	    o.actor_given || o.json || o.only || o.description || o.ntags || o.no_upstream ||
 	    o.all_org || o.keep_excluded || o.resign || o.base ||
-	    o.distrust) {
+	    o.distrust || o.edit_only || o.all) {
 		fprintf(stderr, "usage: cabundled rebuild --check\n");
 		return EXIT_USAGE;
 	}
@@ -397,7 +460,7 @@ profile_create(sqlite3 *db, const struct config *cfg, const char *name,
 }
 
 static int
-profile_list(sqlite3 *db, int json)
+profile_list(sqlite3 *db, int json, int all)
 {
 	struct query_profiles ps;
 	const struct query_profile *p;
@@ -405,7 +468,7 @@ profile_list(sqlite3 *db, int json)
 	size_t		 i;
 	int		 rc = EXIT_LOCAL;
 
-	if (!query_profiles(db, &ps))
+	if (!query_profiles_with(db, all, &ps))
 		goto out;
 	if (json) {
 		rc = json_print(render_profiles(&ps)) ? EXIT_DONE : EXIT_LOCAL;
@@ -429,6 +492,12 @@ profile_list(sqlite3 *db, int json)
 		    "", p->tags != NULL ? p->tags : "",
 		    p->builtin ? " (built in)" : "");
 		printf("    distrust-after: %s\n", p->distrust_after);
+		if (p->removed) {
+			timefmt_iso(p->removed, when);
+			printf("    removed %s by %s: no longer published; its "
+			    "releases stay served\n", when, p->removed_by ?
+			    p->removed_by : "?");
+		}
 	}
 	rc = EXIT_DONE;
  out:
@@ -436,26 +505,119 @@ profile_list(sqlite3 *db, int json)
 	return rc;
 }
 
-/* profile set NAME --distrust-after POLICY: the row, then a release. */
+/* A rule value of "profile edit": yes/no, text, or tags. */
+static void
+value_print(const json_t *v)
+{
+	const json_t	*t;
+	size_t		 i;
+
+	if (json_is_boolean(v))
+		printf("%s", json_is_true(v) ? "yes" : "no");
+	else if (json_is_string(v) && json_string_length(v) > 0)
+		printf("%s", json_string_value(v));
+	else if (json_is_string(v) || json_array_size(v) == 0)
+		printf("(none)");
+	else
+		json_array_foreach(v, i, t)
+			printf("%s%s", i ? " " : "", json_string_value(t));
+}
+
+/*
+ * profile edit (or set) NAME: the row (profile.c), one line per changed
+ * field, then a release of what changed.
+ */
 static int
-profile_set(sqlite3 *db, const struct config *cfg, const char *name,
+profile_change(sqlite3 *db, const struct config *cfg, const char *name,
     const struct opts *o)
+{
+	struct profile_edit e;
+	json_t		*changes, *v;
+	const char	*k;
+	char		 opt[32];
+	size_t		 i;
+	int		 rc;
+
+	memset(&e, 0, sizeof(e));
+	e.name = name;
+	e.actor = o->actor;
+	e.description = o->description;
+	e.upstream = o->upstream;
+	e.exclusions = o->exclusions;
+	/* --tag alone: the organization CAs with these tags */
+	e.org = o->org != NULL ? o->org : o->ntags ? "tags" : NULL;
+	e.tags = o->tags;
+	e.ntags = o->ntags;
+	e.distrust = o->distrust;
+	if ((rc = profile_edit(db, &e, &changes)) != EXIT_DONE)
+		return rc;
+	if (changes == NULL) {
+		printf("profile %s: unchanged\n", name);
+		return EXIT_DONE;
+	}
+	json_object_foreach(changes, k, v) {
+		snprintf(opt, sizeof(opt), "%s", k);
+		for (i = 0; opt[i] != '\0'; i++)
+			if (opt[i] == '_')
+				opt[i] = '-';
+		printf("profile %s: %s ", name, opt);
+		value_print(json_array_get(v, 1));
+		printf(" (was ");
+		value_print(json_array_get(v, 0));
+		printf(")\n");
+	}
+	json_decref(changes);
+	return publish_all(db, cfg, o->actor, name, 0);
+}
+
+/* profile remove NAME: the stamp (profile.c); nothing to publish. */
+static int
+profile_drop(sqlite3 *db, const char *name, const struct opts *o)
 {
 	int	 rc;
 
-	if ((rc = profile_set_distrust(db, name, o->distrust, o->actor)) !=
+	if ((rc = profile_remove(db, name, o->reason, o->actor)) !=
 	    EXIT_DONE)
 		return rc;
-	printf("profile %s: distrust-after %s\n", name, o->distrust);
-	return publish_all(db, cfg, o->actor, name, 0);
+	printf("profile %s removed: no longer composed, published or "
+	    "renewed; its releases stay served and in its history\n", name);
+	return EXIT_DONE;
+}
+
+/* What profile add and edit check alike; 0: usage. */
+static int
+profile_opts_ok(const struct opts *o)
+{
+	size_t	 i;
+
+	/* getopt_long: optarg is never NULL for required_argument */
+	/* NOLINTBEGIN(clang-analyzer-core.NonNullParamChecker) */
+	for (i = 0; i < o->ntags; i++)
+		if (!profile_valid(o->tags[i], strlen(o->tags[i]))) {
+			warnx("--tag %s: want lower-case letters, digits and "
+			    ". _ + -", o->tags[i]);
+			return 0;
+		}
+	/* NOLINTEND(clang-analyzer-core.NonNullParamChecker) */
+	if (o->description != NULL && (strlen(o->description) >
+	    DESCRIPTION_MAX || !text_valid(o->description,
+	    strlen(o->description)))) {
+		warnx("--description: at most %d bytes of text without "
+		    "control characters", DESCRIPTION_MAX);
+		return 0;
+	}
+	return 1;
 }
 
 /*
  * cabundled profile add [--no-upstream | --base PROFILE] [--keep-excluded]
  *     [--all-org | --tag TAG...] [--description TEXT]
  *     [--distrust-after POLICY] NAME
- * cabundled profile set --distrust-after POLICY NAME
- * cabundled profile list [--json]
+ * cabundled profile edit|set [--description TEXT] [--upstream yes|no]
+ *     [--exclusions yes|no] [--org none|all|tags] [--tag TAG]...
+ *     [--distrust-after POLICY] NAME
+ * cabundled profile remove --reason TEXT NAME
+ * cabundled profile list [--all] [--json]
  */
 int
 cmd_profile(const struct config *cfg, int argc, char *argv[])
@@ -464,8 +626,7 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	sqlite3		*db;
 	const char	*sub;
 	enum distrust	 d;
-	size_t		 i;
-	int		 rc;
+	int		 rc, edit;
 
 	if (argc < 2 || !parse_opts(cfg, argc - 1, argv + 1, &o) ||
 	    o.check || o.only || o.resign)
@@ -478,13 +639,43 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 		    o.distrust);
 		return EXIT_USAGE;
 	}
-	if (strcmp(sub, "set") == 0) {
-		if (argc != 1 || o.distrust == NULL || o.json || o.ntags ||
-		    o.all_org || o.no_upstream || o.keep_excluded ||
-		    o.description || o.base)
+	if (o.all && strcmp(sub, "list") != 0)
+		goto usage;
+	/* "set" is "edit" by its first name */
+	edit = strcmp(sub, "edit") == 0 || strcmp(sub, "set") == 0;
+	if (edit) {
+		if (argc != 1 || o.json || o.all_org || o.no_upstream ||
+		    o.keep_excluded || o.base || o.reason)
 			goto usage;
+		if (o.distrust == NULL && o.description == NULL &&
+		    o.upstream == -1 && o.exclusions == -1 && o.org == NULL &&
+		    o.ntags == 0) {
+			warnx("profile %s: nothing to change; give --description, "
+			    "--upstream, --exclusions, --org, --tag or "
+			    "--distrust-after", sub);
+			goto usage;
+		}
+		if (!profile_opts_ok(&o))
+			return EXIT_USAGE;
+	} else if (strcmp(sub, "remove") == 0) {
+		if (argc != 1 || o.json || o.ntags || o.all_org ||
+		    o.no_upstream || o.keep_excluded || o.description ||
+		    o.base || o.distrust || o.upstream != -1 ||
+		    o.exclusions != -1 || o.org)
+			goto usage;
+		if (o.reason == NULL) {
+			warnx("profile remove: --reason is required");
+			goto usage;
+		}
+		if (strlen(o.reason) == 0 || strlen(o.reason) > DESCRIPTION_MAX ||
+		    !text_valid(o.reason, strlen(o.reason))) {
+			warnx("--reason: 1 to %d bytes of text without control "
+			    "characters", DESCRIPTION_MAX);
+			return EXIT_USAGE;
+		}
 	} else if (strcmp(sub, "add") == 0) {
-		if (argc != 1 || o.json || (o.all_org && o.ntags))
+		if (argc != 1 || o.json || (o.all_org && o.ntags) ||
+		    o.edit_only)
 			goto usage;
 		if (!profile_name_ok(argv[0])) {
 			warnx("%s: a profile name is lower-case letters, "
@@ -493,15 +684,8 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 			    "keys, profiles, pubkey, upstream", argv[0]);
 			return EXIT_USAGE;
 		}
-		/* getopt_long: optarg is never NULL for required_argument */
-		/* NOLINTBEGIN(clang-analyzer-core.NonNullParamChecker) */
-		for (i = 0; i < o.ntags; i++)
-			if (!profile_valid(o.tags[i], strlen(o.tags[i]))) {
-				warnx("--tag %s: want lower-case letters, "
-				    "digits and . _ + -", o.tags[i]);
-				return EXIT_USAGE;
-			}
-		/* NOLINTEND(clang-analyzer-core.NonNullParamChecker) */
+		if (!profile_opts_ok(&o))
+			return EXIT_USAGE;
 		if (o.base != NULL && (o.no_upstream || !profile_valid(
 		    o.base, strlen(o.base)) || strcmp(o.base, argv[0]) == 0)) {
 			warnx("--base %s: want the name of a relayed profile, "
@@ -514,25 +698,20 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 			    "--all-org or --tag, or it holds nothing", argv[0]);
 			return EXIT_USAGE;
 		}
-		if (o.description != NULL && (strlen(o.description) >
-		    DESCRIPTION_MAX || !text_valid(o.description,
-		    strlen(o.description)))) {
-			warnx("--description: at most %d bytes of text "
-			    "without control characters", DESCRIPTION_MAX);
-			return EXIT_USAGE;
-		}
 	} else if (strcmp(sub, "list") != 0 || argc != 0 || o.ntags ||
 	    o.actor_given || o.all_org || o.no_upstream || o.keep_excluded ||
-	    o.description || o.base || o.distrust)
+	    o.description || o.base || o.distrust || o.edit_only)
 		goto usage;
 	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
 	if (strcmp(sub, "add") == 0)
 		rc = profile_create(db, cfg, argv[0], &o);
-	else if (strcmp(sub, "set") == 0)
-		rc = profile_set(db, cfg, argv[0], &o);
+	else if (edit)
+		rc = profile_change(db, cfg, argv[0], &o);
+	else if (strcmp(sub, "remove") == 0)
+		rc = profile_drop(db, argv[0], &o);
 	else
-		rc = profile_list(db, o.json);
+		rc = profile_list(db, o.json, o.all);
 	db_close(db);
 	return rc;
  usage:
@@ -541,8 +720,14 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	    "                             [--description TEXT] "
 	    "[--distrust-after POLICY]\n"
 	    "                             [--actor NAME] NAME\n"
-	    "       cabundled profile set --distrust-after POLICY "
-	    "[--actor NAME] NAME\n"
-	    "       cabundled profile list [--json]\n");
+	    "       cabundled profile edit [--description TEXT] "
+	    "[--upstream yes|no] [--exclusions yes|no]\n"
+	    "                              [--org none|all|tags] "
+	    "[--tag TAG]... [--distrust-after POLICY]\n"
+	    "                              [--actor NAME] NAME\n"
+	    "       cabundled profile set: the same as profile edit\n"
+	    "       cabundled profile remove --reason TEXT [--actor NAME] "
+	    "NAME\n"
+	    "       cabundled profile list [--all] [--json]\n");
 	return EXIT_USAGE;
 }

@@ -46,21 +46,27 @@ static const struct command {
 	    NULL },
 	{ "reject", cmd_reject, "reject --reason TEXT [--actor NAME] ID",
 	    NULL },
-	{ "org", cmd_org, "org add|remove|list ...",
+	{ "org", cmd_org, "org add|edit|remove|list ...",
 	    "org add [--name NAME] [--owner WHO] [--note TEXT]\n"
 	    "    [--tag TAG]... [--intermediate] [--actor NAME] FILE\n"
+	    "org edit [--name NAME] [--owner WHO] [--note TEXT]\n"
+	    "    [--tag TAG]... [--untag TAG]... [--actor NAME] FINGERPRINT\n"
 	    "org remove [--reason TEXT] [--actor NAME] FINGERPRINT\n"
 	    "org list [--all] [--json]" },
 	{ "exclude", cmd_exclude, "exclude add|remove|list ...",
 	    "exclude add --reason TEXT [--actor NAME] FINGERPRINT\n"
 	    "exclude remove [--reason TEXT] [--actor NAME] FINGERPRINT\n"
 	    "exclude list [--all] [--json]" },
-	{ "profile", cmd_profile, "profile add|set|list ...",
+	{ "profile", cmd_profile, "profile add|edit|remove|list ...",
 	    "profile add [--no-upstream | --base PROFILE] [--keep-excluded]\n"
 	    "    [--all-org | --tag TAG...] [--description TEXT]\n"
 	    "    [--distrust-after POLICY] [--actor NAME] NAME\n"
-	    "profile set --distrust-after POLICY [--actor NAME] NAME\n"
-	    "profile list [--json]" },
+	    "profile edit [--description TEXT] [--upstream yes|no]\n"
+	    "    [--exclusions yes|no] [--org none|all|tags] [--tag TAG]...\n"
+	    "    [--distrust-after POLICY] [--actor NAME] NAME\n"
+	    "profile set: the same as profile edit\n"
+	    "profile remove --reason TEXT [--actor NAME] NAME\n"
+	    "profile list [--all] [--json]" },
 	{ "publish", cmd_publish,
 	    "publish [--resign] [--profile NAME] [--actor NAME]", NULL },
 	{ "history", cmd_history, "history [--json] PROFILE", NULL },

@@ -28,6 +28,7 @@
 #include "encode.h"
 #include "exitcode.h"
 #include "org.h"
+#include "query.h"
 #include "release.h"
 #include "store.h"
 #include "timefmt.h"
@@ -248,10 +249,170 @@ org_insert(sqlite3 *db, const struct cert *c, const char *fp,
 }
 
 /*
+ * The organization CA row id as a new JSON object: name, owner and note
+ * (null when unset), tags (sorted).  Returns NULL after a warning.
+ */
+static json_t *
+org_state(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt	*st;
+	json_t		*o = NULL, *tags;
+	int		 step;
+
+	if ((st = db_prepare(db, "SELECT name, owner, note FROM org_ca WHERE "
+	    "id = ?")) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW || (o = json_pack("{s:s, s:s?, "
+	    "s:s?, s:[]}", "name", sqlite3_column_text(st, 0),
+	    "owner", sqlite3_column_text(st, 1),
+	    "note", sqlite3_column_text(st, 2), "tags")) == NULL) {
+		warnx("organization CA %" PRId64 ": %s", id,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	/* json_pack's "s?" leaves a NULL out; keep the key, as null */
+	if ((json_object_get(o, "owner") == NULL && json_object_set_new(o,
+	    "owner", json_null()) == -1) || (json_object_get(o, "note") ==
+	    NULL && json_object_set_new(o, "note", json_null()) == -1))
+		goto fail;
+	sqlite3_finalize(st);
+	if ((st = db_prepare(db, "SELECT tag FROM org_ca_tag WHERE org_ca = ? "
+	    "ORDER BY tag")) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	tags = json_object_get(o, "tags");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(tags, json_string((const char *)
+		    sqlite3_column_text(st, 0))) == -1)
+			goto fail;
+	if (step != SQLITE_DONE) {
+		warnx("%s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return o;
+ fail:
+	sqlite3_finalize(st);
+	json_decref(o);
+	return NULL;
+}
+
+/* Whether the JSON array of strings a holds s. */
+static int
+tags_have(const json_t *a, const char *s)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* s as one shell word: bare when plain, else in single quotes. */
+static int
+shell_word(struct buf *b, const char *s)
+{
+	const char	*p;
+
+	if (*s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-/:@,=") == strlen(s))
+		return buf_printf(b, "%s", s);
+	if (!buf_append(b, "'", 1))
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if (!(*p == '\'' ? buf_append(b, "'\\''", 4) :
+		    buf_append(b, p, 1)))
+			return 0;
+	return buf_append(b, "'", 1);
+}
+
+/* " --opt VALUE" into b when the CA's field differs from want. */
+static int
+edit_arg(struct buf *b, const json_t *cur, const char *field,
+    const char *want, int *n)
+{
+	const char	*have = json_string_value(json_object_get(cur, field));
+
+	if (want == NULL || (have != NULL && strcmp(have, want) == 0))
+		return 1;
+	(*n)++;
+	return buf_printf(b, " --%s ", field) && shell_word(b, want);
+}
+
+/*
+ * org add of a CA that is current already (row id): when o asks for a
+ * name, owner, note or tag it does not have, say so with the "org
+ * edit" command that would make it so.  Returns 1 the same, 0 other
+ * (said), -1 after a warning.
+ */
+static int
+org_same(sqlite3 *db, const struct config *cfg, int64_t id,
+    const char *label, const char *fp, const struct org_change *o)
+{
+	struct buf	 cmd, msg;
+	json_t		*cur;
+	const json_t	*v;
+	size_t		 i;
+	int		 n = 0, ok = -1;
+
+	buf_init(&cmd, 1u << 16);
+	buf_init(&msg, 1u << 16);
+	if ((cur = org_state(db, id)) == NULL)
+		return -1;
+	if (!buf_printf(&cmd, "cabundled -d ") ||
+	    !shell_word(&cmd, cfg->datadir) ||
+	    !buf_printf(&cmd, " org edit") ||
+	    !edit_arg(&cmd, cur, "name", o->name, &n) ||
+	    !edit_arg(&cmd, cur, "owner", o->owner, &n) ||
+	    !edit_arg(&cmd, cur, "note", o->note, &n))
+		goto out;
+	for (i = 0; i < o->ntags; i++) {
+		if (tags_have(json_object_get(cur, "tags"), o->tags[i]))
+			continue;
+		n++;
+		if (!buf_printf(&cmd, " --tag %s", o->tags[i]))
+			goto out;
+	}
+	if (!buf_printf(&cmd, " %s", fp))
+		goto out;
+	if (n == 0) {
+		printf("\"%s\" (sha256 %s) is already an organization CA, as "
+		    "asked; nothing changed\n", label, fp);
+		ok = 1;
+		goto out;
+	}
+	if (!buf_printf(&msg, "\"%s\" (sha256 %s) is already an "
+	    "organization CA, named \"%s\", owner %s, tags", label, fp,
+	    json_string_value(json_object_get(cur, "name")),
+	    json_is_string(json_object_get(cur, "owner")) ?
+	    json_string_value(json_object_get(cur, "owner")) : "(none)"))
+		goto out;
+	json_array_foreach(json_object_get(cur, "tags"), i, v)
+		if (!buf_printf(&msg, " %s", json_string_value(v)))
+			goto out;
+	if (json_array_size(json_object_get(cur, "tags")) == 0 &&
+	    !buf_printf(&msg, " (none)"))
+		goto out;
+	warnx("%s; nothing changed. To change it:\n    %s",
+	    (const char *)msg.data, (const char *)cmd.data);
+	ok = 0;
+ out:
+	json_decref(cur);
+	buf_free(&cmd);
+	buf_free(&msg);
+	return ok;
+}
+
+/*
  * org add FILE: lint every certificate of the file at path, then add
  * all or none (one transaction), then publish.  Refuses a private key,
- * a leaf, an expired or weak CA, an intermediate unless asked for.
- * Returns an exit code.
+ * a leaf, an expired or weak CA, an intermediate unless asked for, and
+ * a file with a CA that is current already with another name, owner or
+ * note than asked or without a tag asked for (exit 1, naming the "org
+ * edit" command that changes it).  Returns an exit code.
  */
 int
 org_add(sqlite3 *db, const struct config *cfg, const char *path,
@@ -260,8 +421,8 @@ org_add(sqlite3 *db, const struct config *cfg, const char *path,
 	struct bundle	*b;
 	char		 fp[65];
 	int64_t		 now = (int64_t)time(NULL), id;
-	size_t		 i, added = 0;
-	int		 rc = EXIT_REFUSED;
+	size_t		 i, added = 0, other = 0;
+	int		 rc = EXIT_REFUSED, same;
 
 	if ((b = org_read(path)) == NULL)
 		return EXIT_REFUSED;
@@ -281,11 +442,24 @@ org_add(sqlite3 *db, const struct config *cfg, const char *path,
 		hex_encode(b->certs[i].sha256, 32, fp);
 		if (!org_current(db, fp, &id))
 			goto out;
-		if (id != 0) {
-			printf("\"%s\" (sha256 %s) is already an organization "
-			    "CA\n", b->certs[i].label, fp);
+		if (id == 0)
 			continue;
-		}
+		if ((same = org_same(db, cfg, id, b->certs[i].label, fp,
+		    o)) == -1)
+			goto out;
+		other += !same;
+	}
+	/* All or nothing: one already there otherwise stops the file. */
+	if (other) {
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	for (i = 0; i < b->ncerts; i++) {
+		hex_encode(b->certs[i].sha256, 32, fp);
+		if (!org_current(db, fp, &id))
+			goto out;
+		if (id != 0)
+			continue;
 		if (!org_insert(db, &b->certs[i], fp, o, now))
 			goto out;
 		added++;
@@ -296,6 +470,166 @@ org_add(sqlite3 *db, const struct config *cfg, const char *path,
  out:
 	db_rollback(db);
 	bundle_free(b);
+	return rc;
+}
+
+/* c's changes applied to the CA's state cur (a copy). */
+static json_t *
+org_apply(const json_t *cur, const struct org_change *c)
+{
+	json_t		*n, *tags, *keep;
+	const json_t	*v;
+	size_t		 i, j;
+
+	if ((n = json_deep_copy(cur)) == NULL || (keep = json_array()) ==
+	    NULL) {
+		json_decref(n);
+		return NULL;
+	}
+	if ((c->name != NULL && json_object_set_new(n, "name",
+	    json_string(c->name)) == -1) || (c->owner != NULL &&
+	    json_object_set_new(n, "owner", json_string(c->owner)) == -1) ||
+	    (c->note != NULL && json_object_set_new(n, "note",
+	    json_string(c->note)) == -1))
+		goto fail;
+	tags = json_object_get(n, "tags");
+	for (i = 0; i < c->ntags; i++)
+		if (!tags_have(tags, c->tags[i]) &&
+		    json_array_append_new(tags, json_string(c->tags[i])) == -1)
+			goto fail;
+	json_array_foreach(tags, i, v) {
+		for (j = 0; j < c->nuntags; j++)
+			if (strcmp(json_string_value(v), c->untags[j]) == 0)
+				break;
+		if (j == c->nuntags && json_array_append(keep, (json_t *)v)
+		    == -1)
+			goto fail;
+	}
+	/* sorted, as org_state() reads them */
+	for (i = 1; i < json_array_size(keep); i++)
+		for (j = i; j > 0 && strcmp(json_string_value(
+		    json_array_get(keep, j - 1)), json_string_value(
+		    json_array_get(keep, j))) > 0; j--) {
+			v = json_incref(json_array_get(keep, j - 1));
+			if (json_array_remove(keep, j - 1) == -1 ||
+			    json_array_insert_new(keep, j, (json_t *)v) == -1)
+				goto fail;
+		}
+	if (json_object_set_new(n, "tags", keep) == -1) {
+		json_decref(n);
+		return NULL;
+	}
+	return n;
+ fail:
+	json_decref(keep);
+	json_decref(n);
+	return NULL;
+}
+
+/* Write state n into organization CA row id and its tags. */
+static int
+org_store(sqlite3 *db, int64_t id, const json_t *n)
+{
+	sqlite3_stmt	*st;
+	char		 key[24];
+	int		 ok = 0;
+
+	if ((st = db_prepare(db, "UPDATE org_ca SET name = ?, owner = ?, "
+	    "note = ? WHERE id = ?")) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, json_string_value(json_object_get(n,
+	    "name")), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, json_string_value(json_object_get(n,
+	    "owner")), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, json_string_value(json_object_get(n,
+	    "note")), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, id);
+	snprintf(key, sizeof(key), "%" PRId64, id);
+	if (!db_step_done(db, st) || !query_tags_set(db, "org_ca_tag",
+	    "org_ca", key, json_object_get(n, "tags")))
+		goto out;
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* One line per changed field of an org edit, to standard output. */
+static void
+org_say(const char *fp, const json_t *before, const json_t *after)
+{
+	static const char *const fields[] = { "name", "owner", "note" };
+	const json_t	*v;
+	const char	*b, *a;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		b = json_string_value(json_object_get(before, fields[i]));
+		a = json_string_value(json_object_get(after, fields[i]));
+		if (a != NULL && (b == NULL || strcmp(a, b) != 0))
+			printf("%s: %s \"%s\" (was %s%s%s)\n", fp, fields[i],
+			    a, b ? "\"" : "", b ? b : "unset", b ? "\"" : "");
+	}
+	if (json_equal(json_object_get(before, "tags"),
+	    json_object_get(after, "tags")))
+		return;
+	printf("%s: tags", fp);
+	json_array_foreach(json_object_get(after, "tags"), i, v)
+		printf(" %s", json_string_value(v));
+	if (json_array_size(json_object_get(after, "tags")) == 0)
+		printf(" (none)");
+	printf(" (was");
+	json_array_foreach(json_object_get(before, "tags"), i, v)
+		printf(" %s", json_string_value(v));
+	if (json_array_size(json_object_get(before, "tags")) == 0)
+		printf(" none");
+	printf(")\n");
+}
+
+/*
+ * org edit FP: change the name, owner, note or tags of the current
+ * organization CA with fingerprint fp (64 hex digits) as c says, with
+ * an audit row "org-edit" holding them before and after, in one
+ * transaction; then publish what changes (tags choose the profiles,
+ * the name is the label in the bundles).  Refuses a fingerprint that
+ * is no current organization CA (exit 1).  Returns an exit code: 0
+ * (also when nothing changes; then no audit row).
+ */
+int
+org_edit(sqlite3 *db, const struct config *cfg, const char *fp,
+    const struct org_change *c)
+{
+	json_t		*before = NULL, *after = NULL;
+	int64_t		 id;
+	int		 rc = EXIT_LOCAL;
+
+	if (!db_begin(db) || !org_current(db, fp, &id))
+		goto out;
+	if (id == 0) {
+		warnx("%s: no current organization CA with this fingerprint "
+		    "(cabundled org list)", fp);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if ((before = org_state(db, id)) == NULL ||
+	    (after = org_apply(before, c)) == NULL)
+		goto out;
+	if (json_equal(before, after)) {
+		printf("%s: unchanged\n", fp);
+		rc = EXIT_DONE;
+		goto out;
+	}
+	if (!org_store(db, id, after) ||
+	    !audit_append(db, c->actor, "org-edit", fp, json_pack("{s:s, "
+	    "s:O, s:O}", "sha256", fp, "before", before, "after", after)) ||
+	    !db_commit(db))
+		goto out;
+	org_say(fp, before, after);
+	rc = publish_all(db, cfg, c->actor, NULL, 0);
+ out:
+	json_decref(before);
+	json_decref(after);
+	db_rollback(db);
 	return rc;
 }
 

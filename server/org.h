@@ -23,10 +23,14 @@ struct org_change {
 	const char	*reason;	/* remove, exclude add */
 	const char	*tags[ORG_MAX_TAGS];
 	size_t		 ntags;
+	const char	*untags[ORG_MAX_TAGS];	/* org edit --untag */
+	size_t		 nuntags;
 	int		 intermediate;	/* org add: allow a non-root CA */
 };
 
 int	 org_add(sqlite3 *, const struct config *, const char *,
+	    const struct org_change *);
+int	 org_edit(sqlite3 *, const struct config *, const char *,
 	    const struct org_change *);
 int	 org_remove(sqlite3 *, const struct config *, const char *,
 	    const struct org_change *);

@@ -1,6 +1,6 @@
 /*
- * profile.h - adding a profile and changing its distrust_after
- * policy (profile.c); reading them is query.h,
+ * profile.h - adding, editing and removing a profile (profile.c);
+ * reading them is query.h,
  * composing their releases release.h.
  */
 #ifndef CABUNDLED_PROFILE_H
@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 /* A new profile's rule and who adds it (NULL: not given). */
@@ -24,8 +25,21 @@ struct profile_new {
 	const char	*distrust;	/* keep, sunset, drop; NULL: sunset */
 };
 
+/* What "profile edit" changes (-1 or NULL: leave it as it is). */
+struct profile_edit {
+	const char	*name;
+	const char	*actor;
+	const char	*description;
+	int		 upstream;	/* 0, 1; -1 */
+	int		 exclusions;	/* 0, 1; -1 */
+	const char	*org;		/* none, all, tags; NULL */
+	const char	*const *tags;	/* given: the whole new set */
+	size_t		 ntags;
+	const char	*distrust;	/* keep, sunset, drop; NULL */
+};
+
 int	profile_add(sqlite3 *, const struct profile_new *);
-int	profile_set_distrust(sqlite3 *, const char *, const char *,
-	    const char *);
+int	profile_edit(sqlite3 *, const struct profile_edit *, json_t **);
+int	profile_remove(sqlite3 *, const char *, const char *, const char *);
 
 #endif

@@ -365,15 +365,26 @@ profile_free(struct query_profile *p)
 	free(p->tags);
 	free(p->sha256);
 	free(p->distrust_after);
+	free(p->removed_by);
 }
 
 /*
- * Every profile with its rule and latest release, by name, into ps
- * (query_profiles_free it, whatever this returns).  Returns 1, or 0
- * after a warning.
+ * Every current profile with its rule and latest release, by name,
+ * into ps (query_profiles_free it, whatever this returns).  Returns 1,
+ * or 0 after a warning.
  */
 int
 query_profiles(sqlite3 *db, struct query_profiles *ps)
+{
+	return query_profiles_with(db, 0, ps);
+}
+
+/*
+ * query_profiles(), with the removed profiles (schema 009) too when
+ * all.  Returns 1, or 0 after a warning.
+ */
+int
+query_profiles_with(sqlite3 *db, int all, struct query_profiles *ps)
 {
 	sqlite3_stmt	*st;
 	struct query_profile *p;
@@ -384,11 +395,13 @@ query_profiles(sqlite3 *db, struct query_profiles *ps)
 	    "p.exclusions, p.org, p.builtin, (SELECT group_concat(tag, ' ') "
 	    "FROM (SELECT tag FROM profile_tag WHERE profile = p.name ORDER "
 	    "BY tag)), r.version, r.expires, b.ncerts, b.body_sha256, "
-	    "p.distrust_after FROM profile p LEFT JOIN release r ON r.profile = p.name AND "
+	    "p.distrust_after, coalesce(p.removed, 0), p.removed_by FROM "
+	    "profile p LEFT JOIN release r ON r.profile = p.name AND "
 	    "r.version = (SELECT max(version) FROM release WHERE profile = "
-	    "p.name) LEFT JOIN build b ON b.id = r.build ORDER BY p.name"))
-	    == NULL)
+	    "p.name) LEFT JOIN build b ON b.id = r.build WHERE ?1 OR "
+	    "p.removed IS NULL ORDER BY p.name")) == NULL)
 		return 0;
+	sqlite3_bind_int(st, 1, all);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((p = reallocarray(ps->v, ps->n + 1, sizeof(*p))) == NULL) {
 			warn("profiles");
@@ -401,8 +414,10 @@ query_profiles(sqlite3 *db, struct query_profiles *ps)
 		    !col_dup(st, 1, &p->description) ||
 		    !col_dup(st, 4, &p->org) || !col_dup(st, 6, &p->tags) ||
 		    !col_dup(st, 10, &p->sha256) ||
-		    !col_dup(st, 11, &p->distrust_after))
+		    !col_dup(st, 11, &p->distrust_after) ||
+		    !col_dup(st, 13, &p->removed_by))
 			goto out;
+		p->removed = sqlite3_column_int64(st, 12);
 		p->upstream = sqlite3_column_int(st, 2);
 		p->exclusions = sqlite3_column_int(st, 3);
 		p->builtin = sqlite3_column_int(st, 5);
@@ -833,4 +848,44 @@ query_keys_free(struct query_keys *ks)
 		free(ks->v[i].public_key);
 	free(ks->v);
 	memset(ks, 0, sizeof(*ks));
+}
+
+/*
+ * Make the strings of the JSON array tags the whole tag set of key in
+ * table (profile_tag by profile, org_ca_tag by org_ca), inside the
+ * caller's transaction: "profile edit" and "org edit".  Returns 1, or 0
+ * after a warning.
+ */
+int
+query_tags_set(sqlite3 *db, const char *table, const char *col,
+    const char *key, const json_t *tags)
+{
+	sqlite3_stmt	*st;
+	const json_t	*v;
+	char		 sql[128];
+	size_t		 i;
+	int		 ok = 0;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table, col);
+	if ((st = db_prepare(db, sql)) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (!db_step_done(db, st))
+		goto out;
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO %s (%s, tag) VALUES "
+	    "(?, ?)", table, col);
+	if ((st = db_prepare(db, sql)) == NULL)
+		return 0;
+	json_array_foreach(tags, i, v) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, json_string_value(v), -1,
+		    SQLITE_STATIC);
+		if (!db_step_done(db, st))
+			goto out;
+	}
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	return ok;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 /* One release in a profile's history (schema 003 bounds the text). */
@@ -89,6 +90,8 @@ struct query_profile {
 	char		*tags;		/* space-separated; NULL: none */
 	char		*sha256;	/* latest body; NULL: none */
 	char		*distrust_after; /* keep, sunset, drop */
+	char		*removed_by;	/* schema 009; NULL: current */
+	int64_t		 removed;	/* 0: current */
 	int		 upstream;
 	int		 exclusions;
 	int		 builtin;
@@ -177,6 +180,9 @@ int	query_diff(sqlite3 *, const char *, int64_t, int64_t,
 	    struct query_diff *, int *);
 void	query_diff_free(struct query_diff *);
 int	query_profiles(sqlite3 *, struct query_profiles *);
+int	query_profiles_with(sqlite3 *, int, struct query_profiles *);
+int	query_tags_set(sqlite3 *, const char *, const char *, const char *,
+	    const json_t *);
 void	query_profiles_free(struct query_profiles *);
 int	query_snapshots(sqlite3 *, int, struct query_snapshots *);
 int	query_findings(struct query_snapshot *);

@@ -283,7 +283,8 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 
 	memset(p, 0, sizeof(*p));
 	if ((st = db_prepare(db, "SELECT name, upstream, exclusions, org, "
-	    "coalesce(base, ''), distrust_after FROM profile WHERE name = ?"))
+	    "coalesce(base, ''), distrust_after, coalesce(removed, 0) FROM "
+	    "profile WHERE name = ?"))
 	    == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -292,6 +293,7 @@ profile_get(sqlite3 *db, const char *name, struct profile *p)
 		    sqlite3_column_text(st, 0));
 		p->upstream = sqlite3_column_int(st, 1);
 		p->exclusions = sqlite3_column_int(st, 2);
+		p->removed = sqlite3_column_int64(st, 6);
 		snprintf(p->org, sizeof(p->org), "%s",
 		    sqlite3_column_text(st, 3));
 		snprintf(p->base, sizeof(p->base), "%s",
@@ -1228,7 +1230,11 @@ publish_say(const struct config *cfg, const struct plan *pl,
 	    when);
 }
 
-/* Every profile's name (or only the one named) into a new plan each. */
+/*
+ * Every current profile's name (or only the one named) into a new plan
+ * each; a removed one (schema 009) is no longer composed, published or
+ * renewed.
+ */
 static int
 plans_make(sqlite3 *db, const char *only, struct plan **out, size_t *n)
 {
@@ -1237,8 +1243,8 @@ plans_make(sqlite3 *db, const char *only, struct plan **out, size_t *n)
 	int		 step, ok = 0;
 
 	*n = 0;
-	if ((st = db_prepare(db, "SELECT name FROM profile WHERE ?1 IS NULL "
-	    "OR name = ?1 ORDER BY name")) == NULL)
+	if ((st = db_prepare(db, "SELECT name FROM profile WHERE removed IS "
+	    "NULL AND (?1 IS NULL OR name = ?1) ORDER BY name")) == NULL)
 		return 0;
 	if (only != NULL)
 		sqlite3_bind_text(st, 1, only, -1, SQLITE_STATIC);

@@ -66,6 +66,7 @@ struct profile {
 	char		 org[8];	/* none, all, tags */
 	char		 base[META_PROFILE_MAX + 1]; /* "": upstream roots */
 	enum distrust	 distrust;	/* profile.distrust_after */
+	int64_t		 removed;	/* schema 009; 0: current */
 };
 
 /*

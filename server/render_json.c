@@ -302,7 +302,8 @@ render_diff(const struct query_diff *d)
 /*
  * Every profile with its rule and latest release, as a JSON array
  * (name, description, upstream, exclusions, org, builtin, tags,
- * version, expires, certificates, sha256, distrust_after).  Returns a new reference,
+ * version, expires, certificates, sha256, distrust_after; removed and
+ * removed_by for a removed one).  Returns a new reference,
  * or NULL when out of memory.
  */
 json_t *
@@ -333,6 +334,14 @@ render_profiles(const struct query_profiles *ps)
 		    json_integer(p->certificates) : json_null(),
 		    "sha256", p->sha256,
 		    "distrust_after", p->distrust_after);
+		/* profile list --all: when and by whom (schema 009) */
+		if (row != NULL && p->removed && (json_object_set_new(row,
+		    "removed", json_integer(p->removed)) == -1 ||
+		    json_object_set_new(row, "removed_by", p->removed_by ?
+		    json_string(p->removed_by) : json_null()) == -1)) {
+			json_decref(row);
+			row = NULL;
+		}
 		if (row == NULL || json_array_append_new(arr, row) == -1) {
 			json_decref(arr);
 			return NULL;

@@ -195,7 +195,7 @@ def test_profile_set_changes_the_policy_with_an_audit_row(dated):
     publish(m, T_AFTER)
     out = m("profile", "set", "--distrust-after", "keep", "--actor", "bob",
             "mozilla", check=0, env=clock_env(at=T_AFTER + DAY))
-    assert b"profile mozilla: distrust-after keep" in out.stdout
+    assert b"profile mozilla: distrust-after keep (was sunset)" in out.stdout
     assert re.search(rb"^mozilla: version \d+ \(new bundle; .* \+%d -0\)"
                      % len(set(m.dates) - expect_sunset(m.dates, T_AFTER)),
                      out.stdout, re.M), out.stdout
@@ -205,10 +205,12 @@ def test_profile_set_changes_the_policy_with_an_audit_row(dated):
     assert "distrust-after: keep" in m("profile", "list",
                                        check=0).stdout.decode()
     audit = m.json("audit", "--json")
-    row = [a for a in audit if a["action"] == "profile-set"][-1]
+    # profile set is profile edit by its first name (issue 23).
+    row = [a for a in audit if a["action"] == "profile-edit"][-1]
     assert row["actor"] == "bob" and row["object"] == "mozilla"
     det = row["details"]
-    assert det["distrust_after"] == "keep" and det["was"] == "sunset"
+    assert det["after"]["distrust_after"] == "keep"
+    assert det["before"]["distrust_after"] == "sunset"
     # Refusals: unknown policy, unknown profile, nothing to set.
     m("profile", "set", "--distrust-after", "never", "mozilla", check=2)
     m("profile", "add", "--distrust-after", "never", "x", check=2)
