@@ -61,10 +61,9 @@ static const struct command {
 	    "profile add [--no-upstream | --base PROFILE] [--keep-excluded]\n"
 	    "    [--all-org | --tag TAG...] [--description TEXT]\n"
 	    "    [--distrust-after POLICY] [--actor NAME] NAME\n"
-	    "profile edit [--description TEXT] [--upstream yes|no]\n"
+	    "profile edit|set [--description TEXT] [--upstream yes|no]\n"
 	    "    [--exclusions yes|no] [--org none|all|tags] [--tag TAG]...\n"
 	    "    [--distrust-after POLICY] [--actor NAME] NAME\n"
-	    "profile set: the same as profile edit\n"
 	    "profile remove --reason TEXT [--actor NAME] NAME\n"
 	    "profile list [--all] [--json]" },
 	{ "publish", cmd_publish,

@@ -6,8 +6,9 @@
  *
  * A form is one line of the text; a line that starts with a blank
  * continues the one before.  Outside brackets: the command, perhaps a
- * lower-case subcommand, required options ("--reason TEXT", an option
- * takes a value when a word in capitals follows it) and required
+ * lower-case subcommand ("edit|set": either spelling), required options ("--reason TEXT", an option
+ * takes a value when a word in capitals or a choice "yes|no" follows
+ * it) and required
  * arguments in capitals.  Inside brackets: what may be left out.
  */
 #include <ctype.h>
@@ -77,6 +78,31 @@ is_value(const struct word *w)
 	return w->len > 0 && isupper((unsigned char)w->s[0]);
 }
 
+/* "yes|no", "none|all|tags" after an option: the values it takes. */
+static int
+is_choice(const struct word *w)
+{
+	return w->len > 2 && w->s[0] != '-' && w->s[0] != '|' &&
+	    memchr(w->s, '|', w->len) != NULL;
+}
+
+/* 1 when the subcommand s is sub, or one of its "edit|set" spellings. */
+static int
+sub_is(const char *s, const struct word *sub)
+{
+	const char	*p = sub->s, *end = sub->s + sub->len, *bar;
+	size_t		 n = strlen(s);
+
+	while (p < end) {
+		if ((bar = memchr(p, '|', (size_t)(end - p))) == NULL)
+			bar = end;
+		if ((size_t)(bar - p) == n && strncmp(s, p, n) == 0)
+			return 1;
+		p = bar + 1;
+	}
+	return 0;
+}
+
 /* One form, the text from p to end, into f. */
 static void
 form_parse(const char *p, const char *end, struct form *f)
@@ -94,7 +120,7 @@ form_parse(const char *p, const char *end, struct form *f)
 			d = depth;
 			/* "[--vet] FILE": the bracket closes before FILE. */
 			if (q == w.s + w.len && word_next(&q, end, &v, &d,
-			    &vdepth) && is_value(&v)) {
+			    &vdepth) && (is_value(&v) || is_choice(&v))) {
 				w.val = v.s;
 				w.vlen = v.len;
 				p = q;
@@ -298,8 +324,7 @@ usage_judge(const char *text, const struct usage_hint *hint, int argc,
 		if (f[i].sub.len > 0)
 			sub = argc > 1 ? argv[1] : "";
 	for (i = 0; i < nf; i++)
-		if (sub == NULL || (strlen(sub) == f[i].sub.len &&
-		    strncmp(sub, f[i].sub.s, f[i].sub.len) == 0))
+		if (sub == NULL || sub_is(sub, &f[i].sub))
 			m[nm++] = &f[i];
 	if (nm == 0 && sub == NULL)
 		return 1;	/* no form at all: nothing to judge by */

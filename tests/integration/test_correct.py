@@ -163,7 +163,7 @@ def test_profile_remove(good, cas, tmp_path):
         p = m("profile", "remove", "--reason", "tidy", b, check=1)
         assert b"a built-in profile; it cannot be removed" in p.stderr
     p = m("profile", "remove", "team", check=2)
-    assert b"--reason is required" in p.stderr
+    assert b"--reason TEXT is required" in p.stderr
     m("profile", "remove", "--reason", "x", "nosuch", check=1)
 
     p = m("profile", "remove", "--reason", "lab closed", "--actor", "carol",

@@ -192,7 +192,7 @@ def parse(words):
             if d0 == 0:
                 need.append((core, val))
         elif d0 == 0 and i == 2 and not core[0].isupper():
-            sub = core
+            sub = core.split("|")[0]  # "edit|set": either spelling
         elif d0 == 0:
             pos.append(core)
     return sub, need, pos
