@@ -51,6 +51,12 @@ route_parse(const char *url, struct target *t)
 		t->route = R_PAGE_QUARANTINE;
 	else if (strcmp(url, "/audit") == 0)
 		t->route = R_PAGE_AUDIT;
+	else if (strcmp(url, "/org") == 0)
+		t->route = R_PAGE_ORG;
+	else if (strcmp(url, "/exclusions") == 0)
+		t->route = R_PAGE_EXCLUSIONS;
+	else if (strcmp(url, "/search") == 0)
+		t->route = R_PAGE_SEARCH;
 	else if (strncmp(url, "/cert/", 6) == 0 && strlen(url + 6) == 64 &&
 	    strspn(url + 6, "0123456789abcdef") == 64) {
 		memcpy(t->fp, url + 6, 65);
@@ -138,4 +144,47 @@ route_parse(const char *url, struct target *t)
 		else if (strcmp(slash + 1, "cacert.p11-kit") == 0)
 			t->route = R_VERSION_P11KIT;
 	}
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A query value as a form sends it (application/x-www-form-urlencoded:
+ * "+" a space, "%XX" a byte) decoded into out, NUL-terminated, at most
+ * outlen - 1 bytes: the one value that needs it (/search?q=; the server
+ * decodes nothing else).  Returns 1, or 0 for a bad escape, a control
+ * character (%00 included) or a value too long.
+ */
+int
+route_unescape(const char *in, char *out, size_t outlen)
+{
+	size_t	 n = 0;
+	int	 hi, lo;
+	char	 c;
+
+	for (; *in != '\0'; in++) {
+		if ((c = *in) == '+')
+			c = ' ';
+		else if (c == '%') {
+			if ((hi = hexval(in[1])) < 0 || (lo = hexval(in[2])) < 0)
+				return 0;
+			c = (char)(hi << 4 | lo);
+			in += 2;
+		}
+		if ((unsigned char)c < 0x20 || c == 0x7f || n + 1 >= outlen)
+			return 0;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return 1;
 }
