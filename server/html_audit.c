@@ -277,8 +277,8 @@ cause_text(struct buf *b, const struct query_audit *c, const json_t *d)
 			return ok && html_text(b, " accepted by vetting, no "
 			    "decision needed");
 		return ok && html_text(b, " approved by ") &&
-		    buf_append(b, "<b>", 3) && html_text(b, c->actor) &&
-		    buf_append(b, "</b>", 4) && html_text(b, ": ") &&
+		    buf_append(b, "<strong>", 8) && html_text(b, c->actor) &&
+		    buf_append(b, "</strong>", 9) && html_text(b, ": ") &&
 		    html_text(b, str(d, "reason"));
 	}
 	if (strcmp(a, "org-add") == 0)

@@ -114,7 +114,7 @@ def test_release_pages_say_why(audited):
         if a == "approve":
             sid = int(c["object"].split(":")[1])
             assert f'href="/snapshots/{sid}"' in text
-            assert f"<b>{html.escape(c['actor'])}</b>" in text
+            assert f"<strong>{html.escape(c['actor'])}</strong>" in text
             assert html.escape(c["details"]["reason"], quote=True) in text
         elif a == "org-add":
             assert html.escape(c["details"]["name"]) in text
