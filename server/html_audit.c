@@ -458,7 +458,7 @@ td_when_who(struct buf *b, const json_t *row, const char *when,
 }
 
 static int
-org_rows(struct buf *b, const json_t *orgs, int note)
+org_rows(struct buf *b, const json_t *orgs)
 {
 	const json_t	*row;
 	char		 na[TIMEFMT_LEN];
@@ -474,8 +474,8 @@ org_rows(struct buf *b, const json_t *orgs, int note)
 		    (json_is_null(json_object_get(row, "removed")) ||
 		    html_text(b, " (removed)")) &&
 		    buf_append(b, "</td>", 5) && html_td(b, str(row, "owner")) &&
-		    html_td(b, str(row, "tags")) && (!note ||
-		    html_td(b, str(row, "note"))) && html_td_date(b, na) &&
+		    html_td(b, str(row, "tags")) &&
+		    html_td(b, str(row, "note")) && html_td_date(b, na) &&
 		    buf_append(b, "<td>", 4) &&
 		    profile_links(b, json_object_get(row, "profiles")) &&
 		    buf_append(b, "</td>", 5) &&
@@ -486,8 +486,8 @@ org_rows(struct buf *b, const json_t *orgs, int note)
 	return ok;
 }
 
-#define ORG_HEAD "<table><tr><th>name</th><th>owner</th><th>tags</th>%s" \
-	"<th>expires</th><th>held by</th><th>added</th><th>removed</th>" \
+#define ORG_HEAD "<table><tr><th>name</th><th>owner</th><th>tags</th>" \
+	"<th>note</th><th>expires</th><th>held by</th><th>added</th><th>removed</th>" \
 	"</tr>\n"
 
 /*
@@ -499,8 +499,8 @@ html_org(struct buf *b, const json_t *orgs)
 {
 	return html_begin(b, "Organization CAs") && buf_printf(b, "<p>The "
 	    "organization's own CAs, as <code>cabundled org list --all "
-	    "--json</code> lists them.</p>\n" ORG_HEAD, "<th>note</th>") &&
-	    org_rows(b, orgs, 1) && (json_array_size(orgs) > 0 ||
+	    "--json</code> lists them.</p>\n" ORG_HEAD) &&
+	    org_rows(b, orgs) && (json_array_size(orgs) > 0 ||
 	    buf_printf(b, "<tr><td colspan=\"9\" class=\"muted\">none"
 	    "</td></tr>\n")) && buf_printf(b, "</table>\n") && html_end(b);
 }
@@ -559,8 +559,8 @@ html_cert_notes(struct buf *b, const json_t *orgs, const json_t *excls)
 		    buf_printf(b, "</table>\n");
 	if (ok && json_array_size(orgs) > 0)
 		ok = buf_printf(b, "<h2>Organization CA</h2>\n<p>See <a href="
-		    "\"/org\">all organization CAs</a>.</p>\n" ORG_HEAD,
-		    "<th>note</th>") && org_rows(b, orgs, 1) &&
+		    "\"/org\">all organization CAs</a>.</p>\n" ORG_HEAD) &&
+		    org_rows(b, orgs) &&
 		    buf_printf(b, "</table>\n");
 	return ok;
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "encode.h"
 #include "meta.h"
 #include "num.h"
 #include "route.h"
@@ -146,18 +147,6 @@ route_parse(const char *url, struct target *t)
 	}
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * A query value as a form sends it (application/x-www-form-urlencoded:
  * "+" a space, "%XX" a byte) decoded into out, NUL-terminated, at most
@@ -168,17 +157,17 @@ hexval(char c)
 int
 route_unescape(const char *in, char *out, size_t outlen)
 {
-	size_t	 n = 0;
-	int	 hi, lo;
-	char	 c;
+	unsigned char	 u;
+	size_t		 n = 0;
+	char		 c;
 
 	for (; *in != '\0'; in++) {
 		if ((c = *in) == '+')
 			c = ' ';
 		else if (c == '%') {
-			if ((hi = hexval(in[1])) < 0 || (lo = hexval(in[2])) < 0)
+			if (in[1] == '\0' || !hex_decode(in + 1, 2, &u, 1))
 				return 0;
-			c = (char)(hi << 4 | lo);
+			c = (char)u;
 			in += 2;
 		}
 		if ((unsigned char)c < 0x20 || c == 0x7f || n + 1 >= outlen)
