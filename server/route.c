@@ -149,10 +149,12 @@ route_parse(const char *url, struct target *t)
 
 /*
  * A query value as a form sends it (application/x-www-form-urlencoded:
- * "+" a space, "%XX" a byte) decoded into out, NUL-terminated, at most
- * outlen - 1 bytes: the one value that needs it (/search?q=; the server
- * decodes nothing else).  Returns 1, or 0 for a bad escape, a control
- * character (%00 included) or a value too long.
+ * "%XX" a byte; libmicrohttpd has made each "+" a space before the
+ * unescape callback, which decodes nothing) decoded into out,
+ * NUL-terminated, at most outlen - 1 bytes: the one value that needs
+ * it (/search?q=; the server decodes nothing else).  Returns 1, or 0
+ * for a bad escape, a control character (%00 included) or a value too
+ * long.
  */
 int
 route_unescape(const char *in, char *out, size_t outlen)
@@ -162,9 +164,7 @@ route_unescape(const char *in, char *out, size_t outlen)
 	char		 c;
 
 	for (; *in != '\0'; in++) {
-		if ((c = *in) == '+')
-			c = ' ';
-		else if (c == '%') {
+		if ((c = *in) == '%') {
 			if (in[1] == '\0' || !hex_decode(in + 1, 2, &u, 1))
 				return 0;
 			c = (char)u;
