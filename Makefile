@@ -190,6 +190,11 @@ client/cabundle: $(CLIENT_OBJS) $(COMMON_OBJS)
 tests/unit/test-%: $(B)/tests/unit/test-%.o $(B)/tests/unit/testutil.o \
 	    $(SIGN_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
+# Server units: /search's query decoding (route.c), alone.
+tests/unit/test-route-unescape: $(B)/tests/unit/test-route-unescape.o \
+	    $(B)/tests/unit/testutil.o $(B)/server/route.o $(SIGN_OBJS) \
+	    $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
 # Server units: the pure vetting function, linked with what it needs.
 tests/unit/test-vet: $(B)/tests/unit/test-vet.o $(B)/tests/unit/testutil.o \
 	    $(B)/server/vet.o $(SIGN_OBJS) $(COMMON_OBJS)
