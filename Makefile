@@ -107,7 +107,8 @@ SERVER_SRCS = server/main.c server/usage.c server/cmd_inspect.c server/output.c 
 	      server/rebuild.c server/profile.c server/org.c \
 	      server/cmd_org.c \
 	      server/cmd_release.c server/site.c server/http.c \
-	      server/html.c server/tls.c server/relay.c server/carry.c \
+	      server/html.c server/html_audit.c server/html_page.c \
+	      server/tls.c server/relay.c server/carry.c \
 	      server/export.c server/cmd_export.c server/route.c \
 	      server/ingest.c server/upstream.c server/query.c \
 	      server/render_json.c server/privmsg.c server/signer.c \
@@ -194,6 +195,11 @@ client/cabundle: $(CLIENT_OBJS) $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(CLIENT_PKGS))
 tests/unit/test-%: $(B)/tests/unit/test-%.o $(B)/tests/unit/testutil.o \
 	    $(SIGN_OBJS) $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
+# Server units: /search's query decoding (route.c), alone.
+tests/unit/test-route-unescape: $(B)/tests/unit/test-route-unescape.o \
+	    $(B)/tests/unit/testutil.o $(B)/server/route.o $(SIGN_OBJS) \
+	    $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(TEST_PKGS))
 # Server units: the pure vetting function, linked with what it needs.
 tests/unit/test-vet: $(B)/tests/unit/test-vet.o $(B)/tests/unit/testutil.o \

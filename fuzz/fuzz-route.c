@@ -37,6 +37,8 @@ unroute(const struct target *t, char *out, size_t outlen)
 		[R_AUDIT] = "/v1/audit", [R_PAGE_QUARANTINE] = "/quarantine",
 		[R_PAGE_AUDIT] = "/audit", [R_KEYS] = "/v1/keys",
 		[R_KEYS_SIG] = "/v1/keys.minisig",
+		[R_PAGE_ORG] = "/org", [R_PAGE_EXCLUSIONS] = "/exclusions",
+		[R_PAGE_SEARCH] = "/search",
 	};
 	const char	*p = t->profile;
 

@@ -17,50 +17,6 @@
 #include "render_json.h"
 #include "timefmt.h"
 
-#define STYLE \
-	"body{font:15px/1.5 system-ui,sans-serif;max-width:72em;" \
-	"margin:1.5em auto;padding:0 1em;color:#1d232a;background:#fcfcfd}" \
-	"a{color:#0b5cad;text-decoration:none}a:hover{text-decoration:" \
-	"underline}nav{border-bottom:1px solid #dde1e6;padding-bottom:.5em;" \
-	"margin-bottom:1em}nav a{margin-right:1.2em}h1{font-size:1.5em;" \
-	"margin:.3em 0 .6em}table{border-collapse:collapse;width:100%}" \
-	"td,th{padding:.35em .7em;border-bottom:1px solid #e6e9ed;" \
-	"text-align:left;vertical-align:top}th{background:#f2f4f7;" \
-	"font-weight:600}code,.fp{font:13px ui-monospace,monospace;" \
-	"word-break:break-all}.add{color:#0a7a32}.rm{color:#b42318}" \
-	".warn{color:#9a6700}.muted{color:#66707a}.d{white-space:nowrap}"
-
-/* Append s with HTML's special characters escaped; 1, or 0 at the cap. */
-int
-html_text(struct buf *b, const char *s)
-{
-	int	 ok = 1;
-
-	if (s == NULL)
-		return 1;
-	for (; ok && *s != '\0'; s++)
-		switch (*s) {
-		case '<':
-			ok = buf_append(b, "&lt;", 4);
-			break;
-		case '>':
-			ok = buf_append(b, "&gt;", 4);
-			break;
-		case '&':
-			ok = buf_append(b, "&amp;", 5);
-			break;
-		case '"':
-			ok = buf_append(b, "&quot;", 6);
-			break;
-		case '\'':
-			ok = buf_append(b, "&#39;", 5);
-			break;
-		default:
-			ok = buf_append(b, s, 1);
-		}
-	return ok;
-}
-
 static const char *
 str(const json_t *o, const char *key)
 {
@@ -75,20 +31,17 @@ num(const json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
-/* <td> with escaped text. */
+/* The cells of html_page.c, by their short names here. */
 static int
 td(struct buf *b, const char *s)
 {
-	return buf_append(b, "<td>", 4) && html_text(b, s) &&
-	    buf_append(b, "</td>", 5);
+	return html_td(b, s);
 }
 
-/* <td> with a date or time, kept on one line. */
 static int
 td_date(struct buf *b, const char *s)
 {
-	return buf_append(b, "<td class=\"d\">", 14) && html_text(b, s) &&
-	    buf_append(b, "</td>", 5);
+	return html_td_date(b, s);
 }
 
 static int
@@ -103,29 +56,7 @@ td_time(struct buf *b, int64_t t)
 static int
 td_fp(struct buf *b, const char *fp)
 {
-	return buf_append(b, "<td class=\"fp\"><a href=\"/cert/", 30) &&
-	    html_text(b, fp) && buf_append(b, "\">", 2) && html_text(b, fp) &&
-	    buf_append(b, "</a></td>", 9);
-}
-
-/* The page head, navigation and title. */
-int
-html_begin(struct buf *b, const char *title)
-{
-	return buf_printf(b, "<!doctype html>\n<html lang=\"en\"><head>"
-	    "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\""
-	    "width=device-width\"><title>") && html_text(b, title) &&
-	    buf_printf(b, " - cabundle</title><style>%s</style></head>"
-	    "<body>\n<nav><a href=\"/\">profiles</a><a href=\"/quarantine\">"
-	    "quarantine</a><a href=\"/audit\">audit log</a><a href=\""
-	    "/v1/pubkey\">public key</a></nav>\n<h1>", STYLE) &&
-	    html_text(b, title) && buf_append(b, "</h1>\n", 6);
-}
-
-int
-html_end(struct buf *b)
-{
-	return buf_printf(b, "</body></html>\n");
+	return html_td_fp(b, fp);
 }
 
 /* "/": every profile with its latest release. */
@@ -139,7 +70,13 @@ html_index(struct buf *b, const struct query_profiles *ps)
 	ok = html_begin(b, "CA bundles") && buf_printf(b, "<p>Signed, "
 	    "versioned CA bundles. Verify a download with <code>minisign -H "
 	    "-Vm cacert.pem -p pubkey</code> using <a href=\"/v1/pubkey\">"
-	    "the public key</a>.</p>\n<table><tr><th>profile</th><th>"
+	    "the public key</a>.</p>\n<p>For auditors: the <a href=\"/audit"
+	    "\">audit log</a>, the <a href=\"/org\">organization CAs</a>, the "
+	    "<a href=\"/exclusions\">exclusions</a>, the <a href=\"/quarantine"
+	    "\">quarantine</a>.</p>\n<form action=\"/search\" method=\"get\">"
+	    "<input name=\"q\" size=\"50\" maxlength=\"128\" placeholder=\""
+	    "fingerprint or label\"> <button>search</button></form>\n"
+	    "<table><tr><th>profile</th><th>"
 	    "holds</th><th>version</th><th>certificates</th><th>expires</th>"
 	    "<th>files</th></tr>\n");
 	for (i = 0; i < ps->n; i++) {
@@ -235,7 +172,8 @@ html_history(struct buf *b, const char *profile,
 		    "<span class=\"add\">+%" PRId64 "</span> "
 		    "<span class=\"rm\">&minus;%" PRId64
 		    "</span></td>", r->certificates, r->added, r->removed) &&
-		    td(b, r->reason) && td_time(b, r->expires) &&
+		    buf_append(b, "<td>", 4) && html_cause_words(b, r) &&
+		    buf_append(b, "</td>", 5) && td_time(b, r->expires) &&
 		    buf_append(b, "<td><code>", 10) &&
 		    html_text(b, r->key_id) && html_carried(b, r) &&
 		    buf_append(b, "</code></td><td><a href=\"/v1/", 29) &&
@@ -344,7 +282,8 @@ html_release(struct buf *b, const char *profile,
 	    html_text(b, rel->key_id) &&
 	    buf_printf(b, "</code> (%s)</td></tr>",
 	    strcmp(rel->reason, "inputs") == 0 ? "new bundle" :
-	    "re-signed, same bundle") && (rel->carried == 0 ||
+	    "re-signed, same bundle") && html_cause(b, rel) &&
+	    (rel->carried == 0 ||
 	    (buf_printf(b, "<tr><th>countersigns</th><td>upstream version %"
 	    PRId64 " from <code>", rel->carried) &&
 	    html_text(b, rel->carried_from) &&
@@ -411,38 +350,6 @@ html_quarantine(struct buf *b, const struct query_snapshots *ss)
 	return ok && html_end(b);
 }
 
-/* /audit: a page of the log, with a link to the next one (next 0: none). */
-int
-html_audit(struct buf *b, const struct query_audits *a, int64_t next)
-{
-	const struct query_audit *r;
-	char		 when[TIMEFMT_LEN];
-	char		*details;
-	size_t		 i;
-	int		 ok;
-
-	ok = html_begin(b, "Audit log") && buf_printf(b, "<p>Append-only and "
-	    "hash-chained; check it with <code>cabundled audit verify"
-	    "</code>.</p>\n<table><tr><th>id</th><th>time</th><th>actor</th>"
-	    "<th>action</th><th>object</th><th>details</th></tr>\n");
-	for (i = 0; i < a->n; i++) {
-		r = &a->v[i];
-		timefmt_iso(r->time, when);
-		details = render_details(r->details);
-		ok = ok && buf_printf(b, "<tr><td>%" PRId64 "</td>", r->id) &&
-		    td(b, when) && td(b, r->actor) && td(b, r->action) &&
-		    td(b, r->object) && buf_append(b, "<td><code>", 10) &&
-		    html_text(b, details) && buf_append(b, "</code></td></tr>\n",
-		    18);
-		free(details);
-	}
-	ok = ok && buf_printf(b, "</table>\n");
-	if (next != 0)
-		ok = ok && buf_printf(b, "<p><a href=\"/audit?after=%" PRId64
-		    "\">older entries &rarr;</a></p>\n", next);
-	return ok && html_end(b);
-}
-
 /* /cert/{sha256}: one certificate and the releases that held it. */
 int
 html_cert(struct buf *b, const json_t *c)
@@ -479,5 +386,7 @@ html_cert(struct buf *b, const json_t *c)
 	if (json_array_size(json_object_get(c, "releases")) == 0)
 		ok = ok && buf_printf(b, "<tr><td colspan=\"3\" class=\"muted"
 		    "\">none</td></tr>\n");
-	return ok && buf_printf(b, "</table>\n") && html_end(b);
+	return ok && buf_printf(b, "</table>\n") &&
+	    html_cert_notes(b, json_object_get(c, "org"),
+	    json_object_get(c, "exclusions")) && html_end(b);
 }

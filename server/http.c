@@ -738,22 +738,41 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 	struct buf	 b;
 	enum MHD_Result	 ret;
 	char		 key[512];
+	const char	*raw;
+	char		 q[SEARCH_QUERY_MAX + 1] = "";
 	int64_t		 after = 0, before = 0, limit = 0;
 	int		 ok = 0, found = 1;
 
-	if ((t->route == R_PAGE_AUDIT && !query_num(c, "after", 0,
-	    INT64_MAX, &after)) || (t->route == R_PAGE_PROFILE &&
+	if ((t->route == R_PAGE_AUDIT && (!query_num(c, "after", 0,
+	    INT64_MAX, &after) || !query_num(c, "before", 0, INT64_MAX,
+	    &before) || (after != 0 && before != 0) ||
+	    !query_num(c, "limit", SITE_AUDIT_PAGE, AUDIT_PAGE_MAX, &limit) ||
+	    limit == 0)) ||
+	    (t->route == R_PAGE_PROFILE &&
 	    !history_args(c, &before, &limit))) {
 		site_unref(s);
 		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
-		    t->route == R_PAGE_AUDIT ? "after: an audit id\n" :
+		    t->route == R_PAGE_AUDIT ? "after or before: an audit id; "
+		    "limit: 1 to 1000\n" :
 		    "before: a version; limit: 1 to 1000\n");
+	}
+	/* The query is hostile: bounded, decoded strictly, then escaped. */
+	if (t->route == R_PAGE_SEARCH && (raw = MHD_lookup_connection_value(c,
+	    MHD_GET_ARGUMENT_KIND, "q")) != NULL &&
+	    !route_unescape(raw, q, sizeof(q))) {
+		site_unref(s);
+		return send_text(c, rq, MHD_HTTP_BAD_REQUEST, CT_TEXT,
+		    "q: at most 128 bytes, no control characters\n");
 	}
 	switch (t->route) {
 	case R_PAGE_QUARANTINE:
 		return send_page(c, rq, s, &s->quarantine);
+	case R_PAGE_ORG:
+		return send_page(c, rq, s, &s->orgpage);
+	case R_PAGE_EXCLUSIONS:
+		return send_page(c, rq, s, &s->exclpage);
 	case R_PAGE_AUDIT:
-		if (after == 0)
+		if (after == 0 && before == 0 && limit == SITE_AUDIT_PAGE)
 			return send_page(c, rq, s, &s->auditpage);
 		break;
 	case R_PAGE_PROFILE:
@@ -779,7 +798,9 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 	}
 	buf_init(&b, 16u << 20);
 	if (t->route == R_PAGE_AUDIT)
-		ok = site_audit_html(s, after, &b);
+		ok = site_audit_html(s, before, after, limit, &b);
+	else if (t->route == R_PAGE_SEARCH)
+		ok = site_search_html(s, q, &b);
 	else if (t->route == R_PAGE_PROFILE)
 		ok = site_history_html(p, before, limit ? limit : HISTORY_PAGE,
 		    &b);
@@ -1055,6 +1076,9 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 	case R_PAGE_QUARANTINE:
 	case R_PAGE_AUDIT:
 	case R_PAGE_CERT:
+	case R_PAGE_ORG:
+	case R_PAGE_EXCLUSIONS:
+	case R_PAGE_SEARCH:
 		return serve_page(h, c, rq, s, NULL, t);
 	default:
 		break;

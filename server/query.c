@@ -46,6 +46,28 @@ col_dup(sqlite3_stmt *st, int col, char **dst)
 }
 
 /*
+ * The cause columns (RELEASE_CAUSE_COLS) from column col into *a, its
+ * text borrowed from the statement's row.  Returns 1, or 0 when the
+ * release has no cause.
+ */
+int
+query_cause_row(sqlite3_stmt *st, int col, struct query_audit *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return 0;
+	a->id = sqlite3_column_int64(st, col);
+	a->time = sqlite3_column_int64(st, col + 1);
+	/* The row's text, not written through: query_audit's is char *. */
+	a->actor = (char *)sqlite3_column_text(st, col + 2);
+	a->action = (char *)sqlite3_column_text(st, col + 3);
+	a->object = (char *)sqlite3_column_text(st, col + 4);
+	a->details = (char *)sqlite3_column_text(st, col + 5);
+	return a->actor != NULL && a->action != NULL && a->object != NULL &&
+	    a->details != NULL;
+}
+
+/*
  * Call fn with each release of a profile from version "from" to "to",
  * oldest first; a re-signing shows +0/-0 (the first release called
  * shows its build's, as if nothing came before it).  One row at a time,
@@ -58,16 +80,19 @@ query_history_each(sqlite3 *db, const char *profile, int64_t from,
 {
 	sqlite3_stmt	*st;
 	struct query_release r;
+	struct query_audit cause;
 	int64_t		 prevbuild = 0;
 	int		 step;
 
 	if ((st = db_prepare(db, "SELECT r.version, r.created, r.expires, "
 	    "r.keyid, r.reason, r.build, b.ncerts, b.added, b.removed, "
 	    "b.snapshot, b.body_sha256, y.size, k.upstream_version, k.keyid, "
-	    "k.source, " RELEASE_LEFT_SQL " FROM release r LEFT JOIN build b "
+	    "k.source, " RELEASE_LEFT_SQL ", " RELEASE_CAUSE_COLS " FROM "
+	    "release r LEFT JOIN build b "
 	    "ON b.id = r.build LEFT JOIN body y ON y.sha256 = b.body_sha256 LEFT JOIN release_carry "
 	    "rc ON rc.profile = r.profile AND rc.version = r.version LEFT "
-	    "JOIN carry k ON k.id = rc.carry WHERE r.profile = ? AND "
+	    "JOIN carry k ON k.id = rc.carry " RELEASE_CAUSE_JOIN " WHERE "
+	    "r.profile = ? AND "
 	    "r.version BETWEEN ? AND ? ORDER BY r.version")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
@@ -110,6 +135,8 @@ query_history_each(sqlite3 *db, const char *profile, int64_t from,
 		r.left = (const char *)sqlite3_column_text(st, 15);
 		if (r.left != NULL && strcmp(r.left, "[]") == 0)
 			r.left = NULL;
+		if (query_cause_row(st, 16, &cause))
+			r.cause = &cause;
 		if (!fn(&r, arg))
 			break;
 	}
@@ -131,6 +158,7 @@ history_append(const struct query_release *r, void *arg)
 	}
 	h->v = nv;
 	h->v[h->n++] = *r;
+	h->v[h->n - 1].cause = NULL;	/* the statement's row, gone next */
 	return 1;
 }
 
@@ -165,6 +193,7 @@ history_keep(const struct query_release *r, void *arg)
 	struct keep_last *k = arg;
 
 	*k->r = *r;
+	k->r->cause = NULL;	/* the statement's row, gone next */
 	k->have = 1;
 	return 1;
 }

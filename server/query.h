@@ -13,6 +13,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+struct query_audit;
+
 /* One release in a profile's history (schema 003 bounds the text). */
 struct query_release {
 	int64_t		 version;
@@ -40,6 +42,12 @@ struct query_release {
 	 * server_after, rule}, borrowed; NULL: none.
 	 */
 	const char	*left;
+	/*
+	 * Schema 009: the audit row of the change it published (approve,
+	 * org-add, exclude-add, profile-set, key-rotate, ...), borrowed;
+	 * NULL: none (a renewal, a relay, a release before 009).
+	 */
+	const struct query_audit *cause;
 };
 
 /* A profile's releases, oldest first. */
@@ -170,6 +178,18 @@ struct query_audits {
 	"release WHERE profile = r.profile AND version < r.version ORDER " \
 	"BY version DESC LIMIT 1)))"
 
+/*
+ * Of release r: its cause (schema 009) as six columns, the audit row's
+ * id, time, actor, action, object and details, NULL without one; with
+ * RELEASE_CAUSE_JOIN in the FROM clause.
+ */
+#define RELEASE_CAUSE_COLS "ca.id, ca.time, ca.actor, ca.action, " \
+	"ca.object, ca.details"
+#define RELEASE_CAUSE_JOIN "LEFT JOIN release_cause rca ON rca.profile = " \
+	"r.profile AND rca.version = r.version LEFT JOIN audit ca ON " \
+	"ca.id = rca.audit"
+
+int	query_cause_row(sqlite3_stmt *, int, struct query_audit *);
 int	query_history_each(sqlite3 *, const char *, int64_t, int64_t,
 	    int (*)(const struct query_release *, void *), void *);
 int	query_history(sqlite3 *, const char *, struct query_history *);

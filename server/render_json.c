@@ -21,8 +21,9 @@
  * certificates, added, removed, snapshot, key_id, build, reason,
  * sha256, size, for a countersigned release carries: the upstream
  * version, key_id and source, and left: the roots the distrust_after
- * policy newly left out, each sha256, label, server_after and rule):
- * the one definition of the row.  Returns a new
+ * policy newly left out, each sha256, label, server_after and rule;
+ * cause: the audit row of the change it published, render_audit_row()
+ * without the hash, or null): the one definition of the row.  Returns a new
  * reference, or NULL after a warning.
  */
 json_t *
@@ -52,6 +53,12 @@ render_release(const struct query_release *r)
 	if (o != NULL && r->carried != 0 && json_object_set_new(o, "carries",
 	    json_pack("{s:I, s:s, s:s}", "version", (json_int_t)r->carried,
 	    "key_id", r->carried_key, "source", r->carried_from)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	/* Schema 009: the audit row of the change it published. */
+	if (o != NULL && json_object_set_new(o, "cause", r->cause != NULL ?
+	    render_audit_row(r->cause, 0) : json_null()) != 0) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -125,13 +132,14 @@ put_null(char *p, const char *key)
 int
 render_release_append(const struct query_release *r, struct buf *out)
 {
-	/* 12 keys, 9 integers, 3 strings of at most 64 bytes. */
+	/* 13 keys, 9 integers, 3 strings of at most 64 bytes, a null. */
 	char	 row[512], *p = row;
 	json_t	*o;
 	char	*t;
 	int	 ok;
 
-	if (r->carried == 0 && r->left == NULL && plain(r->key_id) &&
+	if (r->carried == 0 && r->left == NULL && r->cause == NULL &&
+	    plain(r->key_id) &&
 	    plain(r->reason) && plain(r->sha256)) {
 		p = put_int(p, "{\"version\":", r->version);
 		p = put_int(p, ",\"created\":", r->created);
@@ -148,6 +156,7 @@ render_release_append(const struct query_release *r, struct buf *out)
 		    put_null(p, ",\"sha256\":");
 		p = r->has_size ? put_int(p, ",\"size\":", r->size) :
 		    put_null(p, ",\"size\":");
+		p = put_null(p, ",\"cause\":");
 		*p++ = '}';
 		return buf_append(out, row, (size_t)(p - row));
 	}
@@ -395,31 +404,41 @@ render_snapshots(const struct query_snapshots *ss)
 }
 
 /*
- * Audit rows as a JSON array (id, time, actor, action, object,
- * details, hash).  Returns a new reference, or NULL when out of
- * memory.
+ * An audit row as a JSON object (id, time, actor, action, object,
+ * details and, with hash, hash): a row of /v1/audit, or without the
+ * hash a release's cause.  Returns a new reference, or NULL when out
+ * of memory.
+ */
+json_t *
+render_audit_row(const struct query_audit *r, int hash)
+{
+	char		 when[TIMEFMT_LEN];
+
+	timefmt_iso(r->time, when);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o?, s:s*}",
+	    "id", (json_int_t)r->id,
+	    "time", when,
+	    "actor", r->actor,
+	    "action", r->action,
+	    "object", r->object,
+	    "details", json_loads(r->details, 0, NULL),
+	    "hash", hash ? r->hash : NULL);
+}
+
+/*
+ * Audit rows as a JSON array (render_audit_row, with the hash).
+ * Returns a new reference, or NULL when out of memory.
  */
 json_t *
 render_audit(const struct query_audits *au)
 {
-	const struct query_audit *r;
 	json_t		*a, *o;
-	char		 when[TIMEFMT_LEN];
 	size_t		 i;
 
 	if ((a = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < au->n; i++) {
-		r = &au->v[i];
-		timefmt_iso(r->time, when);
-		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o?, s:s}",
-		    "id", (json_int_t)r->id,
-		    "time", when,
-		    "actor", r->actor,
-		    "action", r->action,
-		    "object", r->object,
-		    "details", json_loads(r->details, 0, NULL),
-		    "hash", r->hash);
+		o = render_audit_row(&au->v[i], 1);
 		if (o == NULL || json_array_append_new(a, o) == -1) {
 			json_decref(a);
 			return NULL;

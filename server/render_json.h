@@ -22,6 +22,7 @@ int	 render_history_dump(sqlite3 *, const char *, size_t, struct buf *);
 json_t	*render_diff(const struct query_diff *);
 json_t	*render_profiles(const struct query_profiles *);
 json_t	*render_snapshots(const struct query_snapshots *);
+json_t	*render_audit_row(const struct query_audit *, int);
 json_t	*render_audit(const struct query_audits *);
 char	*render_details(const char *);
 json_t	*render_certificate(const struct query_certificate *);

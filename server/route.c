@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "encode.h"
 #include "meta.h"
 #include "num.h"
 #include "route.h"
@@ -51,6 +52,12 @@ route_parse(const char *url, struct target *t)
 		t->route = R_PAGE_QUARANTINE;
 	else if (strcmp(url, "/audit") == 0)
 		t->route = R_PAGE_AUDIT;
+	else if (strcmp(url, "/org") == 0)
+		t->route = R_PAGE_ORG;
+	else if (strcmp(url, "/exclusions") == 0)
+		t->route = R_PAGE_EXCLUSIONS;
+	else if (strcmp(url, "/search") == 0)
+		t->route = R_PAGE_SEARCH;
 	else if (strncmp(url, "/cert/", 6) == 0 && strlen(url + 6) == 64 &&
 	    strspn(url + 6, "0123456789abcdef") == 64) {
 		memcpy(t->fp, url + 6, 65);
@@ -138,4 +145,35 @@ route_parse(const char *url, struct target *t)
 		else if (strcmp(slash + 1, "cacert.p11-kit") == 0)
 			t->route = R_VERSION_P11KIT;
 	}
+}
+
+/*
+ * A query value as a form sends it (application/x-www-form-urlencoded:
+ * "%XX" a byte; libmicrohttpd has made each "+" a space before the
+ * unescape callback, which decodes nothing) decoded into out,
+ * NUL-terminated, at most outlen - 1 bytes: the one value that needs
+ * it (/search?q=; the server decodes nothing else).  Returns 1, or 0
+ * for a bad escape, a control character (%00 included) or a value too
+ * long.
+ */
+int
+route_unescape(const char *in, char *out, size_t outlen)
+{
+	unsigned char	 u;
+	size_t		 n = 0;
+	char		 c;
+
+	for (; *in != '\0'; in++) {
+		if ((c = *in) == '%') {
+			if (in[1] == '\0' || !hex_decode(in + 1, 2, &u, 1))
+				return 0;
+			c = (char)u;
+			in += 2;
+		}
+		if ((unsigned char)c < 0x20 || c == 0x7f || n + 1 >= outlen)
+			return 0;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return 1;
 }

@@ -40,6 +40,10 @@ enum route {
 	R_VERSION_CONS,		/* .../{version}/constraints.json */
 	R_VERSION_CONS_SIG,
 	R_VERSION_P11KIT,
+	/* Pages for auditors (issue 23). */
+	R_PAGE_ORG,		/* /org: every organization CA */
+	R_PAGE_EXCLUSIONS,	/* /exclusions */
+	R_PAGE_SEARCH,		/* /search?q=: by fingerprint or label */
 	R__MAX
 };
 
@@ -52,5 +56,6 @@ struct target {
 };
 
 void	route_parse(const char *, struct target *);
+int	route_unescape(const char *, char *, size_t);
 
 #endif

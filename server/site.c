@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -34,6 +35,7 @@
 #include "encode.h"
 #include "html.h"
 #include "log.h"
+#include "org.h"
 #include "query.h"
 #include "release.h"
 #include "render_json.h"
@@ -608,6 +610,24 @@ carry_valid(sqlite3 *db)
 	return ok;
 }
 
+/* The carried audit row id, or NULL (id 0, or not carried). */
+static const struct query_audit *
+carry_audit(int64_t id)
+{
+	size_t	 lo = 0, hi = carry.naudit, mid;
+
+	while (id > 0 && lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (carry.audit[mid].id == id)
+			return &carry.audit[mid];
+		if (carry.audit[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static const struct site_build *sort_build;
 
 static int
@@ -847,6 +867,7 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
     struct carried *c)
 {
 	struct site_release *nr, *r;
+	const struct query_audit *cause;
 	size_t		 cap = c->nrel;
 	int		 step;
 
@@ -895,6 +916,10 @@ carry_releases(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *bst,
 			free(r->left);
 			return 0;
 		}
+		/* Schema 009: the change it published (load_audit first). */
+		if ((cause = carry_audit(sqlite3_column_int64(st, 12))) !=
+		    NULL)
+			r->cause = *cause;
 		if (!doc_set(&r->sig, sqlite3_column_text(st, 3),
 		    (size_t)sqlite3_column_bytes(st, 3)) ||
 		    !csig_set(st, 10, r)) {
@@ -931,10 +956,13 @@ load_releases(sqlite3 *db, struct site *s)
 	    (st = db_prepare(db, "SELECT "
 	    "r.version, r.created, r.expires, r.signature, r.build, r.keyid, "
 	    "r.reason, k.upstream_version, k.keyid, k.source, x.signature, "
-	    RELEASE_LEFT_SQL " FROM release r LEFT JOIN release_carry c ON "
+	    RELEASE_LEFT_SQL ", rca.audit FROM release r LEFT JOIN "
+	    "release_carry c ON "
 	    "c.profile = r.profile AND c.version = r.version LEFT JOIN carry k "
 	    "ON k.id = c.carry LEFT JOIN release_constraints x ON x.profile = "
-	    "r.profile AND x.version = r.version WHERE r.profile = ? AND "
+	    "r.profile AND x.version = r.version LEFT JOIN release_cause rca "
+	    "ON rca.profile = r.profile AND rca.version = r.version WHERE "
+	    "r.profile = ? AND "
 	    "r.version > ? ORDER BY r.version")) == NULL ||
 	    (bst = db_prepare(db, BUILD_SQL)) == NULL)
 		goto out;
@@ -1093,6 +1121,7 @@ release_row(const struct site_profile *p, size_t i, struct query_release *q)
 	memcpy(q->carried_key, r->carried_key, sizeof(q->carried_key));
 	q->carried_from = r->carried_from;
 	q->left = r->left;
+	q->cause = r->cause.id != 0 ? &r->cause : NULL;
 }
 
 /* Index of the newest release older than before (0: the newest); n. */
@@ -1361,6 +1390,28 @@ site_release_html(const struct site *s, const struct site_profile *p,
 }
 
 /*
+ * Rows of a list (org_list(), exclude_list()) for one certificate, as a
+ * new array (NULL when out of memory).
+ */
+static json_t *
+rows_of(const json_t *list, const char *fp)
+{
+	json_t		*arr, *row;
+	size_t		 i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	json_array_foreach(list, i, row)
+		if (strcmp(json_string_value(json_object_get(row, "sha256")) !=
+		    NULL ? json_string_value(json_object_get(row, "sha256")) :
+		    "", fp) == 0 && json_array_append(arr, row) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+/*
  * /cert/{sha256}: the certificate and, per profile, the versions of the
  * releases that held it.  Returns 1 (*found 0: no such certificate), or
  * 0 after a warning.
@@ -1405,11 +1456,12 @@ site_cert_html(const struct site *s, const char *fp, struct buf *b,
 			goto out;
 	}
 	if ((o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:b, "
-	    "s:s, s:O}", "sha256", c->fp, "subject", c->subject, "issuer",
-	    c->issuer, "serial", c->serial, "not_before",
+	    "s:s, s:O, s:o, s:o}", "sha256", c->fp, "subject", c->subject,
+	    "issuer", c->issuer, "serial", c->serial, "not_before",
 	    (json_int_t)c->not_before, "not_after", (json_int_t)c->not_after,
 	    "key", c->key, "ca", c->ca, "self_signed", c->self_signed,
-	    "label", c->label, "releases", rels)) == NULL)
+	    "label", c->label, "releases", rels, "org", rows_of(s->orgs, fp),
+	    "exclusions", rows_of(s->excls, fp))) == NULL)
 		goto out;
 	ok = html_cert(b, o);
 	json_decref(o);
@@ -1457,15 +1509,125 @@ site_audit_json(const struct site *s, int64_t after, int64_t limit)
 	    json_null());
 }
 
-/* /audit: AUDIT_PAGE rows after that id, linking to the next page. */
+/*
+ * /audit: limit rows newest first: the newest (before and
+ * after 0), the ones just older than id before, or the ones just newer
+ * than id after; linking to the older and newer pages by the ids at
+ * their edges, a cursor that stays put as the log grows.  Returns 1, or
+ * 0 when out of memory.
+ */
 int
-site_audit_html(const struct site *s, int64_t after, struct buf *b)
+site_audit_html(const struct site *s, int64_t before, int64_t after,
+    int64_t limit, struct buf *b)
 {
 	struct query_audits a;
+	size_t		 from, end;
 
-	audit_slice(s, after, SITE_AUDIT_PAGE, &a);
-	return html_audit(b, &a, a.n == SITE_AUDIT_PAGE ?
-	    a.v[SITE_AUDIT_PAGE - 1].id : 0);
+	if (after != 0) {
+		audit_slice(s, after, limit, &a);
+		from = (size_t)(a.v - s->audits.v);
+		end = from + a.n;
+	} else {
+		audit_slice(s, before > 0 ? before - 1 : INT64_MAX, 0, &a);
+		end = before > 0 ? (size_t)(a.v - s->audits.v) : s->audits.n;
+		from = end > (uint64_t)limit ? end - (size_t)limit : 0;
+	}
+	a.v = s->audits.v + from;
+	a.n = end - from;
+	return html_audit(b, &a, from > 0 ? a.v[0].id : 0,
+	    end < s->audits.n ? a.v[a.n - 1].id : 0,
+	    limit == SITE_AUDIT_PAGE ? 0 : limit);
+}
+
+/* Whether s holds q, ASCII letters in any case. */
+static int
+has_icase(const char *s, const char *q)
+{
+	size_t	 n = strlen(q);
+
+	for (; *s != '\0'; s++)
+		if (strncasecmp(s, q, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* A search hit: the certificate's fingerprint, label, expiry, origin. */
+static int
+search_hit(const struct site *s, const struct site_cert *c, json_t *hits)
+{
+	json_t	*org;
+	int	 ok;
+
+	if ((org = rows_of(s->orgs, c->fp)) == NULL)
+		return 0;
+	ok = json_array_append_new(hits, json_pack("{s:s, s:s, s:I, s:b}",
+	    "sha256", c->fp, "label", c->label, "not_after",
+	    (json_int_t)c->not_after, "org", json_array_size(org) > 0)) == 0;
+	json_decref(org);
+	return ok;
+}
+
+/*
+ * /search?q=: the certificates whose fingerprint starts with q (any
+ * case, colons and spaces ignored, at least 8 hex digits) or whose
+ * label holds q (any case), at most SEARCH_HITS_MAX, each linking to
+ * /cert/{sha256}.  q is at most SEARCH_QUERY_MAX bytes (http.c refuses
+ * longer).  Returns 1, or 0 when out of memory.
+ */
+int
+site_search_html(const struct site *s, const char *q, struct buf *b)
+{
+	const struct site_cert *c;
+	json_t		*hits;
+	char		 hex[65];
+	size_t		 n = 0, i, lo, hi, mid;
+	int		 more = 0, ok = 0;
+
+	if ((hits = json_array()) == NULL)
+		return 0;
+	for (i = 0; q[i] != '\0'; i++) {
+		if (q[i] == ':' || q[i] == ' ')
+			continue;
+		if (n == 64 || strchr("0123456789abcdefABCDEF", q[i]) ==
+		    NULL) {
+			n = 0;
+			break;
+		}
+		hex[n++] = (char)(q[i] >= 'A' && q[i] <= 'F' ? q[i] + 32 :
+		    q[i]);
+	}
+	hex[n] = '\0';
+	if (n >= 8) {		/* the first fingerprint >= hex */
+		lo = 0;
+		hi = s->ncerts;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (strcmp(s->certs[mid].fp, hex) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (i = lo; i < s->ncerts && !more &&
+		    strncmp(s->certs[i].fp, hex, n) == 0; i++)
+			if (json_array_size(hits) == SEARCH_HITS_MAX)
+				more = 1;
+			else if (!search_hit(s, &s->certs[i], hits))
+				goto out;
+	}
+	for (i = 0; *q != '\0' && i < s->ncerts && !more; i++) {
+		c = &s->certs[i];
+		if (!has_icase(c->label, q) ||
+		    (n >= 8 && strncmp(c->fp, hex, n) == 0))
+			continue;
+		if (json_array_size(hits) == SEARCH_HITS_MAX)
+			more = 1;
+		else if (!search_hit(s, c, hits))
+			goto out;
+	}
+	ok = html_search(b, q, hits, more);
+ out:
+	json_decref(hits);
+	return ok;
 }
 
 /*
@@ -1893,9 +2055,56 @@ load_audit(sqlite3 *db, struct site *s)
 	memcpy(s->audits.v, carry.audit, carry.naudit * sizeof(*na));
 	s->audits.n = carry.naudit;
 	ok = doc_json(&s->audit, site_audit_json(s, 0, SITE_AUDIT_PAGE)) &&
-	    site_audit_html(s, 0, &b) && doc_set(&s->auditpage, b.data, b.len);
+	    site_audit_html(s, 0, 0, SITE_AUDIT_PAGE, &b) &&
+	    doc_set(&s->auditpage, b.data, b.len);
  out:
 	query_audit_free(&more);
+	buf_free(&b);
+	return ok;
+}
+
+/*
+ * /org and /exclusions, and what /cert/{sha256} says of an organization
+ * CA or an exclusion: the lists as "org list --all --json" and
+ * "exclude list --all --json" print them (org.c), each organization CA
+ * with "profiles", those whose newest release holds it.  After
+ * load_releases().
+ */
+static int
+load_lists(sqlite3 *db, struct site *s)
+{
+	struct buf	 b;
+	const struct site_profile *p;
+	json_t		*row, *held;
+	const char	*fp;
+	size_t		 i, j;
+	int		 ok = 0;
+
+	buf_init(&b, 16u << 20);
+	if ((s->orgs = org_list(db, 1)) == NULL ||
+	    (s->excls = exclude_list(db, 1)) == NULL)
+		goto out;
+	json_array_foreach(s->orgs, i, row) {
+		fp = json_string_value(json_object_get(row, "sha256"));
+		if ((held = json_array()) == NULL ||
+		    json_object_set_new(row, "profiles", held) == -1)
+			goto out;
+		for (j = 0; fp != NULL && j < s->nprof; j++) {
+			p = &s->prof[j];
+			if (build_has(p->rel[p->nrel - 1].build, fp) != NULL &&
+			    json_array_append_new(held, json_string(p->name)) ==
+			    -1)
+				goto out;
+		}
+	}
+	if (!html_org(&b, s->orgs) || !doc_set(&s->orgpage, b.data, b.len))
+		goto out;
+	buf_reset(&b);
+	ok = html_exclusions(&b, s->excls) &&
+	    doc_set(&s->exclpage, b.data, b.len);
+ out:
+	if (!ok)
+		warnx("organization CAs and exclusions: out of memory");
 	buf_free(&b);
 	return ok;
 }
@@ -1939,6 +2148,10 @@ site_free(struct site *s)
 	free(s->quarantine.data);
 	free(s->audit.data);
 	free(s->auditpage.data);
+	json_decref(s->orgs);
+	json_decref(s->excls);
+	free(s->orgpage.data);
+	free(s->exclpage.data);
 	for (i = 0; i < s->nkeylists; i++) {
 		free(s->keylists[i].body.data);
 		for (j = 0; j < s->keylists[i].nsigs; j++)
@@ -2060,10 +2273,11 @@ load(sqlite3 *db, int newest)
 			goto out;
 	} else if ((s->generation = site_generation(db)) < 0 ||
 	    !carry_valid(db) || !load_bodies(db, s, 0) ||
-	    !load_releases(db, s) || !load_certs(db, s) ||
+	    !load_audit(db, s) || !load_releases(db, s) ||
+	    !load_certs(db, s) ||
 	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
 	    !load_keylists(db, s) || !load_state(db, s) || !load_profiles(db, s) ||
-	    !load_snapshots(db, s) || !load_audit(db, s))
+	    !load_snapshots(db, s) || !load_lists(db, s))
 		goto out;
 	ok = 1;
  out:
@@ -2162,12 +2376,14 @@ site_foreach_doc(struct site *s, void (*fn)(struct doc *))
 	fn(&s->quarantine);
 	fn(&s->audit);
 	fn(&s->auditpage);
+	fn(&s->orgpage);
+	fn(&s->exclpage);
 	for (i = 0; i < s->nkeylists; i++, n++) {
 		fn(&s->keylists[i].body);
 		for (j = 0; j < s->keylists[i].nsigs; j++, n++)
 			fn(&s->keylists[i].sigs[j]);
 	}
-	return n + 7;
+	return n + 9;
 }
 
 /* The profile of that name, or NULL when it has no release. */

@@ -101,6 +101,8 @@ struct site_release {
 	char		 carried_key[17];
 	char		*carried_from;	/* freed with sig.data */
 	char		*left;		/* query_release's left; NULL: none */
+	struct query_audit cause;	/* schema 009, id 0: none; its text
+					   the carried audit log's */
 };
 
 struct site_profile {
@@ -147,6 +149,11 @@ struct site {
 	struct doc	 quarantine;	/* /quarantine */
 	struct doc	 audit;		/* /v1/audit, its first page */
 	struct doc	 auditpage;	/* /audit, its first page */
+	json_t		*orgs;		/* org_list(all), each with the
+					   profiles holding it now */
+	json_t		*excls;		/* exclude_list(all) */
+	struct doc	 orgpage;	/* /org */
+	struct doc	 exclpage;	/* /exclusions */
 	struct doc	*bodies;	/* data shared with other sites */
 	struct site_body **bodyref;
 	size_t		 nbodies;
@@ -184,6 +191,12 @@ int		 site_release_html(const struct site *,
 int		 site_cert_html(const struct site *, const char *,
 		    struct buf *, int *);
 json_t		*site_audit_json(const struct site *, int64_t, int64_t);
-int		 site_audit_html(const struct site *, int64_t, struct buf *);
+int		 site_audit_html(const struct site *, int64_t, int64_t,
+		    int64_t, struct buf *);
+int		 site_search_html(const struct site *, const char *,
+		    struct buf *);
+
+#define SEARCH_QUERY_MAX 128	/* bytes of /search?q= */
+#define SEARCH_HITS_MAX	100
 
 #endif

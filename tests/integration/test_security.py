@@ -461,7 +461,8 @@ def test_pages_escape_every_stored_value(site):
     m = site.mirror
     hist = m.json("history", "--json", "org")
     pages = ["/", "/p/org", "/p/web+api", "/quarantine", "/audit",
-             f"/cert/{m.org_fp}", f"/cert/{m.excluded}"] + \
+             f"/cert/{m.org_fp}", f"/cert/{m.excluded}", "/org",
+             "/exclusions", "/search?q=a", "/search?q=%3Cscript%3E"] + \
         [f"/p/org/{h['version']}" for h in hist]
     text = {}
     for path in pages:
