@@ -37,6 +37,7 @@ unroute(const struct target *t, char *out, size_t outlen)
 		[R_AUDIT] = "/v1/audit", [R_PAGE_QUARANTINE] = "/quarantine",
 		[R_PAGE_AUDIT] = "/audit", [R_KEYS] = "/v1/keys",
 		[R_KEYS_SIG] = "/v1/keys.minisig",
+		[R_PAGE_SNAPSHOTS] = "/snapshots", [R_SNAPSHOTS] = "/v1/snapshots",
 	};
 	const char	*p = t->profile;
 
@@ -90,6 +91,12 @@ unroute(const struct target *t, char *out, size_t outlen)
 		break;
 	case R_PAGE_CERT:
 		snprintf(out, outlen, "/cert/%s", t->fp);
+		break;
+	case R_PAGE_SNAPSHOT:
+		snprintf(out, outlen, "/snapshots/%" PRId64, t->a);
+		break;
+	case R_SNAPSHOT:
+		snprintf(out, outlen, "/v1/snapshots/%" PRId64, t->a);
 		break;
 	case R_KEYS_VERSION:
 		snprintf(out, outlen, "/v1/keylists/%" PRId64 "/keys", t->a);

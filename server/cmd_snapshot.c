@@ -114,28 +114,6 @@ cmd_snapshots(const struct config *cfg, int argc, char *argv[])
 }
 
 /*
- * The decision as report --json and the snapshot pages show it, on r:
- * status, decided_by, decided_at (ISO 8601) and reason, null when no
- * person decided.  Returns 1, or 0 when out of memory.
- */
-static int
-decision_json(json_t *r, const struct query_snapshot *sn)
-{
-	char		 when[TIMEFMT_LEN];
-
-	timefmt_iso(sn->decided_at, when);
-	return json_object_set_new(r, "id", json_integer(sn->id)) == 0 &&
-	    json_object_set_new(r, "source", json_string(sn->source)) == 0 &&
-	    json_object_set_new(r, "status", json_string(sn->status)) == 0 &&
-	    json_object_set_new(r, "decided_by", sn->decided_by != NULL ?
-	    json_string(sn->decided_by) : json_null()) == 0 &&
-	    json_object_set_new(r, "decided_at", sn->decided_by != NULL ?
-	    json_string(when) : json_null()) == 0 &&
-	    json_object_set_new(r, "reason", sn->reason != NULL ?
-	    json_string(sn->reason) : json_null()) == 0;
-}
-
-/*
  * cabundled report [--json] ID: the whole vetting report on current
  * facts (revet.c) and the decision.
  */
@@ -168,12 +146,8 @@ cmd_report(const struct config *cfg, int argc, char *argv[])
 	}
 	sn = &ss.v[0];
 	if (!revet_snapshot(db, id, &rv) ||
-	    (r = revet_report(&rv, sn->report)) == NULL)
+	    (r = render_report(&rv, sn)) == NULL)
 		goto out;
-	if (!decision_json(r, sn)) {
-		warnx("out of memory");
-		goto out;
-	}
 	if (json) {
 		rc = print_json(json_incref(r));
 		goto out;

@@ -40,6 +40,11 @@ enum route {
 	R_VERSION_CONS,		/* .../{version}/constraints.json */
 	R_VERSION_CONS_SIG,
 	R_VERSION_P11KIT,
+	/* issue 23 "decide": the snapshots and their reports. */
+	R_PAGE_SNAPSHOTS,	/* /snapshots */
+	R_PAGE_SNAPSHOT,	/* /snapshots/{id} */
+	R_SNAPSHOTS,		/* /v1/snapshots */
+	R_SNAPSHOT,		/* /v1/snapshots/{id} */
 	R__MAX
 };
 
@@ -47,7 +52,7 @@ enum route {
 struct target {
 	enum route	 route;
 	char		 profile[META_PROFILE_MAX + 1];
-	int64_t		 a, b;		/* versions */
+	int64_t		 a, b;		/* versions; a snapshot id */
 	char		 fp[65];	/* /cert/{sha256}; a key id */
 };
 

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "query.h"
+#include "revet.h"
 
 #define ETAG_LEN	67	/* '"' hex64 '"' NUL */
 
@@ -145,6 +146,12 @@ struct site {
 	struct doc	 index;		/* / */
 	struct doc	 upstream;	/* /v1/upstream */
 	struct doc	 quarantine;	/* /quarantine */
+	struct doc	 snapshots;	/* /snapshots */
+	struct doc	 snapshotsjson;	/* /v1/snapshots */
+	struct query_snapshots snaps;	/* every snapshot, oldest first,
+					   each with its stored report */
+	struct revet	*revets;	/* by snaps index: a quarantined one
+					   on current facts; id 0: decided */
 	struct doc	 audit;		/* /v1/audit, its first page */
 	struct doc	 auditpage;	/* /audit, its first page */
 	struct doc	*bodies;	/* data shared with other sites */
@@ -184,6 +191,9 @@ int		 site_release_html(const struct site *,
 int		 site_cert_html(const struct site *, const char *,
 		    struct buf *, int *);
 json_t		*site_audit_json(const struct site *, int64_t, int64_t);
+json_t		*site_snapshot_json(const struct site *, int64_t, int *);
+int		 site_snapshot_html(const struct site *, int64_t, struct buf *,
+		    int *);
 int		 site_audit_html(const struct site *, int64_t, struct buf *);
 
 #endif
