@@ -1822,8 +1822,10 @@ snapshot_docs(sqlite3 *db, struct site *s)
 	int		 ok = 0;
 
 	buf_init(&b, 16u << 20);
-	if ((s->revets = calloc(ss->n + 1, sizeof(*s->revets))) == NULL ||
-	    (reps = calloc(ss->n + 1, sizeof(*reps))) == NULL)
+	if ((s->revets = calloc(ss->n + 1, sizeof(*s->revets))) == NULL)
+		goto out;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	if ((reps = calloc(ss->n + 1, sizeof(*reps))) == NULL)
 		goto out;
 	for (i = 0; i < ss->n; i++) {
 		if (strcmp(ss->v[i].status, "quarantined") != 0)
