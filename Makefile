@@ -113,7 +113,8 @@ SERVER_SRCS = server/main.c server/usage.c server/cmd_inspect.c server/output.c 
 	      server/ingest.c server/upstream.c server/query.c \
 	      server/render_json.c server/privmsg.c server/signer.c \
 	      server/constraints.c server/p11kit.c \
-	      server/sandbox.c server/vettrust.c
+	      server/sandbox.c server/vettrust.c \
+	      server/revet.c
 CLIENT_SRCS = client/main.c client/cmd_verify.c \
 	      client/get.c client/state.c client/file.c client/target.c \
 	      client/opts.c client/cmd_install.c client/cmd_status.c \

@@ -39,6 +39,7 @@ unroute(const struct target *t, char *out, size_t outlen)
 		[R_KEYS_SIG] = "/v1/keys.minisig",
 		[R_PAGE_ORG] = "/org", [R_PAGE_EXCLUSIONS] = "/exclusions",
 		[R_PAGE_SEARCH] = "/search",
+		[R_PAGE_SNAPSHOTS] = "/snapshots", [R_SNAPSHOTS] = "/v1/snapshots",
 	};
 	const char	*p = t->profile;
 
@@ -92,6 +93,12 @@ unroute(const struct target *t, char *out, size_t outlen)
 		break;
 	case R_PAGE_CERT:
 		snprintf(out, outlen, "/cert/%s", t->fp);
+		break;
+	case R_PAGE_SNAPSHOT:
+		snprintf(out, outlen, "/snapshots/%" PRId64, t->a);
+		break;
+	case R_SNAPSHOT:
+		snprintf(out, outlen, "/v1/snapshots/%" PRId64, t->a);
 		break;
 	case R_KEYS_VERSION:
 		snprintf(out, outlen, "/v1/keylists/%" PRId64 "/keys", t->a);

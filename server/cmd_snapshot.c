@@ -22,6 +22,7 @@
 #include "query.h"
 #include "relay.h"
 #include "release.h"
+#include "revet.h"
 #include "render_json.h"
 #include "store.h"
 #include "timefmt.h"
@@ -112,25 +113,31 @@ cmd_snapshots(const struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
-/* cabundled report [--json] ID: the whole vetting report. */
+/*
+ * cabundled report [--json] ID: the whole vetting report on current
+ * facts (revet.c) and the decision.
+ */
 int
 cmd_report(const struct config *cfg, int argc, char *argv[])
 {
 	struct query_snapshots ss;
+	struct revet	 rv;
 	const struct query_snapshot *sn;
 	sqlite3		*db;
 	json_t		*r = NULL;
-	json_error_t	 jerr;
 	int64_t		 id;
 	int		 json, rc = EXIT_LOCAL;
 
+	memset(&rv, 0, sizeof(rv));
+	memset(&ss, 0, sizeof(ss));
 	if (!want_json(argc, argv, &json, 1, "report [--json] ID"))
 		return EXIT_USAGE;
 	if (!parse_id(argv[optind], &id))
 		return EXIT_USAGE;
 	if ((db = datadir_open(cfg)) == NULL)
 		return EXIT_LOCAL;
-	if (!query_snapshot(db, id, &ss))
+	/* One read transaction: the report and the facts agree. */
+	if (!db_begin(db) || !query_snapshot(db, id, &ss))
 		goto out;
 	if (ss.n == 0) {
 		warnx("snapshot %" PRId64 ": no such snapshot", id);
@@ -138,53 +145,130 @@ cmd_report(const struct config *cfg, int argc, char *argv[])
 		goto out;
 	}
 	sn = &ss.v[0];
-	if ((r = json_loads(sn->report, 0, &jerr)) == NULL) {
-		warnx("snapshot %" PRId64 ": stored report: %s", id,
-		    jerr.text);
+	if (!revet_snapshot(db, id, &rv) ||
+	    (r = render_report(&rv, sn)) == NULL)
 		goto out;
-	}
 	if (json) {
-		json_object_set_new(r, "id", json_integer(id));
-		json_object_set_new(r, "source", json_string(sn->source));
-		json_object_set_new(r, "status", json_string(sn->status));
 		rc = print_json(json_incref(r));
 		goto out;
 	}
-	report_print(stdout, id, sn->source, r, 1);
-	printf("  status: %s", sn->status);
-	if (sn->decided_by != NULL)
-		printf(" (by %s: %s)", sn->decided_by,
-		    sn->reason != NULL ? sn->reason : "");
-	printf("\n");
+	report_print_current(stdout, sn, r);
 	rc = EXIT_DONE;
  out:
 	json_decref(r);
+	revet_free(&rv);
 	query_snapshots_free(&ss);
+	db_rollback(db);
 	db_close(db);
 	return rc;
 }
 
-/* approve and reject: one path, two outcomes. */
+/*
+ * What approving applies, for its audit row: the baseline, the counts
+ * and the fingerprints added and removed, and with rollback set what
+ * is rolled back (rollback:true, identical, readded, words).  Returns
+ * a new reference, or NULL when out of memory.
+ */
+static json_t *
+applied_json(const struct revet *rv, int rollback)
+{
+	json_t		*o, *add, *rm, *re;
+	char		*words = NULL;
+	size_t		 i;
+	int		 ok = 0;
+
+	add = json_array();
+	rm = json_array();
+	re = json_array();
+	o = json_pack("{s:o, s:I, s:I, s:O, s:O, s:b}", "baseline",
+	    rv->baseline ? json_integer(rv->baseline) : json_null(),
+	    "added", (json_int_t)rv->nadded, "removed",
+	    (json_int_t)rv->nremoved, "added_roots", add, "removed_roots", rm,
+	    "rollback", rollback);
+	if (o == NULL || add == NULL || rm == NULL || re == NULL)
+		goto out;
+	for (i = 0; i < rv->nadded; i++)
+		if (json_array_append_new(add,
+		    json_string(rv->added[i].sha256)) == -1 ||
+		    (rv->added[i].removed_by && json_array_append_new(re,
+		    json_string(rv->added[i].sha256)) == -1))
+			goto out;
+	for (i = 0; i < rv->nremoved; i++)
+		if (json_array_append_new(rm,
+		    json_string(rv->removed[i].sha256)) == -1)
+			goto out;
+	if (rollback && ((words = revet_rollback_words(rv)) == NULL ||
+	    json_object_set_new(o, "rolled_back", json_pack("{s:o, s:O, "
+	    "s:s}", "identical", rv->identical ?
+	    json_integer(rv->identical) : json_null(), "readded", re,
+	    "words", words)) == -1))
+		goto out;
+	ok = 1;
+ out:
+	json_decref(add);
+	json_decref(rm);
+	json_decref(re);
+	free(words);
+	if (!ok) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* The +/- approving applied, a line per root, on stdout. */
+static void
+applied_print(const struct revet *rv)
+{
+	size_t	 i;
+
+	if (rv->baseline)
+		printf("  applied against accepted snapshot %" PRId64 ": +%zu "
+		    "-%zu roots\n", rv->baseline, rv->nadded, rv->nremoved);
+	else
+		printf("  applied with nothing accepted before: +%zu roots\n",
+		    rv->nadded);
+	for (i = 0; i < rv->nadded; i++)
+		printf("  + %s \"%s\"\n", rv->added[i].sha256,
+		    rv->added[i].label);
+	for (i = 0; i < rv->nremoved; i++)
+		printf("  - %s \"%s\"\n", rv->removed[i].sha256,
+		    rv->removed[i].label);
+}
+
+/*
+ * approve and reject: one path, two outcomes.  Approving works on
+ * current facts (revet.c): a rollback needs allow_rollback, and the
+ * audit row records the +/- applied against the snapshot accepted now.
+ */
 static int
 decide(const struct config *cfg, int argc, char *argv[], const char *status)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ "actor", required_argument, NULL, 'a' },
+		{ "allow-rollback", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapinfo	 si;
+	struct revet	 rv;
 	sqlite3		*db = NULL;
+	json_t		*details = NULL;
 	const char	*reason = NULL, *actor = cfg->actor;
+	char		*words = NULL;
 	int64_t		 id, later = 0;
-	int		 ch, relayed = 0, rc = EXIT_LOCAL;
+	int		 ch, relayed = 0, rc = EXIT_LOCAL, allow = 0, rollback;
+	int		 accept = strcmp(status, "accepted") == 0;
 
+	memset(&rv, 0, sizeof(rv));
 	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'r')
 			reason = optarg;
 		else if (ch == 'a')
 			actor = optarg;
+		else if (ch == 'R' && accept)
+			allow = 1;
 		else
 			goto usage;
 	}
@@ -217,19 +301,42 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 	if (!store_accepted_id(db, si.relay[0] != '\0' ? si.relay : NULL,
 	    &later))
 		goto out;
-	if (strcmp(status, "accepted") == 0 && later > id) {
+	if (accept && later > id) {
 		warnx("snapshot %" PRId64 " is older than accepted snapshot %"
 		    PRId64 ": approving it would roll the mirror back; fetch "
 		    "again instead", id, later);
 		rc = EXIT_REFUSED;
 		goto out;
 	}
+	if (accept) {
+		if (!revet_snapshot(db, id, &rv))
+			goto out;
+		if ((rollback = revet_rollback(&rv)) &&
+		    (words = revet_rollback_words(&rv)) == NULL) {
+			warnx("out of memory");
+			goto out;
+		}
+		if (rollback && !allow) {
+			warnx("snapshot %" PRId64 " is a rollback: %s. Nothing "
+			    "changed; to approve it anyway, add "
+			    "--allow-rollback: cabundled approve "
+			    "--allow-rollback --reason TEXT %" PRId64, id,
+			    words, id);
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+		if ((details = applied_json(&rv, rollback)) == NULL) {
+			warnx("out of memory");
+			goto out;
+		}
+	}
 	/* A relayed body is relayed at once, from what was verified. */
-	if (!store_decide(db, id, status, actor, reason) ||
-	    (strcmp(status, "accepted") == 0 &&
-	    !relay_approved(cfg, db, actor, id, &relayed)) || !db_commit(db))
-		goto out;
-	if (strcmp(status, "accepted") == 0) {
+	if (!store_decide(db, id, status, actor, reason, details))
+		goto out_taken;
+	if ((accept && !relay_approved(cfg, db, actor, id, &relayed)) ||
+	    !db_commit(db))
+		goto out_taken;
+	if (accept) {
 		if (relayed)
 			printf("snapshot %" PRId64 " approved by %s: the "
 			    "relayed %s release it holds is served\n", id,
@@ -238,22 +345,30 @@ decide(const struct config *cfg, int argc, char *argv[], const char *status)
 		else
 			printf("snapshot %" PRId64 " approved by %s: it is "
 			    "now the accepted upstream bundle\n", id, actor);
+		if (words != NULL)
+			printf("  rollback allowed: %s\n", words);
+		applied_print(&rv);
 		rc = publish_all(db, cfg, actor, NULL, 0);
 	} else {
 		printf("snapshot %" PRId64 " rejected by %s\n", id, actor);
 		rc = EXIT_DONE;
 	}
+ out_taken:
+	details = NULL;	/* store_decide took it */
  out:
+	json_decref(details);
+	free(words);
+	revet_free(&rv);
 	db_rollback(db);
 	db_close(db);
 	return rc;
  usage:
 	fprintf(stderr, "usage: cabundled %s --reason TEXT [--actor NAME] "
-	    "ID\n", strcmp(status, "accepted") == 0 ? "approve" : "reject");
+	    "ID\n", accept ? "approve [--allow-rollback]" : "reject");
 	return EXIT_USAGE;
 }
 
-/* cabundled approve --reason TEXT [--actor NAME] ID */
+/* cabundled approve [--allow-rollback] --reason TEXT [--actor NAME] ID */
 int
 cmd_approve(const struct config *cfg, int argc, char *argv[])
 {

@@ -306,48 +306,201 @@ html_release(struct buf *b, const char *profile,
 	    buf_printf(b, "</table>\n"))) && html_end(b);
 }
 
-/* /quarantine: snapshots waiting for a human, with their reports. */
+/* A table of roots (revet_roots_json()), each linked to /cert/FP. */
+static int
+roots_table(struct buf *b, const json_t *roots, const char *cls,
+    const char *sign)
+{
+	const json_t	*o;
+	size_t		 i;
+	int		 ok;
+
+	if (json_array_size(roots) == 0)
+		return buf_printf(b, "<p class=\"muted\">none</p>\n");
+	ok = buf_printf(b, "<table><tr><th></th><th>root</th><th>sha256</th>"
+	    "<th>note</th></tr>\n");
+	json_array_foreach(roots, i, o) {
+		ok = ok && buf_printf(b, "<tr class=\"%s\"><td>%s</td>", cls,
+		    sign) && td(b, str(o, "label")) && td_fp(b, str(o,
+		    "sha256"));
+		if (num(o, "removed_by") != 0)
+			ok = ok && buf_printf(b, "<td class=\"warn\">removed by "
+			    "<a href=\"/snapshots/%" JSON_INTEGER_FORMAT
+			    "\">snapshot %" JSON_INTEGER_FORMAT "</a>: a "
+			    "rollback</td></tr>\n", num(o, "removed_by"),
+			    num(o, "removed_by"));
+		else
+			ok = ok && buf_printf(b, "<td></td></tr>\n");
+	}
+	return ok && buf_printf(b, "</table>\n");
+}
+
+/*
+ * The body of a snapshot's report on current facts (render_report()'s
+ * r): the decision, the baseline the diff is against and the one it
+ * was vetted against, a rollback warning, the findings that are not
+ * info, then every added and removed root linked to its page.
+ */
+static int
+report_section(struct buf *b, const json_t *r)
+{
+	const json_t	*row, *rb = json_object_get(r, "rollback");
+	const char	*st = str(r, "status");
+	json_int_t	 id = num(r, "id"), base = num(r, "baseline");
+	json_int_t	 vetted = num(r, "vetted_against");
+	size_t		 i, n = 0;
+	int		 ok;
+
+	ok = buf_printf(b, "<p class=\"decision\">Status: <b>") &&
+	    html_text(b, st) && buf_printf(b, "</b>");
+	if (json_is_string(json_object_get(r, "decided_by")))
+		ok = ok && buf_printf(b, " by ") && html_text(b, str(r,
+		    "decided_by")) && buf_printf(b, " at <span class=\"d\">") &&
+		    html_text(b, str(r, "decided_at")) &&
+		    buf_printf(b, "</span>: &ldquo;") && html_text(b, str(r,
+		    "reason")) && buf_printf(b, "&rdquo;");
+	else if (strcmp(st, "quarantined") == 0)
+		ok = ok && buf_printf(b, ", waiting for a decision: <code>"
+		    "cabundled approve|reject%s --reason TEXT %"
+		    JSON_INTEGER_FORMAT "</code>", json_is_object(rb) ?
+		    " [--allow-rollback]" : "", id);
+	else
+		ok = ok && buf_printf(b, " at ingest by the vetting rules");
+	ok = ok && buf_printf(b, ".</p>\n<p class=\"baseline\">Vetted ") &&
+	    html_text(b, str(r, "verdict")) && buf_printf(b, ": %"
+	    JSON_INTEGER_FORMAT " certificates, <span class=\"add\">+%"
+	    JSON_INTEGER_FORMAT "</span> <span class=\"rm\">&minus;%"
+	    JSON_INTEGER_FORMAT "</span> ", num(r, "certificates"),
+	    num(r, "added"), num(r, "removed"));
+	if (base == 0)
+		ok = ok && buf_printf(b, "with nothing accepted to compare "
+		    "with");
+	else
+		ok = ok && buf_printf(b, "against <a href=\"/snapshots/%"
+		    JSON_INTEGER_FORMAT "\">snapshot %" JSON_INTEGER_FORMAT
+		    "</a>", base, base);
+	if (base != 0 && json_is_string(json_object_get(r,
+	    "baseline_accepted")))
+		ok = ok && buf_printf(b, ", accepted ") && html_text(b,
+		    str(r, "baseline_accepted"));
+	if (vetted != base && vetted != 0)
+		ok = ok && buf_printf(b, "; vetted originally against <a "
+		    "href=\"/snapshots/%" JSON_INTEGER_FORMAT "\">snapshot %"
+		    JSON_INTEGER_FORMAT "</a>", vetted, vetted);
+	else if (vetted != base)
+		ok = ok && buf_printf(b, "; vetted originally against nothing "
+		    "(first snapshot)");
+	ok = ok && buf_printf(b, ". Body <code class=\"fp\">") &&
+	    html_text(b, str(r, "sha256")) && buf_printf(b, "</code>, %"
+	    JSON_INTEGER_FORMAT " bytes.</p>\n", num(r, "size"));
+	if (json_is_object(rb))
+		ok = ok && buf_printf(b, "<p class=\"rollback warn\"><b>"
+		    "Rollback:</b> ") && html_text(b, str(rb, "words")) &&
+		    buf_printf(b, ". Approving it needs <code>"
+		    "--allow-rollback</code>.</p>\n");
+	ok = ok && buf_printf(b, "<table class=\"findings\"><tr><th>level"
+	    "</th><th>check</th><th>certificate</th><th>rule</th></tr>\n");
+	json_array_foreach(json_object_get(r, "rows"), i, row) {
+		if (strcmp(str(row, "level"), "info") == 0)
+			continue;
+		n++;
+		ok = ok && buf_append(b, "<tr class=\"warn\">", 17) &&
+		    td(b, str(row, "level")) && td(b, str(row, "check")) &&
+		    td(b, str(row, "label")) && td(b, str(row, "rule")) &&
+		    buf_append(b, "</tr>\n", 6);
+	}
+	if (n == 0)
+		ok = ok && buf_printf(b, "<tr><td colspan=\"4\" class=\"muted"
+		    "\">no warnings</td></tr>\n");
+	return ok && buf_printf(b, "</table>\n<h3>Added roots (%zu)</h3>\n",
+	    json_array_size(json_object_get(r, "added_roots"))) &&
+	    roots_table(b, json_object_get(r, "added_roots"), "added add",
+	    "+") && buf_printf(b, "<h3>Removed roots (%zu)</h3>\n",
+	    json_array_size(json_object_get(r, "removed_roots"))) &&
+	    roots_table(b, json_object_get(r, "removed_roots"),
+	    "removed rm", "&minus;");
+}
+
+/*
+ * /quarantine: each quarantined snapshot of ss with its report on
+ * current facts (reports[i], render_report()'s; NULL for a decided
+ * one): every added and removed root, the baseline, rollbacks.
+ */
 int
-html_quarantine(struct buf *b, const struct query_snapshots *ss)
+html_quarantine(struct buf *b, const struct query_snapshots *ss,
+    json_t *const *reports)
 {
 	const struct query_snapshot *s;
-	const struct query_finding *f;
 	char		 when[TIMEFMT_LEN];
-	size_t		 i, j, n = 0;
+	size_t		 i, n = 0;
 	int		 ok;
 
 	ok = html_begin(b, "Quarantine");
-	for (i = 0; i < ss->n; i++) {
+	for (i = ss->n; i-- > 0;) {
 		s = &ss->v[i];
-		if (s->status == NULL || strcmp(s->status, "quarantined") != 0)
+		if (reports[i] == NULL || s->status == NULL ||
+		    strcmp(s->status, "quarantined") != 0)
 			continue;
 		n++;
 		timefmt_iso(s->created, when);
-		ok = ok && buf_printf(b, "<h2>Snapshot %" PRId64 "</h2>\n<p>",
-		    s->id) && html_text(b, when) &&
-		    buf_append(b, " from <code>", 12) &&
-		    html_text(b, s->source) &&
-		    buf_printf(b, "</code>: %" PRId64 " certificates, +%" PRId64
-		    " &minus;%" PRId64 ". Decide with <code>cabundled approve"
-		    "|reject --reason TEXT %" PRId64 "</code>.</p>"
-		    "\n<table><tr><th>level</th><th>check</th><th>certificate"
-		    "</th><th>rule</th></tr>\n", s->certificates, s->added,
-		    s->removed, s->id);
-		for (j = 0; j < s->nfindings; j++) {
-			f = &s->findings[j];
-			if (f->level != NULL && strcmp(f->level, "info") == 0)
-				continue;
-			ok = ok && buf_append(b, "<tr class=\"warn\">", 17) &&
-			    td(b, f->level) && td(b, f->check) &&
-			    td(b, f->label) && td(b, f->rule) &&
-			    buf_append(b, "</tr>\n", 6);
-		}
-		ok = ok && buf_printf(b, "</table>\n");
+		ok = ok && buf_printf(b, "<section class=\"snapshot\" id=\"s%"
+		    PRId64 "\"><h2><a href=\"/snapshots/%" PRId64 "\">"
+		    "Snapshot %" PRId64 "</a></h2>\n<p>", s->id, s->id, s->id) &&
+		    html_text(b, when) && buf_append(b, " from <code>", 12) &&
+		    html_text(b, s->source) && buf_printf(b, "</code></p>\n") &&
+		    report_section(b, reports[i]) &&
+		    buf_printf(b, "</section>\n");
 	}
 	if (n == 0)
 		ok = ok && buf_printf(b, "<p class=\"muted\">Nothing waits for "
 		    "a decision.</p>\n");
 	return ok && html_end(b);
+}
+
+/* /snapshots: every snapshot, newest first. */
+int
+html_snapshots(struct buf *b, const struct query_snapshots *ss)
+{
+	const struct query_snapshot *s;
+	size_t		 i;
+	int		 ok;
+
+	ok = html_begin(b, "Snapshots") && buf_printf(b, "<p>Every upstream "
+	    "bundle this mirror has fetched or imported, newest first; "
+	    "<a href=\"/v1/snapshots\">JSON</a>.</p>\n<table><tr><th>id"
+	    "</th><th>created</th><th>source</th><th>status</th><th>"
+	    "certificates</th><th>+/&minus; as vetted</th><th>decided by"
+	    "</th></tr>\n");
+	for (i = ss->n; i-- > 0;) {
+		s = &ss->v[i];
+		ok = ok && buf_printf(b, "<tr><td><a href=\"/snapshots/%"
+		    PRId64 "\">%" PRId64 "</a></td>", s->id, s->id) &&
+		    td_time(b, s->created) && td(b, s->source) &&
+		    td(b, s->status) && buf_printf(b, "<td>%" PRId64 "</td><td>"
+		    "<span class=\"add\">+%" PRId64 "</span> <span class=\""
+		    "rm\">&minus;%" PRId64 "</span></td>", s->certificates,
+		    s->added, s->removed) && td(b, s->decided_by != NULL ?
+		    s->decided_by : "") && buf_append(b, "</tr>\n", 6);
+	}
+	if (ss->n == 0)
+		ok = ok && buf_printf(b, "<tr><td colspan=\"7\" class=\"muted"
+		    "\">none yet</td></tr>\n");
+	return ok && buf_printf(b, "</table>\n") && html_end(b);
+}
+
+/* /snapshots/ID: one snapshot's report on current facts (r). */
+int
+html_snapshot(struct buf *b, const json_t *r)
+{
+	char	 title[64];
+
+	snprintf(title, sizeof(title), "Snapshot %" JSON_INTEGER_FORMAT,
+	    num(r, "id"));
+	return html_begin(b, title) && buf_printf(b, "<p>From <code>") &&
+	    html_text(b, str(r, "source")) && buf_printf(b, "</code>; <a "
+	    "href=\"/v1/snapshots/%" JSON_INTEGER_FORMAT "\">JSON</a>, <a "
+	    "href=\"/snapshots\">every snapshot</a>.</p>\n", num(r, "id")) &&
+	    report_section(b, r) && html_end(b);
 }
 
 /* /cert/{sha256}: one certificate and the releases that held it. */

@@ -21,7 +21,10 @@ int	html_history(struct buf *, const char *,
 int	html_release(struct buf *, const char *,
 	    const struct query_release *, const struct query_diff *,
 	    const struct query_dated *, size_t);
-int	html_quarantine(struct buf *, const struct query_snapshots *);
+int	html_quarantine(struct buf *, const struct query_snapshots *,
+	    json_t *const *);
+int	html_snapshots(struct buf *, const struct query_snapshots *);
+int	html_snapshot(struct buf *, const json_t *);
 int	html_cert(struct buf *, const json_t *);
 int	html_td(struct buf *, const char *);
 int	html_td_date(struct buf *, const char *);

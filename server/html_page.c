@@ -87,8 +87,9 @@ html_begin(struct buf *b, const char *title)
 	    "width=device-width\"><title>") && html_text(b, title) &&
 	    buf_printf(b, " - cabundle</title><style>%s</style></head>"
 	    "<body>\n<nav><a href=\"/\">profiles</a><a href=\"/quarantine\">"
-	    "quarantine</a><a href=\"/audit\">audit log</a><a href=\"/org\">"
-	    "organization CAs</a><a href=\"/exclusions\">exclusions</a>"
+	    "quarantine</a><a href=\"/snapshots\">snapshots</a><a href=\""
+	    "/audit\">audit log</a><a href=\"/org\">organization CAs</a>"
+	    "<a href=\"/exclusions\">exclusions</a>"
 	    "<a href=\"/search\">search</a><a href=\""
 	    "/v1/pubkey\">public key</a></nav>\n<h1>", STYLE) &&
 	    html_text(b, title) && buf_append(b, "</h1>\n", 6);

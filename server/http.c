@@ -771,6 +771,8 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return send_page(c, rq, s, &s->orgpage);
 	case R_PAGE_EXCLUSIONS:
 		return send_page(c, rq, s, &s->exclpage);
+	case R_PAGE_SNAPSHOTS:
+		return send_page(c, rq, s, &s->snapshots);
 	case R_PAGE_AUDIT:
 		if (after == 0 && before == 0 && limit == SITE_AUDIT_PAGE)
 			return send_page(c, rq, s, &s->auditpage);
@@ -804,6 +806,8 @@ serve_page(struct http *h, struct MHD_Connection *c, struct req *rq,
 	else if (t->route == R_PAGE_PROFILE)
 		ok = site_history_html(p, before, limit ? limit : HISTORY_PAGE,
 		    &b);
+	else if (t->route == R_PAGE_SNAPSHOT)
+		ok = site_snapshot_html(s, t->a, &b, &found);
 	else
 		ok = site_cert_html(s, t->fp, &b, &found);
 	site_unref(s);
@@ -1079,7 +1083,21 @@ dispatch(struct http *h, struct MHD_Connection *c, struct req *rq,
 	case R_PAGE_ORG:
 	case R_PAGE_EXCLUSIONS:
 	case R_PAGE_SEARCH:
+	case R_PAGE_SNAPSHOTS:
+	case R_PAGE_SNAPSHOT:
 		return serve_page(h, c, rq, s, NULL, t);
+	case R_SNAPSHOTS:
+		return send_doc(h, c, rq, s, &s->snapshotsjson, CT_JSON, 0);
+	case R_SNAPSHOT: {
+		int	 found;
+		json_t	*o = site_snapshot_json(s, t->a, &found);
+
+		site_unref(s);
+		if (o == NULL && !found)
+			return send_text(c, rq, MHD_HTTP_NOT_FOUND, CT_TEXT,
+			    "not found\n");
+		return send_json(c, rq, o, h->latest);
+	}
 	default:
 		break;
 	}

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "output.h"
 #include "release.h"
+#include "revet.h"
 #include "store.h"
 #include "vet.h"
 
@@ -159,6 +160,25 @@ ingest_unchanged(const struct snapinfo *si, const char *how)
 }
 
 /*
+ * Say out loud when quarantined snapshot id would be a rollback
+ * (revet.c), as report does: approving it then needs --allow-rollback.
+ */
+static void
+rollback_print(sqlite3 *db, int64_t id)
+{
+	struct revet	 rv;
+	char		*words;
+
+	if (revet_snapshot(db, id, &rv) && (words =
+	    revet_rollback_words(&rv)) != NULL) {
+		printf("  ROLLBACK: %s; approving it needs --allow-rollback\n",
+		    words);
+		free(words);
+	}
+	revet_free(&rv);
+}
+
+/*
  * Vet body from source and store it as a snapshot, all in one
  * transaction; with rl, a release of an upstream mirror whose body
  * this is, also store that release verbatim once the body stands
@@ -236,6 +256,8 @@ ingest_body(sqlite3 *db, const struct config *cfg, const char *actor,
 	    vet_verdictname(r.verdict)) || !db_commit(db))
 		goto out;
 	report_print_vet(stdout, id, source, &r, 0);
+	if (r.verdict == VERDICT_QUARANTINED)
+		rollback_print(db, id);
 	rc = verdict_exit(vet_verdictname(r.verdict));
  out:
 	db_rollback(db);

@@ -42,8 +42,8 @@ static const struct command {
 	{ "inspect", cmd_inspect, "inspect [--json] [--vet] FILE", NULL },
 	{ "snapshots", cmd_snapshots, "snapshots [--json]", NULL },
 	{ "report", cmd_report, "report [--json] ID", NULL },
-	{ "approve", cmd_approve, "approve --reason TEXT [--actor NAME] ID",
-	    NULL },
+	{ "approve", cmd_approve, "approve [--allow-rollback] --reason TEXT "
+	    "[--actor NAME] ID", NULL },
 	{ "reject", cmd_reject, "reject --reason TEXT [--actor NAME] ID",
 	    NULL },
 	{ "org", cmd_org, "org add|edit|remove|list ...",

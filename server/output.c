@@ -11,7 +11,11 @@
 #include <jansson.h>
 
 #include "output.h"
+#include "query.h"
+#include "timefmt.h"
 #include "vet.h"
+
+static void	rows_print(FILE *, int64_t, json_t *, int);
 
 /*
  * Print o as indented, ASCII-only JSON on stdout, for every --json of
@@ -37,9 +41,7 @@ json_print(json_t *o)
 void
 report_print(FILE *f, int64_t id, const char *source, json_t *r, int all)
 {
-	json_t		*row, *base;
-	size_t		 i, ninfo = 0;
-	const char	*label, *fp;
+	json_t		*base;
 
 	if (id != 0)
 		fprintf(f, "snapshot %" PRId64 ": ", id);
@@ -60,6 +62,17 @@ report_print(FILE *f, int64_t id, const char *source, json_t *r, int all)
 	    " bytes, from %s\n",
 	    json_string_value(json_object_get(r, "sha256")),
 	    json_integer_value(json_object_get(r, "size")), source);
+	rows_print(f, id, r, all);
+}
+
+/* The report's findings, a line each; info rows only when all is set. */
+static void
+rows_print(FILE *f, int64_t id, json_t *r, int all)
+{
+	json_t		*row;
+	size_t		 i, ninfo = 0;
+	const char	*label, *fp;
+
 	json_array_foreach(json_object_get(r, "rows"), i, row) {
 		if (!all && strcmp(json_string_value(json_object_get(row,
 		    "level")), "info") == 0) {
@@ -96,4 +109,62 @@ report_print_vet(FILE *f, int64_t id, const char *source,
 	}
 	report_print(f, id, source, j, all);
 	json_decref(j);
+}
+
+/*
+ * "cabundled report ID" in words: the decision (status, who, when,
+ * why), the diff on current facts (r is revet_report()'s) with the
+ * baseline it is against, a rollback said out loud, every finding,
+ * and for a quarantined snapshot the command that decides it.
+ */
+void
+report_print_current(FILE *f, const struct query_snapshot *sn, json_t *r)
+{
+	json_t		*rb = json_object_get(r, "rollback");
+	json_int_t	 base, vetted;
+	const char	*at;
+	char		 when[TIMEFMT_LEN];
+
+	fprintf(f, "snapshot %" PRId64 ": %s", sn->id, sn->status);
+	if (sn->decided_by != NULL) {
+		timefmt_iso(sn->decided_at, when);
+		fprintf(f, " by %s at %s: %s\n", sn->decided_by, when,
+		    sn->reason != NULL ? sn->reason : "");
+	} else if (strcmp(sn->status, "quarantined") == 0)
+		fprintf(f, ", waiting for a decision\n");
+	else
+		fprintf(f, " at ingest by the vetting rules\n");
+	base = json_integer_value(json_object_get(r, "baseline"));
+	vetted = json_integer_value(json_object_get(r, "vetted_against"));
+	at = json_string_value(json_object_get(r, "baseline_accepted"));
+	fprintf(f, "  vetted %s: %" JSON_INTEGER_FORMAT " certificates, %"
+	    JSON_INTEGER_FORMAT " added, %" JSON_INTEGER_FORMAT " removed",
+	    json_string_value(json_object_get(r, "verdict")),
+	    json_integer_value(json_object_get(r, "certificates")),
+	    json_integer_value(json_object_get(r, "added")),
+	    json_integer_value(json_object_get(r, "removed")));
+	if (base == 0)
+		fprintf(f, " (nothing accepted to compare with)");
+	else if (at != NULL)
+		fprintf(f, " against snapshot %" JSON_INTEGER_FORMAT
+		    ", accepted %s", base, at);
+	else
+		fprintf(f, " against snapshot %" JSON_INTEGER_FORMAT, base);
+	if (vetted != base && vetted != 0)
+		fprintf(f, "; vetted originally against snapshot %"
+		    JSON_INTEGER_FORMAT, vetted);
+	else if (vetted != base)
+		fprintf(f, "; vetted originally against nothing (first "
+		    "snapshot)");
+	fprintf(f, "\n  body sha256 %s, %" JSON_INTEGER_FORMAT " bytes, "
+	    "from %s\n", json_string_value(json_object_get(r, "sha256")),
+	    json_integer_value(json_object_get(r, "size")), sn->source);
+	if (json_is_object(rb))
+		fprintf(f, "  ROLLBACK: %s\n", json_string_value(
+		    json_object_get(rb, "words")));
+	rows_print(f, sn->id, r, 1);
+	if (strcmp(sn->status, "quarantined") == 0)
+		fprintf(f, "  decide with: cabundled approve|reject --reason "
+		    "TEXT%s %" PRId64 "\n", json_is_object(rb) ?
+		    " [--allow-rollback]" : "", sn->id);
 }

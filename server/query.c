@@ -562,8 +562,9 @@ snapshots_get(sqlite3 *db, int64_t id, int report, int findings,
 	    "ncerts, verdict, status, coalesce(decided_by, ''), "
 	    "coalesce(reason, ''), json_extract(report, '$.added'), "
 	    "json_extract(report, '$.removed'), report, (SELECT count(*) "
-	    "FROM snapshot_distrust d WHERE d.snapshot = snapshot.id) FROM "
-	    "snapshot WHERE ?1 = 0 OR id = ?1 ORDER BY id")) == NULL)
+	    "FROM snapshot_distrust d WHERE d.snapshot = snapshot.id), "
+	    "coalesce(decided_at, 0) FROM snapshot WHERE ?1 = 0 OR id = ?1 "
+	    "ORDER BY id")) == NULL)
 		return 0;
 	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -581,6 +582,7 @@ snapshots_get(sqlite3 *db, int64_t id, int report, int findings,
 		sn->added = sqlite3_column_int64(st, 9);
 		sn->removed = sqlite3_column_int64(st, 10);
 		sn->dated = sqlite3_column_int64(st, 12);
+		sn->decided_at = sqlite3_column_int64(st, 13);
 		if (!col_dup(st, 2, &sn->source) ||
 		    !col_dup(st, 3, &sn->sha256) ||
 		    !col_dup(st, 5, &sn->verdict) ||

@@ -137,6 +137,7 @@ struct query_snapshot {
 	int64_t		 removed;
 	int64_t		 dated;		/* roots with a distrust-after date */
 	char		*decided_by;	/* NULL: not decided by a person */
+	int64_t		 decided_at;	/* when decided_by decided; 0: - */
 	char		*reason;	/* NULL: none given */
 	char		*report;	/* stored JSON; NULL unless asked */
 	struct query_finding *findings;	/* parsed report rows, if asked */

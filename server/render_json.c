@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "query.h"
 #include "render_json.h"
+#include "revet.h"
 #include "timefmt.h"
 
 /*
@@ -371,7 +372,7 @@ render_snapshots(const struct query_snapshots *ss)
 {
 	const struct query_snapshot *sn;
 	json_t		*a, *o;
-	char		 when[TIMEFMT_LEN];
+	char		 when[TIMEFMT_LEN], decided[TIMEFMT_LEN];
 	size_t		 i;
 
 	if ((a = json_array()) == NULL)
@@ -379,8 +380,9 @@ render_snapshots(const struct query_snapshots *ss)
 	for (i = 0; i < ss->n; i++) {
 		sn = &ss->v[i];
 		timefmt_iso(sn->created, when);
+		timefmt_iso(sn->decided_at, decided);
 		o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I, "
-		    "s:I, s:I, s:s?, s:s?}",
+		    "s:I, s:I, s:s?, s:s?, s:s?}",
 		    "id", (json_int_t)sn->id,
 		    "created", when,
 		    "source", sn->source,
@@ -392,7 +394,8 @@ render_snapshots(const struct query_snapshots *ss)
 		    "removed", (json_int_t)sn->removed,
 		    "distrust_after", (json_int_t)sn->dated,
 		    "decided_by", sn->decided_by,
-		    "reason", sn->reason);
+		    "reason", sn->reason,
+		    "decided_at", sn->decided_by != NULL ? decided : NULL);
 		if (o == NULL || (sn->report != NULL &&
 		    json_object_set_new(o, "report", json_loads(sn->report, 0,
 		    NULL)) == -1) || json_array_append_new(a, o) == -1) {
@@ -512,4 +515,35 @@ certificate_json(sqlite3 *db, const char *fp, int *found)
 		o = render_certificate(&c);
 	query_certificate_free(&c);
 	return o;
+}
+
+/*
+ * Snapshot sn's report on current facts (revet_report() of rv, made
+ * from sn->report) with its decision: id, source, status, decided_by,
+ * decided_at (ISO 8601) and reason, null where no person decided.  The
+ * one definition for report --json and /v1/snapshots/ID.  Returns a
+ * new reference, or NULL after a warning.
+ */
+json_t *
+render_report(const struct revet *rv, const struct query_snapshot *sn)
+{
+	json_t		*r;
+	char		 when[TIMEFMT_LEN];
+
+	if (sn->report == NULL || (r = revet_report(rv, sn->report)) == NULL)
+		return NULL;
+	timefmt_iso(sn->decided_at, when);
+	if (json_object_set_new(r, "id", json_integer(sn->id)) == 0 &&
+	    json_object_set_new(r, "source", json_string(sn->source)) == 0 &&
+	    json_object_set_new(r, "status", json_string(sn->status)) == 0 &&
+	    json_object_set_new(r, "decided_by", sn->decided_by != NULL ?
+	    json_string(sn->decided_by) : json_null()) == 0 &&
+	    json_object_set_new(r, "decided_at", sn->decided_by != NULL ?
+	    json_string(when) : json_null()) == 0 &&
+	    json_object_set_new(r, "reason", sn->reason != NULL ?
+	    json_string(sn->reason) : json_null()) == 0)
+		return r;
+	warnx("snapshot %" PRId64 ": report: out of memory", sn->id);
+	json_decref(r);
+	return NULL;
 }

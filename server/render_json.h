@@ -13,6 +13,8 @@
 #include "buf.h"
 #include "query.h"
 
+struct revet;
+
 #define HISTORY_MAX	(256u << 20)	/* render_history_dump: ~350 B a row */
 
 json_t	*render_release(const struct query_release *);
@@ -23,6 +25,8 @@ json_t	*render_diff(const struct query_diff *);
 json_t	*render_profiles(const struct query_profiles *);
 json_t	*render_snapshots(const struct query_snapshots *);
 json_t	*render_audit_row(const struct query_audit *, int);
+json_t	*render_report(const struct revet *,
+	    const struct query_snapshot *);
 json_t	*render_audit(const struct query_audits *);
 char	*render_details(const char *);
 json_t	*render_certificate(const struct query_certificate *);

@@ -21,6 +21,36 @@ version_arg(const char *s, size_t len, int64_t *v)
 }
 
 /*
+ * /snapshots, /snapshots/{id} and their JSON twins under /v1 (ids from
+ * 1): 1 with t filled, 0 when url is none of them.
+ */
+static int
+snapshot_route(const char *url, struct target *t)
+{
+	const char	*p = url;
+	int		 json = 0;
+
+	if (strncmp(p, "/v1/", 4) == 0) {
+		json = 1;
+		p += 3;
+	}
+	if (strncmp(p, "/snapshots", 10) != 0)
+		return 0;
+	p += 10;
+	if (*p == '\0') {
+		t->route = json ? R_SNAPSHOTS : R_PAGE_SNAPSHOTS;
+		return 1;
+	}
+	if (*p != '/' || !version_arg(p + 1, strlen(p + 1), &t->a) ||
+	    t->a == 0) {
+		t->a = 0;
+		return 0;
+	}
+	t->route = json ? R_SNAPSHOT : R_PAGE_SNAPSHOT;
+	return 1;
+}
+
+/*
  * Match a decoded path (NUL-terminated, query string removed) against
  * the contract and fill t: its route, and the profile, versions or
  * fingerprint the path names.  Anything not exactly one of its forms
@@ -34,6 +64,8 @@ route_parse(const char *url, struct target *t)
 	size_t		 n;
 
 	memset(t, 0, sizeof(*t));
+	if (snapshot_route(url, t))
+		return;
 	if (strcmp(url, "/") == 0)
 		t->route = R_INDEX;
 	else if (strcmp(url, "/healthz") == 0)

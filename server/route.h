@@ -44,6 +44,11 @@ enum route {
 	R_PAGE_ORG,		/* /org: every organization CA */
 	R_PAGE_EXCLUSIONS,	/* /exclusions */
 	R_PAGE_SEARCH,		/* /search?q=: by fingerprint or label */
+	/* issue 23 "decide": the snapshots and their reports. */
+	R_PAGE_SNAPSHOTS,	/* /snapshots */
+	R_PAGE_SNAPSHOT,	/* /snapshots/{id} */
+	R_SNAPSHOTS,		/* /v1/snapshots */
+	R_SNAPSHOT,		/* /v1/snapshots/{id} */
 	R__MAX
 };
 
@@ -51,7 +56,7 @@ enum route {
 struct target {
 	enum route	 route;
 	char		 profile[META_PROFILE_MAX + 1];
-	int64_t		 a, b;		/* versions */
+	int64_t		 a, b;		/* versions; a snapshot id */
 	char		 fp[65];	/* /cert/{sha256}; a key id */
 };
 

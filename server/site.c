@@ -39,6 +39,7 @@
 #include "query.h"
 #include "release.h"
 #include "render_json.h"
+#include "revet.h"
 #include "sig.h"
 #include "site.h"
 
@@ -1969,57 +1970,158 @@ upstream_doc(struct site *s, const struct query_snapshots *ss,
 }
 
 /*
- * /v1/upstream and /quarantine from one read of the snapshots; only
- * the reports of snapshots in quarantine are parsed.
+ * /quarantine, /snapshots and /v1/snapshots from s->snaps: each
+ * quarantined snapshot on current facts (s->revets[i], read now), the
+ * others as stored.  Returns 1, or 0 after a warning.
+ */
+static int
+snapshot_docs(sqlite3 *db, struct site *s)
+{
+	struct query_snapshots *ss = &s->snaps;
+	struct buf	 b;
+	json_t		**reps = NULL;
+	size_t		 i;
+	int		 ok = 0;
+
+	buf_init(&b, 16u << 20);
+	if ((s->revets = calloc(ss->n + 1, sizeof(*s->revets))) == NULL)
+		goto out;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	if ((reps = calloc(ss->n + 1, sizeof(*reps))) == NULL)
+		goto out;
+	for (i = 0; i < ss->n; i++) {
+		if (strcmp(ss->v[i].status, "quarantined") != 0)
+			continue;
+		if (!revet_snapshot(db, ss->v[i].id, &s->revets[i]) ||
+		    (reps[i] = render_report(&s->revets[i], &ss->v[i])) ==
+		    NULL)
+			goto out;
+	}
+	ok = html_quarantine(&b, ss, reps) &&
+	    doc_set(&s->quarantine, b.data, b.len);
+	buf_reset(&b);
+	ok = ok && html_snapshots(&b, ss) &&
+	    doc_set(&s->snapshots, b.data, b.len);
+ out:
+	for (i = 0; reps != NULL && i < ss->n; i++)
+		json_decref(reps[i]);
+	free(reps);
+	buf_free(&b);
+	return ok;
+}
+
+/*
+ * /v1/upstream, /v1/snapshots, /snapshots and /quarantine from one
+ * read of the snapshots; their stored reports are kept in s->snaps for
+ * the pages of each (site_snapshot_json, site_snapshot_html), parsed
+ * when one is asked for.
  */
 static int
 load_snapshots(sqlite3 *db, struct site *s)
 {
-	struct query_snapshots ss;
+	struct query_snapshots *ss = &s->snaps;
 	sqlite3_stmt	*st = NULL;
-	struct buf	 b;
 	char		**reports = NULL;
 	const char	*t;
 	size_t		 i = 0, j;
 	int		 ok = 0;
 
-	buf_init(&b, 16u << 20);
-	if (!query_snapshots(db, 0, &ss))
+	if (!query_snapshots(db, 0, ss))
 		goto out;
-	if ((reports = calloc(ss.n + 1, sizeof(*reports))) == NULL ||
+	if ((reports = calloc(ss->n + 1, sizeof(*reports))) == NULL ||
 	    (st = db_prepare(db, "SELECT id, report FROM snapshot ORDER BY "
 	    "id")) == NULL)
 		goto out;
-	while (i < ss.n && sqlite3_step(st) == SQLITE_ROW) {
+	while (i < ss->n && sqlite3_step(st) == SQLITE_ROW) {
 		t = (const char *)sqlite3_column_text(st, 1);
-		if (sqlite3_column_int64(st, 0) != ss.v[i].id || t == NULL ||
+		if (sqlite3_column_int64(st, 0) != ss->v[i].id || t == NULL ||
 		    t[0] != '{') {
 			warnx("snapshot %" PRId64 ": no stored report",
-			    ss.v[i].id);
+			    ss->v[i].id);
 			goto out;
 		}
 		if ((reports[i] = strdup(t)) == NULL)
 			goto out;
-		if (strcmp(ss.v[i].status, "quarantined") == 0) {
-			ss.v[i].report = reports[i];
-			if (!query_findings(&ss.v[i]))
-				goto out;
-		}
 		i++;
 	}
-	if (i != ss.n)
+	if (i != ss->n || !upstream_doc(s, ss, reports) ||
+	    !doc_json(&s->snapshotsjson, render_snapshots(ss)))
 		goto out;
-	ok = upstream_doc(s, &ss, reports) && html_quarantine(&b, &ss) &&
-	    doc_set(&s->quarantine, b.data, b.len);
- out:
-	for (j = 0; reports != NULL && j < ss.n; j++) {
-		ss.v[j].report = NULL;	/* reports[] owns them */
-		free(reports[j]);
+	/* The snapshots own their reports from here. */
+	for (j = 0; j < ss->n; j++) {
+		ss->v[j].report = reports[j];
+		reports[j] = NULL;
 	}
-	query_snapshots_free(&ss);
+	ok = snapshot_docs(db, s);
+ out:
+	for (j = 0; reports != NULL && j < ss->n; j++)
+		free(reports[j]);
 	free(reports);
 	sqlite3_finalize(st);
-	buf_free(&b);
+	return ok;
+}
+
+static const struct query_snapshot *
+find_snapshot(const struct site *s, int64_t id, size_t *at)
+{
+	size_t	 lo = 0, hi = s->snaps.n, mid;
+
+	/* By id, ascending. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->snaps.v[mid].id == id) {
+			*at = mid;
+			return &s->snaps.v[mid];
+		}
+		if (s->snaps.v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * /v1/snapshots/ID: snapshot id's report on current facts (as loaded)
+ * with its decision.  Returns a new reference, or NULL with *found 0
+ * when there is no such snapshot, NULL with *found 1 after a warning.
+ */
+json_t *
+site_snapshot_json(const struct site *s, int64_t id, int *found)
+{
+	const struct query_snapshot *sn;
+	struct revet	 rv;
+	json_t		*r = NULL;
+	size_t		 at;
+
+	*found = 0;
+	if ((sn = find_snapshot(s, id, &at)) == NULL)
+		return NULL;
+	*found = 1;
+	/* Quarantined: re-derived at load; decided: as stored. */
+	if (s->revets[at].id != 0)
+		return render_report(&s->revets[at], sn);
+	if (revet_stored(id, sn->report, &rv))
+		r = render_report(&rv, sn);
+	revet_free(&rv);
+	return r;
+}
+
+/*
+ * /snapshots/ID into b.  Returns 1 (*found 0: no such snapshot), or 0
+ * after a warning.
+ */
+int
+site_snapshot_html(const struct site *s, int64_t id, struct buf *b,
+    int *found)
+{
+	json_t	*r;
+	int	 ok;
+
+	if ((r = site_snapshot_json(s, id, found)) == NULL)
+		return !*found;
+	ok = html_snapshot(b, r);
+	json_decref(r);
 	return ok;
 }
 
@@ -2146,6 +2248,12 @@ site_free(struct site *s)
 	free(s->index.data);
 	free(s->upstream.data);
 	free(s->quarantine.data);
+	free(s->snapshots.data);
+	free(s->snapshotsjson.data);
+	for (i = 0; s->revets != NULL && i < s->snaps.n; i++)
+		revet_free(&s->revets[i]);
+	free(s->revets);
+	query_snapshots_free(&s->snaps);
 	free(s->audit.data);
 	free(s->auditpage.data);
 	json_decref(s->orgs);
@@ -2374,6 +2482,8 @@ site_foreach_doc(struct site *s, void (*fn)(struct doc *))
 	fn(&s->index);
 	fn(&s->upstream);
 	fn(&s->quarantine);
+	fn(&s->snapshots);
+	fn(&s->snapshotsjson);
 	fn(&s->audit);
 	fn(&s->auditpage);
 	fn(&s->orgpage);

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "query.h"
+#include "revet.h"
 
 #define ETAG_LEN	67	/* '"' hex64 '"' NUL */
 
@@ -147,6 +148,12 @@ struct site {
 	struct doc	 index;		/* / */
 	struct doc	 upstream;	/* /v1/upstream */
 	struct doc	 quarantine;	/* /quarantine */
+	struct doc	 snapshots;	/* /snapshots */
+	struct doc	 snapshotsjson;	/* /v1/snapshots */
+	struct query_snapshots snaps;	/* every snapshot, oldest first,
+					   each with its stored report */
+	struct revet	*revets;	/* by snaps index: a quarantined one
+					   on current facts; id 0: decided */
 	struct doc	 audit;		/* /v1/audit, its first page */
 	struct doc	 auditpage;	/* /audit, its first page */
 	json_t		*orgs;		/* org_list(all), each with the
@@ -195,6 +202,9 @@ int		 site_audit_html(const struct site *, int64_t, int64_t,
 		    int64_t, struct buf *);
 int		 site_search_html(const struct site *, const char *,
 		    struct buf *);
+json_t		*site_snapshot_json(const struct site *, int64_t, int *);
+int		 site_snapshot_html(const struct site *, int64_t, struct buf *,
+		    int *);
 
 #define SEARCH_QUERY_MAX 128	/* bytes of /search?q= */
 #define SEARCH_HITS_MAX	100

@@ -395,22 +395,33 @@ store_snapshot(sqlite3 *db, const char *source, const char *relay,
 
 /*
  * A human's decision on a quarantined snapshot: status becomes
- * "accepted" or "rejected", with who, when and why, and an audit row.
- * The caller holds the transaction and has checked the snapshot may
- * be decided.  Returns 1, or 0 after a warning.
+ * "accepted" or "rejected", with who, when and why, and an audit row
+ * whose details are {reason} and what details (taken, may be NULL)
+ * holds.  The caller holds the transaction and has checked the
+ * snapshot may be decided.  Returns 1, or 0 after a warning.
  */
 int
 store_decide(sqlite3 *db, int64_t id, const char *status, const char *actor,
-    const char *reason)
+    const char *reason, json_t *details)
 {
 	sqlite3_stmt	*st;
 	char		 obj[64];
 	int		 ok;
 
+	if (details == NULL)
+		details = json_object();
+	if (details == NULL || json_object_set_new(details, "reason",
+	    json_string(reason)) == -1) {
+		warnx("out of memory");
+		json_decref(details);
+		return 0;
+	}
 	if ((st = db_prepare(db, "UPDATE snapshot SET status = ?, "
 	    "decided_by = ?, decided_at = ?, reason = ? WHERE id = ? AND "
-	    "status = 'quarantined'")) == NULL)
+	    "status = 'quarantined'")) == NULL) {
+		json_decref(details);
 		return 0;
+	}
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
@@ -418,11 +429,13 @@ store_decide(sqlite3 *db, int64_t id, const char *status, const char *actor,
 	sqlite3_bind_int64(st, 5, id);
 	ok = db_step_done(db, st) && sqlite3_changes(db) == 1;
 	sqlite3_finalize(st);
-	if (!ok)
+	if (!ok) {
+		json_decref(details);
 		return 0;
+	}
 	snprintf(obj, sizeof(obj), "snapshot:%" PRId64, id);
 	return audit_append(db, actor, strcmp(status, "accepted") == 0 ?
-	    "approve" : "reject", obj, json_pack("{s:s}", "reason", reason));
+	    "approve" : "reject", obj, details);
 }
 
 /*

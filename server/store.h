@@ -43,7 +43,7 @@ int	store_snapshot(sqlite3 *, const char *, const char *,
 	    const unsigned char *, size_t, const struct bundle *,
 	    const struct vet_report *, const char *, int64_t *);
 int	store_decide(sqlite3 *, int64_t, const char *, const char *,
-	    const char *);
+	    const char *, json_t *);
 int	store_accepted_id(sqlite3 *, const char *, int64_t *);
 int	store_source_get(sqlite3 *, const char *, struct source_state *);
 int	store_source_set(sqlite3 *, const char *, const char *, const char *,

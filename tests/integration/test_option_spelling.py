@@ -98,7 +98,8 @@ def test_the_pages_were_read():
     assert {"init", "serve", "approve", "org add", "org list",
             "exclude add", "profile add", "export", "key generate"} <= \
         set(SERVER)
-    assert SERVER["approve"] == {"--reason": True, "--actor": True}
+    assert SERVER["approve"] == {"--reason": True, "--actor": True,
+                                 "--allow-rollback": False}
     assert SERVER["serve"] == {"--once": False}
     assert SERVER["org add"]["--tag"] and not SERVER["org add"][
         "--intermediate"]
