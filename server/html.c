@@ -351,8 +351,8 @@ report_section(struct buf *b, const json_t *r)
 	size_t		 i, n = 0;
 	int		 ok;
 
-	ok = buf_printf(b, "<p class=\"decision\">Status: <b>") &&
-	    html_text(b, st) && buf_printf(b, "</b>");
+	ok = buf_printf(b, "<p class=\"decision\">Status: <strong>") &&
+	    html_text(b, st) && buf_printf(b, "</strong>");
 	if (json_is_string(json_object_get(r, "decided_by")))
 		ok = ok && buf_printf(b, " by ") && html_text(b, str(r,
 		    "decided_by")) && buf_printf(b, " at <span class=\"d\">") &&
@@ -394,8 +394,8 @@ report_section(struct buf *b, const json_t *r)
 	    html_text(b, str(r, "sha256")) && buf_printf(b, "</code>, %"
 	    JSON_INTEGER_FORMAT " bytes.</p>\n", num(r, "size"));
 	if (json_is_object(rb))
-		ok = ok && buf_printf(b, "<p class=\"rollback warn\"><b>"
-		    "Rollback:</b> ") && html_text(b, str(rb, "words")) &&
+		ok = ok && buf_printf(b, "<p class=\"rollback warn\"><strong>"
+		    "Rollback:</strong> ") && html_text(b, str(rb, "words")) &&
 		    buf_printf(b, ". Approving it needs <code>"
 		    "--allow-rollback</code>.</p>\n");
 	ok = ok && buf_printf(b, "<table class=\"findings\"><tr><th>level"

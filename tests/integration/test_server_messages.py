@@ -277,7 +277,7 @@ def test_approve_without_reason():
     assert p.stderr.decode().splitlines() == [
         "cabundled: approve: --reason TEXT is required (why you accept "
         "this snapshot)",
-        "usage: cabundled approve --reason TEXT [--actor NAME] ID"]
+        "usage: cabundled approve [--allow-rollback] --reason TEXT [--actor NAME] ID"]
 
 
 @pytest.mark.parametrize("cmd", ["org", "exclude", "profile", "key",
