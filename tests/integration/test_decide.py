@@ -8,17 +8,15 @@ Chromium.  Expectations come from the real fixtures, through openssl
 and Python, never from the program under test."""
 import html
 import json
-import os
-import pathlib
 import re
 import shutil
 import sqlite3
-import subprocess
 import time
 
 import pytest
 
-from conftest import ROOT, Server, fingerprint, now, pem_blocks, upstream
+from conftest import Server, fingerprint, now, pem_blocks, upstream
+from test_browser import render, screenshot
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -243,25 +241,3 @@ def test_pages_and_json_show_the_current_facts(stale, tmp_path):
             '</a>') in sec
 
 
-def chromium(tmp_path, url, *flags):
-    exe = shutil.which("chromium")
-    assert exe, "chromium is not installed: make test installs it"
-    p = subprocess.run(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu",
-         f"--user-data-dir={tmp_path / 'chromium'}", *flags, url],
-        capture_output=True, timeout=120)
-    assert p.returncode == 0, p.stderr.decode(errors="replace")[-2000:]
-    return p.stdout.decode()
-
-
-def render(tmp_path, url):
-    return chromium(tmp_path, url, "--dump-dom")
-
-
-def screenshot(tmp_path, url, name):
-    art = pathlib.Path(os.environ.get("ARTIFACTS",
-                                      ROOT / "tests" / "artifacts"))
-    art.mkdir(parents=True, exist_ok=True)
-    chromium(tmp_path, url, "--window-size=1280,1400",
-             f"--screenshot={art / name}")
-    assert (art / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
