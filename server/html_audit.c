@@ -125,19 +125,33 @@ object_link(struct buf *b, const char *action, const char *object)
 	return html_text(b, object);
 }
 
-/* Keys whose integer value is a time, shown as ISO 8601 UTC. */
+/*
+ * Keys whose integer value is a time, shown as ISO 8601 UTC.  "added"
+ * and "removed" are times in org and exclusion rows but counts in an
+ * approve's: a count is never as large as a time since 2000.
+ */
 static int
-time_key(const char *key)
+time_key(const char *key, json_int_t v)
 {
 	static const char *const keys[] = { "expires", "not_after",
-	    "not_before", "added", "removed", "created", "time", "decided_at",
-	    NULL };
+	    "not_before", "created", "time", "decided_at", NULL };
 	size_t	 i;
 
+	if (strcmp(key, "added") == 0 || strcmp(key, "removed") == 0)
+		return v >= 946684800;
 	for (i = 0; keys[i] != NULL; i++)
 		if (strcmp(key, keys[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* Keys whose strings are certificate fingerprints ("added_roots"). */
+static int
+roots_key(const char *key)
+{
+	size_t	 n = strlen(key);
+
+	return n > 6 && strcmp(key + n - 6, "_roots") == 0;
 }
 
 /*
@@ -155,7 +169,7 @@ detail_value(struct buf *b, const char *key, const json_t *v, int certs)
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		if (strcmp(key, "sha256") == 0 && certs)
+		if ((strcmp(key, "sha256") == 0 && certs) || roots_key(key))
 			return link_cert(b, json_string_value(v),
 			    json_string_value(v));
 		if (strcmp(key, "sha256") == 0 || strcmp(key, "retired") == 0 ||
@@ -165,7 +179,7 @@ detail_value(struct buf *b, const char *key, const json_t *v, int certs)
 			    buf_append(b, "</code>", 7);
 		return html_text(b, json_string_value(v));
 	case JSON_INTEGER:
-		if (time_key(key)) {
+		if (time_key(key, json_integer_value(v))) {
 			timefmt_iso(json_integer_value(v), when);
 			return html_text(b, when);
 		}

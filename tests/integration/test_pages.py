@@ -116,6 +116,12 @@ def test_release_pages_say_why(audited):
             assert f'href="/snapshots/{sid}"' in text
             assert f"<strong>{html.escape(c['actor'])}</strong>" in text
             assert html.escape(c["details"]["reason"], quote=True) in text
+            # approve's details: counts stay counts, roots are links.
+            d = c["details"]
+            assert f'>added:</span> {d["added"]}<' in text, text
+            assert f'>removed:</span> {d["removed"]}<' in text, text
+            for fp in d["added_roots"] + d["removed_roots"]:
+                assert f'href="/cert/{fp}"' in text
         elif a == "org-add":
             assert html.escape(c["details"]["name"]) in text
             assert 'href="/org"' in text
