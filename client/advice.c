@@ -134,10 +134,17 @@ advice_reinstall(struct buf *b, const json_t *t, const struct copts *o,
     const char *config, const char *state)
 {
 	const char	*src = jstr(t, "source"), *cacert = jstr(t, "cacert");
-	char		 shown[4096];
+	char		 shown[4096], srcshown[4096];
 	int		 fromconf = 0;
 
 	if (src == NULL || jstr(t, "profile") == NULL)
+		return 0;
+	/*
+	 * An older cabundle's state may hold the password itself: never
+	 * print it, and a command without it would not run.
+	 */
+	url_redact(src, srcshown, sizeof(srcshown));
+	if (strcmp(srcshown, src) != 0)
 		return 0;
 	if (o->from != NULL) {
 		url_redact(o->from, shown, sizeof(shown));
