@@ -12,6 +12,8 @@
  *	DIR/v1/PROFILE/cacert.pem, v1/PROFILE/cacert.pem.minisig
  *	DIR/v1/PROFILE[/VERSION]/cacert.p11-kit, and constraints.json with
  *	constraints.json.minisig for a release with dated roots (SPEC 12)
+ *	DIR/v1/snapshots/index.json (/v1/snapshots), v1/snapshots/ID
+ *	DIR/index.html, DIR/PAGE/index.html: the pages (pages.c)
  *
  * The bytes are the ones "serve" sends, from the same in-memory site
  * (site.c).  Incremental: a versioned file already there is left alone
@@ -56,6 +58,7 @@
 #include "export.h"
 #include "meta.h"
 #include "p11kit.h"
+#include "pages.h"
 #include "query.h"
 #include "render_json.h"
 #include "sig.h"
@@ -631,7 +634,57 @@ export_versions(struct export *ex, sqlite3 *db, struct site_profile *p,
 	return 1;
 }
 
-/* export_tree() once its state is set up. */
+/*
+ * /v1/snapshots as v1/snapshots/index.json (a file cannot also be the
+ * directory of v1/snapshots/ID) and each snapshot's report.
+ */
+static int
+export_snapshots(struct export *ex, struct site *s)
+{
+	struct doc	 d;
+	size_t		 i;
+	int		 found, ok = 1;
+
+	if (!put_moving(ex, ex_path(ex, "v1/snapshots/index.json"),
+	    &s->snapshotsjson))
+		return 0;
+	for (i = 0; ok && i < s->snaps.n; i++) {
+		ok = json_doc(&d, site_snapshot_json(s, s->snaps.v[i].id,
+		    &found)) && put_moving(ex, ex_path(ex, "v1/snapshots/%"
+		    PRId64, s->snaps.v[i].id), &d);
+		free(d.data);
+	}
+	return ok;
+}
+
+/* Every page (pages.c), each written only when it changed. */
+static int
+export_pages(struct export *ex, struct site *s, struct site_profile **sel,
+    size_t n)
+{
+	struct pages	 pg;
+	struct buf	 path, body;
+	struct doc	 d;
+	int		 rc;
+
+	buf_init(&path, 256);
+	buf_init(&body, 256u << 20);
+	pages_init(&pg, s, sel, n);
+	while ((rc = pages_next(&pg, &path, &body)) == 1) {
+		memset(&d, 0, sizeof(d));
+		d.data = (char *)body.data;
+		d.len = body.len;
+		if (!put_moving(ex, ex_path(ex, "%s", (char *)path.data),
+		    &d)) {
+			rc = -1;
+			break;
+		}
+	}
+	buf_free(&path);
+	buf_free(&body);
+	return rc == 0;
+}
+
 /*
  * Every key list version and its signatures, immutable as releases
  * are (put_fixed compares a signature's exact bytes).
@@ -660,6 +713,7 @@ export_keylists(struct export *ex, struct site *s, int *conflict)
 	return 1;
 }
 
+/* export_tree() once its state is set up. */
 static int
 export_write(struct export *ex, sqlite3 *db, struct site *s,
     struct site_profile **sel, size_t n, int some, int all)
@@ -725,7 +779,8 @@ export_write(struct export *ex, sqlite3 *db, struct site *s,
 	    !json_doc(&d, json_pack("{s:o, s:n}", "rows", render_audit(&au),
 	    "next")))
 		goto out;
-	if (!put_moving(ex, ex_path(ex, "v1/audit"), &d))
+	if (!put_moving(ex, ex_path(ex, "v1/audit"), &d) ||
+	    !export_snapshots(ex, s) || !export_pages(ex, s, sel, n))
 		goto out;
 	/*
 	 * The latest pointers last: bodies, then the signatures (a

@@ -581,7 +581,8 @@ html_cert_notes(struct buf *b, const json_t *orgs, const json_t *excls)
 
 /*
  * /search: the form, and for a query q ("" : none) its hits (rows of
- * sha256, label, not_after, org), more when there were more than shown.
+ * sha256, label, not_after, org), more when there were more than shown;
+ * q NULL: no form, hits are every certificate (the static export's).
  */
 int
 html_search(struct buf *b, const char *q, const json_t *hits, int more)
@@ -591,18 +592,29 @@ html_search(struct buf *b, const char *q, const json_t *hits, int more)
 	size_t		 i;
 	int		 ok;
 
-	ok = html_begin(b, "Search") && buf_printf(b, "<form action=\"/search"
-	    "\" method=\"get\"><input name=\"q\" size=\"70\" maxlength=\"128\" "
-	    "value=\"") && html_text(b, q) && buf_printf(b, "\" placeholder="
-	    "\"SHA-256 fingerprint (8+ hex digits, colons allowed) or label\">"
-	    " <button>search</button></form>\n");
-	if (!ok || *q == '\0')
+	if (q == NULL)
+		ok = html_begin(b, "Search") && buf_printf(b, "<p>This is a "
+		    "static copy of the mirror, which cannot answer a query: "
+		    "here are all %zu certificates it knows, by fingerprint. "
+		    "Find one with the browser's search in the page, by label "
+		    "or fingerprint (lower case, no colons).</p>\n",
+		    json_array_size(hits));
+	else
+		ok = html_begin(b, "Search") && buf_printf(b, "<form action=\""
+		    "/search\" method=\"get\"><input name=\"q\" size=\"70\" "
+		    "maxlength=\"128\" value=\"") && html_text(b, q) &&
+		    buf_printf(b, "\" placeholder=\"SHA-256 fingerprint (8+ hex "
+		    "digits, colons allowed) or label\"> <button>search"
+		    "</button></form>\n");
+	if (!ok || (q != NULL && *q == '\0'))
 		return ok && html_end(b);
-	ok = buf_printf(b, "<p>%zu certificate%s%s for &ldquo;",
-	    json_array_size(hits), json_array_size(hits) == 1 ? "" : "s",
-	    more ? " shown (more match: narrow the search)" : "") &&
-	    html_text(b, q) && buf_printf(b, "&rdquo;.</p>\n<table><tr><th>"
-	    "label</th><th>sha256</th><th>expires</th><th>from</th></tr>\n");
+	if (q != NULL)
+		ok = buf_printf(b, "<p>%zu certificate%s%s for &ldquo;",
+		    json_array_size(hits), json_array_size(hits) == 1 ? "" :
+		    "s", more ? " shown (more match: narrow the search)" : "") &&
+		    html_text(b, q) && buf_printf(b, "&rdquo;.</p>\n");
+	ok = ok && buf_printf(b, "<table><tr><th>label</th><th>sha256</th>"
+	    "<th>expires</th><th>from</th></tr>\n");
 	json_array_foreach(hits, i, row) {
 		timefmt_date(json_integer_value(json_object_get(row,
 		    "not_after")), na);

@@ -20,7 +20,7 @@
 	"font-weight:600}code,.fp{font:13px ui-monospace,monospace;" \
 	"word-break:break-all}.add{color:#0a7a32}.rm{color:#b42318}" \
 	".warn{color:#9a6700}.muted{color:#66707a}.d{white-space:nowrap}" \
-	".obj{word-break:break-all;max-width:22em}"
+	".obj{word-break:break-all;min-width:10em;max-width:22em}"
 
 /* Append s with HTML's special characters escaped; 1, or 0 at the cap. */
 int

@@ -59,9 +59,12 @@
 #define CT_METRICS	"text/plain; version=0.0.4"
 #define CC_IMMUTABLE	"public, max-age=31536000, immutable"
 #define CC_NONE		"no-store"
-/* Pages: no script, frame, form or outside resource, whatever they say. */
+/*
+ * Pages: no script, frame or outside resource, whatever they say; a
+ * form only to this mirror (the search).
+ */
 #define CSP_HTML	"default-src 'none'; style-src 'unsafe-inline'; " \
-			"base-uri 'none'; form-action 'none'; " \
+			"base-uri 'none'; form-action 'self'; " \
 			"frame-ancestors 'none'"
 
 static const char *const route_names[R__MAX] = {

@@ -1569,23 +1569,18 @@ search_hit(const struct site *s, const struct site_cert *c, json_t *hits)
 }
 
 /*
- * /search?q=: the certificates whose fingerprint starts with q (any
- * case, colons and spaces ignored, at least 8 hex digits) or whose
- * label holds q (any case), at most SEARCH_HITS_MAX, each linking to
- * /cert/{sha256}.  q is at most SEARCH_QUERY_MAX bytes (http.c refuses
- * longer).  Returns 1, or 0 when out of memory.
+ * The certificates whose fingerprint starts with q (any case, colons
+ * and spaces ignored, at least 8 hex digits) or whose label holds q
+ * (any case), at most SEARCH_HITS_MAX, appended to hits; *more set
+ * when there were more.  Returns 1, or 0 when out of memory.
  */
-int
-site_search_html(const struct site *s, const char *q, struct buf *b)
+static int
+search_match(const struct site *s, const char *q, json_t *hits, int *more)
 {
 	const struct site_cert *c;
-	json_t		*hits;
 	char		 hex[65];
 	size_t		 n = 0, i, lo, hi, mid;
-	int		 more = 0, ok = 0;
 
-	if ((hits = json_array()) == NULL)
-		return 0;
 	for (i = 0; q[i] != '\0'; i++) {
 		if (q[i] == ':' || q[i] == ' ')
 			continue;
@@ -1608,24 +1603,46 @@ site_search_html(const struct site *s, const char *q, struct buf *b)
 			else
 				hi = mid;
 		}
-		for (i = lo; i < s->ncerts && !more &&
+		for (i = lo; i < s->ncerts && !*more &&
 		    strncmp(s->certs[i].fp, hex, n) == 0; i++)
 			if (json_array_size(hits) == SEARCH_HITS_MAX)
-				more = 1;
+				*more = 1;
 			else if (!search_hit(s, &s->certs[i], hits))
-				goto out;
+				return 0;
 	}
-	for (i = 0; *q != '\0' && i < s->ncerts && !more; i++) {
+	for (i = 0; *q != '\0' && i < s->ncerts && !*more; i++) {
 		c = &s->certs[i];
 		if (!has_icase(c->label, q) ||
 		    (n >= 8 && strncmp(c->fp, hex, n) == 0))
 			continue;
 		if (json_array_size(hits) == SEARCH_HITS_MAX)
-			more = 1;
+			*more = 1;
 		else if (!search_hit(s, c, hits))
-			goto out;
+			return 0;
 	}
-	ok = html_search(b, q, hits, more);
+	return 1;
+}
+
+/*
+ * /search?q=: the certificates search_match() finds, each linking to
+ * /cert/{sha256}.  q is at most SEARCH_QUERY_MAX bytes (http.c refuses
+ * longer).  q NULL: every certificate, for a static copy that cannot
+ * answer a query (pages.c).  Returns 1, or 0 when out of memory.
+ */
+int
+site_search_html(const struct site *s, const char *q, struct buf *b)
+{
+	json_t		*hits;
+	size_t		 i;
+	int		 more = 0, ok = 0;
+
+	if ((hits = json_array()) == NULL)
+		return 0;
+	for (i = 0; q == NULL && i < s->ncerts; i++)
+		if (!search_hit(s, &s->certs[i], hits))
+			goto out;
+	if (q == NULL || search_match(s, q, hits, &more))
+		ok = html_search(b, q, hits, more);
  out:
 	json_decref(hits);
 	return ok;
