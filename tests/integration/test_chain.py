@@ -82,6 +82,17 @@ def served_state(b):
             b.json("history", "--json", "org"), b.accepted())
 
 
+def url_of(rel):
+    """The path serve answers for an exported file."""
+    if rel == "index.html":
+        return "/"
+    if rel.endswith("/index.html"):
+        return "/" + rel[:-len("/index.html")]
+    if rel == "v1/snapshots/index.json":
+        return "/v1/snapshots"
+    return "/" + rel
+
+
 def install(base, key, profile, out, state, check=0):
     return run(CABUNDLE, "install", "--from", base, "--key", key,
                "--profile", profile, "--output", out, "--state", state,
@@ -98,7 +109,7 @@ def test_export_is_the_tree_serve_sends(mirror_a, tmp_path):
     s = Server(mirror_a)
     try:
         for rel, data in files.items():
-            r = s.get("/" + rel)
+            r = s.get(url_of(rel))
             assert r.status_code == 200, rel
             if rel == "v1/audit":
                 # Static: the whole log at once, and no next page.
@@ -106,10 +117,27 @@ def test_export_is_the_tree_serve_sends(mirror_a, tmp_path):
                 theirs = __import__("json").loads(data)
                 assert theirs["next"] is None
                 assert theirs["rows"][:len(mine["rows"])] == mine["rows"]
+            elif rel == "audit/index.html":
+                # The whole log too, newest first: the live first page
+                # is its beginning.
+                assert data.startswith(r.content.split(b"</table>")[0])
+            elif rel == "search/index.html":
+                # Every certificate, not a form that cannot be answered.
+                assert b"<form" in r.content and b"<form" not in data
             else:
                 assert r.content == data, rel
     finally:
         s.stop()
+    # Every page type is there: the pages of both profiles and of each
+    # of their releases, each snapshot and certificate.
+    for page in ("index.html", "quarantine/index.html", "org/index.html",
+                 "snapshots/index.html", "snapshots/1/index.html",
+                 "exclusions/index.html", "p/mozilla/index.html",
+                 "p/mozilla/1/index.html", "p/org/2/index.html",
+                 "v1/snapshots/index.json", "v1/snapshots/1"):
+        assert page in files, page
+    assert len([f for f in files if f.startswith("cert/")]) == \
+        len(mirror_a.json("report", "--json", "1")["added_roots"])
     for p in ("mozilla", "org"):
         for v in (1, 2):
             assert f"v1/{p}/{v}/cacert.pem" in files
@@ -296,7 +324,10 @@ def test_nginx_serves_an_export_to_the_client_with_304s(mirror_a, nginx,
 
     # Nothing else is served: no listing, no temporary file.
     (root / "v1/mozilla/.cacert.pem.minisig.AbCdEf").write_text("partial")
-    for path in ("/", "/v1/", "/v1/mozilla/",
+    (root / "p/mozilla/.index.html.AbCdEf").write_text("partial")
+    for path in ("/v1/", "/v1/mozilla/", "/p/", "/p/mozilla/",
+                 "/index.html", "/p/mozilla/index.html",
+                 "/p/mozilla/.index.html.AbCdEf", "/cert/",
                  "/v1/mozilla/.cacert.pem.minisig.AbCdEf", "/etc/passwd",
                  "/v1/../../etc/passwd"):
         assert requests.get(base + path, timeout=10).status_code == 404, \
