@@ -128,12 +128,15 @@ def served(server):
 
 def exported(m, where):
     """The same tree as a fresh serve would send it (export writes what
-    serve sends), less the two logs a refused fetch may add to."""
+    serve sends), less the two logs a refused fetch may add to: the
+    audit log and the snapshots, as JSON and as pages."""
     m("export", where, check=0)
     tree = {}
     for f in sorted(where.rglob("*")):
         rel = str(f.relative_to(where))
-        if f.is_file() and rel not in ("v1/upstream", "v1/audit"):
+        if f.is_file() and rel not in ("v1/upstream", "v1/audit",
+                                       "audit/index.html") and \
+                not rel.startswith(("v1/snapshots/", "snapshots/")):
             tree[rel] = f.read_bytes()
     shutil.rmtree(where)
     return tree
