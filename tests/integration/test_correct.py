@@ -138,7 +138,7 @@ def test_profile_edit_publishes_what_changes(good, cas):
       "--org", "all", "team", check=1)
     m("profile", "edit", "--org", "tags", "team", check=1)
     m("profile", "edit", "--org", "none", "--tag", "lab", "team", check=1)
-    m("profile", "edit", "--description", "x", "nosuch", check=1)
+    m("profile", "edit", "--description", "x", "nosuch", check=2)
     p = m("profile", "edit", "team", check=2)
     assert b"nothing to change" in p.stderr
     m("profile", "edit", "--upstream", "maybe", "team", check=2)
@@ -164,7 +164,7 @@ def test_profile_remove(good, cas, tmp_path):
         assert b"a built-in profile; it cannot be removed" in p.stderr
     p = m("profile", "remove", "team", check=2)
     assert b"--reason TEXT is required" in p.stderr
-    m("profile", "remove", "--reason", "x", "nosuch", check=1)
+    m("profile", "remove", "--reason", "x", "nosuch", check=2)
 
     p = m("profile", "remove", "--reason", "lab closed", "--actor", "carol",
           "team", check=0)
