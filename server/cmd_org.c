@@ -30,17 +30,18 @@ struct org_opts {
 	int		 all;
 };
 
+/* An option's text: min to max bytes of UTF-8, no control characters. */
 static int
-text_ok(const char *what, const char *s, size_t max)
+text_ok(const char *what, const char *s, size_t min, size_t max)
 {
 	size_t	 len;
 
 	if (s == NULL)
 		return 1;
 	len = strlen(s);
-	if (len == 0 || len > max || !text_valid(s, len)) {
-		warnx("%s: want 1 to %zu bytes of UTF-8 text without control "
-		    "characters", what, max);
+	if (len < min || len > max || !text_valid(s, len)) {
+		warnx("%s: want %zu to %zu bytes of UTF-8 text without control "
+		    "characters", what, min, max);
 		return 0;
 	}
 	return 1;
@@ -120,11 +121,12 @@ org_getopt(const struct config *cfg, int argc, char *argv[],
 			return 0;
 		}
 	}
-	return text_ok("--actor", c->actor, ORG_NAME_MAX) &&
-	    text_ok("--name", c->name, ORG_NAME_MAX) &&
-	    text_ok("--owner", c->owner, ORG_TEXT_MAX) &&
-	    text_ok("--note", c->note, ORG_TEXT_MAX) &&
-	    text_ok("--reason", c->reason, ORG_TEXT_MAX);
+	/* An empty owner or note is how org edit clears it. */
+	return text_ok("--actor", c->actor, 1, ORG_NAME_MAX) &&
+	    text_ok("--name", c->name, 1, ORG_NAME_MAX) &&
+	    text_ok("--owner", c->owner, 0, ORG_TEXT_MAX) &&
+	    text_ok("--note", c->note, 0, ORG_TEXT_MAX) &&
+	    text_ok("--reason", c->reason, 1, ORG_TEXT_MAX);
 }
 
 /* A fingerprint argument as 64 lower-case hex digits in hex; 0: usage. */
@@ -252,6 +254,13 @@ cmd_org(const struct config *cfg, int argc, char *argv[])
 	if (strcmp(sub, "add") == 0) {
 		if (argc != 1 || o.json || o.all || c->reason)
 			goto usage;
+		if ((c->owner != NULL && *c->owner == '\0') ||
+		    (c->note != NULL && *c->note == '\0')) {
+			warnx("org add: an empty --owner or --note sets "
+			    "nothing; leave it out (org edit --owner '' "
+			    "clears one)");
+			return EXIT_USAGE;
+		}
 	} else if (strcmp(sub, "edit") == 0) {
 		if (argc != 1 || o.json || o.all || c->reason ||
 		    c->intermediate)

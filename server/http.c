@@ -67,15 +67,21 @@
 			"base-uri 'none'; form-action 'self'; " \
 			"frame-ancestors 'none'"
 
-static const char *const route_names[R__MAX] = {
+/* The metrics label of each route, in enum route's order. */
+static const char *const route_names[] = {
 	"none", "index", "healthz", "metrics", "pubkey", "profiles",
 	"latest_pem", "latest_sig", "version_pem", "version_sig", "history",
 	"diff", "upstream", "audit", "page_profile", "page_release",
 	"page_quarantine", "page_audit", "page_cert", "keys", "keys_sig",
 	"keys_version", "keys_version_sig", "latest_constraints",
 	"latest_constraints_sig", "latest_p11kit", "version_constraints",
-	"version_constraints_sig", "version_p11kit",
+	"version_constraints_sig", "version_p11kit", "page_org",
+	"page_exclusions", "page_search", "page_snapshots", "page_snapshot",
+	"snapshots", "snapshot",
 };
+/* A route added to route.h without a name here stops the build. */
+_Static_assert(sizeof(route_names) / sizeof(route_names[0]) == R__MAX,
+    "route_names: one name for each enum route");
 
 static const unsigned statuses[] = { 200, 304, 400, 404, 405, 500, 503 };
 #define NSTATUS	(sizeof(statuses) / sizeof(statuses[0]))

@@ -473,6 +473,13 @@ org_add(sqlite3 *db, const struct config *cfg, const char *path,
 	return rc;
 }
 
+/* s as a state's owner or note: "" clears it (null). */
+static json_t *
+org_text(const char *s)
+{
+	return *s == '\0' ? json_null() : json_string(s);
+}
+
 /* c's changes applied to the CA's state cur (a copy). */
 static json_t *
 org_apply(const json_t *cur, const struct org_change *c)
@@ -488,9 +495,9 @@ org_apply(const json_t *cur, const struct org_change *c)
 	}
 	if ((c->name != NULL && json_object_set_new(n, "name",
 	    json_string(c->name)) == -1) || (c->owner != NULL &&
-	    json_object_set_new(n, "owner", json_string(c->owner)) == -1) ||
+	    json_object_set_new(n, "owner", org_text(c->owner)) == -1) ||
 	    (c->note != NULL && json_object_set_new(n, "note",
-	    json_string(c->note)) == -1))
+	    org_text(c->note)) == -1))
 		goto fail;
 	tags = json_object_get(n, "tags");
 	for (i = 0; i < c->ntags; i++)
@@ -569,6 +576,9 @@ org_say(const char *fp, const json_t *before, const json_t *after)
 		if (a != NULL && (b == NULL || strcmp(a, b) != 0))
 			printf("%s: %s \"%s\" (was %s%s%s)\n", fp, fields[i],
 			    a, b ? "\"" : "", b ? b : "unset", b ? "\"" : "");
+		else if (a == NULL && b != NULL)
+			printf("%s: %s unset (was \"%s\")\n", fp, fields[i],
+			    b);
 	}
 	if (json_equal(json_object_get(before, "tags"),
 	    json_object_get(after, "tags")))
@@ -588,11 +598,12 @@ org_say(const char *fp, const json_t *before, const json_t *after)
 
 /*
  * org edit FP: change the name, owner, note or tags of the current
- * organization CA with fingerprint fp (64 hex digits) as c says, with
- * an audit row "org-edit" holding them before and after, in one
- * transaction; then publish what changes (tags choose the profiles,
- * the name is the label in the bundles).  Refuses a fingerprint that
- * is no current organization CA (exit 1).  Returns an exit code: 0
+ * organization CA with fingerprint fp (64 hex digits) as c says (an
+ * empty owner or note clears it), with an audit row "org-edit"
+ * holding them before and after, in one transaction; then publish
+ * what changes (tags choose the profiles, the name is the label in the
+ * bundles).  Refuses a fingerprint that is no current organization CA
+ * (exit 1).  Returns an exit code: 0
  * (also when nothing changes; then no audit row).
  */
 int

@@ -23,12 +23,14 @@
 /*
  * A --base must be a profile relayed from an upstream mirror (relayed
  * verbatim, or carried to be countersigned), other than the new one.
- * Returns EXIT_DONE, EXIT_REFUSED after a warning, or EXIT_LOCAL.
+ * Returns EXIT_DONE, EXIT_USAGE (no such profile) or EXIT_REFUSED (one
+ * that is not relayed) after a warning, or EXIT_LOCAL.
  */
 static int
 base_check(sqlite3 *db, const struct profile_new *n)
 {
 	sqlite3_stmt	*st;
+	struct profile	 p;
 	int		 step, ok = 0;
 
 	if ((st = db_prepare(db, "SELECT EXISTS (SELECT 1 FROM release WHERE "
@@ -43,6 +45,14 @@ base_check(sqlite3 *db, const struct profile_new *n)
 		warnx("%s", sqlite3_errmsg(db));
 		return EXIT_LOCAL;
 	}
+	if (!ok && !profile_get(db, n->base, &p))
+		return EXIT_LOCAL;
+	/* An unknown name is a usage error, as for every command. */
+	if (!ok && p.name[0] == '\0') {
+		warnx("--base %s: no such profile (cabundled profile list)",
+		    n->base);
+		return EXIT_USAGE;
+	}
 	if (!ok) {
 		warnx("--base %s: not a profile relayed from the upstream "
 		    "mirror ([mirror] profiles); fetch it first", n->base);
@@ -54,8 +64,9 @@ base_check(sqlite3 *db, const struct profile_new *n)
 /*
  * Add profile p->name as p says, with its audit row, in one
  * transaction.  Refuses a name that exists or existed (a removed
- * profile's) and a base that is not a relayed profile (exit 1).  Returns an exit
- * code: 0 added (nothing published yet), 1 refused, 4 local error.
+ * profile's) and a base that is not a relayed profile (exit 1), or no
+ * profile at all (exit 2).  Returns an exit code: 0 added (nothing
+ * published yet), 1 refused, 2 unknown base, 4 local error.
  */
 int
 profile_add(sqlite3 *db, const struct profile_new *n)
@@ -309,12 +320,12 @@ rule_check(const char *name, const json_t *b, const json_t *r, int builtin)
 /*
  * Change profile e->name as e says (what e leaves unset stays), with
  * one audit row "profile-edit" holding the rule before and after, in
- * one transaction; the caller publishes after.  Refuses an unknown or
- * removed profile, a new rule for a built-in one, and a rule that
- * holds nothing (exit 1).  *changes: a new object the caller frees,
- * each changed field with [before, after]; NULL when nothing changed
- * (no audit row then).  Returns an exit code: 0, 1 refused, 4 local
- * error.
+ * one transaction; the caller publishes after.  Refuses an unknown
+ * profile (exit 2, as every command does), a removed one, a new rule
+ * for a built-in one, and a rule that holds nothing (exit 1).
+ * *changes: a new object the caller frees, each changed field with
+ * [before, after]; NULL when nothing changed (no audit row then).
+ * Returns an exit code: 0, 1 refused, 2 unknown, 4 local error.
  */
 int
 profile_edit(sqlite3 *db, const struct profile_edit *e, json_t **changes)
@@ -328,11 +339,12 @@ profile_edit(sqlite3 *db, const struct profile_edit *e, json_t **changes)
 	if (!db_begin(db) || !rule_get(db, e->name, &before, &builtin,
 	    &removed))
 		goto out;
-	rc = EXIT_REFUSED;
 	if (before == NULL) {
 		warnx("%s: no such profile (cabundled profile list)", e->name);
+		rc = EXIT_USAGE;
 		goto out;
 	}
+	rc = EXIT_REFUSED;
 	if (removed) {
 		warnx("%s: removed; a removed profile is not changed", e->name);
 		goto out;
@@ -398,9 +410,9 @@ base_users(sqlite3 *db, const char *name, int *n)
  * Stamp profile name removed (schema 009) by actor for reason, with an
  * audit row "profile-remove" holding its last rule, in one transaction.
  * It is no longer composed, published or renewed; its releases stay.
- * Refuses an unknown or removed profile, a built-in one and one another
- * profile is built on (exit 1).  Returns an exit code: 0, 1 refused, 4
- * local error.
+ * Refuses an unknown profile (exit 2, as every command does), a removed
+ * one, a built-in one and one another profile is built on (exit 1).
+ * Returns an exit code: 0, 1 refused, 2 unknown, 4 local error.
  */
 int
 profile_remove(sqlite3 *db, const char *name, const char *reason,
@@ -413,7 +425,7 @@ profile_remove(sqlite3 *db, const char *name, const char *reason,
 
 	if (!db_begin(db) || !rule_get(db, name, &rule, &builtin, &removed))
 		goto out;
-	rc = EXIT_REFUSED;
+	rc = rule == NULL ? EXIT_USAGE : EXIT_REFUSED;
 	if (rule == NULL)
 		warnx("%s: no such profile (cabundled profile list)", name);
 	else if (removed)

@@ -37,6 +37,7 @@
 #include "relay.h"
 #include "release.h"
 #include "store.h"
+#include "timefmt.h"
 #include "url.h"
 #include "verify.h"
 
@@ -107,6 +108,46 @@ relay_floor(sqlite3 *db, const struct config *cfg, const char *profile,
  out:
 	carry_free(&any);
 	carry_free(&ok);
+	return rc;
+}
+
+/*
+ * Whether profile was removed here (profile remove, schema 009): a
+ * removed profile is never composed, published or renewed, so no
+ * upstream release is stored under its name either.  When it was,
+ * says on stderr who removed it, when and why (its profile-remove
+ * audit row) and that its upstream releases are not relayed here.
+ * Returns 1 removed, 0 not (or no such profile yet), -1 after a
+ * warning.
+ */
+static int
+relay_removed(sqlite3 *db, const char *profile)
+{
+	sqlite3_stmt	*st;
+	char		 when[TIMEFMT_LEN];
+	const char	*who, *why;
+	int		 step, rc = -1;
+
+	if ((st = db_prepare(db, "SELECT p.removed, p.removed_by, (SELECT "
+	    "json_extract(a.details, '$.reason') FROM audit a WHERE "
+	    "a.action = 'profile-remove' AND a.object = p.name ORDER BY "
+	    "a.id DESC LIMIT 1) FROM profile p WHERE p.name = ? AND "
+	    "p.removed IS NOT NULL")) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		timefmt_iso(sqlite3_column_int64(st, 0), when);
+		who = (const char *)sqlite3_column_text(st, 1);
+		why = (const char *)sqlite3_column_text(st, 2);
+		warnx("%s: removed here by %s at %s (\"%s\"); its upstream "
+		    "releases are not relayed here", profile,
+		    who != NULL ? who : "?", when, why != NULL ? why : "?");
+		rc = 1;
+	} else if (step == SQLITE_DONE)
+		rc = 0;
+	else
+		warnx("%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -193,13 +234,16 @@ relay_list(const struct config *cfg, char (*names)[META_PROFILE_MAX + 1],
 /*
  * One look at one profile of the upstream mirror: its latest
  * signature, then (when it is newer than what is served here) the
- * body it names.  Returns the exit code of "fetch" for it: 0 relayed,
- * carried or unchanged, 1 refused, 2 configuration, 3 unreachable, 4
- * local error, 5 quarantined by our own vetting.
+ * body it names.  A profile removed here is left alone, with no
+ * request: skipped (0) when it came from "*", refused (1) when
+ * [mirror] profiles names it (named).  Returns the exit code of
+ * "fetch" for it: 0 relayed, carried, unchanged or skipped, 1 refused,
+ * 2 configuration, 3 unreachable, 4 local error, 5 quarantined by our
+ * own vetting.
  */
 static int
 relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
-    const char *profile)
+    const char *profile, int named)
 {
 	const struct mirror_opts *m = &cfg->mirror;
 	struct policy	 pol;
@@ -214,6 +258,18 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 	struct pubkey	 lkeys[KEYLIST_KEYS_MAX];
 	int		 absent, listed, rc = EXIT_LOCAL;
 
+	switch (relay_removed(db, profile)) {
+	case 0:
+		break;
+	case 1:
+		if (!named)
+			return EXIT_DONE;
+		warnx("[mirror] profiles names %s: take it out, or relay with "
+		    "\"*\", which skips it", profile);
+		return EXIT_REFUSED;
+	default:
+		return EXIT_LOCAL;
+	}
 	buf_init(&sigurl, 8192);
 	buf_init(&bodyurl, 8192);
 	buf_init(&sigshown, 8192);
@@ -391,7 +447,8 @@ relay_worse(int a, int b)
  * One look at the upstream mirror: every profile [mirror] profiles
  * names (with "*", every one its /v1/profiles lists), each judged on
  * its own, so one refused or missing profile (its signature is not
- * there: exit 3 for it) leaves the others to be relayed.  Returns the
+ * there: exit 3 for it) leaves the others to be relayed, and a profile
+ * removed here is skipped (refused when named).  Returns the
  * worst of their exit codes (relay_profile).
  */
 int
@@ -409,7 +466,7 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 	if (!m->all) {
 		for (i = 0; i < m->nprofiles; i++)
 			rc = relay_worse(rc, relay_profile(cfg, db, actor,
-			    m->profiles[i]));
+			    m->profiles[i], 1));
 		return rc;
 	}
 	if ((up = calloc(CONFIG_MAX_RELAYED, sizeof(*up))) == NULL) {
@@ -423,7 +480,8 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
 		goto out;
 	}
 	for (i = 0; i < nup; i++)
-		rc = relay_worse(rc, relay_profile(cfg, db, actor, up[i]));
+		rc = relay_worse(rc, relay_profile(cfg, db, actor, up[i],
+		    0));
  out:
 	free(up);
 	return rc;
@@ -433,9 +491,9 @@ relay_once(const struct config *cfg, sqlite3 *db, const char *actor)
  * After a human approved snapshot id (inside the caller's
  * transaction): when it is the body of a carried upstream release,
  * relay that release at once from the stored signature, no second
- * fetch.  Verbatim: stored as relay_store does, unless its signature
- * expired meanwhile or a newer one is served; countersigned: the
- * publish that follows signs it.  Returns 1 (*relayed set when it was
+ * fetch.  Verbatim: stored as relay_store does, unless its profile was
+ * removed here, its signature expired meanwhile or a newer one is
+ * served; countersigned: the publish that follows signs it.  Returns 1 (*relayed set when it was
  * a relayed body), or 0 after a warning.
  */
 int
@@ -447,11 +505,16 @@ relay_approved(const struct config *cfg, sqlite3 *db, const char *actor,
 	char		 have[65];
 	int64_t		 served, floor;
 	enum origin	 origin;
-	int		 ok = 0;
+	int		 removed, ok = 0;
 
 	*relayed = 0;
 	if (!carry_of_snapshot(db, id, &c))
 		return 0;
+	/* Removed here since it was carried: approved, relayed nowhere. */
+	if (c.id != 0 && (removed = relay_removed(db, c.profile)) != 0) {
+		ok = removed == 1;
+		goto out;
+	}
 	if (c.id == 0 || cfg->mirror.countersign) {
 		*relayed = c.id != 0;
 		ok = 1;

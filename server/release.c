@@ -1415,7 +1415,8 @@ comp_snapshot(sqlite3 *db, int64_t id, struct comp *c)
  * the same profile here, its body being snapshot id (already vetted
  * and stored), inside the caller's transaction.  The profile is made
  * when missing.  Returns 1, or 0 after a warning: the profile is signed
- * here, the version does not go up, or a database error.
+ * here or removed here, the version does not go up, or a database
+ * error.
  */
 int
 relay_store(sqlite3 *db, const char *actor, const struct relay *rl,
@@ -1449,6 +1450,12 @@ relay_store(sqlite3 *db, const char *actor, const struct relay *rl,
 			goto out;
 		sqlite3_finalize(st);
 		st = NULL;
+	}
+	/* relay.c skips a removed profile; nothing stores under one. */
+	if (p.removed) {
+		warnx("%s: profile %s was removed here; its upstream releases "
+		    "are not relayed here", rl->source, p.name);
+		goto out;
 	}
 	if (!latest_release(db, p.name, &last))
 		goto out;

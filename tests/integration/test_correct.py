@@ -138,7 +138,7 @@ def test_profile_edit_publishes_what_changes(good, cas):
       "--org", "all", "team", check=1)
     m("profile", "edit", "--org", "tags", "team", check=1)
     m("profile", "edit", "--org", "none", "--tag", "lab", "team", check=1)
-    m("profile", "edit", "--description", "x", "nosuch", check=1)
+    m("profile", "edit", "--description", "x", "nosuch", check=2)
     p = m("profile", "edit", "team", check=2)
     assert b"nothing to change" in p.stderr
     m("profile", "edit", "--upstream", "maybe", "team", check=2)
@@ -164,7 +164,7 @@ def test_profile_remove(good, cas, tmp_path):
         assert b"a built-in profile; it cannot be removed" in p.stderr
     p = m("profile", "remove", "team", check=2)
     assert b"--reason TEXT is required" in p.stderr
-    m("profile", "remove", "--reason", "x", "nosuch", check=1)
+    m("profile", "remove", "--reason", "x", "nosuch", check=2)
 
     p = m("profile", "remove", "--reason", "lab closed", "--actor", "carol",
           "team", check=0)
@@ -275,6 +275,65 @@ def test_org_edit(good, cas):
     m("org", "edit", "--tag", "a", "nothex", check=2)
     m("org", "add", "--untag", "a", cas["web"], check=2)
     assert len(audit(m)) == n
+
+
+def org_row(m, fp):
+    return {o["sha256"]: o for o in m.json("org", "list", "--json")}[fp]
+
+
+def org_page(m):
+    s = Server(m)
+    try:
+        return s.get("/org").text
+    finally:
+        s.stop()
+
+
+def test_org_edit_clears_an_owner_and_a_note(good, cas):
+    m = good
+    fp = cas["lab_fp"]
+    m("org", "add", "--tag", "web", "--owner", "Lab team", "--note",
+      "ticket 42", cas["lab"], check=0)
+    row = org_row(m, fp)
+    assert row["owner"] == "Lab team" and row["note"] == "ticket 42"
+    page = org_page(m)
+    assert "Lab team" in page and "ticket 42" in page
+    versions = {p: bundle(m, p)[0] for p in ("org", "org-only")}
+
+    # --owner '': the owner is gone, audited before and after.
+    p = m("org", "edit", "--owner", "", "--actor", "erin", fp, check=0)
+    assert f'{fp}: owner unset (was "Lab team")'.encode() in p.stdout, \
+        p.stdout
+    row = [a for a in audit(m) if a["action"] == "org-edit"][-1]
+    assert row["actor"] == "erin" and row["object"] == fp
+    assert row["details"]["before"]["owner"] == "Lab team"
+    assert row["details"]["after"] == {"name": "Acme Lab Root",
+                                       "owner": None, "note": "ticket 42",
+                                       "tags": ["web"]}
+    assert org_row(m, fp).get("owner") is None
+    # No bundle shows an owner: nothing is published.
+    assert {p: bundle(m, p)[0] for p in versions} == versions
+
+    # --note '' likewise; the page shows neither any more.
+    p = m("org", "edit", "--note", "", fp, check=0)
+    assert f'{fp}: note unset (was "ticket 42")'.encode() in p.stdout
+    row = org_row(m, fp)
+    assert row.get("owner") is None and row.get("note") is None
+    assert row["tags"] == "web" and row["name"] == "Acme Lab Root"
+    page = org_page(m)
+    assert "Acme Lab Root" in page
+    assert "Lab team" not in page and "ticket 42" not in page
+
+    # Clearing what is unset changes nothing; an empty name or an
+    # empty owner on add is a usage error.
+    n = len(audit(m))
+    p = m("org", "edit", "--owner", "", "--note", "", fp, check=0)
+    assert b"unchanged" in p.stdout
+    m("org", "edit", "--name", "", fp, check=2)
+    p = m("org", "add", "--owner", "", cas["web"], check=2)
+    assert b"org edit --owner ''" in p.stderr
+    assert len(audit(m)) == n
+    assert {p: bundle(m, p)[0] for p in versions} == versions
 
 
 def test_org_add_of_a_current_ca_names_the_edit(good, cas):

@@ -5,6 +5,7 @@ sha256."""
 import concurrent.futures
 import hashlib
 import http.client
+import re
 import subprocess
 import socket
 import time
@@ -12,7 +13,7 @@ import time
 import pytest
 import requests
 
-from conftest import (CABUNDLED, Server, free_port, minisign_ok, run,
+from conftest import (CABUNDLED, ROOT, Server, free_port, minisign_ok, run,
                       trusted)
 
 def test_latest_and_versioned_files_verify_with_minisign(served, tmp_path):
@@ -158,6 +159,57 @@ def test_metrics_and_healthz(served):
     assert "cabundle_quarantined_snapshots 0" in text
     assert served.get("/healthz").headers["Content-Type"] == \
         "text/plain; charset=utf-8"
+
+
+# One path of each route (server/route.h), by its /metrics name.
+ROUTE_PATHS = {
+    "none": "/nothing", "index": "/", "healthz": "/healthz",
+    "metrics": "/metrics", "pubkey": "/v1/pubkey",
+    "profiles": "/v1/profiles", "latest_pem": "/v1/org/cacert.pem",
+    "latest_sig": "/v1/org/cacert.pem.minisig",
+    "version_pem": "/v1/org/1/cacert.pem",
+    "version_sig": "/v1/org/1/cacert.pem.minisig",
+    "history": "/v1/org/history", "diff": "/v1/org/diff/1/1",
+    "upstream": "/v1/upstream", "audit": "/v1/audit",
+    "page_profile": "/p/org", "page_release": "/p/org/1",
+    "page_quarantine": "/quarantine", "page_audit": "/audit",
+    "page_cert": "/cert/" + "ab" * 32, "keys": "/v1/keys",
+    "keys_sig": "/v1/keys.minisig", "keys_version": "/v1/keylists/1/keys",
+    "keys_version_sig": "/v1/keylists/1/keys.minisig",
+    "latest_constraints": "/v1/org/constraints.json",
+    "latest_constraints_sig": "/v1/org/constraints.json.minisig",
+    "latest_p11kit": "/v1/org/cacert.p11-kit",
+    "version_constraints": "/v1/org/1/constraints.json",
+    "version_constraints_sig": "/v1/org/1/constraints.json.minisig",
+    "version_p11kit": "/v1/org/1/cacert.p11-kit", "page_org": "/org",
+    "page_exclusions": "/exclusions", "page_search": "/search?q=isrg",
+    "page_snapshots": "/snapshots", "page_snapshot": "/snapshots/1",
+    "snapshots": "/v1/snapshots", "snapshot": "/v1/snapshots/1",
+}
+
+
+def test_metrics_names_every_route(served):
+    """After a visit to each route, /metrics counts each under its own
+    name: none is "(null)" (the pages added after version_p11kit were)."""
+    enum = (ROOT / "server" / "route.h").read_text()
+    enum = enum[enum.index("enum route {"):enum.index("R__MAX")]
+    routes = re.findall(r"^\s*(R_\w+)", enum, re.M)
+    # A new route needs a path here too.
+    assert len(routes) == len(ROUTE_PATHS), routes
+    for path in ROUTE_PATHS.values():
+        served.get(path)
+    # Counted once sent: look again for a while.
+    deadline = time.monotonic() + 5
+    while True:
+        text = served.get("/metrics").text
+        seen = set(re.findall(r'^cabundle_http_requests_total\{route="'
+                              r'([^"]*)"', text, re.M))
+        if seen >= set(ROUTE_PATHS) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert "(null)" not in text
+    assert set(ROUTE_PATHS) - seen == set(), text
+    assert seen == set(ROUTE_PATHS), text
 
 
 def test_index_page_links_every_profile(served):

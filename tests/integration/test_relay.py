@@ -192,8 +192,8 @@ def test_site_profile_adds_its_own_ca_on_a_relayed_base(hq, tmp_path):
                         days=3650)
     site("org", "add", "--name", "Site Root CA", pki / "ca.pem", check=0)
     p = site("profile", "add", "site", "--base", "nosuch", "--all-org",
-             check=1)
-    assert b"not a profile relayed" in p.stderr
+             check=2)
+    assert b"--base nosuch: no such profile" in p.stderr
     site("profile", "add", "site", "--base", "org", "--all-org", check=0)
     site_key = site.key()["public_key"]
     s = serve(site)
@@ -385,3 +385,76 @@ def test_mirror_profiles_configuration(tmp_path, mirror):
             "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3",
             "--profile", "org", "--output", tmp_path / "o.pem", check=2)
     assert b"file:/PATH or /PATH" in p.stderr
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def latest(m, profile):
+    h = m.json("history", "--json", profile)
+    return h[-1]["version"] if h else None
+
+
+def test_a_profile_removed_here_is_not_relayed(hq, tmp_path):
+    """profile remove on the downstream mirror: relaying "*" leaves that
+    profile alone (no release stored, a line naming who removed it,
+    when and why; exit 0), the others relay as before; [mirror]
+    profiles naming it is a refusal (exit 1)."""
+    hq("profile", "add", "--all-org", "--description", "hq's team",
+       "team", check=0)
+    wait_served(hq.server, "team", 1)
+    dmz = relay_mirror(tmp_path, "dmz", hq.server.base,
+                       hq.key()["public_key"])
+    dmz("fetch", check=5)
+    # Carried and waiting for a human, then removed here.
+    p = dmz("profile", "remove", "--reason", "not at the dmz", "--actor",
+            "erin", "team", check=0)
+    removed = [x for x in dmz.json("profile", "list", "--all", "--json")
+               if x["name"] == "team"][0]["removed"]
+    said = (f'team: removed here by erin at {iso(removed)} ("not at the '
+            'dmz"); its upstream releases are not relayed here').encode()
+    # Approving its snapshot relays nothing; the others are relayed.
+    for s in dmz.snapshots():
+        if s["status"] == "quarantined":
+            p = dmz("approve", "--reason", "reviewed", str(s["id"]),
+                    check=0)
+    assert latest(dmz, "team") is None
+    for prof in ("mozilla", "org", "org-only"):
+        assert latest(dmz, prof) == latest(hq, prof), prof
+
+    # Headquarters re-signs everything: every profile but team follows.
+    hq("publish", "--resign", check=0)
+    wait_served(hq.server, "team", 2)
+    wait_served(hq.server, "org", latest(hq, "org"))
+    p = dmz("fetch", check=0)
+    assert said in p.stderr, p.stderr
+    assert b"relayed: team" not in p.stdout
+    for prof in ("mozilla", "org", "org-only"):
+        assert f"relayed: {prof} version {latest(hq, prof)}".encode() \
+            in p.stdout, p.stdout
+        assert latest(dmz, prof) == latest(hq, prof), prof
+    assert latest(dmz, "team") is None
+    assert not [a for a in dmz.json("audit", "--json")
+                if a["action"] == "relay" and
+                a["details"]["profile"] == "team"]
+
+    # Named in [mirror] profiles: refused, the other named one relays.
+    dmz.config.write_text(dmz.config.read_text().replace(
+        "profiles = *", "profiles = org team"))
+    hq("publish", "--resign", check=0)
+    wait_served(hq.server, "org", latest(hq, "org"))
+    p = dmz("fetch", check=1)
+    assert said in p.stderr, p.stderr
+    assert b"[mirror] profiles names team" in p.stderr
+    assert latest(dmz, "org") == latest(hq, "org")
+    assert latest(dmz, "team") is None
+    s = serve(dmz)
+    try:
+        assert s.get("/v1/team/cacert.pem.minisig").status_code == 404
+        assert "team" not in [x["name"] for x in
+                              s.get("/v1/profiles").json()]
+    finally:
+        s.stop()
+    dmz("rebuild", "--check", check=0)
+    dmz("audit", "verify", check=0)
