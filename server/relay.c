@@ -252,6 +252,7 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 	struct buf	 sigurl, bodyurl, sig, body;
 	struct buf	 sigshown, bodyshown;	/* no password: recorded */
 	char		 why[1024], rest[64], have[65], hex[65];
+	char		 when[TIMEFMT_LEN];
 	int64_t		 served, floor;
 	enum origin	 origin;
 	struct keylist	 kl;
@@ -401,10 +402,12 @@ relay_profile(const struct config *cfg, sqlite3 *db, const char *actor,
 		printf("carried: %s version %" PRIu64 " from %s, verified with "
 		    "key %s; signed here as %s's next version\n", profile,
 		    r.meta.version, m->url_shown, rl.keyid, profile);
-	else if (rc == EXIT_DONE)
+	else if (rc == EXIT_DONE) {
+		timefmt_iso((int64_t)r.meta.expires, when);
 		printf("relayed: %s version %" PRIu64 " from %s, signed by "
-		    "key %s, expires %" PRIu64 "\n", profile,
-		    r.meta.version, m->url_shown, rl.keyid, r.meta.expires);
+		    "key %s, expires %s\n", profile, r.meta.version,
+		    m->url_shown, rl.keyid, when);
+	}
 	else if (rc == EXIT_QUARANTINED)
 		printf("not relayed: %s version %" PRIu64 " waits for a "
 		    "human; approving the snapshot relays it\n", profile,

@@ -6,6 +6,7 @@ Mirror A fetches from a fake mkcert.org and exports; mirror B has no
 network to A, only the exported directory (a USB stick), and must judge
 what is carried in as a client would (SPEC.md section 8).
 """
+import datetime
 import hashlib
 import os
 import pathlib
@@ -413,6 +414,11 @@ def test_b_follows_newer_releases_and_resignings(mirror_a, tmp_path):
     assert b"relayed: mozilla version 3" in p.stdout, p.stdout
     hist = b.json("history", "--json", "mozilla")
     assert [h["version"] for h in hist] == [1, 3]
+    # When it expires, in ISO 8601 UTC as every time a person reads.
+    when = datetime.datetime.fromtimestamp(hist[1]["expires"],
+                                           datetime.timezone.utc)
+    assert f"expires {when:%Y-%m-%dT%H:%M:%SZ}".encode() in p.stdout, \
+        p.stdout
     assert hist[0]["build"] == hist[1]["build"]
     assert len(b.snapshots()) == 1
 
