@@ -38,15 +38,16 @@ def render(tmp_path, url):
     return browse(tmp_path, url, "--dump-dom")
 
 
-def screenshot(tmp_path, url, name):
+def screenshot(tmp_path, url, name, height=HEIGHT):
+    """A PNG of the page's first `height` pixels, kept as an artifact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     out = ARTIFACTS / name
     out.unlink(missing_ok=True)
-    browse(tmp_path, url, f"--window-size={WIDTH},{HEIGHT}",
+    browse(tmp_path, url, f"--window-size={WIDTH},{height}",
            f"--screenshot={out}")
     png = out.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n", out
-    assert struct.unpack(">II", png[16:24]) == (WIDTH, HEIGHT), out
+    assert struct.unpack(">II", png[16:24]) == (WIDTH, height), out
     return out
 
 
