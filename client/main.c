@@ -165,6 +165,7 @@ int
 main(int argc, char *argv[])
 {
 	const struct command	*c;
+	char			 name[64];
 	int			 rc;
 
 	if (argc < 2)
@@ -194,6 +195,13 @@ main(int argc, char *argv[])
 		help(c);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		errx(EXIT_LOCAL, "cannot start libcurl");
+	/*
+	 * getopt_long(3) starts its messages with argv[0]: "cabundle
+	 * install: unrecognized option '--frob'", the program named as a
+	 * log reader needs it.
+	 */
+	snprintf(name, sizeof(name), PROG "%s", c->name);
+	argv[1] = name;
 	rc = c->fn(argc - 1, argv + 1);
 	curl_global_cleanup();
 	return rc;

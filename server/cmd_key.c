@@ -27,6 +27,7 @@
 #include "release.h"
 #include "sign.h"
 #include "timefmt.h"
+#include "usage.h"
 
 static json_t *
 key_json(const struct query_key *k, const struct config *cfg)
@@ -272,11 +273,12 @@ cmd_key(const struct config *cfg, int argc, char *argv[])
 	const char	*file = NULL;
 	sqlite3		*db = NULL;
 	const char	*actor = cfg->actor, *sub;
+	char		 name[64];
 	int		 ch, standby = 0, json = 0, given = 0, rc;
 
 	if (argc < 2)
 		goto usage;
-	sub = argv[1];
+	sub = usage_subname(argv, name, sizeof(name));
 	optind = 0;	/* glibc: full reset, permute again */
 	while ((ch = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
 		switch (ch) {

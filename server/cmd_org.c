@@ -19,6 +19,7 @@
 #include "org.h"
 #include "output.h"
 #include "timefmt.h"
+#include "usage.h"
 
 #define ORG_NAME_MAX	256
 #define ORG_TEXT_MAX	1024
@@ -241,12 +242,14 @@ cmd_org(const struct config *cfg, int argc, char *argv[])
 	struct org_change *c = &o.c;
 	sqlite3		*db = NULL;
 	const char	*sub;
-	char		 fp[65];
+	char		 fp[65], name[64];
 	int		 rc;
 
-	if (argc < 2 || !org_getopt(cfg, argc - 1, argv + 1, &o))
+	if (argc < 2)
 		goto usage;
-	sub = argv[1];
+	sub = usage_subname(argv, name, sizeof(name));
+	if (!org_getopt(cfg, argc - 1, argv + 1, &o))
+		goto usage;
 	argc -= optind + 1;
 	argv += optind + 1;
 	if (strcmp(sub, "edit") != 0 && c->nuntags)
@@ -319,14 +322,16 @@ cmd_exclude(const struct config *cfg, int argc, char *argv[])
 	struct org_change *c = &o.c;
 	sqlite3		*db = NULL;
 	const char	*sub;
-	char		 fp[65];
+	char		 fp[65], name[64];
 	int		 rc;
 
-	if (argc < 2 || !org_getopt(cfg, argc - 1, argv + 1, &o) ||
+	if (argc < 2)
+		goto usage;
+	sub = usage_subname(argv, name, sizeof(name));
+	if (!org_getopt(cfg, argc - 1, argv + 1, &o) ||
 	    c->name || c->owner || c->note || c->ntags || c->intermediate ||
 	    c->nuntags)
 		goto usage;
-	sub = argv[1];
 	argc -= optind + 1;
 	argv += optind + 1;
 	if (strcmp(sub, "add") == 0) {

@@ -28,6 +28,7 @@
 #include "release.h"
 #include "render_json.h"
 #include "timefmt.h"
+#include "usage.h"
 
 #define PROFILE_MAX_TAGS	16
 #define DESCRIPTION_MAX		256
@@ -626,12 +627,15 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 	sqlite3		*db;
 	const char	*sub;
 	enum distrust	 d;
+	char		 name[64];
 	int		 rc, edit;
 
-	if (argc < 2 || !parse_opts(cfg, argc - 1, argv + 1, &o) ||
-	    o.check || o.only || o.resign)
+	if (argc < 2)
 		goto usage;
-	sub = argv[1];
+	sub = usage_subname(argv, name, sizeof(name));
+	if (!parse_opts(cfg, argc - 1, argv + 1, &o) || o.check || o.only ||
+	    o.resign)
+		goto usage;
 	argc -= optind + 1;
 	argv += optind + 1;
 	if (o.distrust != NULL && !distrust_parse(o.distrust, &d)) {

@@ -27,6 +27,7 @@
 #include "keylist.h"
 #include "num.h"
 #include "sign.h"
+#include "usage.h"
 
 #define ROOT_SECRETS_MAX	KEYLIST_ROOTS_MAX
 #define KEYS_JSON_MAX		(1u << 20)
@@ -296,6 +297,7 @@ cmd_root(const struct config *cfg, int argc, char *argv[])
 	struct signargs	 a;
 	struct keylist	*kl = NULL;
 	const char	*sub, *json = NULL;
+	char		 name[64];
 	const char	*keyargs[3][KEYLIST_KEYS_MAX];
 	size_t		 nkeyargs[3] = { 0, 0, 0 }, r, i;
 	long long	 v = 0, days = 180, valid = 730, thr = 1;
@@ -306,7 +308,7 @@ cmd_root(const struct config *cfg, int argc, char *argv[])
 	memset(&a, 0, sizeof(a));
 	if (argc < 2)
 		goto usage;
-	sub = argv[1];
+	sub = usage_subname(argv, name, sizeof(name));
 	if (strcmp(sub, "init") == 0) {
 		if (argc != 3 || argv[2][0] == '-')
 			goto usage;

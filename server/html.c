@@ -488,7 +488,59 @@ html_snapshots(struct buf *b, const struct query_snapshots *ss)
 	return ok && buf_printf(b, "</table>\n") && html_end(b);
 }
 
-/* /snapshots/ID: one snapshot's report on current facts (r). */
+/*
+ * Where a snapshot came from: the upstream URL (or "file:PATH" of an
+ * import), when it was fetched or imported, the body's SHA-256.
+ */
+static int
+provenance(struct buf *b, const json_t *r)
+{
+	const char	*src = str(r, "source");
+
+	return buf_printf(b, "<table class=\"provenance\"><tr><th>source"
+	    "</th><td><code>") && html_text(b, src) &&
+	    buf_printf(b, "</code></td></tr>\n<tr><th>%s</th>",
+	    strncmp(src, "file:", 5) == 0 ? "imported" : "fetched") &&
+	    td_date(b, str(r, "created")) &&
+	    buf_printf(b, "</tr>\n<tr><th>body sha256</th><td class=\"fp\">")
+	    && html_text(b, str(r, "sha256")) && buf_printf(b, "</td></tr>"
+	    "\n</table>\n<p><a href=\"/v1/snapshots/%" JSON_INTEGER_FORMAT
+	    "\">JSON</a>, <a href=\"/snapshots\">every snapshot</a>.</p>\n",
+	    num(r, "id"));
+}
+
+/*
+ * Every certificate a snapshot holds (site_snapshot_json()'s "roots"),
+ * in body order, folded in a <details> (no script: the pages' CSP
+ * forbids it) so the report above stays the first thing read.
+ */
+static int
+held_table(struct buf *b, const json_t *roots)
+{
+	const json_t	*o;
+	char		 na[TIMEFMT_LEN];
+	size_t		 i;
+	int		 ok;
+
+	ok = buf_printf(b, "<details class=\"held\" id=\"certificates\">"
+	    "<summary>All %zu certificates</summary>\n<table><tr><th>#</th>"
+	    "<th>label</th><th>sha256</th><th>expires</th><th>note</th></tr>"
+	    "\n", json_array_size(roots));
+	json_array_foreach(roots, i, o) {
+		timefmt_date(num(o, "not_after"), na);
+		ok = ok && buf_printf(b, "<tr><td>%zu</td>", i + 1) &&
+		    td(b, str(o, "label")) && td_fp(b, str(o, "sha256")) &&
+		    td_date(b, na) && td(b, json_is_true(json_object_get(o,
+		    "dropped")) ? "dropped by vetting: not served" : "") &&
+		    buf_append(b, "</tr>\n", 6);
+	}
+	return ok && buf_printf(b, "</table></details>\n");
+}
+
+/*
+ * /snapshots/ID: where the snapshot came from, its report on current
+ * facts (r, site_snapshot_json()'s), then every certificate it holds.
+ */
 int
 html_snapshot(struct buf *b, const json_t *r)
 {
@@ -496,11 +548,9 @@ html_snapshot(struct buf *b, const json_t *r)
 
 	snprintf(title, sizeof(title), "Snapshot %" JSON_INTEGER_FORMAT,
 	    num(r, "id"));
-	return html_begin(b, title) && buf_printf(b, "<p>From <code>") &&
-	    html_text(b, str(r, "source")) && buf_printf(b, "</code>; <a "
-	    "href=\"/v1/snapshots/%" JSON_INTEGER_FORMAT "\">JSON</a>, <a "
-	    "href=\"/snapshots\">every snapshot</a>.</p>\n", num(r, "id")) &&
-	    report_section(b, r) && html_end(b);
+	return html_begin(b, title) && provenance(b, r) &&
+	    report_section(b, r) && held_table(b, json_object_get(r,
+	    "roots")) && html_end(b);
 }
 
 /* /cert/{sha256}: one certificate and the releases that held it. */

@@ -233,7 +233,7 @@ main(int argc, char *argv[])
 	struct config		 cfg;
 	const struct command	*cmd;
 	const char		*datadir = NULL;
-	char			 why[512];
+	char			 why[512], name[64];
 	int			 ch, rc, asked = 0;
 
 	/*
@@ -302,6 +302,17 @@ main(int argc, char *argv[])
 		warnx("%s", why);
 		print_usage(stderr, cmd);
 		return EXIT_USAGE;
+	}
+
+	/*
+	 * getopt_long(3) starts its messages with argv[0]: "cabundled
+	 * approve: option '--reason' requires an argument" names the
+	 * program as a log reader needs it.  Nested commands add their
+	 * subcommand (usage_subname).
+	 */
+	if (cmd != NULL) {
+		snprintf(name, sizeof(name), PROG "%s", cmd->name);
+		argv[0] = name;
 	}
 
 	/* Offline: no configuration, no data directory, no network. */

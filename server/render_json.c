@@ -519,22 +519,25 @@ certificate_json(sqlite3 *db, const char *fp, int *found)
 
 /*
  * Snapshot sn's report on current facts (revet_report() of rv, made
- * from sn->report) with its decision: id, source, status, decided_by,
- * decided_at (ISO 8601) and reason, null where no person decided.  The
- * one definition for report --json and /v1/snapshots/ID.  Returns a
- * new reference, or NULL after a warning.
+ * from sn->report) with where it came from and its decision: id,
+ * source, created (fetched or imported, ISO 8601 as in /v1/snapshots),
+ * status, decided_by, decided_at (ISO 8601) and reason, null where no
+ * person decided.  The one definition for report --json and
+ * /v1/snapshots/ID.  Returns a new reference, or NULL after a warning.
  */
 json_t *
 render_report(const struct revet *rv, const struct query_snapshot *sn)
 {
 	json_t		*r;
-	char		 when[TIMEFMT_LEN];
+	char		 when[TIMEFMT_LEN], created[TIMEFMT_LEN];
 
 	if (sn->report == NULL || (r = revet_report(rv, sn->report)) == NULL)
 		return NULL;
 	timefmt_iso(sn->decided_at, when);
+	timefmt_iso(sn->created, created);
 	if (json_object_set_new(r, "id", json_integer(sn->id)) == 0 &&
 	    json_object_set_new(r, "source", json_string(sn->source)) == 0 &&
+	    json_object_set_new(r, "created", json_string(created)) == 0 &&
 	    json_object_set_new(r, "status", json_string(sn->status)) == 0 &&
 	    json_object_set_new(r, "decided_by", sn->decided_by != NULL ?
 	    json_string(sn->decided_by) : json_null()) == 0 &&

@@ -2078,6 +2078,106 @@ load_snapshots(sqlite3 *db, struct site *s)
 	return ok;
 }
 
+/*
+ * Every certificate of every snapshot in body order, with the label
+ * that snapshot gave it and whether vetting dropped it: what each
+ * snapshot's page lists, read here once so no request reads the
+ * database.  After load_certs and load_snapshots.  Returns 1, or 0
+ * after a warning.
+ */
+static int
+load_held(sqlite3 *db, struct site *s)
+{
+	sqlite3_stmt	*st;
+	struct site_held *h, *nh;
+	size_t		 cap = 0, at = 0;
+	int64_t		 id;
+	int		 step, ok = 0;
+
+	if ((s->heldat = calloc(s->snaps.n + 1, sizeof(*s->heldat))) ==
+	    NULL) {
+		warnx("out of memory");
+		return 0;
+	}
+	if ((st = db_prepare(db, "SELECT snapshot, cert, label, dropped "
+	    "FROM snapshot_cert ORDER BY snapshot, position")) == NULL)
+		return 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		/* Rows and s->snaps both go by id: heldat[i] starts i. */
+		id = sqlite3_column_int64(st, 0);
+		while (at < s->snaps.n && s->snaps.v[at].id < id)
+			s->heldat[++at] = s->nheld;
+		if (at == s->snaps.n || s->snaps.v[at].id != id) {
+			warnx("snapshot_cert: snapshot %" PRId64 " unknown", id);
+			goto out;
+		}
+		if (s->nheld == cap) {
+			cap = cap ? cap * 2 : 1024;
+			if ((nh = reallocarray(s->held, cap, sizeof(*nh))) ==
+			    NULL) {
+				warnx("out of memory");
+				goto out;
+			}
+			s->held = nh;
+		}
+		h = &s->held[s->nheld];
+		memset(h, 0, sizeof(*h));
+		if ((h->cert = find_cert(s, (const char *)sqlite3_column_text(
+		    st, 1))) == NULL) {
+			warnx("snapshot %" PRId64 ": a certificate not stored",
+			    id);
+			goto out;
+		}
+		h->dropped = sqlite3_column_int(st, 3);
+		if ((h->label = strdup((const char *)sqlite3_column_text(st,
+		    2))) == NULL) {
+			warnx("out of memory");
+			goto out;
+		}
+		s->nheld++;
+	}
+	if (step != SQLITE_DONE) {
+		warnx("snapshot certificates: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (at < s->snaps.n)
+		s->heldat[++at] = s->nheld;
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
+ * Snapshot at's certificates (load_held), in body order, as the
+ * "roots" of /v1/snapshots/ID: sha256, label, not_after (Unix
+ * seconds, as the API's other dates) and dropped.  Returns a new
+ * reference, or NULL after a warning.
+ */
+static json_t *
+held_json(const struct site *s, size_t at)
+{
+	const struct site_held *h;
+	json_t		*a, *o;
+	size_t		 i;
+
+	if ((a = json_array()) == NULL)
+		goto oom;
+	for (i = s->heldat[at]; i < s->heldat[at + 1]; i++) {
+		h = &s->held[i];
+		if ((o = json_pack("{s:s, s:s, s:I, s:b}", "sha256",
+		    h->cert->fp, "label", h->label, "not_after",
+		    (json_int_t)h->cert->not_after, "dropped", h->dropped)) ==
+		    NULL || json_array_append_new(a, o) == -1)
+			goto oom;
+	}
+	return a;
+ oom:
+	warnx("snapshot roots: out of memory");
+	json_decref(a);
+	return NULL;
+}
+
 static const struct query_snapshot *
 find_snapshot(const struct site *s, int64_t id, size_t *at)
 {
@@ -2100,8 +2200,9 @@ find_snapshot(const struct site *s, int64_t id, size_t *at)
 
 /*
  * /v1/snapshots/ID: snapshot id's report on current facts (as loaded)
- * with its decision.  Returns a new reference, or NULL with *found 0
- * when there is no such snapshot, NULL with *found 1 after a warning.
+ * with its decision, and "roots": every certificate it holds
+ * (held_json).  Returns a new reference, or NULL with *found 0 when
+ * there is no such snapshot, NULL with *found 1 after a warning.
  */
 json_t *
 site_snapshot_json(const struct site *s, int64_t id, int *found)
@@ -2117,10 +2218,17 @@ site_snapshot_json(const struct site *s, int64_t id, int *found)
 	*found = 1;
 	/* Quarantined: re-derived at load; decided: as stored. */
 	if (s->revets[at].id != 0)
-		return render_report(&s->revets[at], sn);
-	if (revet_stored(id, sn->report, &rv))
-		r = render_report(&rv, sn);
-	revet_free(&rv);
+		r = render_report(&s->revets[at], sn);
+	else {
+		if (revet_stored(id, sn->report, &rv))
+			r = render_report(&rv, sn);
+		revet_free(&rv);
+	}
+	if (r != NULL && json_object_set_new(r, "roots", held_json(s, at)) !=
+	    0) {
+		json_decref(r);
+		r = NULL;
+	}
 	return r;
 }
 
@@ -2271,6 +2379,10 @@ site_free(struct site *s)
 		revet_free(&s->revets[i]);
 	free(s->revets);
 	query_snapshots_free(&s->snaps);
+	for (i = 0; i < s->nheld; i++)
+		free(s->held[i].label);
+	free(s->held);
+	free(s->heldat);
 	free(s->audit.data);
 	free(s->auditpage.data);
 	json_decref(s->orgs);
@@ -2402,7 +2514,7 @@ load(sqlite3 *db, int newest)
 	    !load_certs(db, s) ||
 	    !load_profile_docs(db, s) || !load_pubkey(db, s) ||
 	    !load_keylists(db, s) || !load_state(db, s) || !load_profiles(db, s) ||
-	    !load_snapshots(db, s) || !load_lists(db, s))
+	    !load_snapshots(db, s) || !load_held(db, s) || !load_lists(db, s))
 		goto out;
 	ok = 1;
  out:

@@ -84,6 +84,13 @@ struct site_cert {
 	int		 self_signed;
 };
 
+/* A certificate a snapshot holds (snapshot_cert), in body order. */
+struct site_held {
+	const struct site_cert *cert;	/* its page fields, in certs */
+	char		*label;		/* as that snapshot names it */
+	int		 dropped;	/* left out of the served set */
+};
+
 struct site_text;
 
 struct site_release {
@@ -154,6 +161,11 @@ struct site {
 					   each with its stored report */
 	struct revet	*revets;	/* by snaps index: a quarantined one
 					   on current facts; id 0: decided */
+	struct site_held *held;		/* every snapshot's certificates,
+					   by snapshot id, then position */
+	size_t		*heldat;	/* by snaps index: its first in held;
+					   [snaps.n]: nheld */
+	size_t		 nheld;
 	struct doc	 audit;		/* /v1/audit, its first page */
 	struct doc	 auditpage;	/* /audit, its first page */
 	json_t		*orgs;		/* org_list(all), each with the

@@ -402,3 +402,24 @@ usage_takes_value(const char *text, const char *opt)
 		return 0;
 	return opt_takes_value(f, forms_parse(text, f, USAGE_FORMS_MAX), opt);
 }
+
+/*
+ * Name a subcommand for getopt_long(3), which starts its messages with
+ * the argv[0] it is handed: argv[0] is "cabundled org" (main.c), argv[1]
+ * the subcommand; afterwards argv[1] points at buf (len bytes), "cabundled
+ * org edit", so getopt_long(argc - 1, argv + 1, ...) says
+ * "cabundled org edit: option '--name' requires an argument".  A name
+ * that does not fit leaves argv[1] alone.  Returns the subcommand,
+ * borrowed from the caller's argv.
+ */
+const char *
+usage_subname(char *argv[], char *buf, size_t len)
+{
+	const char	*sub = argv[1];
+	int		 n;
+
+	n = snprintf(buf, len, "%s %s", argv[0], sub);
+	if (n > 0 && (size_t)n < len)
+		argv[1] = buf;
+	return sub;
+}

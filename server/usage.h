@@ -19,5 +19,6 @@ struct usage_hint {
 int	usage_judge(const char *, const struct usage_hint *, int, char *[],
 	    char *, size_t);
 int	usage_takes_value(const char *, const char *);
+const char *usage_subname(char *[], char *, size_t);
 
 #endif

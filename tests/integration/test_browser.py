@@ -38,17 +38,18 @@ def render(tmp_path, url):
     return browse(tmp_path, url, "--dump-dom")
 
 
-def screenshot(tmp_path, url, name, dom=False):
-    """A screenshot of url kept in ARTIFACTS as name; its path, or with
-    dom the page's DOM too (one browser run for both)."""
+def screenshot(tmp_path, url, name, dom=False, height=HEIGHT):
+    """A PNG of the page's first `height` pixels kept in ARTIFACTS as
+    name; its path, or with dom the page's DOM too (one browser run
+    for both)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     out = ARTIFACTS / name
     out.unlink(missing_ok=True)
-    text = browse(tmp_path, url, f"--window-size={WIDTH},{HEIGHT}",
+    text = browse(tmp_path, url, f"--window-size={WIDTH},{height}",
                   f"--screenshot={out}", *(["--dump-dom"] if dom else []))
     png = out.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n", out
-    assert struct.unpack(">II", png[16:24]) == (WIDTH, HEIGHT), out
+    assert struct.unpack(">II", png[16:24]) == (WIDTH, height), out
     return (out, text) if dom else out
 
 

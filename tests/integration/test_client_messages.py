@@ -274,6 +274,31 @@ def test_verify_usage_names_what_is_missing(tmp_path):
     assert "verify: FILE, the bundle to verify, is required" in e
 
 
+def client_forms(cmd):
+    """The long options "cabundle CMD --help" writes with a value."""
+    text = run(CABUNDLE, cmd, "--help", check=0).stdout.decode()
+    return re.findall(r"[\[(| ](--[a-z-]+) [A-Z]", " " + text)
+
+
+@pytest.mark.parametrize("cmd", ["install", "status", "restore", "verify",
+                                 "doctor"])
+def test_getopt_names_program_and_command(cmd):
+    """getopt_long(3)'s own messages start with "cabundle COMMAND", so a
+    log says which program refused the line; the usage follows, nothing
+    goes to standard output, exit 2."""
+    opts = sorted(set(client_forms(cmd)))
+    assert opts, cmd
+    cases = [(["--no-such-option"],
+              "unrecognized option '--no-such-option'")]
+    cases += [([o], f"option '{o}' requires an argument") for o in opts]
+    for args, want in cases:
+        p = run(CABUNDLE, cmd, *args, check=2)
+        assert p.stdout == b""
+        lines = err(p).splitlines()
+        assert lines[0] == f"cabundle {cmd}: {want}", lines
+        assert lines[1].startswith(f"usage: cabundle {cmd} "), lines
+
+
 # --- 8. what the docs say is what happens --------------------------------------
 
 def test_the_lock_file_is_the_documented_one(env):

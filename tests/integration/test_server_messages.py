@@ -293,6 +293,53 @@ def test_subcommand_missing_or_unknown(cmd):
         assert all(s in first for s in subs), (subs, first)
 
 
+def value_options(words):
+    """The long options of one form that take a value, needed or not."""
+    out = []
+    for w, nxt in zip(words[1:], words[2:] + [""]):
+        core, val = w.strip("[]|.("), nxt.strip("[]|.()")
+        if core.startswith("--") and val[:1].isupper() and \
+                not w.rstrip(".").endswith("]"):
+            out.append(core)
+    return out
+
+
+def getopt_cases():
+    for cmd in commands():
+        for words in forms(cmd):
+            sub, need, pos = parse(words)
+            if (cmd, sub) == ("root", "init"):
+                continue        # root init DIR: no options to read
+            yield pytest.param(cmd, sub, need, pos, value_options(words),
+                               id=cmd + (" " + sub if sub else ""))
+
+
+def getopt_said(tmp_path, line, name, want):
+    """The first line getopt_long(3) prints, then the usage kept."""
+    p = run(CABUNDLED, "-d", tmp_path / "none", *line, check=2)
+    assert p.stdout == b""
+    lines = p.stderr.decode().splitlines()
+    assert lines[0] == f"cabundled {name}: {want}", lines
+    assert lines[1].startswith(f"usage: cabundled {name.split()[0]} "), \
+        lines
+
+
+@pytest.mark.parametrize("cmd,sub,need,pos,opts", getopt_cases())
+def test_getopt_names_program_and_command(tmp_path, cmd, sub, need, pos,
+                                          opts):
+    """getopt_long(3)'s own messages start with "cabundled COMMAND", so a
+    log says which program and command refused the line: an option
+    whose value is missing (each one the form writes with a value) and
+    an option no command has, added to a complete line."""
+    name = cmd + (" " + sub if sub else "")
+    line = usage_line(tmp_path, cmd, sub, need, pos, None, None)
+    getopt_said(tmp_path, line + ["--no-such-option"], name,
+                "unrecognized option '--no-such-option'")
+    for opt in opts:
+        getopt_said(tmp_path, line + [opt], name,
+                    f"option '{opt}' requires an argument")
+
+
 def test_empty_reason_says_so(tmp_path):
     p = run(CABUNDLED, "-d", tmp_path / "none", "approve", "--reason", "",
             "1", check=2)
