@@ -352,7 +352,7 @@ DEBS	= $(DEB_DIR)/cabundled_$(VERSION)_$(DEB_ARCH).deb \
 	  $(DEB_DIR)/cabundle_$(VERSION)_$(DEB_ARCH).deb
 
 deb:
-	@sh contrib/deps.sh $(DEB_BUILD_PKGS)
+	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_BUILD_PKGS)
 	sh contrib/deb.sh $(VERSION) $(DEB_DIR)
 
 # dpkg -i into a Debian 12 minbase chroot, run, purge (as root).
