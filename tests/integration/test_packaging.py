@@ -12,6 +12,7 @@ and "make uninstall" run into a DESTDIR.  tests/pkg/installed.sh ("make
 test-pkg", CI) installs the built packages into a chroot and runs them."""
 import json
 import os
+import pathlib
 import re
 import shlex
 import shutil
@@ -742,10 +743,14 @@ def test_make_install_and_uninstall(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("MAKE") and k not in (
                "MFLAGS", "PREFIX", "DESTDIR", "BINDIR", "MANDIR")}
-    # The programs the suite runs, as built: "-o all" installs them
-    # without a rebuild, B= keeps this make's flag stamp out of build/
-    # (a "make SANITIZE=1 test" must not see its flags change).
-    make = ["make", "-s", "-o", "all", f"B={tmp_path}/b",
+    # The programs the suite runs, as built (as test_manpages does:
+    # CABUNDLED may be in a copy of the tree), installed without a
+    # rebuild (-o); B= keeps this make's flag stamp out of build/ (a
+    # "make SANITIZE=1 test" must not see its flags change).
+    tree = pathlib.Path(CABUNDLED).resolve().parents[1]
+    tree = tree if (tree / "Makefile").is_file() else ROOT
+    make = ["make", "-s", "-C", str(tree), "-o", "server/cabundled",
+            "-o", "client/cabundle", f"B={tmp_path}/b",
             f"DESTDIR={dest}", "PREFIX=/usr/local"]
     p = subprocess.run(make + ["install"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=600)
