@@ -167,7 +167,7 @@ ALL_OBJS    = $(COMMON_OBJS) $(SIGN_OBJS) $(SERVER_OBJS) $(CLIENT_OBJS) \
 # Rebuild everything when the flags change (plain <-> SANITIZE=1).
 FLAGS_STAMP := $(B)/.flags
 FLAGS_NOW   := $(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)
-ifeq ($(filter deps test-deps fuzz-deps clean lint,$(MAKECMDGOALS)),)
+ifeq ($(filter deps test-deps fuzz-deps clean lint deb test-pkg,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(B); echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || \
 	echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 endif
