@@ -67,7 +67,7 @@ files() {
 	    -o -print) | LC_ALL=C sort
 }
 cleanup() {
-	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || :
+	if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || :; fi
 	umount -l "$root/var/cache/apt/archives" "$root/dev" "$root/proc" \
 	    2>/dev/null || :
 	rm -rf --one-file-system "$root"
@@ -101,9 +101,10 @@ deps=$(for d in "$server_deb" "$client_deb"; do
 	dpkg-deb -f "$d" Depends; echo ,; done |
     tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | sort -u)
 in_root apt-get -q update >/dev/null
+# shellcheck disable=SC2086 # one package name a word
 DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -q \
     --no-install-recommends $deps man-db >/dev/null || fail "apt-get install"
-phase "Depends installed with apt: $(echo $deps)"
+phase "Depends installed with apt: $(printf '%s' "$deps" | tr '\n' ' ')"
 files > "$here/build/pkg-files-before"
 
 # ---- install ------------------------------------------------------------
@@ -142,6 +143,7 @@ unit_cmd() {	# unit_cmd UNIT KEY: the unit's KEY= command line
 init=$(unit_cmd cabundled.service ExecStartPre)
 # shellcheck disable=SC2086 # a command line, split as systemd does
 as_cabundle $init >/dev/null || fail "$init"
+# shellcheck disable=SC2086
 as_cabundle $init | grep -q '(kept)' || fail "a second init did not keep the key"
 cp "$fixture" "$root/tmp/bundle.pem"
 chmod 0644 "$root/tmp/bundle.pem"
