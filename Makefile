@@ -12,7 +12,13 @@
 #                   (contrib/lint)
 #   make fuzz       build the libFuzzer harnesses with clang and run each
 #                   for FUZZ_SECONDS (60); fuzz/README.md
-#   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
+#   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man:
+#                   programs, manual pages, systemd units, sysusers.d,
+#                   example configurations; "make uninstall" removes them
+#   make deb        build/deb/cabundled_VERSION_amd64.deb and
+#                   build/deb/cabundle_VERSION_amd64.deb (debian/)
+#   make test-pkg   install both into a Debian 12 chroot, run them there,
+#                   purge them (tests/pkg/installed.sh)
 
 # The version both programs print (--version): this line is its only
 # home; CPPFLAGS hands it to the C as CABUNDLE_VERSION.
@@ -21,6 +27,13 @@ VERSION	= 0.23.0
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+# The units name the programs as /usr/bin/... (what the packages ship);
+# "make install" writes $(BINDIR) in their place.  systemd reads units
+# and sysusers.d from /usr/local/lib too; the packages pass
+# UNITDIR=/lib/systemd/system (Debian 12's place for them).
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR	?= $(PREFIX)/share/doc
 PYTHON	?= /usr/bin/python3
 PKG_CONFIG ?= pkg-config
 # Who serve's HTTP process and signer become when serve starts as root
@@ -83,6 +96,11 @@ DEB_TEST_PKGS += openjdk-17-jre-headless openjdk-17-jdk-headless
 # cacert.p11-kit's checker (test_constraints.py): p11-kit's trust tool
 # and trust module read the served file and report its dates.
 DEB_TEST_PKGS += p11-kit p11-kit-modules
+# "make deb": Debian's packaging tools (debhelper brings dpkg-dev);
+# lintian judges the packages; debootstrap makes the chroot "make
+# test-pkg" installs them into.
+DEB_BUILD_PKGS = debhelper fakeroot lintian debootstrap
+DEB_TEST_PKGS += $(DEB_BUILD_PKGS)
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
@@ -149,7 +167,7 @@ ALL_OBJS    = $(COMMON_OBJS) $(SIGN_OBJS) $(SERVER_OBJS) $(CLIENT_OBJS) \
 # Rebuild everything when the flags change (plain <-> SANITIZE=1).
 FLAGS_STAMP := $(B)/.flags
 FLAGS_NOW   := $(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)
-ifeq ($(filter deps test-deps fuzz-deps clean lint,$(MAKECMDGOALS)),)
+ifeq ($(filter deps test-deps fuzz-deps clean lint deb test-pkg,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(B); echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || \
 	echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 endif
@@ -158,7 +176,7 @@ pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkglibs   = $(shell $(PKG_CONFIG) --libs $(1))
 
 .PHONY: all deps test-deps test unit integration lint run install clean \
-	fuzz-deps fuzz fuzz-build fuzz-replay
+	fuzz-deps fuzz fuzz-build fuzz-replay uninstall deb test-pkg
 
 all: server/cabundled client/cabundle
 
@@ -279,18 +297,76 @@ run: deps
 	$(MAKE) all
 	PYTHON=$(PYTHON) sh contrib/quickstart.sh
 
+# What "make install" puts in place, by package (debian/*.install
+# splits debian/tmp the same way): the server's units, sysusers.d file
+# and examples, the client's.  "make uninstall" removes the same list.
+SERVER_UNITS = cabundled.service cabundled-export.service \
+	       cabundled-export.timer
+CLIENT_UNITS = cabundle-update.service cabundle-update.timer
+SERVER_EXAMPLES = cabundled.conf.example contrib/nginx/cabundle-export.conf
+CLIENT_EXAMPLES = contrib/systemd/cabundle.conf.example
+INSTALLED = $(BINDIR)/cabundled $(BINDIR)/cabundle \
+	    $(MANDIR)/man8/cabundled.8 $(MANDIR)/man1/cabundle.1 \
+	    $(SERVER_UNITS:%=$(UNITDIR)/%) $(CLIENT_UNITS:%=$(UNITDIR)/%) \
+	    $(SYSUSERSDIR)/cabundle.conf \
+	    $(addprefix $(DOCDIR)/cabundled/examples/,$(notdir $(SERVER_EXAMPLES))) \
+	    $(addprefix $(DOCDIR)/cabundle/examples/,$(notdir $(CLIENT_EXAMPLES)))
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/cabundled/examples \
+	    $(DESTDIR)$(DOCDIR)/cabundle/examples
 	install -m 0755 server/cabundled client/cabundle $(DESTDIR)$(BINDIR)
 	install -m 0644 man/cabundle.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 man/cabundled.8 $(DESTDIR)$(MANDIR)/man8
+	for u in $(SERVER_UNITS) $(CLIENT_UNITS); do \
+	    sed 's|/usr/bin/cabundle|$(BINDIR)/cabundle|g' \
+	        contrib/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	    mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 contrib/systemd/cabundle-sysusers.conf \
+	    $(DESTDIR)$(SYSUSERSDIR)/cabundle.conf
+	install -m 0644 $(SERVER_EXAMPLES) $(DESTDIR)$(DOCDIR)/cabundled/examples
+	install -m 0644 $(CLIENT_EXAMPLES) $(DESTDIR)$(DOCDIR)/cabundle/examples
+
+# Only what "make install" put there; directories only when empty.
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	-rmdir $(DESTDIR)$(DOCDIR)/cabundled/examples \
+	    $(DESTDIR)$(DOCDIR)/cabundle/examples \
+	    $(DESTDIR)$(DOCDIR)/cabundled $(DESTDIR)$(DOCDIR)/cabundle \
+	    2>/dev/null
+
+# The Debian packages (debian/, debhelper): dpkg-buildpackage writes to
+# the parent directory, so the build runs on a copy of the tree in
+# build/deb/src (nothing lands beside the sources or outside build/),
+# and the two .debs are moved to build/deb/.  debian/rules builds with
+# "make" and installs with "make install", so the packages hold what
+# "make install PREFIX=/usr" does, built with dpkg-buildflags' hardening
+# on top of the flags above.
+DEB_DIR	= $(B)/deb
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
+DEBS	= $(DEB_DIR)/cabundled_$(VERSION)_$(DEB_ARCH).deb \
+	  $(DEB_DIR)/cabundle_$(VERSION)_$(DEB_ARCH).deb
+
+deb:
+	@sh contrib/deps.sh $(DEB_PKGS) $(DEB_BUILD_PKGS)
+	sh contrib/deb.sh $(VERSION) $(DEB_DIR)
+
+# dpkg -i into a Debian 12 minbase chroot, run, purge (as root).
+test-pkg: deb
+	sh tests/pkg/installed.sh $(DEBS)
 
 clean:
 	rm -rf $(B)
 	rm -f server/cabundled client/cabundle \
 	    $(UNIT_BINS) $(TOOL_BINS) $(FLAGS_STAMP)
 	rm -rf fuzz/out
+	rm -rf debian/.debhelper debian/cabundled debian/cabundle debian/tmp \
+	    debian/files debian/*.substvars debian/*.debhelper.log \
+	    debian/debhelper-build-stamp
 
 # Fuzzing (fuzz/README.md).  Each harness fuzz/fuzz-NAME.c is built
 # twice: with clang and libFuzzer under ASan + UBSan, straight from the

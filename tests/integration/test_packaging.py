@@ -7,9 +7,12 @@ the Dockerfile's steps are checked against the Makefile (packages,
 targets, the libraries the binaries link) and its make steps are run in
 a copy of the build context (.dockerignore applied).  The systemd units
 go through "systemd-analyze verify" with ExecStart pointing at the built
-binaries."""
+binaries, as the Debian packages install them (/usr/bin); "make install"
+and "make uninstall" run into a DESTDIR.  tests/pkg/installed.sh ("make
+test-pkg", CI) installs the built packages into a chroot and runs them."""
 import json
 import os
+import pathlib
 import re
 import shlex
 import shutil
@@ -27,8 +30,11 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 COMPOSE = ROOT / "docker-compose.yml"
 MAKEFILE = ROOT / "Makefile"
 SYSTEMD = ROOT / "contrib" / "systemd"
-UNITS = ("cabundled.service", "cabundle-update.service",
-         "cabundle-update.timer")
+SERVER_UNITS = ("cabundled.service", "cabundled-export.service",
+                "cabundled-export.timer")
+CLIENT_UNITS = ("cabundle-update.service", "cabundle-update.timer")
+UNITS = SERVER_UNITS + CLIENT_UNITS
+DEBIAN = ROOT / "debian"
 CLIENT_CONF = SYSTEMD / "cabundle.conf.example"
 SYSUSERS = SYSTEMD / "cabundle-sysusers.conf"
 BASE_IMAGE = "debian:bookworm-slim"
@@ -496,13 +502,15 @@ def one(u, key, section="Service"):
 
 @pytest.fixture
 def units_dir(tmp_path):
-    """The units, ExecStart*= pointing at the built binaries."""
+    """The units, ExecStart*= pointing at the built binaries, as the Debian packages install them (/usr/bin); "make install"
+and "make uninstall" run into a DESTDIR.  tests/pkg/installed.sh ("make
+test-pkg", CI) installs the built packages into a chroot and runs them."""
     d = tmp_path / "units"
     d.mkdir()
     for n in UNITS:
         text = (SYSTEMD / n).read_text()
-        text = re.sub(r"/usr/local/bin/cabundled\b", CABUNDLED, text)
-        text = re.sub(r"/usr/local/bin/cabundle\b", CABUNDLE, text)
+        text = re.sub(r"/usr/bin/cabundled\b", CABUNDLED, text)
+        text = re.sub(r"/usr/bin/cabundle\b", CABUNDLE, text)
         (d / n).write_text(text)
     return d
 
@@ -538,7 +546,7 @@ def test_units_pass_systemd_analyze_verify(units_dir, tmp_path):
 def test_cabundled_service_is_hardened():
     u = unit("cabundled.service")
     start = shlex.split(one(u, "ExecStart"))
-    assert start[0] == "/usr/local/bin/cabundled" and start[-1] == "serve"
+    assert start[0] == "/usr/bin/cabundled" and start[-1] == "serve"
     datadir = start[start.index("-d") + 1]
     assert one(u, "User") not in ("", "root", "0")
     assert one(u, "Group") not in ("", "root", "0")
@@ -588,6 +596,7 @@ def test_security_exposure_stays_low(units_dir):
     # 1.1 and 2.2 with systemd 252 (Debian 12); dropping a few of the
     # sandboxing lines crosses the limits.
     for name, limit in (("cabundled.service", 1.5),
+                        ("cabundled-export.service", 1.1),
                         ("cabundle-update.service", 2.5)):
         p = subprocess.run([sa, "security", "--offline=yes",
                             str(units_dir / name)],
@@ -619,7 +628,7 @@ def test_update_service_and_timer():
     u = unit("cabundle-update.service")
     assert one(u, "Type") == "oneshot"
     start = shlex.split(one(u, "ExecStart"))
-    assert start[:2] == ["/usr/local/bin/cabundle", "install"]
+    assert start[:2] == ["/usr/bin/cabundle", "install"]
     assert start[start.index("--config") + 1] == "/etc/cabundle.conf"
     for key, want in (("ProtectSystem", "strict"),
                       ("NoNewPrivileges", "yes"),
@@ -656,3 +665,115 @@ def test_update_service_runs_the_example_config(mirror, tmp_path):
     r = run(CABUNDLE, *start[1:], "--state", tmp_path / "state.json",
             check=1)
     assert b"cacert.pem.minisig" in r.stderr, r.stderr
+
+
+def test_example_output_is_writable_under_the_update_service():
+    """The example's PEM target lies below a ReadWritePaths= directory
+    that the cabundle package creates: a missing one would be skipped
+    ("-") and stay read-only under ProtectSystem=strict."""
+    u = unit("cabundle-update.service")
+    rw = [p.lstrip("-") for p in one(u, "ReadWritePaths").split()]
+    outs = re.findall(r"(?m)^output = (\S+)$", CLIENT_CONF.read_text())
+    assert outs, "the example has no output ="
+    shipped = ["/" + ln.strip() for ln in
+               (DEBIAN / "cabundle.dirs").read_text().splitlines()]
+    for out in outs:
+        assert not out.startswith("/etc/pki/"), out
+        d = [p for p in rw if out.startswith(p + "/")]
+        assert d, f"{out} is below none of {rw}"
+        assert d[0] in shipped, f"{d[0]} is not in debian/cabundle.dirs"
+
+
+def test_export_service_and_timer(tmp_path, good):
+    """cabundled-export.service exports the server's data directory to
+    /srv/cabundle as its user; its command works (target moved) and the
+    timer starts it."""
+    u = unit("cabundled-export.service")
+    s = unit("cabundled.service")
+    assert one(u, "Type") == "oneshot"
+    assert one(u, "User") == one(s, "User")
+    start = shlex.split(one(u, "ExecStart"))
+    assert start[0] == "/usr/bin/cabundled" and start[-2] == "export"
+    datadir = start[start.index("-d") + 1]
+    assert datadir == "/var/lib/" + one(s, "StateDirectory")
+    assert set(one(u, "ReadWritePaths").split()) == {datadir, start[-1]}
+    assert start[-1] == "/srv/cabundle"
+    t = unit("cabundled-export.timer")
+    assert one(t, "OnCalendar", "Timer")
+    assert "Unit" not in t["Timer"]
+    assert one(t, "WantedBy", "Install") == "timers.target"
+    out = tmp_path / "srv"
+    words = [str(good.datadir) if w == datadir else str(out)
+             if w == start[-1] else w for w in start[1:]]
+    run(CABUNDLED, *words, check=0)
+    assert (out / "v1" / "mozilla" / "cacert.pem.minisig").is_file()
+
+
+def test_debian_changelog_carries_the_makefiles_version():
+    """One version: the Makefile's VERSION line; debian/changelog's top
+    entry must say the same ("make deb" refuses otherwise)."""
+    p = subprocess.run(["dpkg-parsechangelog", "-l",
+                        str(DEBIAN / "changelog"), "-S", "Version"],
+                       capture_output=True, text=True, check=True)
+    assert p.stdout.strip() == make_var("VERSION")[0]
+
+
+def test_debian_packages_split_what_make_install_installs():
+    """Each unit in the package of its program, as the Makefile lists
+    them; the client package needs nothing of the server's."""
+    server = (DEBIAN / "cabundled.install").read_text().split()
+    client = (DEBIAN / "cabundle.install").read_text().split()
+    assert tuple(make_var("SERVER_UNITS")) == SERVER_UNITS
+    assert tuple(make_var("CLIENT_UNITS")) == CLIENT_UNITS
+    for n in SERVER_UNITS:
+        assert f"lib/systemd/system/{n}" in server, n
+    for n in CLIENT_UNITS:
+        assert f"lib/systemd/system/{n}" in client, n
+    assert "usr/bin/cabundled" in server and "usr/bin/cabundle" in client
+    control = (DEBIAN / "control").read_text()
+    para = control.split("\nPackage: cabundle\n")[1]
+    assert "cabundled" not in re.search(r"(?m)^Depends:.*$", para).group(0)
+
+
+def test_make_install_and_uninstall(tmp_path):
+    """make install PREFIX=/usr/local into a DESTDIR: programs, pages,
+    units naming /usr/local/bin, sysusers.d, examples; make uninstall
+    removes every file again."""
+    dest = tmp_path / "dest"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MAKE") and k not in (
+               "MFLAGS", "PREFIX", "DESTDIR", "BINDIR", "MANDIR")}
+    # The programs the suite runs, as built (as test_manpages does:
+    # CABUNDLED may be in a copy of the tree), installed without a
+    # rebuild (-o); B= keeps this make's flag stamp out of build/ (a
+    # "make SANITIZE=1 test" must not see its flags change).
+    tree = pathlib.Path(CABUNDLED).resolve().parents[1]
+    tree = tree if (tree / "Makefile").is_file() else ROOT
+    make = ["make", "-s", "-C", str(tree), "-o", "server/cabundled",
+            "-o", "client/cabundle", f"B={tmp_path}/b",
+            f"DESTDIR={dest}", "PREFIX=/usr/local"]
+    p = subprocess.run(make + ["install"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    got = sorted(str(f.relative_to(dest)) for f in dest.rglob("*")
+                 if f.is_file())
+    want = sorted(
+        ["usr/local/bin/cabundled", "usr/local/bin/cabundle",
+         "usr/local/share/man/man8/cabundled.8",
+         "usr/local/share/man/man1/cabundle.1",
+         "usr/local/lib/sysusers.d/cabundle.conf",
+         "usr/local/share/doc/cabundled/examples/cabundled.conf.example",
+         "usr/local/share/doc/cabundled/examples/cabundle-export.conf",
+         "usr/local/share/doc/cabundle/examples/cabundle.conf.example"] +
+        [f"usr/local/lib/systemd/system/{n}" for n in UNITS])
+    assert got == want
+    for n in UNITS:
+        text = (dest / "usr/local/lib/systemd/system" / n).read_text()
+        assert "/usr/bin/" not in text, n
+        for line in text.splitlines():
+            if line.startswith("Exec"):
+                assert "=/usr/local/bin/cabundle" in line, line
+    p = subprocess.run(make + ["uninstall"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert [f for f in dest.rglob("*") if not f.is_dir()] == []
