@@ -109,7 +109,7 @@ SERVER_SRCS = server/main.c server/usage.c server/cmd_inspect.c server/output.c 
 	      server/cmd_release.c server/site.c server/http.c \
 	      server/html.c server/html_audit.c server/html_page.c \
 	      server/tls.c server/relay.c server/carry.c \
-	      server/export.c server/pages.c server/cmd_export.c server/route.c \
+	      server/export.c server/package.c server/pages.c server/cmd_export.c server/route.c \
 	      server/ingest.c server/upstream.c server/query.c \
 	      server/render_json.c server/privmsg.c server/signer.c \
 	      server/constraints.c server/p11kit.c \
