@@ -13,6 +13,8 @@
 #   make fuzz       build the libFuzzer harnesses with clang and run each
 #                   for FUZZ_SECONDS (60); fuzz/README.md
 #   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
+#   make image-debs the .deb files the Dockerfile installs without
+#                   network, into debs/ (after make deb; apt downloads)
 
 # The version both programs print (--version): this line is its only
 # home; CPPFLAGS hands it to the C as CABUNDLE_VERSION.
@@ -83,6 +85,9 @@ DEB_TEST_PKGS += openjdk-17-jre-headless openjdk-17-jdk-headless
 # cacert.p11-kit's checker (test_constraints.py): p11-kit's trust tool
 # and trust module read the served file and report its dates.
 DEB_TEST_PKGS += p11-kit p11-kit-modules
+# The Dockerfile's steps run in a Debian 12 minbase root made by
+# debootstrap (test_packaging.py), what debian:bookworm-slim is made of.
+DEB_TEST_PKGS += debootstrap
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
 # sanitizer runtimes.
 DEB_FUZZ_PKGS = clang libclang-rt-14-dev
@@ -158,7 +163,7 @@ pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkglibs   = $(shell $(PKG_CONFIG) --libs $(1))
 
 .PHONY: all deps test-deps test unit integration lint run install clean \
-	fuzz-deps fuzz fuzz-build fuzz-replay
+	fuzz-deps fuzz fuzz-build fuzz-replay image-debs
 
 all: server/cabundled client/cabundle
 
@@ -285,6 +290,23 @@ install: all
 	install -m 0755 server/cabundled client/cabundle $(DESTDIR)$(BINDIR)
 	install -m 0644 man/cabundle.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 man/cabundled.8 $(DESTDIR)$(MANDIR)/man8
+
+# The Dockerfile's packages, for images built where there is no network
+# (README "Containers for disconnected sites"): debs/cabundle/ holds
+# IMAGE_DEBS ("make deb"'s two packages) and every package they and
+# IMAGE_PKGS need beyond a debian:bookworm-slim base; debs/nginx/ the
+# same for STATIC_PKGS.  contrib/image-debs.sh asks apt what that is and
+# downloads it: run it on a connected Debian 12 after "apt-get update".
+# curl: the compose health check; ca-certificates: HTTPS to upstream.
+IMAGE_DEBS  ?= build/deb/cabundled_$(VERSION)_amd64.deb \
+	       build/deb/cabundle_$(VERSION)_amd64.deb
+IMAGE_PKGS  = ca-certificates curl
+STATIC_PKGS = nginx
+DEBS_DIR    ?= debs
+
+image-debs:
+	sh contrib/image-debs.sh $(DEBS_DIR)/cabundle $(IMAGE_DEBS) $(IMAGE_PKGS)
+	sh contrib/image-debs.sh $(DEBS_DIR)/nginx $(STATIC_PKGS)
 
 clean:
 	rm -rf $(B)
