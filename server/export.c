@@ -795,9 +795,12 @@ export_packages(struct export *ex, sqlite3 *db, const struct site *s,
 	size_t		 i;
 	int		 kept, ok = 0;
 
+	if (cl == NULL)
+		return 1;
 	buf_init(&sig, SIG_FILE_MAX);
-	for (i = 0; cl != NULL && i < cl->n; i++) {
-		p = cl->pkg[i];
+	for (i = 0; i < cl->n; i++) {
+		if ((p = cl->pkg[i]) == NULL)
+			goto out;
 		if (!put_fixed(ex, ex_path(ex, "client/%s", p->file),
 		    &ex->debs[i], p->sha256, conflict))
 			goto out;
