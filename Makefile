@@ -19,6 +19,8 @@
 #                   build/deb/cabundle_VERSION_amd64.deb (debian/)
 #   make test-pkg   install both into a Debian 12 chroot, run them there,
 #                   purge them (tests/pkg/installed.sh)
+#   make image-debs the .deb files the Dockerfile installs without
+#                   network, into debs/ (after make deb; apt downloads)
 
 # The version both programs print (--version): this line is its only
 # home; CPPFLAGS hands it to the C as CABUNDLE_VERSION.
@@ -98,7 +100,9 @@ DEB_TEST_PKGS += openjdk-17-jre-headless openjdk-17-jdk-headless
 DEB_TEST_PKGS += p11-kit p11-kit-modules
 # "make deb": Debian's packaging tools (debhelper brings dpkg-dev);
 # lintian judges the packages; debootstrap makes the chroot "make
-# test-pkg" installs them into.
+# test-pkg" installs them into, and the Debian 12 minbase root in which
+# test_packaging.py runs the Dockerfile's steps (what
+# debian:bookworm-slim is made of).
 DEB_BUILD_PKGS = debhelper fakeroot lintian debootstrap
 DEB_TEST_PKGS += $(DEB_BUILD_PKGS)
 # "make fuzz" (and CI, through test-deps): clang with libFuzzer and the
@@ -127,7 +131,7 @@ SERVER_SRCS = server/main.c server/usage.c server/cmd_inspect.c server/output.c 
 	      server/cmd_release.c server/site.c server/http.c \
 	      server/html.c server/html_audit.c server/html_page.c \
 	      server/tls.c server/relay.c server/carry.c \
-	      server/export.c server/pages.c server/cmd_export.c server/route.c \
+	      server/export.c server/package.c server/pages.c server/cmd_export.c server/route.c \
 	      server/ingest.c server/upstream.c server/query.c \
 	      server/render_json.c server/privmsg.c server/signer.c \
 	      server/constraints.c server/p11kit.c \
@@ -176,7 +180,7 @@ pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkglibs   = $(shell $(PKG_CONFIG) --libs $(1))
 
 .PHONY: all deps test-deps test unit integration lint run install clean \
-	fuzz-deps fuzz fuzz-build fuzz-replay uninstall deb test-pkg
+	fuzz-deps fuzz fuzz-build fuzz-replay uninstall deb test-pkg image-debs
 
 all: server/cabundled client/cabundle
 
@@ -358,6 +362,22 @@ deb:
 # dpkg -i into a Debian 12 minbase chroot, run, purge (as root).
 test-pkg: deb
 	sh tests/pkg/installed.sh $(DEBS)
+
+# The Dockerfile's packages, for images built where there is no network
+# (README "Containers for disconnected sites"): debs/cabundle/ holds
+# IMAGE_DEBS ("make deb"'s two packages) and every package they and
+# IMAGE_PKGS need beyond a debian:bookworm-slim base; debs/nginx/ the
+# same for STATIC_PKGS.  contrib/image-debs.sh asks apt what that is and
+# downloads it: run it on a connected Debian 12 after "apt-get update".
+# curl: the compose health check; ca-certificates: HTTPS to upstream.
+IMAGE_DEBS  ?= $(DEBS)
+IMAGE_PKGS  = ca-certificates curl
+STATIC_PKGS = nginx
+DEBS_DIR    ?= debs
+
+image-debs:
+	sh contrib/image-debs.sh $(DEBS_DIR)/cabundle $(IMAGE_DEBS) $(IMAGE_PKGS)
+	sh contrib/image-debs.sh $(DEBS_DIR)/nginx $(STATIC_PKGS)
 
 clean:
 	rm -rf $(B)

@@ -1,6 +1,7 @@
 /*
  * cmd_export.c - "cabundled export [--profile NAME]... [--all-versions]
- * [--repair] DIR": which profiles, then what export.c wrote.
+ * [--repair] [--client-deb FILE]... DIR": which profiles and packages,
+ * then what export.c wrote.
  */
 #include <err.h>
 #include <getopt.h>
@@ -13,9 +14,37 @@
 #include "exitcode.h"
 #include "export.h"
 #include "extern.h"
+#include "package.h"
 #include "site.h"
 
-/* cabundled export [--profile NAME]... [--all-versions] [--repair] DIR */
+/*
+ * Load the client packages named by --client-deb into cl: each checked
+ * (package_load), one per architecture.  Returns an exit code.
+ */
+static int
+load_client(const char **files, size_t n, struct export_client *cl)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < n; i++) {
+		if ((cl->pkg[cl->n] = package_load(files[i])) == NULL)
+			return EXIT_REFUSED;
+		cl->n++;
+		for (j = 0; j + 1 < cl->n; j++)
+			if (strcmp(cl->pkg[j]->arch, cl->pkg[i]->arch) == 0) {
+				warnx("export: two client packages for %s; "
+				    "name one per architecture",
+				    cl->pkg[i]->arch);
+				return EXIT_USAGE;
+			}
+	}
+	return EXIT_DONE;
+}
+
+/*
+ * cabundled export [--profile NAME]... [--all-versions] [--repair]
+ * [--client-deb FILE]... DIR
+ */
 int
 cmd_export(const struct config *cfg, int argc, char *argv[])
 {
@@ -23,17 +52,24 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 		{ "profile", required_argument, NULL, 'p' },
 		{ "all-versions", no_argument, NULL, 'a' },
 		{ "repair", no_argument, NULL, 'r' },
+		{ "client-deb", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct package	*pkg[PACKAGE_MAX_FILES];
+	struct export_client cl;
+	const char	*debs[PACKAGE_MAX_FILES];
 	struct site_profile *sel[EXPORT_MAX_PROFILES];
 	const char	*want[EXPORT_MAX_PROFILES];
 	struct export_result res;
 	struct site	*s = NULL;
 	sqlite3		*db = NULL;
 	const char	*dir;
-	size_t		 i, j, nwant = 0, n = 0;
+	size_t		 i, j, nwant = 0, n = 0, ndebs = 0;
 	int		 ch, all = 0, repair = 0, rc = EXIT_USAGE;
 
+	memset(&cl, 0, sizeof(cl));
+	cl.cfg = cfg;
+	cl.pkg = pkg;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'a')
@@ -42,12 +78,17 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 			repair = 1;
 		else if (ch == 'p' && nwant < EXPORT_MAX_PROFILES)
 			want[nwant++] = optarg;
+		else if (ch == 'c' && ndebs < PACKAGE_MAX_FILES)
+			debs[ndebs++] = optarg;
 		else
 			goto usage;
 	}
 	if (optind != argc - 1 || argv[optind][0] == '\0')
 		goto usage;
 	dir = argv[optind];
+	/* A package refused stops the export before anything is opened. */
+	if ((rc = load_client(debs, ndebs, &cl)) != EXIT_DONE)
+		goto out;
 	rc = EXIT_LOCAL;
 	if ((db = datadir_open(cfg)) == NULL ||
 	    (s = site_load(db)) == NULL)
@@ -74,7 +115,7 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 		goto out;
 	}
 	if ((rc = export_tree(db, s, dir, sel, n, nwant > 0, all, repair,
-	    &res)) != EXIT_DONE) {
+	    &cl, &res)) != EXIT_DONE) {
 		warnx("export to %s stopped; what it wrote is consistent, "
 		    "the latest pointers are unchanged", dir);
 		goto out;
@@ -87,14 +128,18 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	for (i = 0; i < n; i++)
 		printf(" %s %" PRId64, sel[i]->name,
 		    sel[i]->rel[sel[i]->nrel - 1].version);
+	for (i = 0; i < cl.n; i++)
+		printf(" client/%s", cl.pkg[i]->file);
 	printf("\n");
  out:
+	for (i = 0; i < cl.n; i++)
+		package_free(cl.pkg[i]);
 	if (s != NULL)
 		site_unref(s);
 	db_close(db);
 	return rc;
  usage:
 	fprintf(stderr, "usage: cabundled export [--profile NAME]... "
-	    "[--all-versions] [--repair] DIR\n");
+	    "[--all-versions] [--repair] [--client-deb FILE]... DIR\n");
 	return EXIT_USAGE;
 }

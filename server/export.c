@@ -14,6 +14,9 @@
  *	constraints.json.minisig for a release with dated roots (SPEC 12)
  *	DIR/v1/snapshots/index.json (/v1/snapshots), v1/snapshots/ID
  *	DIR/index.html, DIR/PAGE/index.html: the pages (pages.c)
+ *	DIR/client/cabundle_VERSION_ARCH.deb and .deb.minisig, with
+ *	DIR/client/cabundle_ARCH.deb and .deb.minisig (the newest handed
+ *	out): the client package, --client-deb (package.c, SPEC 13)
  *
  * The bytes are the ones "serve" sends, from the same in-memory site
  * (site.c).  Incremental: a versioned file already there is left alone
@@ -55,13 +58,16 @@
 #include "buf.h"
 #include "db.h"
 #include "exitcode.h"
+#include "config.h"
 #include "export.h"
 #include "meta.h"
 #include "p11kit.h"
+#include "package.h"
 #include "pages.h"
 #include "query.h"
 #include "render_json.h"
 #include "sig.h"
+#include "signer.h"
 #include "site.h"
 
 struct export {
@@ -76,6 +82,8 @@ struct export {
 	size_t		 repaired;
 	int		 dry;		/* only look for conflicts */
 	int		 repair;	/* --repair: replace a bad file */
+	const struct export_client *client;
+	struct doc	 debs[PACKAGE_MAX_FILES];	/* client->pkg's */
 };
 
 /* What an existing versioned file is found to be (fixed_check). */
@@ -172,24 +180,23 @@ same_file(const char *path, const struct doc *d)
 }
 
 /*
- * Judge the versioned file at path against d: with sha (a body) its
- * SHA-256 must be sha, else (a signature) its bytes must be d's.  The
- * file is opened without following a link and judged by what the
- * descriptor shows, so what is read is what was judged.  FIXED_BAD
- * with why set names the first rule it breaks.
+ * Read the versioned file at path into b when it is one this export
+ * could have written: opened without following a link, and judged by
+ * what the descriptor shows (a regular file of the exporting user, not
+ * writable by group or others, of lo to hi bytes), so what is read is
+ * what was judged.  FIXED_BAD with why set names the first rule it
+ * breaks; FIXED_GOOD says only that b holds it.
  */
 static enum fixed_state
-fixed_check(const char *path, const struct doc *d, const unsigned char *sha,
-    char *why, size_t whylen)
+fixed_read(const char *path, size_t lo, size_t hi, struct buf *b, char *why,
+    size_t whylen)
 {
 	struct stat	 st;
-	struct buf	 b;
-	unsigned char	 md[SHA256_DIGEST_LENGTH], chunk[8192];
+	unsigned char	 chunk[8192];
 	enum fixed_state rc = FIXED_ERROR;
 	ssize_t		 n;
 	int		 fd;
 
-	buf_init(&b, d->len + 1);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
@@ -214,9 +221,9 @@ fixed_check(const char *path, const struct doc *d, const unsigned char *sha,
 	else if (st.st_mode & (S_IWGRP | S_IWOTH))
 		snprintf(why, whylen, "writable by group or others (mode "
 		    "%04o)", (unsigned)(st.st_mode & 07777));
-	else if ((size_t)st.st_size != d->len)
+	else if ((size_t)st.st_size < lo || (size_t)st.st_size > hi)
 		snprintf(why, whylen, "%lld bytes, %zu signed",
-		    (long long)st.st_size, d->len);
+		    (long long)st.st_size, lo);
 	else
 		rc = FIXED_GOOD;
 	if (rc != FIXED_GOOD)
@@ -224,16 +231,39 @@ fixed_check(const char *path, const struct doc *d, const unsigned char *sha,
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 || !buf_append(&b, chunk, (size_t)n)) {
+		if (n == -1 || !buf_append(b, chunk, (size_t)n)) {
 			warn("%s", path);
 			rc = FIXED_ERROR;
 			goto out;
 		}
 	}
-	if (b.len != d->len) {
+	if (b->len != (size_t)st.st_size) {
 		snprintf(why, whylen, "changed while read");
 		rc = FIXED_BAD;
-	} else if (sha != NULL) {
+	}
+ out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * Judge the versioned file at path against d: with sha (a body) its
+ * SHA-256 must be sha, else (a signature) its bytes must be d's.  As
+ * fixed_read(), FIXED_BAD with why set names the first rule it breaks.
+ */
+static enum fixed_state
+fixed_check(const char *path, const struct doc *d, const unsigned char *sha,
+    char *why, size_t whylen)
+{
+	struct buf	 b;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	enum fixed_state rc;
+
+	buf_init(&b, d->len + 1);
+	if ((rc = fixed_read(path, d->len, d->len, &b, why, whylen)) !=
+	    FIXED_GOOD)
+		goto out;
+	if (sha != NULL) {
 		SHA256(b.data, b.len, md);
 		if (memcmp(md, sha, sizeof(md)) != 0) {
 			snprintf(why, whylen, "its SHA-256 is not the signed "
@@ -245,7 +275,6 @@ fixed_check(const char *path, const struct doc *d, const unsigned char *sha,
 		rc = FIXED_BAD;
 	}
  out:
-	close(fd);
 	buf_free(&b);
 	return rc;
 }
@@ -713,6 +742,101 @@ export_keylists(struct export *ex, struct site *s, int *conflict)
 	return 1;
 }
 
+/*
+ * Whether the signature at path, read into sig, is one to keep for p:
+ * a file this export could have written, a cabundle-package/1
+ * signature of exactly p (file name, size, digest) by the active key.
+ * Returns 1 yes, 0 no (a new one is made), -1 after a warning.
+ */
+static int
+package_sig_kept(const char *path, const struct site *s,
+    const struct package *p, struct buf *sig)
+{
+	struct package_meta	 pm;
+	struct minisig		 ms;
+	struct pubkey		 pk;
+	char			 why[256];
+	enum fixed_state	 st;
+
+	buf_reset(sig);
+	if ((st = fixed_read(path, 1, SIG_FILE_MAX, sig, why, sizeof(why))) ==
+	    FIXED_ERROR)
+		return -1;
+	if (st != FIXED_GOOD)
+		return 0;
+	return pubkey_parse(s->pubkey.data, s->pubkey.len, &pk, why,
+	    sizeof(why)) && sig_parse((const char *)sig->data, sig->len, &ms,
+	    why, sizeof(why)) == SIG_OK && package_comment_parse(ms.comment,
+	    ms.commentlen, &pm, why, sizeof(why)) &&
+	    strcmp(pm.file, p->file) == 0 && pm.size == p->len &&
+	    memcmp(pm.sha256, p->sha256, sizeof(pm.sha256)) == 0 &&
+	    sig_verify_comment(&ms, &pk) == SIG_OK &&
+	    sig_verify_data(&ms, &pk, p->data, p->len) == SIG_OK;
+}
+
+/*
+ * The client packages (--client-deb) into DIR/client/: each versioned
+ * NAME_VERSION_ARCH.deb, immutable as a release body, and its .minisig
+ * by the active key; then cabundle_ARCH.deb and its .minisig, moving
+ * pointers to the newest handed out.  A signature already there that
+ * the active key made over these bytes is kept; otherwise the package
+ * is recorded and audited (package_record) and the signer signs it.
+ */
+static int
+export_packages(struct export *ex, sqlite3 *db, const struct site *s,
+    int *conflict)
+{
+	const struct export_client *cl = ex->client;
+	const struct package *p;
+	struct signer	*sg = NULL;
+	struct buf	 sig;
+	struct doc	 sd;
+	const char	*path;
+	size_t		 i;
+	int		 kept, ok = 0;
+
+	if (cl == NULL)
+		return 1;
+	buf_init(&sig, SIG_FILE_MAX);
+	for (i = 0; i < cl->n; i++) {
+		if ((p = cl->pkg[i]) == NULL)
+			goto out;
+		if (!put_fixed(ex, ex_path(ex, "client/%s", p->file),
+		    &ex->debs[i], p->sha256, conflict))
+			goto out;
+		if (ex->dry)
+			continue;
+		if ((path = ex_path(ex, "client/%s.minisig", p->file)) ==
+		    NULL || (kept = package_sig_kept(path, s, p, &sig)) == -1)
+			goto out;
+		if (kept)
+			ex->kept++;
+		else {
+			buf_reset(&sig);
+			if ((sg == NULL && (sg = signer_start(cl->cfg)) ==
+			    NULL) || !package_record(db, p, cl->cfg->actor) ||
+			    !signer_sign_package(sg, p, (int64_t)time(NULL),
+			    &sig) || !put_file(path, sig.data, sig.len))
+				goto out;
+			ex->written++;
+		}
+		memset(&sd, 0, sizeof(sd));
+		sd.data = (char *)sig.data;
+		sd.len = sig.len;
+		if (!put_moving(ex, ex_path(ex, "client/%s_%s.deb",
+		    PACKAGE_NAME, p->arch), &ex->debs[i]) ||
+		    !put_moving(ex, ex_path(ex, "client/%s_%s.deb.minisig",
+		    PACKAGE_NAME, p->arch), &sd))
+			goto out;
+	}
+	ok = 1;
+ out:
+	if (!signer_stop(sg))
+		ok = 0;
+	buf_free(&sig);
+	return ok;
+}
+
 /* export_tree() once its state is set up. */
 static int
 export_write(struct export *ex, sqlite3 *db, struct site *s,
@@ -732,7 +856,8 @@ export_write(struct export *ex, sqlite3 *db, struct site *s,
 	for (i = 0; i < n; i++)
 		if (!export_versions(ex, db, sel[i], all, &conflict))
 			goto out;
-	if (!export_keylists(ex, s, &conflict))
+	if (!export_keylists(ex, s, &conflict) ||
+	    !export_packages(ex, db, s, &conflict))
 		goto out;
 	ex->dry = 0;
 	if (!put_moving(ex, ex_path(ex, "v1/pubkey"), &s->pubkey))
@@ -771,6 +896,9 @@ export_write(struct export *ex, sqlite3 *db, struct site *s,
 		goto out;
 	free(d.data);
 	d.data = NULL;	/* query_audit() may fail before json_doc() */
+	/* Before the log is read: a package signed now is audited there. */
+	if (!export_packages(ex, db, s, &conflict))
+		goto out;
 	/*
 	 * The whole log, next null: a static server ignores ?after=, so a
 	 * paging reader must get everything at once and stop.
@@ -813,13 +941,14 @@ export_write(struct export *ex, sqlite3 *db, struct site *s,
  * Write the tree of the n profiles sel of site s into dir (some: they
  * were named on the command line; all: every version, else the latest;
  * repair: replace a bad versioned file; what an earlier export wrote
- * stays), counting the files in *res.  Returns an exit code: 0 done,
- * 1 dir holds another tree, 4 local error (warned).
+ * stays), and the client packages of cl (NULL: none), counting the
+ * files in *res.  Returns an exit code: 0 done, 1 dir holds another
+ * tree, 4 local error (warned).
  */
 int
 export_tree(sqlite3 *db, struct site *s, const char *dir,
     struct site_profile **sel, size_t n, int some, int all, int repair,
-    struct export_result *res)
+    const struct export_client *cl, struct export_result *res)
 {
 	struct export	 ex;
 	size_t		 i;
@@ -830,6 +959,11 @@ export_tree(sqlite3 *db, struct site *s, const char *dir,
 	buf_init(&ex.path, PATH_MAX);
 	ex.dir = dir;
 	ex.repair = repair;
+	ex.client = cl;
+	for (i = 0; cl != NULL && i < cl->n && i < PACKAGE_MAX_FILES; i++) {
+		ex.debs[i].data = (char *)cl->pkg[i]->data;
+		ex.debs[i].len = cl->pkg[i]->len;
+	}
 	rc = export_write(&ex, db, s, sel, n, some, all);
 	res->written = ex.written;
 	res->linked = ex.linked;

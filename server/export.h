@@ -10,6 +10,9 @@
 
 #include "site.h"
 
+struct config;
+struct package;
+
 #define EXPORT_MAX_PROFILES	64
 
 /* What an export did, file by file. */
@@ -20,8 +23,15 @@ struct export_result {
 	size_t		 repaired;	/* --repair replaced a bad file */
 };
 
+/* --client-deb: the client packages to hand out, signed by the signer. */
+struct export_client {
+	const struct config	*cfg;		/* to start the signer */
+	struct package		**pkg;		/* package_load()ed */
+	size_t			 n;		/* PACKAGE_MAX_FILES at most */
+};
+
 int	export_tree(sqlite3 *, struct site *, const char *,
 	    struct site_profile **, size_t, int, int, int,
-	    struct export_result *);
+	    const struct export_client *, struct export_result *);
 
 #endif

@@ -85,8 +85,8 @@ static const struct command {
 	    "    [--retired PUB]... [--valid-days D]" },
 	{ "audit", cmd_audit, "audit [--json] [verify]", NULL },
 	{ "export", cmd_export,
-	    "export [--profile NAME]... [--all-versions] [--repair] DIR",
-	    NULL },
+	    "export [--profile NAME]... [--all-versions] [--repair]\n"
+	    "    [--client-deb FILE]... DIR", NULL },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

@@ -19,7 +19,7 @@ static int
 type_known(int t)
 {
 	return t == PM_HELLO || t == PM_SIGN || t == PM_SIGN_CONSTRAINTS ||
-	    t == PM_SIG || t == PM_ERROR;
+	    t == PM_SIGN_PACKAGE || t == PM_SIG || t == PM_ERROR;
 }
 
 /*

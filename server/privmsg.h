@@ -14,6 +14,7 @@ enum privmsg_type {
 	PM_HELLO = 'K',		/* signer: "KEYID PUBKEY", once, first */
 	PM_SIGN = 'S',		/* a cabundle/1 trusted comment to sign */
 	PM_SIGN_CONSTRAINTS = 'C', /* a cabundle-constraints/1 one (SPEC 12) */
+	PM_SIGN_PACKAGE = 'P',	/* a cabundle-package/1 one (SPEC 13) */
 	PM_SIG = 'G',		/* signer: the .minisig file */
 	PM_ERROR = 'E',		/* signer: why it refused */
 };

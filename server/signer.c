@@ -23,6 +23,12 @@
  * sign_validity.  So a publisher can only get a signature for what it
  * committed as a build before asking (release.c commits builds first),
  * and only once per version.
+ *
+ * The one other thing it signs is the client's Debian package for
+ * "export --client-deb" (package.c, doc/SPEC.md 13): a
+ * cabundle-package/1 comment, for bytes the database holds as a body
+ * with a "package-export" audit row naming that file and digest, that
+ * look like a Debian package, created now.
  */
 #define _GNU_SOURCE	/* program_invocation_short_name */
 
@@ -50,6 +56,7 @@
 #include "keys.h"
 #include "log.h"
 #include "privmsg.h"
+#include "package.h"
 #include "sandbox.h"
 #include "sign.h"
 #include "signer.h"
@@ -288,6 +295,72 @@ sign_request(sqlite3 *db, const struct config *cfg, const struct seckey *sk,
 }
 
 /*
+ * Check a package request against the database and sign it: the body
+ * the comment names must be held, audited as exported under that file
+ * name, of that size and digest, and a Debian package.  Returns 1 with
+ * the .minisig text in sig, or 0 with why.
+ */
+static int
+sign_package(sqlite3 *db, const struct seckey *sk, const char *req,
+    size_t len, struct buf *sig, char *why, size_t whylen)
+{
+	sqlite3_stmt		*st = NULL;
+	struct package_meta	 pm;
+	unsigned char		 d[32];
+	char			 hex[65];
+	const void		*data;
+	int64_t			 now = (int64_t)time(NULL);
+	size_t			 n;
+	int			 ok = 0;
+
+	if (!package_comment_parse(req, len, &pm, why, whylen))
+		return 0;
+	if ((int64_t)pm.created < now - SIGNER_SKEW ||
+	    (int64_t)pm.created > now + SIGNER_SKEW) {
+		snprintf(why, whylen, "created is not now");
+		return 0;
+	}
+	hex_encode(pm.sha256, 32, hex);
+	if (!db_exec(db, "BEGIN")) {
+		snprintf(why, whylen, "database error");
+		return 0;
+	}
+	if ((st = db_prepare(db, "SELECT data FROM body WHERE sha256 = ?1 "
+	    "AND EXISTS (SELECT 1 FROM audit WHERE action = 'package-export' "
+	    "AND object = ?2 AND json_extract(details, '$.sha256') = ?1)")) ==
+	    NULL) {
+		snprintf(why, whylen, "database error");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pm.file, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(why, whylen, "%.80s: no package exported with "
+		    "sha256 %.16s...", pm.file, hex);
+		goto out;
+	}
+	data = sqlite3_column_blob(st, 0);
+	n = (size_t)sqlite3_column_bytes(st, 0);
+	if (data == NULL || n != pm.size || !package_is_deb(data, n) ||
+	    !EVP_Digest(data, n, d, NULL, EVP_sha256(), NULL) ||
+	    memcmp(d, pm.sha256, 32) != 0) {
+		snprintf(why, whylen, "%.80s: the stored bytes are not a "
+		    "Debian package of size %llu with sha256 %.16s...",
+		    pm.file, (unsigned long long)pm.size, hex);
+		goto out;
+	}
+	if (!sig_sign(sk, data, n, req, 0, sig)) {
+		snprintf(why, whylen, "signing failed");
+		goto out;
+	}
+	ok = 1;
+ out:
+	sqlite3_finalize(st);
+	db_exec(db, "COMMIT");
+	return ok;
+}
+
+/*
  * "cabundled signer", started by signer_start() only: the signer's
  * life.  Returns the exit status: 0 when the publisher hung up, 4 when
  * it could not start or was sent something that is not a request.
@@ -338,13 +411,15 @@ signer_main(const struct config *cfg)
 		goto out;
 	while ((r = privmsg_recv(SIGNER_FD, &type, req, sizeof(req), &len)) ==
 	    1) {
-		if (type != PM_SIGN && type != PM_SIGN_CONSTRAINTS) {
+		if (type != PM_SIGN && type != PM_SIGN_CONSTRAINTS &&
+		    type != PM_SIGN_PACKAGE) {
 			warnx("unexpected message");
 			goto out;
 		}
 		sig.len = 0;
-		if (sign_request(db, cfg, sk, keyid, type, req, len, &done,
-		    &sig, why, sizeof(why)))
+		if (type == PM_SIGN_PACKAGE ? sign_package(db, sk, req, len,
+		    &sig, why, sizeof(why)) : sign_request(db, cfg, sk, keyid,
+		    type, req, len, &done, &sig, why, sizeof(why)))
 			r = privmsg_send(SIGNER_FD, PM_SIG, sig.data, sig.len);
 		else
 			r = privmsg_send(SIGNER_FD, PM_ERROR, why,
@@ -437,6 +512,38 @@ signer_start(const struct config *cfg)
 }
 
 /*
+ * Send the signer request t (of type) about what (for warnings) and
+ * append its .minisig to sig.  Returns 1, or 0 after a warning with
+ * the signer's reason.
+ */
+static int
+ask(struct signer *sg, int type, const char *t, const char *what,
+    struct buf *sig)
+{
+	struct minisig	 ms;
+	char		 resp[PRIVMSG_MAX], why[256];
+	size_t		 len;
+
+	if (!privmsg_send(sg->fd, type, t, strlen(t)) ||
+	    privmsg_recv(sg->fd, &type, resp, sizeof(resp), &len) != 1) {
+		warnx("%s: the signer is gone", what);
+		return 0;
+	}
+	if (type == PM_ERROR) {
+		warnx("the signer refused: %s", resp);
+		return 0;
+	}
+	/* The answer to this request, not to one a killed round sent. */
+	if (type != PM_SIG || sig_parse(resp, len, &ms, why, sizeof(why)) !=
+	    SIG_OK || strcmp(ms.comment, t) != 0 ||
+	    !buf_append(sig, resp, len)) {
+		warnx("%s: unexpected answer from the signer", what);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Ask the signer to sign m (its trusted comment) into sig.  Returns 1,
  * or 0 after a warning with the signer's reason.
  */
@@ -455,30 +562,32 @@ int
 signer_sign_as(struct signer *sg, const char *format, const struct meta *m,
     struct buf *sig)
 {
-	struct minisig	 ms;
-	char		 t[256], resp[PRIVMSG_MAX], why[256];
-	size_t		 len;
-	int		 type;
+	char		 t[256];
 
-	if (!meta_format_as(format, m, t, sizeof(t)) ||
-	    !privmsg_send(sg->fd, strcmp(format, META_FORMAT) == 0 ? PM_SIGN :
-	    PM_SIGN_CONSTRAINTS, t, strlen(t)) ||
-	    privmsg_recv(sg->fd, &type, resp, sizeof(resp), &len) != 1) {
-		warnx("%s: the signer is gone", m->profile);
+	if (!meta_format_as(format, m, t, sizeof(t))) {
+		warnx("%s: cannot ask the signer", m->profile);
 		return 0;
 	}
-	if (type == PM_ERROR) {
-		warnx("the signer refused: %s", resp);
+	return ask(sg, strcmp(format, META_FORMAT) == 0 ? PM_SIGN :
+	    PM_SIGN_CONSTRAINTS, t, m->profile, sig);
+}
+
+/*
+ * Ask the signer to sign the package p, recorded first with
+ * package_record(), as of created.  Returns 1 with the .minisig text
+ * appended to sig, or 0 after a warning with the signer's reason.
+ */
+int
+signer_sign_package(struct signer *sg, const struct package *p,
+    int64_t created, struct buf *sig)
+{
+	char		 t[PACKAGE_COMMENT_MAX];
+
+	if (!package_comment(p, created, t, sizeof(t))) {
+		warnx("%s: cannot ask the signer", p->file);
 		return 0;
 	}
-	/* The answer to this request, not to one a killed round sent. */
-	if (type != PM_SIG || sig_parse(resp, len, &ms, why, sizeof(why)) !=
-	    SIG_OK || strcmp(ms.comment, t) != 0 ||
-	    !buf_append(sig, resp, len)) {
-		warnx("%s: unexpected answer from the signer", m->profile);
-		return 0;
-	}
-	return 1;
+	return ask(sg, PM_SIGN_PACKAGE, t, p->file, sig);
 }
 
 /*

@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "meta.h"
 #include "sig.h"
@@ -17,6 +19,7 @@
 #define SIGNER_SKEW	300		/* created may differ from now */
 
 struct config;
+struct package;
 
 struct signer {
 	pid_t		 pid;
@@ -30,6 +33,8 @@ int		 signer_sign(struct signer *, const struct meta *,
 		    struct buf *);
 int		 signer_sign_as(struct signer *, const char *,
 		    const struct meta *, struct buf *);
+int		 signer_sign_package(struct signer *, const struct package *,
+		    int64_t, struct buf *);
 int		 signer_stop(struct signer *);
 int		 signer_alive(struct signer *);
 int		 signer_main(const struct config *);

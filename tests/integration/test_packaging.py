@@ -87,6 +87,18 @@ def dpkg_owner(path):
 
 # ---- the Dockerfile -------------------------------------------------
 
+def dockerfile_args():
+    """{name: default} of the ARG lines before the first FROM."""
+    out = {}
+    for ln in DOCKERFILE.read_text().splitlines():
+        if ln.startswith("FROM"):
+            break
+        if ln.startswith("ARG "):
+            k, _, v = ln[4:].strip().partition("=")
+            out[k] = v
+    return out
+
+
 def dockerfile_stages():
     """[{"image", "name", "steps": [(INSTRUCTION, text)]}] per FROM, the
     way docker reads it: comment lines dropped, continuations joined."""
@@ -104,10 +116,18 @@ def dockerfile_stages():
             stages.append({"image": words[0],
                            "name": words[2] if len(words) > 2 else None,
                            "steps": []})
+        elif instr == "ARG" and not stages:
+            continue
         else:
             assert stages, f"{instr} before the first FROM"
             stages[-1]["steps"].append((instr, rest.strip()))
     return stages
+
+
+def stage(name):
+    found = [s for s in dockerfile_stages() if s["name"] == name]
+    assert found, f"the Dockerfile has no stage {name}"
+    return found[0]
 
 
 def shell_commands(stage):
@@ -121,110 +141,50 @@ def shell_commands(stage):
     return cmds
 
 
-def apt_installs(stage):
-    pkgs = []
-    for c in shell_commands(stage):
-        if c[0] in ("apt-get", "apt") and "install" in c:
-            pkgs += [w for w in c[c.index("install") + 1:]
-                     if not w.startswith("-")]
-    return pkgs
-
-
-def copy_from(stage):
-    """(stage name, [sources], destination) of each COPY --from."""
-    out = []
-    for instr, text in stage["steps"]:
-        words = text.split()
-        if instr == "COPY" and words[0].startswith("--from="):
-            out.append((words[0].split("=", 1)[1], words[1:-1], words[-1]))
-    return out
-
-
 def exec_form(stage, instr):
     """The JSON-array value of the stage's last such instruction."""
     vals = [t for i, t in stage["steps"] if i == instr]
-    assert vals, f"no {instr} in the final stage"
+    assert vals, f"no {instr} in the stage"
     return json.loads(vals[-1])
 
 
-def build_and_final():
+def test_every_stage_is_the_local_debian_base():
+    """FROM ${BASE}, BASE defaulting to Debian 12 slim: a site names its
+    own loaded image with --build-arg BASE=..."""
+    assert dockerfile_args().get("BASE") == BASE_IMAGE
     stages = dockerfile_stages()
-    final = stages[-1]
-    froms = copy_from(final)
-    assert froms, "the final stage copies nothing from a build stage"
-    names = {s["name"]: s for s in stages if s["name"]}
-    assert froms[0][0] in names, f"no stage named {froms[0][0]}"
-    return names[froms[0][0]], final
-
-
-def test_every_stage_is_debian_bookworm_slim():
-    stages = dockerfile_stages()
-    assert len(stages) >= 2, "want a multi-stage build"
+    assert {s["name"] for s in stages} >= {"mirror", "static"}
     for s in stages:
-        assert s["image"] == BASE_IMAGE, s["image"]
+        assert s["image"] == "${BASE}", s["image"]
+    # The image "docker build ." makes is the mirror.
+    assert stages[-1]["name"] == "mirror"
 
 
-def test_build_stage_installs_what_the_makefile_builds_with():
-    build, _ = build_and_final()
-    pkgs = set(apt_installs(build))
-    deb = set(make_var("DEB_PKGS"))
-    # Nothing the Makefile does not know about...
-    assert pkgs <= deb, f"not in the Makefile's DEB_PKGS: {pkgs - deb}"
-    # ...and everything the compiler needs: the toolchain, and the -dev
-    # package of each pkg-config module the two binaries link.
-    want = {"gcc", "make", "pkg-config", "libc6-dev"}
-    for mod in set(make_var("SERVER_PKGS")) | set(make_var("CLIENT_PKGS")):
-        pcdir = run("pkg-config", "--variable=pcfiledir", mod,
-                    check=0).stdout.decode().strip()
-        want.add(dpkg_owner(f"{pcdir}/{mod}.pc"))
-    assert want <= deb, f"the Makefile's DEB_PKGS lacks {want - deb}"
-    assert want <= pkgs, f"the build stage does not install {want - pkgs}"
-
-
-def test_runtime_stage_installs_every_library_the_binaries_link():
-    build, final = build_and_final()
-    runtime = set(apt_installs(final))
-    assert not {p for p in runtime if p.endswith("-dev")} | (
-        runtime & {"gcc", "make", "pkg-config"}), runtime
-    need_pkgs = set()
-    for binary in (CABUNDLED_BIN, CABUNDLE_BIN):
-        dump = run("objdump", "-p", binary, check=0).stdout.decode()
-        needed = re.findall(r"^\s*NEEDED\s+(\S+)", dump, re.M)
-        paths = dict(re.findall(r"^\s*(\S+) => (/\S+)",
-                                run("ldd", binary, check=0).stdout.decode(),
-                                re.M))
-        for so in needed:
-            need_pkgs.add(dpkg_owner(paths[so]))
-    # libc6 and libgcc-s1 are in every Debian image; the sanitizer
-    # runtimes appear only in a "make SANITIZE=1" build.
-    need_pkgs = {p for p in need_pkgs if p not in ("libc6", "libgcc-s1")
-                 and not re.match(r"lib(asan|ubsan)\d", p)}
-    assert need_pkgs, "found no libraries: objdump/ldd failed?"
-    assert need_pkgs <= runtime, (
-        f"the runtime stage lacks {need_pkgs - runtime}")
-
-
-def test_dockerfile_make_steps_are_makefile_targets():
-    build, _ = build_and_final()
-    makes = [c for c in shell_commands(build) if c[0] == "make"]
-    targets = [w for c in makes for w in c[1:]
-               if not w.startswith("-") and "=" not in w]
-    assert "all" in targets and "install" in targets, makes
-    have = make_targets()
-    for t in targets:
-        assert t in have, f"make {t}: no such target in the Makefile"
-    # The variables "make install" is given are the ones it reads.
+def test_no_build_step_reaches_the_network():
+    """Packages come from debs/ (make image-debs) with dpkg -i: no apt,
+    no download, nothing built in the image."""
+    for s in dockerfile_stages():
+        for c in shell_commands(s):
+            assert c[0] not in ("apt-get", "apt", "curl", "wget", "make",
+                                "gcc", "git"), (s["name"], c)
+        dpkg = [c for c in shell_commands(s) if c[0] == "dpkg"]
+        assert dpkg == [["dpkg", "-i", "/tmp/debs/*.deb"]], dpkg
+        copies = [t.split() for i, t in s["steps"] if i == "COPY"]
+        want = {"mirror": "cabundle", "static": "nginx"}[s["name"]]
+        assert [f"debs/{want}/", "/tmp/debs/"] in copies, copies
+    # make image-debs fills exactly those directories.
+    assert "image-debs" in make_targets()
     text = MAKEFILE.read_text()
-    for c in makes:
-        for w in c[1:]:
-            if "=" in w:
-                assert f"$({w.split('=')[0]})" in text, w
+    assert "$(DEBS_DIR)/cabundle $(IMAGE_DEBS)" in text
+    assert "$(DEBS_DIR)/nginx $(STATIC_PKGS)" in text
+    assert make_var("DEBS_DIR") == ["debs"]
+    assert not dockerignored("debs/cabundle/x.deb", ignore_patterns())
 
 
-def test_final_stage_runs_cabundled_serve_as_non_root():
-    _, final = build_and_final()
+def test_mirror_stage_runs_cabundled_serve_as_non_root():
+    final = stage("mirror")
     users = [t for i, t in final["steps"] if i == "USER"]
-    assert users, "the final stage has no USER: it would run as root"
+    assert users, "the mirror stage has no USER: it would run as root"
     user = users[-1].split(":")[0]
     assert user not in ("root", "0"), users[-1]
     assert exec_form(final, "ENTRYPOINT") == ["cabundled"]
@@ -236,6 +196,8 @@ def test_final_stage_runs_cabundled_serve_as_non_root():
     assert "8080" in " ".join(t for i, t in final["steps"]
                               if i == "EXPOSE")
 
+
+# --- the Dockerfile's steps, run: a minbase root, no network ---------
 
 def dockerignored(rel, patterns):
     """Whether docker leaves rel out of the build context: the last
@@ -276,44 +238,176 @@ def test_dockerignore_keeps_secrets_and_build_output_out():
     assert not dockerignored("a/x.c", ["a", "!a/x.c"])
 
 
-def test_dockerfile_build_steps_work_on_the_build_context(tmp_path):
-    """The build stage's make commands, run on what COPY . . would see,
-    produce every file the runtime stage copies."""
-    build, final = build_and_final()
+def context_copy(dst):
+    """The build context as "docker build" sends it (.dockerignore
+    applied), copied to dst."""
     pats = ignore_patterns()
-    ctx = tmp_path / "src"
     for dirpath, dirs, files in os.walk(ROOT):
         reldir = os.path.relpath(dirpath, ROOT)
         reldir = "" if reldir == "." else reldir + "/"
-        dirs[:] = [d for d in dirs if d != ".git"]
+        dirs[:] = [d for d in dirs if d not in (".git", "debs")]
         for f in files:
             rel = reldir + f
             if not dockerignored(rel, pats):
-                (ctx / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(ROOT / rel, ctx / rel, follow_symlinks=False)
-    # A clean environment, as in "docker build": not the flags of an
-    # enclosing "make test SANITIZE=1".
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MAKE") and k not in (
-               "MFLAGS", "SANITIZE", "WERROR", "CFLAGS", "CPPFLAGS",
-               "LDFLAGS", "CC", "PREFIX", "DESTDIR")}
-    # DESTDIR=/x becomes DESTDIR=tmp/x: the image's / is tmp here.
-    root = tmp_path / "image"
-    for c in shell_commands(build):
-        if c[0] != "make":
-            continue
-        c = [f"DESTDIR={root}{w.split('=', 1)[1]}"
-             if w.startswith("DESTDIR=") else w for w in c]
-        p = subprocess.run(c, cwd=ctx, env=env, capture_output=True,
-                           timeout=600)
-        assert p.returncode == 0, (c, p.stderr.decode()[-3000:])
-    destdir = next(w.split("=", 1)[1] for c in shell_commands(build)
-                   for w in c if w.startswith("DESTDIR="))
-    for _, sources, _ in copy_from(final):
-        for s in sources:
-            assert s.startswith(destdir + "/"), s
-            f = root / s.lstrip("/")
-            assert f.is_file() and os.access(f, os.X_OK), s
+                (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / rel, dst / rel, follow_symlinks=False)
+
+
+def standin_debs(d):
+    """cabundled and cabundle packages: build/deb's when "make deb" made
+    them; else built here from "make install DESTDIR=... PREFIX=/usr"
+    with dpkg-deb, each depending on the packages of the libraries its
+    binary links."""
+    version = make_var("VERSION")[0]
+    real = [ROOT / "build" / "deb" / f"{n}_{version}_amd64.deb"
+            for n in ("cabundled", "cabundle")]
+    if all(p.exists() for p in real):
+        return real
+    tree = d / "install"
+    p = subprocess.run(["make", "-C", ROOT, "install", f"DESTDIR={tree}",
+                        "PREFIX=/usr"], capture_output=True, timeout=600)
+    assert p.returncode == 0, p.stderr.decode()[-3000:]
+    out = []
+    for name, binary, man in (("cabundled", CABUNDLED_BIN, "man8"),
+                              ("cabundle", CABUNDLE_BIN, "man1")):
+        pkg = d / name
+        (pkg / "DEBIAN").mkdir(parents=True)
+        (pkg / "usr/bin").mkdir(parents=True)
+        (pkg / "usr/share/man" / man).mkdir(parents=True)
+        shutil.copy2(tree / "usr/bin" / name, pkg / "usr/bin" / name)
+        page = "cabundled.8" if name == "cabundled" else "cabundle.1"
+        shutil.copy2(tree / "usr/share/man" / man / page,
+                     pkg / "usr/share/man" / man / page)
+        dump = run("objdump", "-p", binary, check=0).stdout.decode()
+        paths = dict(re.findall(r"^\s*(\S+) => (/\S+)",
+                                run("ldd", binary, check=0).stdout.decode(),
+                                re.M))
+        deps = sorted({dpkg_owner(paths[so]) for so in re.findall(
+            r"^\s*NEEDED\s+(\S+)", dump, re.M)})
+        (pkg / "DEBIAN/control").write_text(
+            f"Package: {name}\nVersion: {version}\nArchitecture: amd64\n"
+            f"Depends: {', '.join(deps)}\n"
+            "Maintainer: cabundle tests <root@localhost>\n"
+            "Description: stand-in until make deb\n")
+        deb = d / f"{name}_{version}_amd64.deb"
+        run("dpkg-deb", "--root-owner-group", "--build", pkg, deb, check=0)
+        out.append(deb)
+    return out
+
+
+@pytest.fixture(scope="module")
+def minbase(tmp_path_factory):
+    """A Debian 12 minbase root (debootstrap), what debian:bookworm-slim
+    is made of.  Takes minutes (4 on a cold cache, its packages then stay
+    in apt's /var/cache/apt/archives)."""
+    ds = need("debootstrap", "debootstrap")
+    root = tmp_path_factory.mktemp("minbase") / "root"
+    p = subprocess.run([ds, "--variant=minbase",
+                        "--cache-dir=/var/cache/apt/archives", "bookworm",
+                        str(root), "http://deb.debian.org/debian"],
+                       capture_output=True, timeout=1500)
+    assert p.returncode == 0, (p.stdout + p.stderr).decode()[-3000:]
+    return root
+
+
+@pytest.fixture(scope="module")
+def image_context(tmp_path_factory):
+    """The build context with debs/ as "make image-debs" fills it (apt
+    downloads what the base lacks; the cabundle packages are make deb's
+    or stand-ins)."""
+    d = tmp_path_factory.mktemp("image")
+    ctx = d / "ctx"
+    context_copy(ctx)
+    debs = standin_debs(d)
+    p = subprocess.run(["make", "-C", ROOT, "image-debs",
+                        "IMAGE_DEBS=" + " ".join(map(str, debs)),
+                        f"DEBS_DIR={ctx / 'debs'}"],
+                       capture_output=True, timeout=900)
+    assert p.returncode == 0, (p.stdout + p.stderr).decode()[-3000:]
+    return ctx
+
+
+def build_stage(name, ctx, base, root):
+    """The stage's COPY and RUN steps, in order, on a copy of base at
+    root: each RUN chrooted there without a network (isolated()), as a
+    build with no network.  Returns the stage."""
+    st = stage(name)
+    subprocess.run(["cp", "-a", str(base), str(root)], check=True)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C",
+           "DEBIAN_FRONTEND": "noninteractive"}
+    for instr, text in st["steps"]:
+        if instr == "COPY":
+            src, dst = text.split()
+            to = root / dst.lstrip("/")
+            if src.endswith("/"):
+                to.mkdir(parents=True, exist_ok=True)
+                for f in (ctx / src).iterdir():
+                    shutil.copy2(f, to / f.name)
+            else:
+                shutil.copy2(ctx / src, to)
+        elif instr == "RUN":
+            p = subprocess.run(isolated(root) + ["chroot", str(root),
+                                "/bin/sh", "-c", text], env=env,
+                               capture_output=True, timeout=600)
+            assert p.returncode == 0, (name, text,
+                                       (p.stdout + p.stderr).decode()[-3000:])
+    return st
+
+
+def isolated(root):
+    """unshare's words for a container's view: no network, its own
+    /proc (the signer re-executes /proc/self/exe)."""
+    return ["unshare", "--net", "--mount", "--pid", "--fork",
+            f"--mount-proc={root}/proc"]
+
+
+def in_root(root, *cmd, user=None, check=0):
+    """A command in the chroot, without network, as user (uid:gid)."""
+    spec = [f"--userspec={user}"] if user else []
+    return run(*isolated(root), "chroot", *spec, root, *cmd,
+               check=check, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                                 "LC_ALL": "C"})
+
+
+def test_images_build_without_network_and_their_programs_run(
+        minbase, image_context, tmp_path):
+    """Both stages' steps on a minbase root without network; then in
+    the mirror root, as the image's user: every library resolves, init,
+    the compose import of a carried file and export work; in the static
+    root nginx takes the export's server block (nginx -t is a RUN)."""
+    mirror = build_stage("mirror", image_context, minbase,
+                         tmp_path / "mirror")
+    root = tmp_path / "mirror"
+    for b in ("/usr/bin/cabundled", "/usr/bin/cabundle"):
+        ldd = in_root(root, "ldd", b).stdout.decode()
+        assert "not found" not in ldd, ldd
+    user = [t for i, t in mirror["steps"] if i == "USER"][-1]
+    assert in_root(root, "cabundle", "--version").stdout.startswith(
+        b"cabundle ")
+    st = (root / "var/lib/cabundle").stat()
+    assert (st.st_uid, st.st_mode & 0o777) == (10001, 0o700)
+    args = exec_form(mirror, "CMD")
+    data = args[args.index("-d") + 1]
+    in_root(root, "cabundled", "-d", data, "init", "--actor", "compose",
+            user=user)
+    shutil.copy2(ROOT / "tests/fixtures/upstream/cacert-2026.07.22.pem",
+                 root / "carry" / "cacert.pem")
+    p = in_root(root, "cabundled", "-d", data, "import",
+                "/carry/cacert.pem", user=user, check=5)
+    assert b"quarantined" in p.stdout, p.stdout
+    in_root(root, "cabundled", "-d", data, "approve", "--reason", "carried",
+            "1", user=user)
+    in_root(root, "cabundled", "-d", data, "publish", user=user)
+    in_root(root, "cabundled", "-d", data, "export", "/srv/cabundle",
+            user=user)
+    assert (root / "srv/cabundle/v1/mozilla/cacert.pem.minisig").exists()
+
+    build_stage("static", image_context, minbase, tmp_path / "static")
+    static = tmp_path / "static"
+    conf = (static / "etc/nginx/conf.d/cabundle-export.conf").read_text()
+    assert conf == (ROOT / "contrib/nginx/cabundle-export.conf").read_text()
+    assert not (static / "etc/nginx/sites-enabled/default").exists()
+    in_root(static, "nginx", "-t")
 
 
 # ---- docker-compose.yml ---------------------------------------------
@@ -343,7 +437,17 @@ def mounts(service):
 
 
 def test_compose_file_is_valid_and_complete(compose):
-    assert {"mirror", "static", "client"} <= set(compose["services"])
+    assert {"mirror", "static", "client", "import"} <= set(
+        compose["services"])
+    # Every image is built here or loaded: none is pulled from a
+    # registry, and all come from the Dockerfile's local base.
+    for name, svc in compose["services"].items():
+        assert "build" in svc, f"{name} would pull {svc.get('image')}"
+        assert svc["image"].endswith(":local"), (name, svc["image"])
+        b = svc["build"]
+        assert b["target"] in {s["name"] for s in dockerfile_stages()}
+        assert b["args"]["BASE"] == BASE_IMAGE, (name, b)
+        assert os.path.realpath(b["context"]) == str(ROOT)
 
 
 def test_compose_mirror_serves_with_a_volume_and_a_health_check(compose):
@@ -369,14 +473,16 @@ def test_compose_mirror_serves_with_a_volume_and_a_health_check(compose):
 def test_compose_static_serves_the_export_volume_read_only(compose):
     svc = compose["services"]
     s = svc["static"]
-    assert s["image"].startswith("nginx")
+    # nginx of the Dockerfile's static stage: the same base, debs/nginx/
+    # and the export's server block inside the image.
+    assert s["build"]["target"] == "static"
+    st = stage("static")
+    assert exec_form(st, "CMD")[0] == "nginx"
+    assert ("COPY", "contrib/nginx/cabundle-export.conf "
+            "/etc/nginx/conf.d/cabundle-export.conf") in st["steps"]
     m = mounts(s)
     vol, ro = m["/srv/cabundle"]
     assert vol in compose["volumes"] and ro
-    conf, ro = m["/etc/nginx/conf.d/default.conf"]
-    assert os.path.realpath(conf) == str(
-        ROOT / "contrib" / "nginx" / "cabundle-export.conf")
-    assert ro
     assert any(p["target"] == 8081 for p in s["ports"]), s["ports"]
     # Something fills that volume: "cabundled ... export DIR" with DIR
     # the same volume, writable, and the mirror's data directory.
@@ -395,6 +501,37 @@ def test_compose_static_serves_the_export_volume_read_only(compose):
     # The command exists in the cabundled that was built.
     usage = run(CABUNDLED)
     assert b"cabundled export" in usage.stdout + usage.stderr, usage
+
+
+def test_compose_import_runs_a_carried_file(compose, tmp_path):
+    """The import one-shot as "docker-compose run --rm import FILE" runs
+    it: not started by up, the carried directory read-only at /carry,
+    the mirror's data volume; its command, data directory moved, imports
+    a carried bundle into the built cabundled (first contact: quarantined,
+    exit 5)."""
+    svc = compose["services"]
+    s = svc["import"]
+    assert s.get("profiles"), "import would run at every up"
+    m = mounts(s)
+    assert m["/carry"][1], "the carried directory must be read-only"
+    assert m["/var/lib/cabundle"] == mounts(svc["mirror"])[
+        "/var/lib/cabundle"]
+    cmd = s["entrypoint"] + s["command"]
+    assert cmd[0] == "cabundled" and "import" in cmd, cmd
+    assert cmd[-1].startswith("/carry/"), cmd
+    data = tmp_path / "data"
+    carry = tmp_path / "carry"
+    carry.mkdir()
+    shutil.copy2(ROOT / "tests/fixtures/upstream/cacert-2026.07.22.pem",
+                 carry / os.path.basename(cmd[-1]))
+
+    def moved(words):
+        return [str(data) if w == "/var/lib/cabundle" else
+                str(carry) + w[len("/carry"):] if w.startswith("/carry/")
+                else w for w in words]
+    run(CABUNDLED, *moved(svc["init"]["command"]), check=0)
+    p = run(CABUNDLED, *moved(cmd[1:]), check=5)
+    assert b"quarantined" in p.stdout, p.stdout
 
 
 def test_compose_client_is_a_one_shot_example(compose):
