@@ -50,7 +50,8 @@ int
 profile_name_ok(const char *s)
 {
 	static const char *const taken[] = {
-		"audit", "keylists", "keys", "profiles", "pubkey", "upstream",
+		"audit", "keylists", "keys", "profiles", "pubkey", "snapshots",
+		"upstream",
 	};
 	size_t	 i;
 

@@ -685,7 +685,8 @@ cmd_profile(const struct config *cfg, int argc, char *argv[])
 			warnx("%s: a profile name is lower-case letters, "
 			    "digits and . _ + - (64 at most), starting with a "
 			    "letter or digit, and not one of audit, keylists, "
-			    "keys, profiles, pubkey, upstream", argv[0]);
+			    "keys, profiles, pubkey, snapshots, upstream",
+			    argv[0]);
 			return EXIT_USAGE;
 		}
 		if (!profile_opts_ok(&o))

@@ -589,7 +589,7 @@ def test_an_import_file_name_that_is_not_utf8_is_refused(good, tmp_path):
 # -- export: names and links that try to leave the tree --------------------
 
 @pytest.mark.parametrize("name", ["keys", "keylists", "profiles", "pubkey",
-                                  "upstream", "audit"])
+                                  "upstream", "audit", "snapshots"])
 def test_profile_names_that_are_files_of_the_tree_are_refused(site, name):
     """/v1/keys is a file of every export: a profile "keys" would need a
     directory of that name beside it, so such names are refused."""
