@@ -38,6 +38,9 @@ DEBIAN = ROOT / "debian"
 CLIENT_CONF = SYSTEMD / "cabundle.conf.example"
 SYSUSERS = SYSTEMD / "cabundle-sysusers.conf"
 BASE_IMAGE = "debian:bookworm-slim"
+# The Debian 12 minbase root tests/pkg/installed.sh also uses.
+MINBASE_TARBALL = pathlib.Path("/var/cache/cabundle-ci/"
+                               "bookworm-minbase.tar.gz")
 
 
 def need(tool, package):
@@ -298,15 +301,25 @@ def standin_debs(d):
 @pytest.fixture(scope="module")
 def minbase(tmp_path_factory):
     """A Debian 12 minbase root (debootstrap), what debian:bookworm-slim
-    is made of.  Takes minutes (4 on a cold cache, its packages then stay
-    in apt's /var/cache/apt/archives)."""
-    ds = need("debootstrap", "debootstrap")
+    is made of.  Made once (minutes) and kept where "make test-pkg"
+    (tests/pkg/installed.sh) keeps its chroot, which is the same root:
+    whichever runs first makes it, the other unpacks it in seconds."""
     root = tmp_path_factory.mktemp("minbase") / "root"
-    p = subprocess.run([ds, "--variant=minbase",
-                        "--cache-dir=/var/cache/apt/archives", "bookworm",
-                        str(root), "http://deb.debian.org/debian"],
-                       capture_output=True, timeout=1500)
-    assert p.returncode == 0, (p.stdout + p.stderr).decode()[-3000:]
+    if not MINBASE_TARBALL.is_file():
+        ds = need("debootstrap", "debootstrap")
+        p = subprocess.run([ds, "--variant=minbase",
+                            "--cache-dir=/var/cache/apt/archives",
+                            "bookworm", str(root),
+                            "http://deb.debian.org/debian"],
+                           capture_output=True, timeout=1500)
+        assert p.returncode == 0, (p.stdout + p.stderr).decode()[-3000:]
+        MINBASE_TARBALL.parent.mkdir(parents=True, exist_ok=True)
+        tmp = MINBASE_TARBALL.with_name(MINBASE_TARBALL.name + ".tmp")
+        run("tar", "-C", root, "-czf", tmp, ".", check=0)
+        tmp.rename(MINBASE_TARBALL)
+    else:
+        root.mkdir()
+        run("tar", "-C", root, "-xzf", MINBASE_TARBALL, check=0)
     return root
 
 
