@@ -369,9 +369,12 @@ test-pkg: deb
 # IMAGE_PKGS need beyond a debian:bookworm-slim base; debs/nginx/ the
 # same for STATIC_PKGS.  contrib/image-debs.sh asks apt what that is and
 # downloads it: run it on a connected Debian 12 after "apt-get update".
-# curl: the compose health check; ca-certificates: HTTPS to upstream.
+# curl: the compose health check; ca-certificates: HTTPS to upstream;
+# systemd-standalone-sysusers: what the cabundled package's postinst
+# runs ("systemd | systemd-standalone-sysusers"): an image runs no
+# systemd, and systemd's own postinst fails in one.
 IMAGE_DEBS  ?= $(DEBS)
-IMAGE_PKGS  = ca-certificates curl
+IMAGE_PKGS  = ca-certificates curl systemd-standalone-sysusers
 STATIC_PKGS = nginx
 DEBS_DIR    ?= debs
 
